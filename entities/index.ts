@@ -1,0 +1,23 @@
+import { BaseSchema, TenantScopedSchema } from './base.ts';
+import { ContactSchema } from './Contact.ts';
+import { EventSchema } from './Event.ts';
+import { IdempotencyKeySchema } from './IdempotencyKey.ts';
+import { PipelineSchema } from './Pipeline.ts';
+import { RefreshTokenSchema } from './RefreshToken.ts';
+import { TenantSchema } from './Tenant.ts';
+import { UserSchema } from './User.ts';
+
+export const entities = [
+  BaseSchema,
+  TenantScopedSchema,
+  TenantSchema,
+  UserSchema,
+  RefreshTokenSchema,
+  ContactSchema,
+  EventSchema,
+  IdempotencyKeySchema,
+  PipelineSchema,
+];
+
+/** Entities whose rows belong to one tenant: the `tenant` filter applies to each. */
+export const tenantScopedEntities = entities.filter((e) => !e.meta.abstract && e.meta.extends === TenantScopedSchema);

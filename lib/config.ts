@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/** Env values arrive as strings; these helpers give each one a clear rule and default. */
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port(3000),
+  PUBLIC_BASE_URL: optionalString.pipe(z.url().optional()),
+
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }),
+  DATABASE_POOL_MAX: positiveInt(10),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('ai-secretary'),
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS: flag(false),
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
+  WORKFLOW_BUNDLE_PATH: optionalString,
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  JWT_ACCESS_TTL_SECONDS: positiveInt(3600),
+  JWT_REFRESH_TTL_DAYS: positiveInt(30),
+
+  RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(10),
+  RATE_LIMIT_PER_MINUTE: positiveInt(100),
+  BODY_LIMIT: z.string().default('1mb'),
+  TRUST_PROXY: flag(false),
+
+  METRICS_ENABLED: flag(true),
+  WORKER_METRICS_PORT: port(9464),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function toConfig(env: z.infer<typeof envSchema>) {
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      publicBaseUrl: env.PUBLIC_BASE_URL,
+      bodyLimit: env.BODY_LIMIT,
+      trustProxy: env.TRUST_PROXY,
+    },
+    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX },
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      apiKey: env.TEMPORAL_API_KEY,
+      tls: env.TEMPORAL_TLS || env.TEMPORAL_API_KEY !== undefined,
+      tlsCertPath: env.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: env.TEMPORAL_TLS_KEY_PATH,
+      uiUrl: env.TEMPORAL_UI_URL,
+      workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
+    },
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS,
+      refreshTtlDays: env.JWT_REFRESH_TTL_DAYS,
+    },
+    rateLimit: { authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE, perMinute: env.RATE_LIMIT_PER_MINUTE },
+    metrics: { enabled: env.METRICS_ENABLED, workerPort: env.WORKER_METRICS_PORT },
+  };
+}
+
+/**
+ * Parses the environment once at start-up. Every bad or missing value is reported
+ * together, by name, so an operator fixes them in one go rather than one per restart.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        // zod reports a missing value as "expected string, received undefined".
+        const missing = issue.code === 'invalid_type' && env[name] === undefined;
+        return missing ? `${name} is required` : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  return toConfig(parsed.data);
+}

@@ -1,0 +1,67 @@
+import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { fileURLToPath } from 'node:url';
+import { entities, tenantScopedEntities } from '../entities/index.ts';
+
+export const TENANT_FILTER = 'tenant';
+export const migrationsPath = fileURLToPath(new URL('../entities/migrations', import.meta.url));
+
+export interface DbOptions {
+  url: string;
+  poolMax?: number;
+  debug?: boolean;
+}
+
+export function ormOptions({ url, poolMax = 10, debug = false }: DbOptions): Options {
+  return {
+    clientUrl: url,
+    entities,
+    extensions: [Migrator],
+    debug,
+    pool: { max: poolMax },
+    // An ORM query must never silently run without its tenant: the filter is on by
+    // default and has no fallback, so forgetting `setFilterParams` is an error.
+    filters: {
+      [TENANT_FILTER]: {
+        cond: (args: { tenantId?: string }) => {
+          if (!args?.tenantId) throw new Error('tenant filter used without a tenantId');
+          return { tenant: args.tenantId };
+        },
+        entity: tenantScopedEntities.map((e) => e.meta.className),
+        default: true,
+      },
+    },
+    migrations: {
+      path: migrationsPath,
+      glob: '!(*.d).{js,ts}',
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: true,
+      snapshotName: '.snapshot',
+      emit: 'ts',
+    },
+    // Explicit forks only: a global EM shared across requests would mix tenants' identity maps.
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+  };
+}
+
+export function createOrm(options: DbOptions): MikroORM {
+  return new MikroORM(ormOptions(options));
+}
+
+/** A fresh unit of work that can only see one tenant's rows. */
+export function tenantEm(orm: MikroORM | EntityManager, tenantId: string): EntityManager {
+  const em = ('em' in orm ? orm.em : orm).fork({ clear: true });
+  em.setFilterParams(TENANT_FILTER, { tenantId });
+  return em;
+}
+
+/** A unit of work for the few cross-tenant lookups (login by email, routing an inbound number). */
+export function systemEm(orm: MikroORM): EntityManager {
+  const em = orm.em.fork({ clear: true });
+  return em;
+}
+
+export type { MikroORM, EntityManager };

@@ -1,0 +1,62 @@
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type Client,
+  type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import { TypedSearchAttributes, type Workflow } from '@temporalio/common';
+import { EntityIdKey, EntityTypeKey, RequestIdKey, TenantIdKey } from './searchAttributes.ts';
+
+export interface StartContext {
+  client: Client;
+  taskQueue: string;
+  tenantId: string;
+  requestId?: string;
+}
+
+export interface StartSpec<W extends Workflow> {
+  workflowType: string;
+  workflowId: string;
+  args: Parameters<W>;
+  entity: { type: string; id: string };
+  /** Start a fresh run when the previous one with this ID has closed (e.g. "run triage again"). */
+  rerunnable?: boolean;
+}
+
+export interface RunRef {
+  workflow_id: string;
+  run_id: string;
+  status: 'running';
+}
+
+/**
+ * Starts a workflow whose ID is its business key. A run already open under that ID is
+ * returned instead of a second one (USE_EXISTING), so a repeated request is a no-op.
+ * Tenant, entity and request id become search attributes (filterable in the Temporal
+ * UI) and the entity also goes in the memo, so operators see what a run works on.
+ */
+export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec: StartSpec<W>): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
+  const pairs = [
+    { key: TenantIdKey, value: ctx.tenantId },
+    { key: EntityIdKey, value: spec.entity.id },
+    { key: EntityTypeKey, value: spec.entity.type },
+    ...(ctx.requestId ? [{ key: RequestIdKey, value: ctx.requestId }] : []),
+  ];
+  const options = {
+    args: spec.args,
+    taskQueue: ctx.taskQueue,
+    workflowId: spec.workflowId,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: spec.rerunnable ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    typedSearchAttributes: new TypedSearchAttributes(pairs),
+    memo: { tenantId: ctx.tenantId, entityType: spec.entity.type, entityId: spec.entity.id, requestId: ctx.requestId ?? null },
+  };
+  // Temporal types `args` conditionally on W, which TypeScript cannot narrow for a generic W;
+  // StartSpec already ties `args` to Parameters<W>.
+  return ctx.client.workflow.start<W>(spec.workflowType, options as unknown as WorkflowStartOptions<W>);
+}
+
+export function runRef(handle: WorkflowHandleWithFirstExecutionRunId): RunRef {
+  return { workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId, status: 'running' };
+}

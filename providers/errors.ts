@@ -1,0 +1,23 @@
+/**
+ * What a provider says went wrong, in terms an activity can act on: retry or not, and
+ * when. Activities turn these into Temporal failures (non-retryable, or nextRetryDelay).
+ */
+export type ProviderErrorKind = 'rate_limited' | 'unavailable' | 'timeout' | 'malformed_response' | 'rejected' | 'auth';
+
+export class ProviderError extends Error {
+  readonly provider: string;
+  readonly kind: ProviderErrorKind;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
+
+  constructor(provider: string, kind: ProviderErrorKind, message: string, opts: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'ProviderError';
+    this.provider = provider;
+    this.kind = kind;
+    this.status = opts.status;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.retryable = kind === 'rate_limited' || kind === 'unavailable' || kind === 'timeout' || kind === 'malformed_response';
+  }
+}

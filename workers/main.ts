@@ -1,0 +1,36 @@
+/**
+ * The worker process (`npm run worker`): polls the task queue, runs workflows and
+ * activities. Any number may run against the same Temporal namespace and database.
+ */
+import { Runtime } from '@temporalio/worker';
+import { loadConfig } from '../lib/config.ts';
+import { createOrm } from '../lib/db.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createWorker } from './createWorker.ts';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel, 'worker');
+
+if (config.metrics.enabled) {
+  // The SDK's own metrics (task latencies, slots, sticky cache) in Prometheus format.
+  Runtime.install({
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.metrics.workerPort}` } } },
+  });
+}
+
+const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax });
+const { worker, connection } = await createWorker({
+  config,
+  deps: { orm },
+  workflowBundle: config.temporal.workflowBundlePath ? { codePath: config.temporal.workflowBundlePath } : undefined,
+});
+
+log.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+// Runtime handles SIGINT/SIGTERM: polling stops, running activities get the grace time, then run() resolves.
+try {
+  await worker.run();
+} finally {
+  await connection.close();
+  await orm.close();
+  log.info('worker stopped');
+}

@@ -1,0 +1,2 @@
+// The worker's workflow bundle: every workflow, one per file.
+export { onboardTenantWorkflow } from './onboardTenant.ts';
