@@ -12,7 +12,7 @@ export const ContactSchema = defineEntity({
     organization: p.string().length(200).nullable(),
     notes: p.text().nullable(),
     tags: p.array().default([]),
-    customFields: p.json<Record<string, unknown>>().default('{}'),
+    customFields: p.json<Record<string, unknown>>().onCreate(() => ({})),
     /** Set by STOP/UNSUBSCRIBE over SMS; nothing may text this contact while true. */
     smsOptOut: p.boolean().default(false),
   },

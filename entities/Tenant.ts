@@ -8,7 +8,7 @@ export const TenantSchema = defineEntity({
     name: p.string().length(200),
     /** Phone numbers (E.164) that route inbound SMS and calls to this tenant. */
     phoneNumbers: p.array().default([]),
-    settings: p.json<Record<string, unknown>>().default('{}'),
+    settings: p.json<Record<string, unknown>>().onCreate(() => ({})),
     onboardedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),

@@ -1,0 +1,86 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { AppContextExtras, AppDeps, AppState } from './context.ts';
+import { authenticate } from './middleware/authenticate.ts';
+import { errorHandler } from './middleware/errorHandler.ts';
+import { idempotency } from './middleware/idempotency.ts';
+import { httpMetrics } from './middleware/metrics.ts';
+import { rateLimit } from './middleware/rateLimit.ts';
+import { requestId } from './middleware/requestId.ts';
+import { requestLog } from './middleware/requestLog.ts';
+import { mountRoutes, type RouteDef } from './routing.ts';
+import { buildOpenApi } from './openapi.ts';
+import { docsRouter } from './docs.ts';
+import { authRoutes } from './auth/routes.ts';
+import { contactRoutes } from './contacts/routes.ts';
+import { healthRoutes } from './health/routes.ts';
+import { runRoutes } from './runs/routes.ts';
+import { userRoutes } from './users/routes.ts';
+
+export const API_PREFIX = '/api/v1';
+export const API_VERSION = '0.1.0';
+
+/** Every route of the API, in the order the docs list them. */
+export const routes: RouteDef[] = [...healthRoutes, ...authRoutes, ...userRoutes, ...contactRoutes, ...runRoutes];
+
+/**
+ * Builds the Koa app from its dependencies. Order matters: the request id and the
+ * error envelope wrap everything; the token is read before rate limiting (limits are
+ * per user) and before idempotency (keys are scoped per user).
+ */
+export function buildApp(deps: AppDeps) {
+  const app = new Koa<AppState, AppContextExtras>();
+  app.proxy = deps.config.http.trustProxy;
+  app.silent = true; // errors are logged once, by errorHandler, with the request id
+  app.context.deps = deps;
+  const metrics = httpMetrics();
+  const openApi = buildOpenApi(routes, { title: 'AI Secretary API', version: API_VERSION, prefix: API_PREFIX });
+
+  const api = new Router({ prefix: API_PREFIX });
+  mountRoutes(api, routes);
+  api.get('/openapi.json', (ctx) => {
+    ctx.body = openApi;
+  });
+
+  const root = new Router();
+  root.get('/', (ctx) => {
+    ctx.body = {
+      name: 'AI Secretary API',
+      version: API_VERSION,
+      description: 'Multi-tenant automation backend for AI secretaries and small-business CRMs.',
+      docs: `${API_PREFIX}/docs`,
+      openapi: `${API_PREFIX}/openapi.json`,
+      health: `${API_PREFIX}/health`,
+      temporal_ui: deps.config.temporal.uiUrl,
+    };
+  });
+  if (deps.config.metrics.enabled) {
+    root.get('/metrics', async (ctx) => {
+      ctx.type = metrics.registry.contentType;
+      ctx.body = await metrics.registry.metrics();
+    });
+  }
+
+  app.use(requestId());
+  app.use(metrics.middleware);
+  app.use(requestLog());
+  app.use(errorHandler());
+  app.use(authenticate(deps.config.auth));
+  app.use(rateLimit(deps.config.rateLimit, API_PREFIX));
+  app.use(
+    bodyParser({
+      enableTypes: ['json', 'form'],
+      jsonLimit: deps.config.http.bodyLimit,
+      formLimit: deps.config.http.bodyLimit,
+      // Only objects and arrays: a bare string or number is never a valid body here.
+      jsonStrict: true,
+    }),
+  );
+  app.use(idempotency());
+  app.use(root.routes());
+  app.use(docsRouter(API_PREFIX, `${API_PREFIX}/openapi.json`).routes());
+  app.use(api.routes());
+  app.use(api.allowedMethods());
+  return app;
+}

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import type { FilterQuery } from '@mikro-orm/core';
+import { ContactSchema, type Contact } from '../../entities/Contact.ts';
+import { recordEvent } from '../../entities/Event.ts';
+import { notFound } from '../../lib/errors.ts';
+import { paginate, paginationSchema } from '../pagination.ts';
+import { dataSchema, one, route, type RouteDef } from '../routing.ts';
+import { likePattern, sortOrder } from '../queries.ts';
+import { contactBody, contactListQuery, contactParams, contactSchema, contactUpdateBody } from './schema.ts';
+import { contactDto } from './serialize.ts';
+
+const SORT_COLUMNS = { created_at: 'createdAt', updated_at: 'updatedAt', name: 'name', email: 'email' } as const;
+
+type ContactInput = z.infer<typeof contactUpdateBody>;
+
+/** Request fields (snake_case) onto entity fields; only what was sent changes. */
+function assignContact(contact: Partial<Contact>, body: ContactInput): void {
+  if (body.name !== undefined) contact.name = body.name;
+  if (body.email !== undefined) contact.email = body.email;
+  if (body.phone !== undefined) contact.phone = body.phone;
+  if (body.organization !== undefined) contact.organization = body.organization;
+  if (body.notes !== undefined) contact.notes = body.notes;
+  if (body.tags !== undefined) contact.tags = [...new Set(body.tags)];
+  if (body.custom_fields !== undefined) contact.customFields = body.custom_fields;
+}
+
+const updateRoute = (method: 'put' | 'patch') =>
+  route({
+    method,
+    path: '/contacts/:id',
+    tag: 'contacts',
+    summary: method === 'put' ? 'Update a contact' : 'Update some fields of a contact',
+    params: contactParams,
+    body: contactUpdateBody,
+    response: dataSchema(contactSchema),
+    handler: async (ctx, { params, body, caller }) => {
+      const em = ctx.state.em;
+      const contact = await em.findOne(ContactSchema, params.id);
+      if (!contact) throw notFound('Contact');
+      assignContact(contact, body);
+      recordEvent(em, {
+        tenantId: caller.tenantId,
+        type: 'contact.updated',
+        entityType: 'contact',
+        entityId: contact.id,
+        payload: { contact: contactDto(contact), changed: Object.keys(body) },
+      });
+      await em.flush();
+      return one(contactDto(contact));
+    },
+  });
+
+export const contactRoutes: RouteDef[] = [
+  route({
+    method: 'post',
+    path: '/contacts',
+    tag: 'contacts',
+    summary: 'Create a contact',
+    body: contactBody,
+    status: 201,
+    response: dataSchema(contactSchema),
+    handler: async (ctx, { body, caller }) => {
+      const em = ctx.state.em;
+      const contact = em.create(ContactSchema, { tenant: caller.tenantId, name: body.name });
+      assignContact(contact, body);
+      recordEvent(em, {
+        tenantId: caller.tenantId,
+        type: 'contact.created',
+        entityType: 'contact',
+        entityId: contact.id,
+        payload: { contact: contactDto(contact) },
+      });
+      await em.flush();
+      return one(contactDto(contact));
+    },
+  }),
+
+  route({
+    method: 'get',
+    path: '/contacts',
+    tag: 'contacts',
+    summary: 'List contacts (filters: search, organization, tag)',
+    query: contactListQuery,
+    response: z.object({ data: z.array(contactSchema), pagination: paginationSchema }),
+    handler: async (ctx, { query }) => {
+      const where: FilterQuery<Contact> = {};
+      if (query.search) {
+        const like = likePattern(query.search);
+        where.$or = [{ name: { $ilike: like } }, { email: { $ilike: like } }, { phone: { $ilike: like } }, { organization: { $ilike: like } }];
+      }
+      if (query.organization) where.organization = { $ilike: likePattern(query.organization) };
+      if (query.tag) where.tags = { $contains: [query.tag] };
+      const [rows, total] = await ctx.state.em.findAndCount(ContactSchema, where, {
+        orderBy: { [SORT_COLUMNS[query.sort_by]]: sortOrder(query.sort_order), id: 'asc' },
+        limit: query.per_page,
+        offset: (query.page - 1) * query.per_page,
+      });
+      return { data: rows.map(contactDto), pagination: paginate(query.page, query.per_page, total) };
+    },
+  }),
+
+  route({
+    method: 'get',
+    path: '/contacts/:id',
+    tag: 'contacts',
+    summary: 'Get a contact',
+    params: contactParams,
+    response: dataSchema(contactSchema),
+    handler: async (ctx, { params }) => {
+      const contact = await ctx.state.em.findOne(ContactSchema, params.id);
+      if (!contact) throw notFound('Contact');
+      return one(contactDto(contact));
+    },
+  }),
+
+  updateRoute('put'),
+  updateRoute('patch'),
+
+  route({
+    method: 'delete',
+    path: '/contacts/:id',
+    tag: 'contacts',
+    summary: 'Delete a contact (admins and managers)',
+    roles: ['admin', 'manager'],
+    params: contactParams,
+    status: 204,
+    handler: async (ctx, { params, caller }) => {
+      const em = ctx.state.em;
+      const contact = await em.findOne(ContactSchema, params.id);
+      if (!contact) throw notFound('Contact');
+      recordEvent(em, {
+        tenantId: caller.tenantId,
+        type: 'contact.deleted',
+        entityType: 'contact',
+        entityId: contact.id,
+        payload: { contact: contactDto(contact) },
+      });
+      em.remove(contact);
+      await em.flush();
+      ctx.status = 204;
+      return undefined;
+    },
+  }),
+];

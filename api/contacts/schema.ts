@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { listQuery } from '../pagination.ts';
+
+const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullable().optional();
+const tag = z.string().trim().min(1).max(50);
+const customFields = z
+  .record(z.string().max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
+  .refine((v) => Object.keys(v).length <= 50, 'at most 50 custom fields');
+
+/** E.164-ish: an optional +, then 7–15 digits once spaces, dashes, dots and brackets are removed. */
+export const phone = z
+  .string()
+  .trim()
+  .max(32)
+  .transform((v) => v.replace(/[\s\-().]/g, ''))
+  .refine((v) => /^\+?[0-9]{7,15}$/.test(v), 'must be a phone number (7 to 15 digits, optional leading +)');
+
+export const contactBody = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  email: z.email({ error: 'must be a valid email address' }).max(320).transform((v) => v.toLowerCase()).nullable().optional(),
+  phone: phone.nullable().optional(),
+  organization: optionalText(200),
+  notes: optionalText(10_000),
+  tags: z.array(tag).max(50).optional(),
+  custom_fields: customFields.optional(),
+});
+
+/** PUT and PATCH both take any subset of the fields. */
+export const contactUpdateBody = contactBody.partial();
+
+export const contactListQuery = listQuery(['created_at', 'updated_at', 'name', 'email'] as const, 'created_at').extend({
+  search: z.string().trim().max(200).optional(),
+  organization: z.string().trim().max(200).optional(),
+  tag: z.string().trim().max(50).optional(),
+});
+
+export const contactParams = z.object({ id: z.uuid({ error: 'must be a UUID' }) });
+
+export const contactSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  organization: z.string().nullable(),
+  notes: z.string().nullable(),
+  tags: z.array(z.string()),
+  custom_fields: z.record(z.string(), z.unknown()),
+  sms_opt_out: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});

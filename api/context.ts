@@ -1,0 +1,53 @@
+import type { ParameterizedContext } from 'koa';
+import type {} from '@koa/bodyparser';
+import type { Client } from '@temporalio/client';
+import type { EntityManager, MikroORM } from '../lib/db.ts';
+import type { Config } from '../lib/config.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Role } from '../entities/User.ts';
+
+/** What the app is built from; tests pass their own (another task queue, a short TTL). */
+export interface AppDeps {
+  config: Config;
+  orm: MikroORM;
+  temporal: Client;
+  log: Logger;
+}
+
+/** The claims of our access tokens (koa-jwt puts them on ctx.state.user). */
+export interface AccessClaims {
+  sub: string;
+  tenant_id: string;
+  role: Role;
+  email: string;
+  exp: number;
+  iat: number;
+}
+
+export interface AppState {
+  requestId: string;
+  log: Logger;
+  user?: AccessClaims;
+  /** Set by koa-jwt in passthrough mode when a token was sent but failed to verify. */
+  jwtOriginalError?: Error;
+  /** The request's unit of work; tenant-filtered once the caller is authenticated. */
+  em: EntityManager;
+}
+
+export interface AppContextExtras {
+  deps: AppDeps;
+}
+
+/** Koa's context with our state, deps and what @koa/router adds (params, the matched route). */
+export type AppContext = ParameterizedContext<AppState, AppContextExtras> & {
+  params: Record<string, string>;
+  _matchedRoute?: string | RegExp;
+};
+
+/** The authenticated caller, as routes use it. */
+export interface Caller {
+  userId: string;
+  tenantId: string;
+  role: Role;
+  email: string;
+}

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Middleware } from 'koa';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { systemEm } from '../../lib/db.ts';
+import { badRequest, conflict } from '../../lib/errors.ts';
+import { IdempotencyKeySchema } from '../../entities/IdempotencyKey.ts';
+import type { AppContextExtras, AppState } from '../context.ts';
+
+const TTL_MS = 24 * 60 * 60 * 1000;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * `Idempotency-Key` on POST (API.md): the first response to a key is stored; the same
+ * key with the same body within 24 h gets that response again and no second piece of
+ * work; the same key with another body is a 409. The key row is claimed before the
+ * handler runs (a unique insert), so two concurrent retries cannot both do the work.
+ */
+export function idempotency(): Middleware<AppState, AppContextExtras> {
+  return async (ctx, next) => {
+    const key = ctx.get('Idempotency-Key');
+    if (ctx.method !== 'POST' || !key) return next();
+    if (!KEY_PATTERN.test(key)) throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
+
+    const scope = ctx.state.user ? `user:${ctx.state.user.sub}` : `ip:${ctx.ip}`;
+    const requestHash = createHash('sha256')
+      .update(`${ctx.method} ${ctx.path}\n${JSON.stringify(ctx.request.body ?? null)}`)
+      .digest('hex');
+    const em = systemEm(ctx.deps.orm);
+    await em.nativeDelete(IdempotencyKeySchema, { scope, key, expiresAt: { $lt: new Date() } });
+
+    const claim = em.create(IdempotencyKeySchema, {
+      scope,
+      key,
+      method: ctx.method,
+      path: ctx.path.slice(0, 500),
+      requestHash,
+      responseBody: null,
+      expiresAt: new Date(Date.now() + TTL_MS),
+    });
+    try {
+      await em.flush();
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintViolationException)) throw err;
+      const first = await systemEm(ctx.deps.orm).findOneOrFail(IdempotencyKeySchema, { scope, key });
+      if (first.requestHash !== requestHash) {
+        throw conflict('This Idempotency-Key was already used with a different request', { idempotency_key: key });
+      }
+      if (first.responseStatus === null || first.responseStatus === undefined) {
+        throw conflict('A request with this Idempotency-Key is still being processed; retry shortly', { idempotency_key: key });
+      }
+      ctx.status = first.responseStatus;
+      ctx.body = first.responseBody;
+      ctx.set('Idempotent-Replayed', 'true');
+      return;
+    }
+
+    const release = () => em.nativeDelete(IdempotencyKeySchema, { id: claim.id });
+    try {
+      await next();
+    } catch (err) {
+      // A refused request did no work: the key is released so a corrected retry can use it.
+      await release();
+      throw err;
+    }
+    if (ctx.status >= 500) await release();
+    else await em.nativeUpdate(IdempotencyKeySchema, { id: claim.id }, { responseStatus: ctx.status, responseBody: ctx.body ?? null });
+  };
+}

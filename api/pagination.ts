@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { queryInt } from './validation.ts';
+
+export const DEFAULT_PER_PAGE = 20;
+export const MAX_PER_PAGE = 100;
+
+/** The list query every resource accepts (API.md), with its own sort fields. */
+export function listQuery<const S extends readonly [string, ...string[]]>(sortFields: S, defaultSort: S[number]) {
+  return z.object({
+    page: queryInt(1, 1_000_000, 1),
+    per_page: queryInt(1, MAX_PER_PAGE, DEFAULT_PER_PAGE),
+    sort_by: z.enum(sortFields).default(defaultSort),
+    sort_order: z.enum(['asc', 'desc']).default('desc'),
+  });
+}
+
+export interface Pagination {
+  page: number;
+  per_page: number;
+  total: number;
+  total_pages: number;
+  has_next: boolean;
+}
+
+export function paginate(page: number, perPage: number, total: number): Pagination {
+  const totalPages = Math.ceil(total / perPage);
+  return { page, per_page: perPage, total, total_pages: totalPages, has_next: page < totalPages };
+}
+
+export const paginationSchema = z.object({
+  page: z.number().int(),
+  per_page: z.number().int(),
+  total: z.number().int(),
+  total_pages: z.number().int(),
+  has_next: z.boolean(),
+});

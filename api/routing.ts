@@ -1,0 +1,147 @@
+import type Router from '@koa/router';
+import { z, type ZodType } from 'zod';
+import type { Role } from '../entities/User.ts';
+import { forbidden, invalidToken, unauthorized, validationError } from '../lib/errors.ts';
+import { tenantEm } from '../lib/db.ts';
+import type { AppContext, Caller } from './context.ts';
+import { zodIssuesToFields } from './validation.ts';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Infer<S> = S extends ZodType ? z.infer<S> : undefined;
+
+interface SpecBase<B, Q, P> {
+  method: Method;
+  /** Path below the API prefix, koa-router style (`/contacts/:id`). */
+  path: string;
+  summary: string;
+  tag: string;
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** Success status; 200 unless said. */
+  status?: number;
+  /** The success body's schema, for the OpenAPI document. */
+  response?: ZodType;
+  /** Request body content type when not JSON (e.g. Twilio's form posts). */
+  bodyType?: 'json' | 'form';
+}
+
+export interface Input<B, Q, P> {
+  body: Infer<B>;
+  query: Infer<Q>;
+  params: Infer<P>;
+}
+
+export interface PrivateSpec<B, Q, P> extends SpecBase<B, Q, P> {
+  /** Roles allowed; every authenticated user when omitted. */
+  roles?: Role[];
+  handler: (ctx: AppContext, input: Input<B, Q, P> & { caller: Caller }) => Promise<unknown>;
+}
+
+export interface PublicSpec<B, Q, P> extends SpecBase<B, Q, P> {
+  handler: (ctx: AppContext, input: Input<B, Q, P>) => Promise<unknown>;
+}
+
+/** A route as both the router and the OpenAPI builder see it: one definition, two uses. */
+export interface RouteDef {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  auth: boolean;
+  roles?: Role[];
+  status: number;
+  body?: ZodType;
+  query?: ZodType;
+  params?: ZodType;
+  response?: ZodType;
+  bodyType: 'json' | 'form';
+  run: (ctx: AppContext) => Promise<void>;
+}
+
+function parsePart<S extends ZodType | undefined>(schema: S, value: unknown, where: string): Infer<S> {
+  if (!schema) return undefined as Infer<S>;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const fields = zodIssuesToFields(result.error).map((f) => ({ ...f, field: f.field === '(root)' ? where : `${where}.${f.field}` }));
+    throw validationError(`Invalid ${where}`, fields);
+  }
+  return result.data as Infer<S>;
+}
+
+function parseInput<B extends ZodType | undefined, Q extends ZodType | undefined, P extends ZodType | undefined>(
+  spec: SpecBase<B, Q, P>,
+  ctx: AppContext,
+): Input<B, Q, P> {
+  return {
+    params: parsePart(spec.params, ctx.params, 'params'),
+    query: parsePart(spec.query, ctx.query, 'query'),
+    body: parsePart(spec.body, ctx.request.body ?? {}, 'body'),
+  } as Input<B, Q, P>;
+}
+
+/**
+ * The authenticated caller, or the reason there is none: a missing token is
+ * UNAUTHORIZED, a bad or expired one INVALID_TOKEN (API.md).
+ */
+export function requireCaller(ctx: AppContext): Caller {
+  const user = ctx.state.user;
+  if (!user) {
+    if (ctx.state.jwtOriginalError) throw invalidToken();
+    throw unauthorized();
+  }
+  return { userId: user.sub, tenantId: user.tenant_id, role: user.role, email: user.email };
+}
+
+function finish(ctx: AppContext, status: number, result: unknown) {
+  if (result === undefined) return;
+  ctx.status = status;
+  ctx.body = result;
+}
+
+/** A route for an authenticated caller; its unit of work sees only the caller's tenant. */
+export function route<B extends ZodType | undefined = undefined, Q extends ZodType | undefined = undefined, P extends ZodType | undefined = undefined>(
+  spec: PrivateSpec<B, Q, P>,
+): RouteDef {
+  const status = spec.status ?? 200;
+  return {
+    ...spec,
+    auth: true,
+    status,
+    bodyType: spec.bodyType ?? 'json',
+    run: async (ctx) => {
+      const caller = requireCaller(ctx);
+      if (spec.roles && !spec.roles.includes(caller.role)) throw forbidden();
+      ctx.state.em = tenantEm(ctx.deps.orm, caller.tenantId);
+      const input = parseInput(spec, ctx);
+      finish(ctx, status, await spec.handler(ctx, { ...input, caller }));
+    },
+  };
+}
+
+/** A route anyone may call (auth, health, provider webhooks that verify their own signature). */
+export function publicRoute<B extends ZodType | undefined = undefined, Q extends ZodType | undefined = undefined, P extends ZodType | undefined = undefined>(
+  spec: PublicSpec<B, Q, P>,
+): RouteDef {
+  const status = spec.status ?? 200;
+  return {
+    ...spec,
+    auth: false,
+    status,
+    bodyType: spec.bodyType ?? 'json',
+    run: async (ctx) => {
+      const input = parseInput(spec, ctx);
+      finish(ctx, status, await spec.handler(ctx, input));
+    },
+  };
+}
+
+export function mountRoutes(router: Router, defs: RouteDef[]): void {
+  for (const def of defs) {
+    router[def.method](def.path, (ctx) => def.run(ctx as unknown as AppContext));
+  }
+}
+
+/** `{data: ...}` for one resource (API.md). */
+export const one = <T>(data: T) => ({ data });
+export const dataSchema = <S extends ZodType>(schema: S) => z.object({ data: schema });

@@ -1,0 +1,27 @@
+import { z, type ZodError, type ZodType } from 'zod';
+import type { FieldIssue } from '../lib/errors.ts';
+
+/** zod issues as the envelope's `details.fields`: a dotted path a client can map to a form field. */
+export function zodIssuesToFields(err: ZodError): FieldIssue[] {
+  return err.issues.flatMap((issue): FieldIssue[] => {
+    const at = issue.path.map(String);
+    // One entry per unknown field, named, so a client sees exactly what to drop.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...at, key].join('.'), message: 'is not a known field', code: issue.code }));
+    }
+    return [{ field: at.length ? at.join('.') : '(root)', message: issue.message, code: issue.code }];
+  });
+}
+
+export const uuidParam = z.uuid({ error: 'must be a UUID' });
+
+/** Query strings arrive as strings or repeated strings; a number filter accepts only one decimal value. */
+export const queryInt = (min: number, max: number, fallback: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min).max(max).default(fallback);
+
+/** ISO-8601 with a zone, as API.md requires. */
+export const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time with a zone' });
+
+export const trimmed = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+export type Schema<T = unknown> = ZodType<T>;
