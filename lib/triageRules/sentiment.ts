@@ -24,15 +24,18 @@ const NEGATORS = new Set(['not', "don't", 'dont', "isn't", "wasn't", 'no', 'neve
  * approach but never pass ±1. Rounded to two decimals for stable output.
  */
 export function scoreSentiment(text: string): number {
-  const words = text.toLowerCase().match(/[\p{L}']+/gu) ?? [];
   let sum = 0;
-  words.forEach((word, i) => {
-    const polarity = POSITIVE.has(word) ? 1 : NEGATIVE.has(word) ? -1 : 0;
-    if (polarity === 0) return;
-    const negated = NEGATORS.has(words[i - 1] ?? '') || NEGATORS.has(words[i - 2] ?? '');
-    // "never" is itself negative; do not let it flip the next word into a positive.
-    sum += negated && word !== 'never' ? -polarity : polarity;
-  });
+  // Negation reaches two words back ("not very happy") but not across punctuation ("no problem, thanks").
+  for (const clause of text.toLowerCase().split(/[,.;:!?\n]+/)) {
+    const words = clause.match(/[\p{L}']+/gu) ?? [];
+    words.forEach((word, i) => {
+      const polarity = POSITIVE.has(word) ? 1 : NEGATIVE.has(word) ? -1 : 0;
+      if (polarity === 0) return;
+      const negated = NEGATORS.has(words[i - 1] ?? '') || NEGATORS.has(words[i - 2] ?? '');
+      // "never" is itself negative; do not let it flip the next word into a positive.
+      sum += negated && word !== 'never' ? -polarity : polarity;
+    });
+  }
   const squashed = sum / Math.sqrt(sum * sum + 4);
   return Math.max(-1, Math.min(1, Math.round(squashed * 100) / 100));
 }

@@ -1,0 +1,173 @@
+/**
+ * A local stand-in for the OpenAI Chat Completions API, so the real `openai` client can be
+ * exercised end to end (HTTP, headers, status codes, timeouts) without a network or a key.
+ *
+ * Tests script answers with enqueue(); with nothing queued it answers like a plausible
+ * model by running the rule-based classifier on the message in the user turn.
+ */
+import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import { classifyWithRules } from '../../providers/llm/localClassifier.ts';
+import { parseTriageUserMessage } from '../../providers/llm/triagePrompt.ts';
+
+/** One scripted answer; unset fields get realistic defaults. */
+export interface ScriptedResponse {
+  /** HTTP status; default 200. Non-2xx statuses get an OpenAI-style error body unless `body` is given. */
+  status?: number;
+  headers?: Record<string, string>;
+  /** The assistant message content of a 200 answer. */
+  content?: string | null;
+  /** Set message.refusal, as a model declining a structured-output request does. */
+  refusal?: string;
+  finishReason?: 'stop' | 'length' | 'content_filter';
+  /** Raw JSON body, replacing everything above (for odd error shapes). */
+  body?: unknown;
+  /** Wait this long before answering, to trigger client timeouts. */
+  delayMs?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: ChatCompletionCreateParamsNonStreaming;
+}
+
+export interface FakeOpenAi {
+  /** Base URL for the openai client, ending in /v1. */
+  url: string;
+  /** Every request received, in order, including ones answered with errors. */
+  requests: RecordedRequest[];
+  /** Queue an answer for the next request (first in, first out). */
+  enqueue(response: ScriptedResponse): void;
+  close(): Promise<void>;
+}
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'invalid_request_error',
+  403: 'invalid_request_error',
+  404: 'invalid_request_error',
+  429: 'rate_limit_exceeded',
+};
+
+function errorBody(status: number): unknown {
+  const message = status === 429 ? 'Rate limit reached for requests' : status === 401 ? 'Incorrect API key provided.' : `Fake error ${status}`;
+  return { error: { message, type: ERROR_TYPES[status] ?? 'server_error', param: null, code: status === 401 ? 'invalid_api_key' : null } };
+}
+
+function completionBody(model: string, sequence: number, scripted: ScriptedResponse, promptChars: number): unknown {
+  const content = scripted.refusal ? null : (scripted.content ?? null);
+  const completionTokens = Math.ceil((content ?? scripted.refusal ?? '').length / 4);
+  const promptTokens = Math.ceil(promptChars / 4);
+  return {
+    id: `chatcmpl-fake-${sequence}`,
+    object: 'chat.completion',
+    created: 1_773_000_000 + sequence,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, refusal: scripted.refusal ?? null, annotations: [] },
+        logprobs: null,
+        finish_reason: scripted.finishReason ?? 'stop',
+      },
+    ],
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    system_fingerprint: 'fp_fake',
+  };
+}
+
+function userMessageText(body: ChatCompletionCreateParamsNonStreaming): string | null {
+  const user = body.messages?.find((m) => m.role === 'user');
+  return typeof user?.content === 'string' ? user.content : null;
+}
+
+/** The answer a plausible model would give: the rule-based triage of the user turn's message. */
+function defaultAnswer(body: ChatCompletionCreateParamsNonStreaming): ScriptedResponse {
+  const text = userMessageText(body);
+  const input = text === null ? null : parseTriageUserMessage(text);
+  if (!input) return { status: 400, body: { error: { message: 'Fake OpenAI: user message is not a triage input JSON', type: 'invalid_request_error', param: 'messages', code: null } } };
+  return { content: JSON.stringify(classifyWithRules(input)) };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Starts the fake on 127.0.0.1 with an ephemeral port. */
+export async function startFakeOpenAi(): Promise<FakeOpenAi> {
+  const queue: ScriptedResponse[] = [];
+  const requests: RecordedRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let sequence = 0;
+
+  const send = (res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void => {
+    // The client may have given up (timeout) while we were delaying.
+    if (res.destroyed || res.writableEnded) return;
+    const payload = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `req_fake_${sequence}`, ...headers });
+    res.end(payload);
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const raw = await readBody(req);
+      const path = req.url ?? '/';
+      if (req.method !== 'POST' || path.split('?')[0] !== '/v1/chat/completions') {
+        send(res, 404, {}, { error: { message: `Fake OpenAI: no route ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: null } });
+        return;
+      }
+      let body: ChatCompletionCreateParamsNonStreaming;
+      try {
+        body = JSON.parse(raw) as ChatCompletionCreateParamsNonStreaming;
+      } catch {
+        send(res, 400, {}, { error: { message: 'Fake OpenAI: body is not JSON', type: 'invalid_request_error', param: null, code: null } });
+        return;
+      }
+      requests.push({ method: req.method, path, headers: req.headers, body });
+      sequence += 1;
+
+      const scripted = queue.shift() ?? defaultAnswer(body);
+      const status = scripted.status ?? 200;
+      const responseBody =
+        scripted.body !== undefined ? scripted.body : status >= 200 && status < 300 ? completionBody(body.model, sequence, scripted, raw.length) : errorBody(status);
+      const respond = (): void => send(res, status, scripted.headers ?? {}, responseBody);
+      if (scripted.delayMs) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          respond();
+        }, scripted.delayMs);
+        timers.add(timer);
+      } else {
+        respond();
+      }
+    })().catch((error: unknown) => {
+      send(res, 500, {}, { error: { message: `Fake OpenAI crashed: ${String(error)}`, type: 'server_error', param: null, code: null } });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    enqueue(response: ScriptedResponse): void {
+      queue.push(response);
+    },
+    async close(): Promise<void> {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      // Keep-alive sockets from the client would otherwise hold close() open.
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
