@@ -17,12 +17,24 @@ import { contactRoutes } from './contacts/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { runRoutes } from './runs/routes.ts';
 import { userRoutes } from './users/routes.ts';
+import { inboxRoutes } from './inbox/routes.ts';
+import { smsRoutes } from './sms/routes.ts';
+import { tenantRoutes } from './tenant/routes.ts';
 
 export const API_PREFIX = '/api/v1';
 export const API_VERSION = '0.1.0';
 
 /** Every route of the API, in the order the docs list them. */
-export const routes: RouteDef[] = [...healthRoutes, ...authRoutes, ...userRoutes, ...contactRoutes, ...runRoutes];
+export const routes: RouteDef[] = [
+  ...healthRoutes,
+  ...authRoutes,
+  ...tenantRoutes,
+  ...userRoutes,
+  ...contactRoutes,
+  ...inboxRoutes,
+  ...smsRoutes,
+  ...runRoutes,
+];
 
 /**
  * Builds the Koa app from its dependencies. Order matters: the request id and the

@@ -1,4 +1,7 @@
-import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { defineEntity, type EntityManager, type InferEntity, p } from '@mikro-orm/core';
+import { normalizePhone } from '../lib/phone.ts';
+import { contactSnapshot } from '../lib/snapshots.ts';
+import { recordEvent } from './Event.ts';
 import { TenantScopedSchema } from './base.ts';
 
 export const ContactSchema = defineEntity({
@@ -19,3 +22,44 @@ export const ContactSchema = defineEntity({
 });
 
 export type Contact = InferEntity<typeof ContactSchema>;
+
+export interface ContactHint {
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  company?: string | null;
+}
+
+/**
+ * The tenant's contact with this email or phone, or a new one. Runs inside the caller's
+ * transaction and takes a transaction-scoped advisory lock on the identity first, so two
+ * messages from a new customer arriving together still make one contact.
+ */
+export async function findOrCreateContact(
+  tx: EntityManager,
+  tenantId: string,
+  hint: ContactHint,
+): Promise<{ contact: Contact; created: boolean } | null> {
+  const email = hint.email?.trim().toLowerCase() || null;
+  const phone = normalizePhone(hint.phone);
+  if (!email && !phone) return null;
+  await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`contact:${tenantId}:${email ?? phone}`], 'all', tx.getTransactionContext());
+  const or = [...(email ? [{ email }] : []), ...(phone ? [{ phone }] : [])];
+  const existing = await tx.findOne(ContactSchema, { $or: or }, { orderBy: { createdAt: 'asc' } });
+  if (existing) {
+    // Fill gaps only: what a person typed into the CRM wins over what a message implies.
+    existing.email ??= email;
+    existing.phone ??= phone;
+    existing.organization ??= hint.company ?? null;
+    return { contact: existing, created: false };
+  }
+  const contact = tx.create(ContactSchema, {
+    tenant: tenantId,
+    name: hint.name?.trim() || email || phone || 'Unknown',
+    email,
+    phone,
+    organization: hint.company ?? null,
+  });
+  recordEvent(tx, { tenantId, type: 'contact.created', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact) } });
+  return { contact, created: true };
+}

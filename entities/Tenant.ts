@@ -8,6 +8,8 @@ export const TenantSchema = defineEntity({
     name: p.string().length(200),
     /** Phone numbers (E.164) that route inbound SMS and calls to this tenant. */
     phoneNumbers: p.array().default([]),
+    /** IANA zone: relative dates in messages ("tomorrow at 3pm") are read in it. */
+    timezone: p.string().length(64).default('UTC'),
     settings: p.json<Record<string, unknown>>().onCreate(() => ({})),
     onboardedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),

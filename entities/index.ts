@@ -1,4 +1,8 @@
 import { BaseSchema, TenantScopedSchema } from './base.ts';
+import { CalendarEventSchema } from './CalendarEvent.ts';
+import { LeadSchema } from './Lead.ts';
+import { MessageSchema } from './Message.ts';
+import { TaskSchema } from './Task.ts';
 import { ContactSchema } from './Contact.ts';
 import { EventSchema } from './Event.ts';
 import { IdempotencyKeySchema } from './IdempotencyKey.ts';
@@ -17,6 +21,10 @@ export const entities = [
   EventSchema,
   IdempotencyKeySchema,
   PipelineSchema,
+  MessageSchema,
+  LeadSchema,
+  CalendarEventSchema,
+  TaskSchema,
 ];
 
 /** Entities whose rows belong to one tenant: the `tenant` filter applies to each. */

@@ -42,6 +42,16 @@ const envSchema = z.object({
   BODY_LIMIT: z.string().default('1mb'),
   TRUST_PROXY: flag(false),
 
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: positiveInt(20_000),
+  TRIAGE_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
+  TRIAGE_REVIEW_TIMEOUT_HOURS: z.coerce.number().positive().default(72),
+
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+
   METRICS_ENABLED: flag(true),
   WORKER_METRICS_PORT: port(9464),
 });
@@ -87,6 +97,17 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     rateLimit: { authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE, perMinute: env.RATE_LIMIT_PER_MINUTE },
     metrics: { enabled: env.METRICS_ENABLED, workerPort: env.WORKER_METRICS_PORT },
+    llm: {
+      apiKey: env.OPENAI_API_KEY,
+      baseURL: env.OPENAI_BASE_URL,
+      model: env.OPENAI_MODEL,
+      timeoutMs: env.OPENAI_TIMEOUT_MS,
+    },
+    triage: {
+      confidenceThreshold: env.TRIAGE_CONFIDENCE_THRESHOLD,
+      reviewTimeoutSeconds: Math.round(env.TRIAGE_REVIEW_TIMEOUT_HOURS * 3600),
+    },
+    twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN },
   };
 }
 

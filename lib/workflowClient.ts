@@ -1,8 +1,8 @@
 import {
+  WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   type Client,
-  type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { TypedSearchAttributes, type Workflow } from '@temporalio/common';
@@ -27,7 +27,8 @@ export interface StartSpec<W extends Workflow> {
 export interface RunRef {
   workflow_id: string;
   run_id: string;
-  status: 'running';
+  /** `running` for a started or already-open run; a closed one's status otherwise. */
+  status: string;
 }
 
 /**
@@ -36,7 +37,7 @@ export interface RunRef {
  * Tenant, entity and request id become search attributes (filterable in the Temporal
  * UI) and the entity also goes in the memo, so operators see what a run works on.
  */
-export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec: StartSpec<W>): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
+export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec: StartSpec<W>): Promise<RunRef> {
   const pairs = [
     { key: TenantIdKey, value: ctx.tenantId },
     { key: EntityIdKey, value: spec.entity.id },
@@ -54,9 +55,13 @@ export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec:
   };
   // Temporal types `args` conditionally on W, which TypeScript cannot narrow for a generic W;
   // StartSpec already ties `args` to Parameters<W>.
-  return ctx.client.workflow.start<W>(spec.workflowType, options as unknown as WorkflowStartOptions<W>);
-}
-
-export function runRef(handle: WorkflowHandleWithFirstExecutionRunId): RunRef {
-  return { workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId, status: 'running' };
+  try {
+    const handle = await ctx.client.workflow.start<W>(spec.workflowType, options as unknown as WorkflowStartOptions<W>);
+    return { workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId, status: 'running' };
+  } catch (err) {
+    // A closed run under this ID that may not run again (it completed): the work is done, so report that run.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const description = await ctx.client.workflow.getHandle(spec.workflowId).describe();
+    return { workflow_id: spec.workflowId, run_id: description.runId, status: description.status.name.toLowerCase() };
+  }
 }

@@ -7,6 +7,7 @@ import { loadConfig } from '../lib/config.ts';
 import { createOrm } from '../lib/db.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createWorker } from './createWorker.ts';
+import { providersFromConfig } from './activities.ts';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'worker');
@@ -18,14 +19,18 @@ if (config.metrics.enabled) {
   });
 }
 
+const providers = providersFromConfig(config);
 const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax });
 const { worker, connection } = await createWorker({
   config,
-  deps: { orm },
+  deps: { orm, ...providers },
   workflowBundle: config.temporal.workflowBundlePath ? { codePath: config.temporal.workflowBundlePath } : undefined,
 });
 
-log.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+log.info(
+  { taskQueue: config.temporal.taskQueue, address: config.temporal.address, classifier: providers.classifier.name },
+  'worker started',
+);
 // Runtime handles SIGINT/SIGTERM: polling stops, running activities get the grace time, then run() resolves.
 try {
   await worker.run();

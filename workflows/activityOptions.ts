@@ -11,6 +11,15 @@ export const presets = {
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   },
+  /**
+   * An LLM classification: the call heartbeats, so a dead worker is noticed in 15 s; the
+   * activity itself switches to the local classifier after a few failed attempts.
+   */
+  llmCall: {
+    startToCloseTimeout: '90 seconds',
+    heartbeatTimeout: '15 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  },
   /** A request to an outside provider (LLM, SMS, CRM); they are slower and rate limit. */
   providerCall: {
     startToCloseTimeout: '2 minutes',

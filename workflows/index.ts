@@ -1,2 +1,3 @@
 // The worker's workflow bundle: every workflow, one per file.
 export { onboardTenantWorkflow } from './onboardTenant.ts';
+export { triageMessageWorkflow } from './triageMessage.ts';

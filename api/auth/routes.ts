@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { systemEm } from '../../lib/db.ts';
 import { duplicate, invalidToken, unauthorized } from '../../lib/errors.ts';
-import { runRef, type RunRef } from '../../lib/workflowClient.ts';
+import type { RunRef } from '../../lib/workflowClient.ts';
 import { TenantSchema } from '../../entities/Tenant.ts';
 import { UserSchema } from '../../entities/User.ts';
 import { startOnboardTenant } from '../../workflows/onboardTenant.client.ts';
@@ -18,7 +18,7 @@ const runSchema = z.object({ workflow_id: z.string(), run_id: z.string(), status
 /** Starts onboarding after the tenant is committed; if Temporal is down the account still works and onboarding can be re-run. */
 async function startOnboarding(ctx: AppContext, tenantId: string): Promise<RunRef | null> {
   try {
-    return runRef(await startOnboardTenant(startContext(ctx, tenantId), tenantId));
+    return await startOnboardTenant(startContext(ctx, tenantId), tenantId);
   } catch (err) {
     ctx.state.log.warn({ err, tenantId }, 'could not start tenant onboarding');
     return null;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizePhone } from '../../lib/phone.ts';
 import { listQuery } from '../pagination.ts';
 
 const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullable().optional();
@@ -10,10 +11,8 @@ const customFields = z
 /** E.164-ish: an optional +, then 7–15 digits once spaces, dashes, dots and brackets are removed. */
 export const phone = z
   .string()
-  .trim()
   .max(32)
-  .transform((v) => v.replace(/[\s\-().]/g, ''))
-  .refine((v) => /^\+?[0-9]{7,15}$/.test(v), 'must be a phone number (7 to 15 digits, optional leading +)');
+  .transform((v, ctx) => normalizePhone(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a phone number (7 to 15 digits, optional leading +)' }), z.NEVER));
 
 export const contactBody = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(200),

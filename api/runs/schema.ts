@@ -4,6 +4,7 @@ import { queryInt } from '../validation.ts';
 /** Short names a client may filter by, and the workflow types they stand for. */
 export const RUN_TYPES: Record<string, string> = {
   onboarding: 'onboardTenantWorkflow',
+  triage: 'triageMessageWorkflow',
 };
 
 export const RUN_STATUSES = {

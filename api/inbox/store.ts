@@ -1,0 +1,63 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '../../lib/db.ts';
+import type { MessageChannel } from '../../lib/triage.ts';
+import { normalizePhone } from '../../lib/phone.ts';
+import { MessageSchema, type Message } from '../../entities/Message.ts';
+import { recordEvent } from '../../entities/Event.ts';
+
+export interface IncomingMessage {
+  channel: MessageChannel;
+  content: string;
+  subject?: string | null;
+  customerName?: string | null;
+  customerEmail?: string | null;
+  customerPhone?: string | null;
+  externalId?: string | null;
+  receivedAt?: Date;
+  metadata?: Record<string, unknown>;
+  status?: Message['status'];
+}
+
+/**
+ * Stores an inbound message with its `message.received` event in one transaction. A
+ * message whose provider id was already stored is returned as it is (`duplicate`), so
+ * a redelivered webhook starts nothing new.
+ */
+export async function storeMessage(em: EntityManager, tenantId: string, input: IncomingMessage): Promise<{ message: Message; duplicate: boolean }> {
+  if (input.externalId) {
+    const existing = await em.findOne(MessageSchema, { channel: input.channel, externalId: input.externalId });
+    if (existing) return { message: existing, duplicate: true };
+  }
+  try {
+    const message = await em.transactional(async (tx) => {
+      const m = tx.create(MessageSchema, {
+        tenant: tenantId,
+        channel: input.channel,
+        content: input.content,
+        subject: input.subject ?? null,
+        customerName: input.customerName ?? null,
+        customerEmail: input.customerEmail ?? null,
+        customerPhone: normalizePhone(input.customerPhone) ?? input.customerPhone ?? null,
+        externalId: input.externalId ?? null,
+        receivedAt: input.receivedAt ?? new Date(),
+        metadata: input.metadata ?? {},
+        status: input.status ?? 'new',
+      });
+      recordEvent(tx, {
+        tenantId,
+        type: 'message.received',
+        entityType: 'message',
+        entityId: m.id,
+        payload: { message_id: m.id, channel: m.channel, customer_email: m.customerEmail, customer_phone: m.customerPhone },
+      });
+      return m;
+    });
+    return { message, duplicate: false };
+  } catch (err) {
+    // Two deliveries of the same provider id racing: the loser returns the winner's row.
+    if (!(err instanceof UniqueConstraintViolationException) || !input.externalId) throw err;
+    em.clear();
+    const existing = await em.findOneOrFail(MessageSchema, { channel: input.channel, externalId: input.externalId });
+    return { message: existing, duplicate: true };
+  }
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { systemEm, tenantEm } from '../../lib/db.ts';
+import { AppError, forbidden, notFound, validationError } from '../../lib/errors.ts';
+import { normalizePhone } from '../../lib/phone.ts';
+import { smsConsentChange } from '../../lib/smsKeywords.ts';
+import { isValidTwilioSignature } from '../../providers/twilio/signature.ts';
+import { TenantSchema } from '../../entities/Tenant.ts';
+import { recordEvent } from '../../entities/Event.ts';
+import { findOrCreateContact } from '../../entities/Contact.ts';
+import { publicRoute, type RouteDef } from '../routing.ts';
+import type { AppContext } from '../context.ts';
+import { zodIssuesToFields } from '../validation.ts';
+import { storeMessage } from '../inbox/store.ts';
+import { triage } from '../inbox/routes.ts';
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+/** The fields we use of Twilio's inbound-SMS form; Twilio sends many more, all covered by the signature. */
+export const twilioInboundSms = z.looseObject({
+  MessageSid: z.string().regex(/^[A-Za-z0-9]{10,64}$/, 'must be a Twilio SID'),
+  From: z.string().min(1).max(32),
+  To: z.string().min(1).max(32),
+  Body: z.string().max(1600).default(''),
+});
+
+/** The URL Twilio signed: the public base URL when behind a proxy, else what this server saw. */
+function signedUrl(ctx: AppContext): string {
+  const base = ctx.deps.config.http.publicBaseUrl ?? ctx.origin;
+  return `${base.replace(/\/$/, '')}${ctx.originalUrl}`;
+}
+
+function verifyTwilio(ctx: AppContext): Record<string, unknown> {
+  const authToken = ctx.deps.config.twilio.authToken;
+  if (!authToken) throw new AppError('FORBIDDEN', 403, 'Twilio webhooks are not configured (TWILIO_AUTH_TOKEN)');
+  const params = (ctx.request.body ?? {}) as Record<string, unknown>;
+  if (!isValidTwilioSignature(authToken, ctx.get('X-Twilio-Signature') || undefined, signedUrl(ctx), params)) {
+    throw forbidden('Invalid Twilio signature');
+  }
+  return params;
+}
+
+export const smsRoutes: RouteDef[] = [
+  publicRoute({
+    method: 'post',
+    path: '/sms/webhook',
+    tag: 'sms',
+    summary: "Twilio's inbound SMS webhook (form-encoded, X-Twilio-Signature checked); answers empty TwiML",
+    bodyType: 'form',
+    handler: async (ctx) => {
+      // The signature is checked before anything is read or stored: a forged request learns nothing.
+      const parsed = twilioInboundSms.safeParse(verifyTwilio(ctx));
+      if (!parsed.success) throw validationError('Invalid Twilio webhook', zodIssuesToFields(parsed.error));
+      const sms = parsed.data;
+      const to = normalizePhone(sms.To) ?? sms.To;
+      const tenant = await systemEm(ctx.deps.orm).findOne(TenantSchema, { phoneNumbers: { $contains: [to] } });
+      if (!tenant) throw notFound('Tenant for this number');
+
+      const em = tenantEm(ctx.deps.orm, tenant.id);
+      const consent = smsConsentChange(sms.Body);
+      const { message, duplicate } = await storeMessage(em, tenant.id, {
+        channel: 'sms',
+        content: sms.Body || '(empty message)',
+        customerPhone: sms.From,
+        externalId: sms.MessageSid,
+        metadata: { to, num_media: sms.NumMedia ?? '0' },
+        status: consent ? 'resolved' : 'new',
+      });
+      if (consent && !duplicate) {
+        await em.transactional(async (tx) => {
+          const found = await findOrCreateContact(tx, tenant.id, { phone: sms.From });
+          if (!found) return;
+          found.contact.smsOptOut = consent === 'opt_out';
+          recordEvent(tx, {
+            tenantId: tenant.id,
+            type: 'contact.sms_opt_out',
+            entityType: 'contact',
+            entityId: found.contact.id,
+            payload: { contact_id: found.contact.id, phone: found.contact.phone, opted_out: consent === 'opt_out', message_id: message.id },
+          });
+        });
+      } else if (!consent) {
+        // Started on a redelivery too: if the first delivery died before starting, this one does it.
+        await triage(ctx, tenant.id, message);
+      }
+      ctx.type = 'text/xml';
+      ctx.body = EMPTY_TWIML;
+      return undefined;
+    },
+  }),
+];

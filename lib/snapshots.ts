@@ -1,0 +1,13 @@
+/** The payloads of outbox events: plain snake_case objects, the same shape the API returns. */
+export interface ContactLike {
+  id: string;
+  name: string;
+  email?: string | null;
+  phone?: string | null;
+  organization?: string | null;
+  tags?: string[];
+}
+
+export function contactSnapshot(c: ContactLike) {
+  return { id: c.id, name: c.name, email: c.email ?? null, phone: c.phone ?? null, organization: c.organization ?? null, tags: c.tags ?? [] };
+}

@@ -1,0 +1,30 @@
+import type { Client } from '@temporalio/client';
+import { startWorkflow, type StartContext } from '../lib/workflowClient.ts';
+import type { MessageReview } from '../activities/triage.ts';
+import { reviewSignal, type triageMessageWorkflow } from './triageMessage.ts';
+
+export const triageWorkflowId = (messageId: string) => `triage-${messageId}`;
+
+/**
+ * Starts triage of a stored message. A triage already running is returned as is; with
+ * `rerun`, a finished one is run again (POST /inbox/messages/{id}/process).
+ */
+export function startTriage(ctx: StartContext, messageId: string, opts: { reviewTimeoutSeconds: number; rerun?: boolean }) {
+  return startWorkflow<typeof triageMessageWorkflow>(ctx, {
+    workflowType: 'triageMessageWorkflow',
+    workflowId: triageWorkflowId(messageId),
+    args: [{ tenantId: ctx.tenantId, messageId, reviewTimeoutSeconds: opts.reviewTimeoutSeconds }],
+    entity: { type: 'message', id: messageId },
+    rerunnable: opts.rerun ?? false,
+  });
+}
+
+/** Hands a person's review to the triage waiting for it; false when no triage is waiting. */
+export async function sendReview(client: Client, messageId: string, review: MessageReview): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(triageWorkflowId(messageId)).signal(reviewSignal, review);
+    return true;
+  } catch {
+    return false;
+  }
+}
