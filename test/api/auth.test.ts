@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import jwt from 'jsonwebtoken';
+import { startStack, type TestStack } from '../support/app.ts';
+import { aTenant } from '../support/factories.ts';
+import { TEST_JWT_SECRET } from '../support/testEnv.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack({ worker: false, env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000' } });
+});
+afterAll(() => stack.close());
+
+describe('auth', () => {
+  it('registers a tenant with its admin and returns a working session', async () => {
+    const t = await aTenant(stack.http, { first_name: 'Grace', last_name: 'Hopper', full_name: undefined, tenant_name: 'Hopper & Co' });
+    const me = await stack.http.get('/api/v1/auth/me', { token: t.token });
+    expect(me.status).toBe(200);
+    expect(me.body.data).toMatchObject({ email: t.email, first_name: 'Grace', last_name: 'Hopper', role: 'admin', tenant_id: t.tenantId });
+    expect(me.body.data.tenant).toEqual({ id: t.tenantId, name: 'Hopper & Co' });
+    expect(me.body.data).not.toHaveProperty('password_hash');
+    expect(JSON.stringify(me.body)).not.toContain('argon2');
+  });
+
+  it('refuses a second account with the same email (any case) as a DUPLICATE', async () => {
+    const t = await aTenant(stack.http);
+    const res = await stack.http.post('/api/v1/auth/register', { body: { email: t.email.toUpperCase(), password: 'another password' } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('DUPLICATE');
+  });
+
+  it('logs in with the right password and not with a wrong one or an unknown email', async () => {
+    const t = await aTenant(stack.http);
+    const ok = await stack.http.post('/api/v1/auth/login', { body: { email: t.email, password: t.password } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ token_type: 'bearer', expires_in: 3600, user: { email: t.email, role: 'admin', tenant_id: t.tenantId } });
+    const claims = jwt.verify(ok.body.access_token, TEST_JWT_SECRET) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ sub: t.userId, tenant_id: t.tenantId, role: 'admin' });
+
+    const wrong = await stack.http.post('/api/v1/auth/login', { body: { email: t.email, password: 'not the password' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toMatchObject({ code: 'UNAUTHORIZED', message: 'Email or password is incorrect' });
+    const unknown = await stack.http.post('/api/v1/auth/login', { body: { email: 'nobody@example.com', password: 'whatever1' } });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error.message).toBe(wrong.body.error.message);
+  });
+
+  it('tells a missing token (UNAUTHORIZED) from an expired or tampered one (INVALID_TOKEN)', async () => {
+    const t = await aTenant(stack.http);
+    const none = await stack.http.get('/api/v1/contacts');
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe('UNAUTHORIZED');
+
+    const expired = jwt.sign({ tenant_id: t.tenantId, role: 'admin', email: t.email }, TEST_JWT_SECRET, { subject: t.userId, expiresIn: -10 });
+    const e = await stack.http.get('/api/v1/contacts', { token: expired });
+    expect(e.status).toBe(401);
+    expect(e.body.error.code).toBe('INVALID_TOKEN');
+
+    // Same claims, but claiming to be admin of another tenant: the signature no longer matches.
+    const [header, , signature] = t.token.split('.');
+    const forgedPayload = Buffer.from(JSON.stringify({ sub: t.userId, tenant_id: '00000000-0000-4000-8000-000000000000', role: 'admin' })).toString('base64url');
+    const tampered = await stack.http.get('/api/v1/contacts', { token: `${header}.${forgedPayload}.${signature}` });
+    expect(tampered.status).toBe(401);
+    expect(tampered.body.error.code).toBe('INVALID_TOKEN');
+
+    const otherKey = jwt.sign({ tenant_id: t.tenantId, role: 'admin' }, 'x'.repeat(40), { subject: t.userId, expiresIn: 60 });
+    expect((await stack.http.get('/api/v1/contacts', { token: otherKey })).status).toBe(401);
+  });
+
+  it('rotates refresh tokens and revokes the whole family when a spent one is reused', async () => {
+    const t = await aTenant(stack.http);
+    const first = await stack.http.post('/api/v1/auth/refresh', { body: { refresh_token: t.refreshToken } });
+    expect(first.status).toBe(200);
+    expect(first.body.refresh_token).not.toBe(t.refreshToken);
+    expect((await stack.http.get('/api/v1/auth/me', { token: first.body.access_token })).status).toBe(200);
+
+    // The refresh token also works as the Bearer header (API.md).
+    const second = await stack.http.post('/api/v1/auth/refresh', { token: first.body.refresh_token });
+    expect(second.status).toBe(200);
+
+    // Reusing the first (spent) token: refused, and the newest token of the family dies too.
+    const reuse = await stack.http.post('/api/v1/auth/refresh', { body: { refresh_token: t.refreshToken } });
+    expect(reuse.status).toBe(401);
+    expect(reuse.body.error.code).toBe('INVALID_TOKEN');
+    const afterRevoke = await stack.http.post('/api/v1/auth/refresh', { body: { refresh_token: second.body.refresh_token } });
+    expect(afterRevoke.status).toBe(401);
+
+    // A fresh login starts a new family that still works.
+    const login = await stack.http.post('/api/v1/auth/login', { body: { email: t.email, password: t.password } });
+    expect((await stack.http.post('/api/v1/auth/refresh', { body: { refresh_token: login.body.refresh_token } })).status).toBe(200);
+  });
+
+  it('logout revokes the refresh token', async () => {
+    const t = await aTenant(stack.http);
+    const out = await stack.http.post('/api/v1/auth/logout', { token: t.token, body: { refresh_token: t.refreshToken } });
+    expect(out.status).toBe(200);
+    expect(out.body.data.revoked).toBe(1);
+    const res = await stack.http.post('/api/v1/auth/refresh', { body: { refresh_token: t.refreshToken } });
+    expect(res.status).toBe(401);
+  });
+
+  it('enforces roles: a plain user cannot manage users or delete contacts', async () => {
+    const admin = await aTenant(stack.http);
+    const created = await stack.http.post('/api/v1/users', {
+      token: admin.token,
+      body: { email: `member-${Date.now()}@example.com`, password: 'member password', role: 'user' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({ role: 'user', tenant_id: admin.tenantId });
+    const login = await stack.http.post('/api/v1/auth/login', { body: { email: created.body.data.email, password: 'member password' } });
+    const member = login.body.access_token as string;
+
+    const listUsers = await stack.http.get('/api/v1/users', { token: member });
+    expect(listUsers.status).toBe(403);
+    expect(listUsers.body.error.code).toBe('FORBIDDEN');
+    const contact = await stack.http.post('/api/v1/contacts', { token: member, body: { name: 'Someone' } });
+    expect(contact.status).toBe(201);
+    expect((await stack.http.delete(`/api/v1/contacts/${contact.body.data.id}`, { token: member })).status).toBe(403);
+    expect((await stack.http.delete(`/api/v1/contacts/${contact.body.data.id}`, { token: admin.token })).status).toBe(204);
+    const users = await stack.http.get('/api/v1/users', { token: admin.token });
+    expect(users.body.data.map((u: { email: string }) => u.email).sort()).toEqual([admin.email, created.body.data.email].sort());
+  });
+});

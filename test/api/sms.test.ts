@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startStack, type TestStack } from '../support/app.ts';
+import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
+import { formBody, inboundSms, twilioSignature } from '../fakes/twilio.ts';
+import { tenantEm } from '../../lib/db.ts';
+import { ContactSchema } from '../../entities/Contact.ts';
+import { MessageSchema } from '../../entities/Message.ts';
+
+const AUTH_TOKEN = 'twilio-test-auth-token-0123456789';
+const OUR_NUMBER = '+15005550006';
+let stack: TestStack;
+let t: TestTenant;
+
+beforeAll(async () => {
+  // No OpenAI key: the worker triages with the local rules, as the embedded default does.
+  stack = await startStack({ env: { TWILIO_AUTH_TOKEN: AUTH_TOKEN, RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '1000' } });
+  t = await aTenant(stack.http);
+  const res = await stack.http.patch('/api/v1/tenant', { token: t.token, body: { phone_numbers: ['+1 500 555 0006'] } });
+  expect(res.body.data.phone_numbers).toEqual([OUR_NUMBER]);
+});
+afterAll(() => stack.close());
+
+const webhookUrl = () => `${stack.http.base}/api/v1/sms/webhook`;
+
+function deliver(params: Record<string, string>, signature = twilioSignature(AUTH_TOKEN, webhookUrl(), params)) {
+  return stack.http.post('/api/v1/sms/webhook', {
+    raw: formBody(params),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+  });
+}
+
+const messagesWithSid = (sid: string) => tenantEm(stack.orm, t.tenantId).count(MessageSchema, { externalId: sid });
+
+describe('Twilio inbound SMS webhook', () => {
+  it('accepts a message signed as Twilio signs it, answers empty TwiML, and triages it', async () => {
+    const params = inboundSms({ From: '+14155550188', To: OUR_NUMBER, Body: 'Hi, how much does the premium plan cost? Interested in buying.' });
+    const res = await deliver(params);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/xml/);
+    expect(res.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    const message = await tenantEm(stack.orm, t.tenantId).findOneOrFail(MessageSchema, { externalId: params.MessageSid });
+    expect(message).toMatchObject({ channel: 'sms', customerPhone: '+14155550188' });
+    const triaged = await eventually(async () => {
+      const m = (await stack.http.get(`/api/v1/inbox/messages/${message.id}`, { token: t.token })).body.data;
+      return m.processed ? m : undefined;
+    }, { what: 'triage of the SMS' });
+    expect(triaged.classifier).toBe('local-rules');
+    expect(triaged.category).toBe('sales_inquiry');
+  });
+
+  it('refuses a forged or unsigned request with 403 and stores nothing', async () => {
+    const params = inboundSms({ From: '+14155550199', To: OUR_NUMBER, Body: 'forged' });
+    const forged = await deliver(params, twilioSignature('not-the-token', webhookUrl(), params));
+    expect(forged.status).toBe(403);
+    expect(forged.body.error.code).toBe('FORBIDDEN');
+    const tampered = await deliver({ ...params, Body: 'changed after signing' }, twilioSignature(AUTH_TOKEN, webhookUrl(), params));
+    expect(tampered.status).toBe(403);
+    const unsigned = await stack.http.post('/api/v1/sms/webhook', { raw: formBody(params), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(unsigned.status).toBe(403);
+    expect(await messagesWithSid(params.MessageSid)).toBe(0);
+  });
+
+  it('stores a redelivered MessageSid once', async () => {
+    const params = inboundSms({ From: '+14155550177', To: OUR_NUMBER, Body: 'Do you have availability next week?' });
+    const results = await Promise.all([deliver(params), deliver(params), deliver(params)]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(await messagesWithSid(params.MessageSid)).toBe(1);
+  });
+
+  it('opts a contact out on STOP and back in on START', async () => {
+    const from = '+14155550166';
+    expect((await deliver(inboundSms({ From: from, To: OUR_NUMBER, Body: 'stop' }))).status).toBe(200);
+    const contact = await tenantEm(stack.orm, t.tenantId).findOneOrFail(ContactSchema, { phone: from });
+    expect(contact.smsOptOut).toBe(true);
+    await deliver(inboundSms({ From: from, To: OUR_NUMBER, Body: 'START' }));
+    expect((await tenantEm(stack.orm, t.tenantId).findOneOrFail(ContactSchema, { phone: from })).smsOptOut).toBe(false);
+  });
+
+  it('answers 404 for a number no tenant owns', async () => {
+    const res = await deliver(inboundSms({ From: '+14155550155', To: '+15559990000', Body: 'hello' }));
+    expect(res.status).toBe(404);
+  });
+});

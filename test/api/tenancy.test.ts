@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startStack, type TestStack } from '../support/app.ts';
+import { aContact, aTenant, eventually, type TestTenant } from '../support/factories.ts';
+import { tenantEm } from '../../lib/db.ts';
+import { ContactSchema } from '../../entities/Contact.ts';
+
+let stack: TestStack;
+let a: TestTenant;
+let b: TestTenant;
+beforeAll(async () => {
+  stack = await startStack({ env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '1000' } });
+  a = await aTenant(stack.http);
+  b = await aTenant(stack.http);
+});
+afterAll(() => stack.close());
+
+describe('tenant isolation', () => {
+  it("gives tenant B a 404 for every one of tenant A's contacts, and changes nothing", async () => {
+    const contact = await aContact(stack.http, a.token, { name: 'Private Person' });
+    const path = `/api/v1/contacts/${contact.id}`;
+    for (const res of [
+      await stack.http.get(path, { token: b.token }),
+      await stack.http.put(path, { token: b.token, body: { name: 'Hijacked' } }),
+      await stack.http.patch(path, { token: b.token, body: { name: 'Hijacked' } }),
+      await stack.http.delete(path, { token: b.token }),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
+    const list = await stack.http.get('/api/v1/contacts?search=Private', { token: b.token });
+    expect(list.body.data).toEqual([]);
+    const stillThere = await stack.http.get(path, { token: a.token });
+    expect(stillThere.body.data.name).toBe('Private Person');
+  });
+
+  it("gives tenant B a 404 for tenant A's runs and does not list them", async () => {
+    const workflowId = a.onboardingWorkflowId!;
+    await eventually(async () => ((await stack.http.get(`/api/v1/runs/${workflowId}`, { token: a.token })).body.data?.status === 'completed' ? true : undefined), {
+      what: 'onboarding to complete',
+    });
+    expect((await stack.http.get(`/api/v1/runs/${workflowId}`, { token: b.token })).status).toBe(404);
+    expect((await stack.http.post(`/api/v1/runs/${workflowId}/cancel`, { token: b.token })).status).toBe(404);
+    const listB = await stack.http.get('/api/v1/runs', { token: b.token });
+    expect(listB.body.data.map((r: { workflow_id: string }) => r.workflow_id)).not.toContain(workflowId);
+    expect(listB.body.data.every((r: { entity: { id: string } }) => r.entity.id !== a.tenantId)).toBe(true);
+  });
+
+  it('refuses an ORM query that forgets its tenant', async () => {
+    await expect(stack.orm.em.fork().find(ContactSchema, {})).rejects.toThrow();
+    const em = tenantEm(stack.orm, b.tenantId);
+    const seen = await em.find(ContactSchema, {});
+    expect(seen.every((c) => c.tenant.id === b.tenantId)).toBe(true);
+  });
+});

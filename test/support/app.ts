@@ -1,0 +1,58 @@
+import type { Server } from 'node:http';
+import { createOrm } from '../../lib/db.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { createTemporalClient } from '../../lib/temporal.ts';
+import { buildApp } from '../../api/app.ts';
+import { testConfig, testEnvVars } from './config.ts';
+import { httpClient, type HttpClient } from './http.ts';
+import { startWorkerProcess, type WorkerProcess } from './worker.ts';
+
+export interface TestStack {
+  http: HttpClient;
+  vars: Record<string, string>;
+  config: ReturnType<typeof testConfig>;
+  orm: ReturnType<typeof createOrm>;
+  temporal: Awaited<ReturnType<typeof createTemporalClient>>;
+  worker: WorkerProcess | null;
+  /** Starts another worker on the same task queue (after a kill). */
+  startWorker(): Promise<WorkerProcess>;
+  close(): Promise<void>;
+}
+
+/**
+ * The API in this process (on a real port) and, unless `worker: false`, the real worker
+ * as a second process on a task queue of this test file's own: the production shape.
+ */
+export async function startStack(opts: { env?: Record<string, string | undefined>; worker?: boolean } = {}): Promise<TestStack> {
+  const vars = testEnvVars(opts.env);
+  const config = testConfig(vars);
+  const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax });
+  const temporal = await createTemporalClient(config.temporal);
+  const app = buildApp({ config, orm, temporal, log: createLogger(config.logLevel, 'api-test') });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const workers: WorkerProcess[] = [];
+  const startWorker = async () => {
+    const w = await startWorkerProcess(vars);
+    workers.push(w);
+    return w;
+  };
+  const worker = opts.worker === false ? null : await startWorker();
+  return {
+    http: httpClient(server),
+    vars,
+    config,
+    orm,
+    temporal,
+    worker,
+    startWorker,
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await temporal.connection.close();
+      await orm.close();
+    },
+  };
+}
