@@ -153,7 +153,9 @@ export function createTriageActivities({ orm, classifier, fallback, confidenceTh
     async applyTriage({ tenantId, messageId, runKey, classification }: MessageRef & { runKey: string; classification: Classification }): Promise<TriageOutcome> {
       const { result } = classification;
       return tenantEm(orm, tenantId).transactional(async (tx) => {
-        const message = await tx.findOneOrFail(MessageSchema, messageId, { populate: ['contact', 'lead'], lockMode: LockMode.PESSIMISTIC_WRITE });
+        // Row lock first (FOR UPDATE cannot cover the outer joins of a populate), then the relations.
+        const message = await tx.findOneOrFail(MessageSchema, messageId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        await tx.populate(message, ['contact', 'lead']);
         if (message.triageRunKey === runKey) return outcomeOf(message);
 
         Object.assign(message, {

@@ -87,7 +87,8 @@ function parseInput<B extends ZodType | undefined, Q extends ZodType | undefined
 export function requireCaller(ctx: AppContext): Caller {
   const user = ctx.state.user;
   if (!user) {
-    if (ctx.state.jwtOriginalError) throw invalidToken();
+    // koa-jwt records an error for a missing token too; only a token that was sent can be "invalid".
+    if (ctx.state.jwtOriginalError && ctx.get('Authorization')) throw invalidToken();
     throw unauthorized();
   }
   return { userId: user.sub, tenantId: user.tenant_id, role: user.role, email: user.email };

@@ -11,7 +11,7 @@ export const RUN_STATUSES = {
   running: 'Running',
   completed: 'Completed',
   failed: 'Failed',
-  canceled: 'Canceled',
+  cancelled: 'Canceled',
   terminated: 'Terminated',
   continued_as_new: 'ContinuedAsNew',
   timed_out: 'TimedOut',

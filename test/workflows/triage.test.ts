@@ -172,7 +172,7 @@ describe('message triage with an OpenAI-compatible model', () => {
     const cancel = await stack.http.post(`/api/v1/runs/triage-${created.id}/cancel`, { token: t.token });
     expect(cancel.status).toBe(202);
     const run = await settled(created.id).then(() => stack.http.get(`/api/v1/runs/triage-${created.id}`, { token: t.token }));
-    expect(run.body.data.status).toBe('canceled');
+    expect(run.body.data.status).toBe('cancelled');
     const again = await stack.http.post(`/api/v1/runs/triage-${created.id}/cancel`, { token: t.token });
     expect(again.status).toBe(409);
   });
