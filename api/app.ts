@@ -18,6 +18,7 @@ import { healthRoutes } from './health/routes.ts';
 import { runRoutes } from './runs/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { inboxRoutes } from './inbox/routes.ts';
+import { leadRoutes } from './leads/routes.ts';
 import { smsRoutes } from './sms/routes.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 
@@ -31,6 +32,7 @@ export const routes: RouteDef[] = [
   ...tenantRoutes,
   ...userRoutes,
   ...contactRoutes,
+  ...leadRoutes,
   ...inboxRoutes,
   ...smsRoutes,
   ...runRoutes,

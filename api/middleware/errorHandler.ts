@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 import { UniqueConstraintViolationException, NotFoundError, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ZodError } from 'zod';
-import { AppError, duplicate, notFound, payloadTooLarge, badRequest, unsupportedMediaType, validationError } from '../../lib/errors.ts';
+import { AppError, conflict, duplicate, notFound, payloadTooLarge, badRequest, unsupportedMediaType, validationError } from '../../lib/errors.ts';
 import type { AppContextExtras, AppState } from '../context.ts';
 import { zodIssuesToFields } from '../validation.ts';
 
@@ -19,7 +19,7 @@ export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return validationError('Request is not valid', zodIssuesToFields(err));
   if (err instanceof UniqueConstraintViolationException) return duplicate('A resource with these values already exists');
-  if (err instanceof ForeignKeyConstraintViolationException) return validationError('A referenced resource does not exist');
+  if (err instanceof ForeignKeyConstraintViolationException) return conflict('The change conflicts with related records (still referenced, or referring to one that is gone)');
   if (err instanceof NotFoundError || err instanceof WorkflowNotFoundError) return notFound();
   const e = (err ?? {}) as HttpishError;
   const status = e.status ?? e.statusCode;

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import type { FilterQuery } from '@mikro-orm/core';
+import { LeadSchema, type Lead } from '../../entities/Lead.ts';
+import { ContactSchema, findOrCreateContact } from '../../entities/Contact.ts';
+import { PipelineSchema } from '../../entities/Pipeline.ts';
+import { UserSchema } from '../../entities/User.ts';
+import { recordEvent } from '../../entities/Event.ts';
+import { notFound, validationError } from '../../lib/errors.ts';
+import { contactSnapshot } from '../../lib/snapshots.ts';
+import { paginate, paginationSchema } from '../pagination.ts';
+import { dataSchema, one, route, type RouteDef } from '../routing.ts';
+import { likePattern, sortOrder } from '../queries.ts';
+import { createLeadBody, leadListQuery, leadParams, leadSchema, updateLeadBody } from './schema.ts';
+import { leadDto } from './serialize.ts';
+
+const SORT_COLUMNS = { created_at: 'createdAt', updated_at: 'updatedAt', value: 'value', score: 'score' } as const;
+
+const pipelineSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  is_default: z.boolean(),
+  stages: z.array(z.object({ id: z.string(), name: z.string(), order: z.number(), probability: z.number() })),
+});
+
+export const leadRoutes: RouteDef[] = [
+  route({
+    method: 'get',
+    path: '/crm/leads',
+    tag: 'leads',
+    summary: 'List leads (filters: status, source, contact_email, assigned_to, search, min_score)',
+    query: leadListQuery,
+    response: z.object({ data: z.array(leadSchema), pagination: paginationSchema }),
+    handler: async (ctx, { query }) => {
+      const where: FilterQuery<Lead> = {};
+      if (query.status) where.status = query.status;
+      if (query.source) where.source = query.source;
+      if (query.assigned_to) where.assignedTo = query.assigned_to;
+      if (query.min_score !== undefined) where.score = { $gte: query.min_score };
+      if (query.contact_email) where.contact = { email: query.contact_email.toLowerCase() };
+      if (query.search) {
+        const like = likePattern(query.search);
+        where.$or = [{ title: { $ilike: like } }, { contact: { name: { $ilike: like } } }, { contact: { email: { $ilike: like } } }];
+      }
+      const [rows, total] = await ctx.state.em.findAndCount(LeadSchema, where, {
+        populate: ['contact'],
+        orderBy: { [SORT_COLUMNS[query.sort_by]]: sortOrder(query.sort_order), id: 'asc' },
+        limit: query.per_page,
+        offset: (query.page - 1) * query.per_page,
+      });
+      return { data: rows.map(leadDto), pagination: paginate(query.page, query.per_page, total) };
+    },
+  }),
+
+  route({
+    method: 'post',
+    path: '/crm/leads',
+    tag: 'leads',
+    summary: 'Create a lead for an existing contact (contact_id) or a nested contact found or created by email/phone',
+    body: createLeadBody,
+    status: 201,
+    response: dataSchema(leadSchema),
+    handler: async (ctx, { body, caller }) => {
+      const lead = await ctx.state.em.transactional(async (tx) => {
+        const contact = body.contact_id
+          ? await tx.findOne(ContactSchema, body.contact_id)
+          : (await findOrCreateContact(tx, caller.tenantId, { ...body.contact, company: body.contact?.company }))?.contact;
+        if (!contact) throw validationError('Invalid body', [{ field: 'body.contact_id', message: 'no such contact' }]);
+        const pipeline = body.pipeline_id ? await tx.findOne(PipelineSchema, body.pipeline_id) : await tx.findOne(PipelineSchema, { isDefault: true });
+        if (body.pipeline_id && !pipeline) throw validationError('Invalid body', [{ field: 'body.pipeline_id', message: 'no such pipeline' }]);
+        if (body.assigned_to && !(await tx.findOne(UserSchema, body.assigned_to))) {
+          throw validationError('Invalid body', [{ field: 'body.assigned_to', message: 'no such user' }]);
+        }
+        const stageId = body.stage_id ?? (pipeline ? 'new' : null);
+        if (pipeline && stageId && !pipeline.stages.some((s) => s.id === stageId)) {
+          throw validationError('Invalid body', [{ field: 'body.stage_id', message: 'not a stage of the pipeline' }]);
+        }
+        const created = tx.create(LeadSchema, {
+          tenant: caller.tenantId,
+          contact,
+          title: body.title ?? `${contact.name} (${body.source})`,
+          source: body.source,
+          status: body.status,
+          value: body.value ?? null,
+          pipeline,
+          stageId,
+          assignedTo: body.assigned_to ?? null,
+          notes: body.notes ?? null,
+        });
+        recordEvent(tx, {
+          tenantId: caller.tenantId,
+          type: 'lead.created',
+          entityType: 'lead',
+          entityId: created.id,
+          payload: { lead: { id: created.id, title: created.title, source: created.source, status: created.status, contact: contactSnapshot(contact) } },
+        });
+        return created;
+      });
+      return one(leadDto(lead));
+    },
+  }),
+
+  route({
+    method: 'get',
+    path: '/crm/leads/:id',
+    tag: 'leads',
+    summary: 'Get a lead',
+    params: leadParams,
+    response: dataSchema(leadSchema),
+    handler: async (ctx, { params }) => {
+      const lead = await ctx.state.em.findOne(LeadSchema, params.id, { populate: ['contact'] });
+      if (!lead) throw notFound('Lead');
+      return one(leadDto(lead));
+    },
+  }),
+
+  route({
+    method: 'put',
+    path: '/crm/leads/:id',
+    tag: 'leads',
+    summary: "Update a lead's title, status, stage, value, score, owner or notes",
+    params: leadParams,
+    body: updateLeadBody,
+    response: dataSchema(leadSchema),
+    handler: async (ctx, { params, body }) => {
+      const em = ctx.state.em;
+      const lead = await em.findOne(LeadSchema, params.id, { populate: ['contact', 'pipeline'] });
+      if (!lead) throw notFound('Lead');
+      if (body.assigned_to && !(await em.findOne(UserSchema, body.assigned_to))) {
+        throw validationError('Invalid body', [{ field: 'body.assigned_to', message: 'no such user' }]);
+      }
+      if (body.stage_id && lead.pipeline && !lead.pipeline.stages.some((s) => s.id === body.stage_id)) {
+        throw validationError('Invalid body', [{ field: 'body.stage_id', message: 'not a stage of the pipeline' }]);
+      }
+      if (body.title !== undefined) lead.title = body.title;
+      if (body.status !== undefined) lead.status = body.status;
+      if (body.value !== undefined) lead.value = body.value;
+      if (body.stage_id !== undefined) lead.stageId = body.stage_id;
+      if (body.assigned_to !== undefined) lead.assignedTo = body.assigned_to ? em.getReference(UserSchema, body.assigned_to) : null;
+      if (body.score !== undefined) lead.score = body.score;
+      if (body.notes !== undefined) lead.notes = body.notes;
+      await em.flush();
+      return one(leadDto(lead));
+    },
+  }),
+
+  route({
+    method: 'delete',
+    path: '/crm/leads/:id',
+    tag: 'leads',
+    summary: 'Delete a lead (admins and managers)',
+    roles: ['admin', 'manager'],
+    params: leadParams,
+    status: 204,
+    handler: async (ctx, { params }) => {
+      const lead = await ctx.state.em.findOne(LeadSchema, params.id);
+      if (!lead) throw notFound('Lead');
+      await ctx.state.em.remove(lead).flush();
+      ctx.status = 204;
+      return undefined;
+    },
+  }),
+
+  route({
+    method: 'get',
+    path: '/crm/pipelines',
+    tag: 'leads',
+    summary: "The tenant's sales pipelines and their stages",
+    response: z.object({ data: z.array(pipelineSchema) }),
+    handler: async (ctx) => {
+      const rows = await ctx.state.em.find(PipelineSchema, {}, { orderBy: { isDefault: 'desc', name: 'asc' } });
+      return { data: rows.map((p) => ({ id: p.id, name: p.name, is_default: p.isDefault, stages: p.stages })) };
+    },
+  }),
+];

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { LEAD_STATUSES } from '../../entities/Lead.ts';
+import { normalizePhone } from '../../lib/phone.ts';
+import { listQuery } from '../pagination.ts';
+
+const email = z.email({ error: 'must be a valid email address' }).max(320).transform((v) => v.toLowerCase());
+const phone = z
+  .string()
+  .max(32)
+  .transform((v, ctx) => normalizePhone(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a phone number' }), z.NEVER));
+
+/** Seed 000's nested contact: found by email or phone, else created. */
+const nestedContact = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    email: email.optional(),
+    phone: phone.optional(),
+    company: z.string().trim().max(200).optional(),
+  })
+  .refine((c) => c.email || c.phone, { message: 'needs an email or a phone', path: ['email'] });
+
+export const createLeadBody = z
+  .strictObject({
+    contact_id: z.uuid().optional(),
+    contact: nestedContact.optional(),
+    title: z.string().trim().min(1).max(300).optional(),
+    source: z.string().trim().min(1).max(50).default('manual'),
+    status: z.enum(LEAD_STATUSES).default('new'),
+    value: z.number().nonnegative().max(1e12).nullable().optional(),
+    pipeline_id: z.uuid().optional(),
+    stage_id: z.string().trim().max(50).optional(),
+    assigned_to: z.uuid().nullable().optional(),
+    notes: z.string().max(10_000).nullable().optional(),
+  })
+  .refine((b) => b.contact_id || b.contact, { message: 'give contact_id or contact', path: ['contact'] });
+
+export const updateLeadBody = z.strictObject({
+  title: z.string().trim().min(1).max(300).optional(),
+  status: z.enum(LEAD_STATUSES).optional(),
+  value: z.number().nonnegative().max(1e12).nullable().optional(),
+  stage_id: z.string().trim().max(50).nullable().optional(),
+  assigned_to: z.uuid().nullable().optional(),
+  score: z.number().int().min(0).max(100).nullable().optional(),
+  notes: z.string().max(10_000).nullable().optional(),
+});
+
+export const leadListQuery = listQuery(['created_at', 'updated_at', 'value', 'score'] as const, 'created_at').extend({
+  status: z.enum(LEAD_STATUSES).optional(),
+  source: z.string().trim().max(50).optional(),
+  contact_email: z.string().trim().max(320).optional(),
+  assigned_to: z.uuid().optional(),
+  search: z.string().trim().max(200).optional(),
+  min_score: z.coerce.number().int().min(0).max(100).optional(),
+});
+
+export const leadParams = z.object({ id: z.uuid({ error: 'must be a UUID' }) });
+
+export const leadSchema = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  source: z.string(),
+  status: z.enum(LEAD_STATUSES),
+  value: z.number().nullable(),
+  score: z.number().nullable(),
+  pipeline_id: z.uuid().nullable(),
+  stage_id: z.string().nullable(),
+  assigned_to: z.uuid().nullable(),
+  notes: z.string().nullable(),
+  source_message_id: z.uuid().nullable(),
+  contact: z.object({ id: z.uuid(), name: z.string(), email: z.string().nullable(), phone: z.string().nullable(), company: z.string().nullable() }),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
