@@ -5,6 +5,7 @@ import { tenantEm } from '../../lib/db.ts';
 import { PipelineSchema } from '../../entities/Pipeline.ts';
 import { EventSchema } from '../../entities/Event.ts';
 import { TenantIdKey } from '../../lib/searchAttributes.ts';
+import { captureHistory } from '../support/histories.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -27,6 +28,7 @@ describe('API → Temporal → worker process → PostgreSQL', () => {
     expect(run).toMatchObject({ type: 'onboardTenantWorkflow', entity: { type: 'tenant', id: t.tenantId }, failure: null });
     expect(run.request_id).toMatch(/^[0-9a-f-]{36}$/);
 
+    captureHistory(t.onboardingWorkflowId!, 'onboarding');
     const em = tenantEm(stack.orm, t.tenantId);
     const pipelines = await em.find(PipelineSchema, {});
     expect(pipelines).toHaveLength(1);

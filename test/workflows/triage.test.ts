@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
 import { aTriageResult } from '../support/triage.ts';
+import { captureHistory } from '../support/histories.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openaiServer.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { ContactSchema } from '../../entities/Contact.ts';
@@ -88,6 +89,7 @@ describe('message triage with an OpenAI-compatible model', () => {
     expect(again.status).toBe(202);
     expect(again.body.data.run.run_id).not.toBe(created.run.run_id);
     await settled(created.id);
+    captureHistory(`triage-${created.id}`, 'triage-sales-inquiry-rerun');
     const em2 = tenantEm(stack.orm, t.tenantId);
     expect(await em2.count(ContactSchema, { email: 'jane@acme.com' })).toBe(1);
     expect(await em2.count(LeadSchema, { contact: contacts[0].id })).toBe(1);
@@ -140,6 +142,7 @@ describe('message triage with an OpenAI-compatible model', () => {
     expect(m.classifier).toBe('local-rules');
     expect(m.category).toBe('billing');
     const run = await stack.http.get(`/api/v1/runs/triage-${created.id}`, { token: t.token });
+    captureHistory(`triage-${created.id}`, 'triage-malformed-fallback');
     expect(run.body.data.result.fallbackReason).toBe('openai:gpt-test-mini: malformed_response');
   });
 
@@ -160,6 +163,7 @@ describe('message triage with an OpenAI-compatible model', () => {
     expect(m.lead_id).toBeTruthy();
     const run = await stack.http.get(`/api/v1/runs/triage-${created.id}`, { token: t.token });
     expect(run.body.data.result).toMatchObject({ review: 'applied', leadCreated: true });
+    captureHistory(`triage-${created.id}`, 'triage-needs-review-corrected');
   });
 
   it('cancels a triage that waits for review', async () => {

@@ -1,0 +1,33 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from '@jest/globals';
+import { historiesDir } from '../support/histories.ts';
+import { readTestEnv } from '../support/testEnv.ts';
+
+const script = fileURLToPath(new URL('../../scripts/replay-histories.ts', import.meta.url));
+const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort();
+
+/**
+ * Saved histories of real runs (captured with CAPTURE_HISTORIES=1) replayed against
+ * today's workflow code: a change that would break runs already in flight fails here.
+ * The replay runs in its own process, as `npm run replay` does (jest's module sandbox
+ * duplicates protobufjs, which the history decoder cannot work with).
+ */
+describe('workflow replay', () => {
+  it('has a saved history for every workflow type', () => {
+    const types = new Set(
+      files.map((f) => JSON.parse(readFileSync(`${historiesDir}${f}`, 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name),
+    );
+    expect([...types].sort()).toEqual(['onboardTenantWorkflow', 'triageMessageWorkflow']);
+  });
+
+  it('replays every saved history without nondeterminism', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [script, historiesDir], {
+      env: { ...process.env, WORKFLOW_BUNDLE_PATH: readTestEnv().workflowBundlePath },
+    }).catch((err: { stdout: string }) => ({ stdout: err.stdout }));
+    const results = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(results).toEqual(files.map((f) => ({ history: f.replace(/\.json$/, ''), ok: true, error: null })));
+  });
+});
