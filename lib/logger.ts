@@ -21,8 +21,13 @@ const redact = [
   '*.secret',
 ];
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({ level, name, redact: { paths: redact, censor: '[redacted]' } });
+/**
+ * JSON lines by default (for log shippers); LOG_PRETTY=true (set by `npm start` on a
+ * terminal) renders them for people with pino-pretty, a dev dependency.
+ */
+export function createLogger(level: string, name: string, pretty = process.env.LOG_PRETTY === 'true'): Logger {
+  const transport = pretty ? { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } : undefined;
+  return pino({ level, name, redact: { paths: redact, censor: '[redacted]' }, transport });
 }
 
 export type { Logger };

@@ -109,6 +109,7 @@ try {
     TEMPORAL_UI_URL: temporal.uiUrl,
     JWT_SECRET: process.env.JWT_SECRET ?? devJwtSecret(),
     PORT: port,
+    LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
   };
   say('starting the worker and the API');
   children.push(run('worker', 'workers/main.ts', env), run('api', 'api/server.ts', env));
