@@ -8,7 +8,6 @@ import { userInfo } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const USER = 'postgres';

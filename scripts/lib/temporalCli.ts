@@ -267,6 +267,6 @@ async function extract(archive: string, dest: string): Promise<void> {
   try {
     await execFileAsync(cmd, args, { timeout: 5 * 60_000 });
   } catch (err) {
-    throw new Error(`Extracting ${archive} with ${cmd} failed: ${(err as Error).message}`);
+    throw new Error(`Extracting ${archive} with ${cmd} failed: ${(err as Error).message}`, { cause: err });
   }
 }

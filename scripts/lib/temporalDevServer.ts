@@ -154,7 +154,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     await stop();
     const lines = [...head, ...(tail.length === 30 ? ['...'] : []), ...tail];
     const output = lines.length ? `\nServer output:\n${lines.join('\n')}` : '';
-    throw new Error(`${(err as Error).message} (${opts.cliPath} ${args.join(' ')})${output}`);
+    throw new Error(`${(err as Error).message} (${opts.cliPath} ${args.join(' ')})${output}`, { cause: err });
   }
   const uiUrl = uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`;
   opts.log(`Temporal dev server ready in ${Date.now() - started} ms: ${address}${uiUrl ? `, Web UI ${uiUrl}` : ''}`);
