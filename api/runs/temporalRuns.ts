@@ -68,10 +68,11 @@ const QUERY_TIMEOUT_MS = 2_000;
 export async function runOutcome(client: Client, workflowId: string, runId: string, running: boolean) {
   const handle = client.workflow.getHandle(workflowId, runId);
   if (running) {
-    const progress = await Promise.race([
-      handle.query<unknown>('progress').catch(() => null),
-      new Promise((resolve) => setTimeout(resolve, QUERY_TIMEOUT_MS, null)),
-    ]);
+    // A deadline on the call itself: a run whose worker is gone cannot answer, and a
+    // query left retrying in the background would outlive the request.
+    const progress = await client.connection
+      .withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.query<unknown>('progress'))
+      .catch(() => null);
     return { result: null, failure: null, progress };
   }
   try {
