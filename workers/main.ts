@@ -7,17 +7,19 @@ import { loadConfig } from '../lib/config.ts';
 import { createOrm } from '../lib/db.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createWorker } from './createWorker.ts';
+import { sdkLogger } from './sdkLogger.ts';
 import { providersFromConfig } from './activities.ts';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'worker');
 
-if (config.metrics.enabled) {
+Runtime.install({
+  logger: sdkLogger(log),
   // The SDK's own metrics (task latencies, slots, sticky cache) in Prometheus format.
-  Runtime.install({
-    telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.metrics.workerPort}` } } },
-  });
-}
+  telemetryOptions: config.metrics.enabled
+    ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.metrics.workerPort}` } } }
+    : {},
+});
 
 const providers = providersFromConfig(config);
 const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax });

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
@@ -63,13 +63,16 @@ export default async function globalSetup(): Promise<void> {
   });
   running.stops.push(() => temporal.stop());
 
-  const workflowBundlePath = join(root, '.data', 'test', 'workflow-bundle.js');
+  const workflowBundlePath = join(root, '.data', 'test', `workflow-bundle-${process.pid}.js`);
+  running.stops.push(async () => rmSync(workflowBundlePath, { force: true }));
   mkdirSync(dirname(workflowBundlePath), { recursive: true });
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: log, debug() {}, trace() {}, log() {} } });
   writeFileSync(workflowBundlePath, code);
 
   const env: TestEnv = { databaseUrl, temporalAddress: temporal.address, workflowBundlePath, temporalCliPath: cliPath };
-  mkdirSync(dirname(testEnvFile), { recursive: true });
-  writeFileSync(testEnvFile, JSON.stringify(env, null, 2));
+  process.env.AISEC_TEST_ENV_FILE = join(root, '.data', 'test', `env-${process.pid}.json`);
+  mkdirSync(dirname(testEnvFile()), { recursive: true });
+  writeFileSync(testEnvFile(), JSON.stringify(env, null, 2));
+  running.stops.push(async () => rmSync(testEnvFile(), { force: true }));
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (database ${dbName}, Temporal ${temporal.address})`);
 }

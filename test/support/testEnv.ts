@@ -9,10 +9,13 @@ export interface TestEnv {
   temporalCliPath: string;
 }
 
-export const testEnvFile = fileURLToPath(new URL('../../.data/test/env.json', import.meta.url));
+/** One file per jest run (globalSetup sets the variable; test workers inherit it), so two runs never mix. */
+export function testEnvFile(): string {
+  return process.env.AISEC_TEST_ENV_FILE ?? fileURLToPath(new URL('../../.data/test/env.json', import.meta.url));
+}
 
 export function readTestEnv(): TestEnv {
-  return JSON.parse(readFileSync(testEnvFile, 'utf8')) as TestEnv;
+  return JSON.parse(readFileSync(testEnvFile(), 'utf8')) as TestEnv;
 }
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
