@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/core';
 import { queryInt } from './validation.ts';
 
 export const DEFAULT_PER_PAGE = 20;
@@ -34,3 +35,32 @@ export const paginationSchema = z.object({
   total_pages: z.number().int(),
   has_next: z.boolean(),
 });
+
+export interface PageQuery<S extends string> {
+  page: number;
+  per_page: number;
+  sort_by: S;
+  sort_order: 'asc' | 'desc';
+}
+
+/**
+ * One page of a tenant's rows in the list shape of API.md. `sortColumns` maps the API's
+ * sort names to entity fields; the id breaks ties so pages never overlap.
+ */
+export async function listPage<T extends object, S extends string, D>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  query: PageQuery<S>,
+  sortColumns: Record<S, string>,
+  toDto: (row: T) => D,
+  options: { populate?: readonly string[] } = {},
+): Promise<{ data: D[]; pagination: Pagination }> {
+  const [rows, total] = await em.findAndCount(entity, where as FilterQuery<NoInfer<T>>, {
+    ...(options.populate ? { populate: options.populate as never } : {}),
+    orderBy: { [sortColumns[query.sort_by]]: query.sort_order, id: 'asc' } as never,
+    limit: query.per_page,
+    offset: (query.page - 1) * query.per_page,
+  });
+  return { data: rows.map(toDto), pagination: paginate(query.page, query.per_page, total) };
+}

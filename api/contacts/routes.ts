@@ -3,9 +3,9 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { ContactSchema, type Contact } from '../../entities/Contact.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { notFound } from '../../lib/errors.ts';
-import { paginate, paginationSchema } from '../pagination.ts';
+import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { likePattern, sortOrder } from '../queries.ts';
+import { likePattern } from '../queries.ts';
 import { contactBody, contactListQuery, contactParams, contactSchema, contactUpdateBody } from './schema.ts';
 import { contactDto } from './serialize.ts';
 
@@ -90,12 +90,7 @@ export const contactRoutes: RouteDef[] = [
       }
       if (query.organization) where.organization = { $ilike: likePattern(query.organization) };
       if (query.tag) where.tags = { $contains: [query.tag] };
-      const [rows, total] = await ctx.state.em.findAndCount(ContactSchema, where, {
-        orderBy: { [SORT_COLUMNS[query.sort_by]]: sortOrder(query.sort_order), id: 'asc' },
-        limit: query.per_page,
-        offset: (query.page - 1) * query.per_page,
-      });
-      return { data: rows.map(contactDto), pagination: paginate(query.page, query.per_page, total) };
+      return listPage(ctx.state.em, ContactSchema, where, query, SORT_COLUMNS, contactDto);
     },
   }),
 

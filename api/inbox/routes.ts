@@ -3,9 +3,8 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { MessageSchema, type Message } from '../../entities/Message.ts';
 import { notFound } from '../../lib/errors.ts';
 import { sendReview, startTriage } from '../../workflows/triageMessage.client.ts';
-import { paginate, paginationSchema } from '../pagination.ts';
+import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { sortOrder } from '../queries.ts';
 import { startContext } from '../startContext.ts';
 import type { AppContext } from '../context.ts';
 import { createMessageBody, messageListQuery, messageParams, messageSchema, messageWithRunSchema, updateMessageBody } from './schema.ts';
@@ -67,12 +66,7 @@ export const inboxRoutes: RouteDef[] = [
           ...(query.end_date ? { $lte: new Date(query.end_date) } : {}),
         };
       }
-      const [rows, total] = await ctx.state.em.findAndCount(MessageSchema, where, {
-        orderBy: { [SORT_COLUMNS[query.sort_by]]: sortOrder(query.sort_order), id: 'asc' },
-        limit: query.per_page,
-        offset: (query.page - 1) * query.per_page,
-      });
-      return { data: rows.map(messageDto), pagination: paginate(query.page, query.per_page, total) };
+      return listPage(ctx.state.em, MessageSchema, where, query, SORT_COLUMNS, messageDto);
     },
   }),
 

@@ -7,9 +7,9 @@ import { UserSchema } from '../../entities/User.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { notFound, validationError } from '../../lib/errors.ts';
 import { contactSnapshot } from '../../lib/snapshots.ts';
-import { paginate, paginationSchema } from '../pagination.ts';
+import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { likePattern, sortOrder } from '../queries.ts';
+import { likePattern } from '../queries.ts';
 import { createLeadBody, leadListQuery, leadParams, leadSchema, updateLeadBody } from './schema.ts';
 import { leadDto } from './serialize.ts';
 
@@ -41,13 +41,7 @@ export const leadRoutes: RouteDef[] = [
         const like = likePattern(query.search);
         where.$or = [{ title: { $ilike: like } }, { contact: { name: { $ilike: like } } }, { contact: { email: { $ilike: like } } }];
       }
-      const [rows, total] = await ctx.state.em.findAndCount(LeadSchema, where, {
-        populate: ['contact'],
-        orderBy: { [SORT_COLUMNS[query.sort_by]]: sortOrder(query.sort_order), id: 'asc' },
-        limit: query.per_page,
-        offset: (query.page - 1) * query.per_page,
-      });
-      return { data: rows.map(leadDto), pagination: paginate(query.page, query.per_page, total) };
+      return listPage(ctx.state.em, LeadSchema, where, query, SORT_COLUMNS, leadDto, { populate: ['contact'] });
     },
   }),
 

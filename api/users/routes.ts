@@ -2,13 +2,12 @@ import { z } from 'zod';
 import { UserSchema, type User } from '../../entities/User.ts';
 import type { FilterQuery } from '@mikro-orm/core';
 import { conflict, duplicate, notFound } from '../../lib/errors.ts';
-import { paginate, paginationSchema } from '../pagination.ts';
+import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { userSchema } from '../auth/schema.ts';
 import { userDto } from '../auth/serialize.ts';
 import { revokeTokens } from '../auth/tokens.ts';
-import { sortOrder } from '../queries.ts';
 import { createUserBody, updateUserBody, userListQuery, userParams } from './schema.ts';
 
 const SORT_COLUMNS = { created_at: 'createdAt', email: 'email' } as const;
@@ -25,12 +24,7 @@ export const userRoutes: RouteDef[] = [
     response: z.object({ data: z.array(userSchema), pagination: paginationSchema }),
     handler: async (ctx, { query }) => {
       const where: FilterQuery<User> = query.role ? { role: query.role } : {};
-      const [rows, total] = await ctx.state.em.findAndCount(UserSchema, where, {
-        orderBy: { [SORT_COLUMNS[query.sort_by]]: sortOrder(query.sort_order), id: 'asc' },
-        limit: query.per_page,
-        offset: (query.page - 1) * query.per_page,
-      });
-      return { data: rows.map(userDto), pagination: paginate(query.page, query.per_page, total) };
+      return listPage(ctx.state.em, UserSchema, where, query, SORT_COLUMNS, userDto);
     },
   }),
 
