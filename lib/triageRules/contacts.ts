@@ -2,6 +2,7 @@
  * Pulls contact details a sender writes into the message body: emails, phone numbers,
  * their name ("my name is…", "I'm…", a signature) and company ("from Acme Corp"). Pure.
  */
+import { normalizePhone } from '../phone.ts';
 
 /** Same shape as triage's extracted contact. */
 export interface ContactDetails {
@@ -19,21 +20,8 @@ export function extractEmails(text: string): string[] {
   return [...new Set(found)];
 }
 
-/**
- * A phone number in E.164 form where the country is evident: "+…" and "00…" keep their
- * country code, and ten digits (or eleven starting with 1) are read as North American.
- * Anything else is returned as bare digits rather than guessing a country. Null when the
- * digit count cannot be a phone number.
- */
-export function normalizePhone(raw: string): string | null {
-  const digits = raw.replace(/\D/g, '');
-  const trimmed = raw.trim();
-  if (trimmed.startsWith('+')) return digits.length >= 8 && digits.length <= 15 ? `+${digits}` : null;
-  if (digits.startsWith('00')) return digits.length >= 10 && digits.length <= 17 ? `+${digits.slice(2)}` : null;
-  if (digits.length === 10 && !digits.startsWith('0') && !digits.startsWith('1')) return `+1${digits}`;
-  if (digits.length === 11 && digits.startsWith('1')) return `+${digits}`;
-  return digits.length >= 7 && digits.length <= 15 ? digits : null;
-}
+/** Re-exported: the project's one phone spelling (lib/phone.ts). */
+export { normalizePhone };
 
 /** Dates and clock times look like digit runs too; blank them (keeping offsets) before hunting for phones. */
 function maskDatesAndTimes(text: string): string {
