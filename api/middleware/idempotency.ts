@@ -7,6 +7,12 @@ import { IdempotencyKeySchema } from '../../entities/IdempotencyKey.ts';
 import type { AppContextExtras, AppState } from '../context.ts';
 
 const TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * A claim with no response after this long belongs to a request whose process died; a
+ * retry may take it over. The work it guarded must then be idempotent by its own key
+ * (an inbox message's external_id, a workflow ID), which every POST here is.
+ */
+const ABANDONED_AFTER_MS = 30_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
@@ -26,7 +32,11 @@ export function idempotency(): Middleware<AppState, AppContextExtras> {
       .update(`${ctx.method} ${ctx.path}\n${JSON.stringify(ctx.request.body ?? null)}`)
       .digest('hex');
     const em = systemEm(ctx.deps.orm);
-    await em.nativeDelete(IdempotencyKeySchema, { scope, key, expiresAt: { $lt: new Date() } });
+    await em.nativeDelete(IdempotencyKeySchema, {
+      scope,
+      key,
+      $or: [{ expiresAt: { $lt: new Date() } }, { responseStatus: null, createdAt: { $lt: new Date(Date.now() - ABANDONED_AFTER_MS) } }],
+    });
 
     const claim = em.create(IdempotencyKeySchema, {
       scope,

@@ -1,0 +1,223 @@
+/**
+ * `npm run chaos`: with 500 workflows of mixed kinds in flight (tenant onboarding, inbox
+ * triage, Twilio SMS triage), SIGKILLs the worker, the API and the Temporal dev server and
+ * restarts each; then checks that every workflow completed, every accepted request is in
+ * the database, and no side effect happened twice. Exits 1 when a check fails.
+ * Sizes: CHAOS_MESSAGES (default 440), CHAOS_SMS (50), CHAOS_TENANTS (10).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { Connection, Client } from '@temporalio/client';
+import { ensureTemporalCli, projectRoot } from './lib/temporalCli.ts';
+import { startTemporalDevServer, type TemporalDevServer } from './lib/temporalDevServer.ts';
+import { startEmbeddedPostgres } from './lib/embeddedPostgres.ts';
+import { customSearchAttributes } from '../lib/searchAttributes.ts';
+import { createOrm } from '../lib/db.ts';
+import { startFakeOpenAi } from '../test/fakes/openaiServer.ts';
+import { formBody, inboundSms, twilioSignature } from '../test/fakes/twilio.ts';
+import { startApi, startWorker, type Proc } from './chaos/processes.ts';
+import { pool, postUntilAccepted } from './chaos/submit.ts';
+import { runChecks } from './chaos/checks.ts';
+
+const MESSAGES = Number(process.env.CHAOS_MESSAGES ?? 440);
+const SMS = Number(process.env.CHAOS_SMS ?? 50);
+const TENANTS = Number(process.env.CHAOS_TENANTS ?? 10);
+const TWILIO_TOKEN = 'chaos-twilio-auth-token';
+const OUR_NUMBER = '+15005550006';
+
+const root = projectRoot();
+const dir = join(root, '.data', 'chaos');
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+const started = Date.now();
+const say = (line: string) => console.log(`[chaos ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+const stops: Array<() => Promise<void>> = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function database(): Promise<string> {
+  const server = process.env.DATABASE_URL ?? (await (async () => {
+    const pgServer = await startEmbeddedPostgres({ dataDir: join(root, '.data', 'chaos-postgres'), log: say });
+    stops.push(() => pgServer.stop());
+    return pgServer.baseUrl;
+  })());
+  const name = `chaos_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function main() {
+  const cliPath = await ensureTemporalCli(say);
+  const databaseUrl = await database();
+  const orm = createOrm({ url: databaseUrl });
+  await orm.migrator.up();
+  await orm.close();
+
+  const temporalPort = await freePort();
+  const temporalOptions = {
+    cliPath,
+    port: temporalPort,
+    headless: true,
+    dbFile: join(dir, 'temporal.db'),
+    searchAttributes: customSearchAttributes.map((k) => ({ name: k.name, type: 'Keyword' as const })),
+    log: () => {},
+  };
+  let temporal: TemporalDevServer = await startTemporalDevServer(temporalOptions);
+  stops.push(() => temporal.stop());
+  const fake = await startFakeOpenAi();
+  stops.push(() => fake.close());
+
+  const apiPort = await freePort();
+  const base = `http://127.0.0.1:${apiPort}`;
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: 'chaos',
+    JWT_SECRET: 'chaos-secret-that-is-longer-than-32-characters',
+    OPENAI_API_KEY: 'sk-chaos',
+    OPENAI_BASE_URL: fake.url,
+    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    PUBLIC_BASE_URL: base,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+    METRICS_ENABLED: 'false',
+    LOG_LEVEL: 'warn',
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+  };
+  let worker: Proc = await startWorker(env, join(dir, 'worker.log'));
+  let api: Proc = await startApi(env, join(dir, 'api.log'), base);
+  stops.push(() => worker.kill('SIGTERM'));
+  stops.push(() => api.kill('SIGTERM'));
+  say(`stack up: PostgreSQL, Temporal ${temporal.address} (SQLite), worker, API ${base}, fake OpenAI`);
+
+  const deadline = Date.now() + 10 * 60_000;
+  const json = (body: unknown, extra: Record<string, string> = {}) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...extra } });
+
+  // Tenants (each one onboarding workflow).
+  const tokens: string[] = [];
+  await pool([...Array(TENANTS).keys()], 5, async (i) => {
+    const r = await postUntilAccepted(`${base}/api/v1/auth/register`, json({ email: `chaos-${i}@example.com`, password: 'chaos password', company_name: `Chaos ${i}` }, { 'Idempotency-Key': `tenant-${i}` }), deadline);
+    if (!r.accepted) throw new Error(`register ${i} refused: ${r.status} ${JSON.stringify(r.body)}`);
+    tokens[i] = (r.body as { data: { access_token: string } }).data.access_token;
+  });
+  await fetch(`${base}/api/v1/tenant`, { method: 'PATCH', ...json({ phone_numbers: [OUR_NUMBER] }, { authorization: `Bearer ${tokens[0]}` }) });
+  say(`${TENANTS} tenants registered (${TENANTS} onboarding workflows)`);
+
+  // The mixed load; the faults are injected as it goes.
+  type Job = { kind: 'message'; i: number } | { kind: 'sms'; i: number };
+  const jobs: Job[] = [...Array(MESSAGES).keys()].map((i) => ({ kind: 'message' as const, i }));
+  for (let i = 0; i < SMS; i++) jobs.splice(Math.floor((i * jobs.length) / SMS), 0, { kind: 'sms', i });
+  let done = 0;
+  let accepted = { messages: 0, sms: 0 };
+  let attempts = 0;
+  const faults: Promise<void>[] = [];
+  const at = (fraction: number) => Math.floor(jobs.length * fraction);
+  const injections = new Map<number, () => Promise<void>>([
+    [at(0.3), async () => {
+      say(`SIGKILL worker (pid ${worker.child.pid}) with work in flight`);
+      await worker.kill();
+      await sleep(2_000);
+      worker = await startWorker(env, join(dir, 'worker.log'));
+      say('worker restarted');
+    }],
+    [at(0.5), async () => {
+      say(`SIGKILL API (pid ${api.child.pid}); clients keep retrying`);
+      await api.kill();
+      await sleep(1_000);
+      api = await startApi(env, join(dir, 'api.log'), base);
+      say('API restarted');
+    }],
+    [at(0.7), async () => {
+      say(`SIGKILL Temporal dev server (pid ${temporal.pid})`);
+      process.kill(temporal.pid, 'SIGKILL');
+      await sleep(2_000);
+      temporal = await startTemporalDevServer(temporalOptions);
+      say('Temporal dev server restarted on the same SQLite file');
+    }],
+  ]);
+
+  await pool(jobs, 20, async (job) => {
+    const token = tokens[job.i % TENANTS];
+    const r =
+      job.kind === 'message'
+        ? await postUntilAccepted(
+            `${base}/api/v1/inbox/messages`,
+            json(
+              {
+                channel: 'email',
+                content: `Hi, we are interested in pricing for ${10 + (job.i % 40)} seats. Could you send a quote? (#${job.i})`,
+                // Repeated senders: contacts and leads must still be made once each.
+                customer_email: `buyer-${job.i % 60}@client.example`,
+                customer_name: `Buyer ${job.i % 60}`,
+                // The client's own message id: a retry after a crash stores nothing twice.
+                external_id: `chaos-message-${job.i}`,
+              },
+              { authorization: `Bearer ${token}`, 'Idempotency-Key': `message-${job.i}` },
+            ),
+            deadline,
+          )
+        : await (async () => {
+            const params = inboundSms({ From: `+1415555${String(1000 + (job.i % 30)).padStart(4, '0')}`, To: OUR_NUMBER, Body: `Can I book an appointment tomorrow at ${1 + (job.i % 9)}pm?`, MessageSid: `SMchaos${String(job.i).padStart(26, '0')}` });
+            return postUntilAccepted(`${base}/api/v1/sms/webhook`, { body: formBody(params), headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(TWILIO_TOKEN, `${base}/api/v1/sms/webhook`, params) } }, deadline);
+          })();
+    attempts += r.attempts;
+    if (r.accepted) accepted = job.kind === 'message' ? { ...accepted, messages: accepted.messages + 1 } : { ...accepted, sms: accepted.sms + 1 };
+    const fault = injections.get(++done);
+    if (fault) faults.push(fault());
+  });
+  await Promise.all(faults);
+  say(`submitted: ${accepted.messages}/${MESSAGES} messages and ${accepted.sms}/${SMS} SMS accepted, ${attempts} HTTP attempts`);
+
+  // Wait for every workflow to close.
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  let running = -1;
+  while (Date.now() < deadline) {
+    running = (await client.workflow.count("ExecutionStatus = 'Running'")).count;
+    const total = (await client.workflow.count('')).count;
+    say(`workflows: ${total} started, ${running} still running`);
+    if (running === 0 && total >= TENANTS + accepted.messages + accepted.sms) break;
+    await sleep(5_000);
+  }
+  const failed = (await client.workflow.count("ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'")).count;
+  await connection.close();
+
+  const checks = [
+    { name: 'workflows still running', expected: 0, actual: running },
+    { name: 'workflows closed other than completed', expected: 0, actual: failed },
+    { name: 'requests refused (never accepted)', expected: 0, actual: MESSAGES + SMS - accepted.messages - accepted.sms },
+    ...(await runChecks(databaseUrl, { tenants: TENANTS, messages: accepted.messages + accepted.sms })),
+  ];
+  console.log('\n  check                                           expected   actual');
+  for (const c of checks) console.log(`  ${c.actual === c.expected ? 'ok  ' : 'FAIL'} ${c.name.padEnd(44)} ${String(c.expected).padStart(8)} ${String(c.actual).padStart(8)}`);
+  console.log(`\n  LLM requests answered by the fake: ${fake.requests.length} for ${accepted.messages + accepted.sms} messages (retries after kills included)`);
+  const ok = checks.every((c) => c.actual === c.expected);
+  say(ok ? 'all checks passed' : 'SOME CHECKS FAILED (logs in .data/chaos/)');
+  return ok;
+}
+
+let ok = false;
+try {
+  ok = await main();
+} catch (err) {
+  say(`chaos run failed: ${err instanceof Error ? err.stack : String(err)}`);
+} finally {
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+}
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,70 @@
+// What must hold after the chaos: every accepted request stored once, every workflow
+// finished, and no side effect done twice. Counted in SQL, straight from the tables.
+import pg from 'pg';
+
+export interface Check {
+  name: string;
+  expected: number;
+  actual: number;
+}
+
+export async function runChecks(databaseUrl: string, expected: { tenants: number; messages: number }): Promise<Check[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const count = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0].n);
+  try {
+    return [
+      { name: 'tenants stored', expected: expected.tenants, actual: await count('select count(*) n from tenant') },
+      { name: 'tenants onboarded', expected: expected.tenants, actual: await count('select count(*) n from tenant where onboarded_at is not null') },
+      { name: 'messages stored (accepted requests)', expected: expected.messages, actual: await count('select count(*) n from messages') },
+      { name: 'messages triaged', expected: expected.messages, actual: await count('select count(*) n from messages where triaged_at is not null') },
+      {
+        name: 'tenant.onboarded events written twice',
+        expected: 0,
+        actual: await count(`select count(*) n from (select entity_id from events where type = 'tenant.onboarded' group by entity_id having count(*) > 1) d`),
+      },
+      {
+        name: 'default pipelines created twice',
+        expected: 0,
+        actual: await count('select count(*) n from (select tenant_id from pipeline group by tenant_id having count(*) > 1) d'),
+      },
+      {
+        name: 'message.triaged events written twice',
+        expected: 0,
+        actual: await count(`select count(*) n from (select entity_id from events where type = 'message.triaged' group by entity_id having count(*) > 1) d`),
+      },
+      {
+        name: 'messages without a message.triaged event',
+        expected: 0,
+        actual: await count(`select count(*) n from messages m where not exists (select 1 from events e where e.type = 'message.triaged' and e.entity_id = m.id)`),
+      },
+      {
+        name: 'contacts duplicated (same tenant and email)',
+        expected: 0,
+        actual: await count('select count(*) n from (select tenant_id, email from contact where email is not null group by 1, 2 having count(*) > 1) d'),
+      },
+      {
+        name: 'contacts duplicated (same tenant and phone)',
+        expected: 0,
+        actual: await count('select count(*) n from (select tenant_id, phone from contact where phone is not null group by 1, 2 having count(*) > 1) d'),
+      },
+      {
+        name: 'contacts with more than one open lead',
+        expected: 0,
+        actual: await count(
+          `select count(*) n from (select contact_id from lead where status in ('new','contacted','qualified','proposal','negotiation') group by 1 having count(*) > 1) d`,
+        ),
+      },
+      {
+        name: 'tasks or events extracted twice',
+        expected: 0,
+        actual: await count(
+          `select count(*) n from (select tenant_id, dedupe_key from task where dedupe_key is not null group by 1, 2 having count(*) > 1
+            union all select tenant_id, dedupe_key from calendar_event where dedupe_key is not null group by 1, 2 having count(*) > 1) d`,
+        ),
+      },
+    ];
+  } finally {
+    await client.end();
+  }
+}
