@@ -56,7 +56,9 @@ export async function listPage<T extends object, S extends string, D>(
   toDto: (row: T) => D,
   options: { populate?: readonly string[] } = {},
 ): Promise<{ data: D[]; pagination: Pagination }> {
-  const [rows, total] = await em.findAndCount(entity, where as FilterQuery<NoInfer<T>>, {
+  // Counted apart from the page: a count needs none of the joins that populate adds.
+  const total = await em.count(entity, where as FilterQuery<NoInfer<T>>);
+  const rows = await em.find(entity, where as FilterQuery<NoInfer<T>>, {
     ...(options.populate ? { populate: options.populate as never } : {}),
     orderBy: { [sortColumns[query.sort_by]]: query.sort_order, id: 'asc' } as never,
     limit: query.per_page,

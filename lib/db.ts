@@ -40,6 +40,7 @@ export function ormOptions({ url, poolMax = 10, debug = false }: DbOptions): Opt
       snapshot: true,
       snapshotName: '.snapshot',
       emit: 'ts',
+      silent: true,
     },
     // Explicit forks only: a global EM shared across requests would mix tenants' identity maps.
     allowGlobalContext: false,

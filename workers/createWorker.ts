@@ -6,6 +6,13 @@ import { createActivities, type ActivityDeps } from './activities.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/** Production worker settings, shared with the bench's bare baseline so both run alike. */
+export const workerTuning = {
+  // Activities get this long to finish (they see cancellation) before shutdown completes.
+  shutdownGraceTime: '10 seconds',
+  maxConcurrentActivityTaskExecutions: 100,
+} satisfies Partial<WorkerOptions>;
+
 export interface CreateWorkerOptions {
   config: Config;
   deps: ActivityDeps;
@@ -22,9 +29,7 @@ export async function createWorker({ config, deps, workflowBundle, overrides }: 
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(deps),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    // Activities get this long to finish (they see cancellation) before shutdown completes.
-    shutdownGraceTime: '10 seconds',
-    maxConcurrentActivityTaskExecutions: 100,
+    ...workerTuning,
     ...overrides,
   });
   return { worker, connection };

@@ -131,7 +131,10 @@ export async function startEmbeddedPostgres(opts: {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       process.off('exit', killOnExit);
-      const done = await Promise.race([server.stop().then(() => true), sleep(STOP_TIMEOUT_MS, false, { ref: false })]);
+      // Already gone (a terminal's Ctrl-C reaches PostgreSQL too): the package would wait for an exit that has happened.
+      if (postmasterPid && procCmdline(postmasterPid) === undefined) return;
+      // A ref'd timer: waiting on it keeps the process alive until the stop is settled.
+      const done = await Promise.race([server.stop().then(() => true), sleep(STOP_TIMEOUT_MS, false)]);
       if (!done && postmasterPid) {
         opts.log(`PostgreSQL did not stop within ${STOP_TIMEOUT_MS / 1000} s; sending SIGQUIT (immediate shutdown)`);
         signal(postmasterPid, 'SIGQUIT');
