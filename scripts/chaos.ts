@@ -6,7 +6,6 @@
  * Sizes: CHAOS_MESSAGES (default 440), CHAOS_SMS (50), CHAOS_TENANTS (10).
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -14,6 +13,7 @@ import { Connection, Client } from '@temporalio/client';
 import { ensureTemporalCli, projectRoot } from './lib/temporalCli.ts';
 import { startTemporalDevServer, type TemporalDevServer } from './lib/temporalDevServer.ts';
 import { startEmbeddedPostgres } from './lib/embeddedPostgres.ts';
+import { findFreePort } from './lib/proc.ts';
 import { customSearchAttributes } from '../lib/searchAttributes.ts';
 import { createOrm } from '../lib/db.ts';
 import { startFakeOpenAi } from '../test/fakes/openaiServer.ts';
@@ -35,15 +35,6 @@ mkdirSync(dir, { recursive: true });
 const started = Date.now();
 const say = (line: string) => console.log(`[chaos ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 const stops: Array<() => Promise<void>> = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function database(): Promise<string> {
   const server = process.env.DATABASE_URL ?? (await (async () => {
@@ -68,7 +59,7 @@ async function main() {
   await orm.migrator.up();
   await orm.close();
 
-  const temporalPort = await freePort();
+  const temporalPort = await findFreePort();
   const temporalOptions = {
     cliPath,
     port: temporalPort,
@@ -82,7 +73,7 @@ async function main() {
   const fake = await startFakeOpenAi();
   stops.push(() => fake.close());
 
-  const apiPort = await freePort();
+  const apiPort = await findFreePort();
   const base = `http://127.0.0.1:${apiPort}`;
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,

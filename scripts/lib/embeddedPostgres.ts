@@ -3,12 +3,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { procCmdline, procParent, signal, findFreePort } from './proc.ts';
 
 const USER = 'postgres';
 /** Only reachable on 127.0.0.1; the password keeps other local users out. Existing data dirs depend on it. */
@@ -272,46 +272,6 @@ async function stopLeftoverServer(dataDir: string, log: (line: string) => void):
   rmSync(pidFile, { force: true });
 }
 
-/** A process's command line from /proc, or undefined when it is not running (or no /proc, e.g. macOS). */
-function procCmdline(pid: number): string | undefined {
-  if (!pid) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // A zombie has exited already; only its parent has not reaped it yet.
-    if (/\) Z /.test(stat)) return undefined;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return undefined;
-  }
-}
 
-function procParent(pid: number): number | undefined {
-  try {
-    // Field 4 of /proc/<pid>/stat, after the parenthesised command name (which may hold spaces).
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
 
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // Already gone.
-  }
-}
 
-/** A TCP port free on 127.0.0.1 right now (the OS picks it; a race with other processes is possible but rare). */
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
