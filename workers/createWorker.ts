@@ -3,8 +3,11 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Config } from '../lib/config.ts';
 import { temporalConnectionOptions } from '../lib/temporal.ts';
 import { createActivities, type ActivityDeps } from './activities.ts';
+import { requestIdActivityInterceptor } from './requestIdInterceptor.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Workflow interceptors; a pre-built bundle must be made with the same list (bundleWorkflowCode). */
+export const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url))];
 
 /** Production worker settings, shared with the bench's bare baseline so both run alike. */
 export const workerTuning = {
@@ -29,6 +32,11 @@ export async function createWorker({ config, deps, workflowBundle, overrides }: 
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(deps),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    interceptors: {
+      // Bundled workflows already contain their interceptors; listing them again would be ignored.
+      ...(workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+      activity: [requestIdActivityInterceptor],
+    },
     ...workerTuning,
     ...overrides,
   });

@@ -7,7 +7,7 @@ import { startTemporalDevServer } from '../../scripts/lib/temporalDevServer.ts';
 import { startEmbeddedPostgres } from '../../scripts/lib/embeddedPostgres.ts';
 import { customSearchAttributes } from '../../lib/searchAttributes.ts';
 import { createOrm } from '../../lib/db.ts';
-import { workflowsPath } from '../../workers/createWorker.ts';
+import { workflowInterceptorModules, workflowsPath } from '../../workers/createWorker.ts';
 import { testEnvFile, type TestEnv } from './testEnv.ts';
 
 const log = (line: string) => process.stderr.write(`[test setup] ${line}\n`);
@@ -66,7 +66,7 @@ export default async function globalSetup(): Promise<void> {
   const workflowBundlePath = join(root, '.data', 'test', `workflow-bundle-${process.pid}.js`);
   running.stops.push(async () => rmSync(workflowBundlePath, { force: true }));
   mkdirSync(dirname(workflowBundlePath), { recursive: true });
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: log, debug() {}, trace() {}, log() {} } });
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { info() {}, warn() {}, error: log, debug() {}, trace() {}, log() {} } });
   writeFileSync(workflowBundlePath, code);
 
   const env: TestEnv = { databaseUrl, temporalAddress: temporal.address, workflowBundlePath, temporalCliPath: cliPath };

@@ -137,8 +137,18 @@ describe('message triage with an OpenAI-compatible model', () => {
 
   it('falls back to the local classifier when the model keeps answering nonsense', async () => {
     for (let i = 0; i < 4; i++) fake.enqueue({ content: 'I am not JSON at all' });
-    const created = await postMessage({ channel: 'email', content: 'My invoice was charged twice, please refund', customer_email: 'billing@client.example' });
+    const requestId = `req-fallback-${Date.now()}`;
+    const res = await stack.http.post('/api/v1/inbox/messages', {
+      token: t.token,
+      headers: { 'X-Request-Id': requestId },
+      body: { channel: 'email', content: 'My invoice was charged twice, please refund', customer_email: 'billing@client.example' },
+    });
+    const created = res.body.data;
     const m = await settled(created.id);
+    // The request id travels from the API call into the activity's own log line.
+    const fallbackLog = stack.worker!.output().split('\n').find((l) => l.includes('using the fallback') && l.includes(created.id));
+    expect(fallbackLog).toBeDefined();
+    expect(JSON.parse(fallbackLog!)).toMatchObject({ requestId, workflowId: `triage-${created.id}`, activityType: 'classifyMessage' });
     expect(m.classifier).toBe('local-rules');
     expect(m.category).toBe('billing');
     const run = await stack.http.get(`/api/v1/runs/triage-${created.id}`, { token: t.token });
