@@ -5,6 +5,7 @@ import type { AppContextExtras, AppDeps, AppState } from './context.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { errorHandler } from './middleware/errorHandler.ts';
 import { idempotency } from './middleware/idempotency.ts';
+import { inputGuard, parseBody } from './middleware/inputGuard.ts';
 import { httpMetrics } from './middleware/metrics.ts';
 import { rateLimit } from './middleware/rateLimit.ts';
 import { requestId } from './middleware/requestId.ts';
@@ -83,14 +84,17 @@ export function buildApp(deps: AppDeps) {
   app.use(authenticate(deps.config.auth));
   app.use(rateLimit(deps.config.rateLimit, API_PREFIX));
   app.use(
-    bodyParser({
-      enableTypes: ['json', 'form'],
-      jsonLimit: deps.config.http.bodyLimit,
-      formLimit: deps.config.http.bodyLimit,
-      // Only objects and arrays: a bare string or number is never a valid body here.
-      jsonStrict: true,
-    }),
+    parseBody(
+      bodyParser({
+        enableTypes: ['json', 'form'],
+        jsonLimit: deps.config.http.bodyLimit,
+        formLimit: deps.config.http.bodyLimit,
+        // Only objects and arrays: a bare string or number is never a valid body here.
+        jsonStrict: true,
+      }),
+    ),
   );
+  app.use(inputGuard());
   app.use(idempotency());
   app.use(root.routes());
   app.use(docsRouter(API_PREFIX, `${API_PREFIX}/openapi.json`).routes());

@@ -67,9 +67,10 @@ export function buildOpenApi(defs: RouteDef[], info: { title: string; version: s
       },
     };
     if (def.auth) operation.security = [{ bearerAuth: [] }];
-    if (def.body) {
+    const body = def.body ?? def.documentedBody;
+    if (body) {
       const type = def.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
-      operation.requestBody = { required: true, content: { [type]: { schema: toSchema(def.body, 'input') } } };
+      operation.requestBody = { required: true, content: { [type]: { schema: toSchema(body, 'input') } } };
     }
     if (def.method === 'post') {
       (operation.parameters as JsonSchema[]).push({

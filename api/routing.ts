@@ -24,6 +24,8 @@ interface SpecBase<B, Q, P> {
   response?: ZodType;
   /** Request body content type when not JSON (e.g. Twilio's form posts). */
   bodyType?: 'json' | 'form';
+  /** A body the handler checks itself (after a signature, say), listed in the docs only. */
+  documentedBody?: ZodType;
 }
 
 export interface Input<B, Q, P> {
@@ -56,6 +58,7 @@ export interface RouteDef {
   params?: ZodType;
   response?: ZodType;
   bodyType: 'json' | 'form';
+  documentedBody?: ZodType;
   run: (ctx: AppContext) => Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import { createOrm } from '../lib/db.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createTemporalClient } from '../lib/temporal.ts';
 import { API_PREFIX, buildApp } from './app.ts';
+import { answerClientErrors } from './httpServer.ts';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'api');
@@ -18,6 +19,8 @@ const server = app.listen(config.http.port, config.http.host, () => {
   const base = `http://localhost:${config.http.port}`;
   log.info({ port: config.http.port }, `API listening on ${base}${API_PREFIX} (docs: ${base}${API_PREFIX}/docs)`);
 });
+
+answerClientErrors(server);
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -19,8 +19,13 @@ export const uuidParam = z.uuid({ error: 'must be a UUID' });
 export const queryInt = (min: number, max: number, fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min).max(max).default(fallback);
 
-/** ISO-8601 with a zone, as API.md requires. */
-export const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time with a zone' });
+/** ISO-8601 with a zone, as API.md requires, and within what PostgreSQL stores (years 1–9999 in UTC). */
+export const isoDateTime = z.iso
+  .datetime({ offset: true, error: 'must be an ISO-8601 date-time with a zone' })
+  .refine((v) => {
+    const year = new Date(v).getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }, 'must be between the years 1 and 9999');
 
 export const trimmed = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 

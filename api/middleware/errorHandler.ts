@@ -43,7 +43,8 @@ export function errorHandler(): Middleware<AppState, AppContextExtras> {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw notFound('Route');
-      if (ctx.status === 405 && ctx.body === undefined) {
+      // @koa/router answers 405 for a known path with another method, 501 for a method it does not know at all.
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
         throw new AppError('NOT_FOUND', 405, `Method ${ctx.method} is not allowed on ${ctx.path}`);
       }
     } catch (err) {

@@ -29,7 +29,8 @@ export function idempotency(): Middleware<AppState, AppContextExtras> {
 
     const scope = ctx.state.user ? `user:${ctx.state.user.sub}` : `ip:${ctx.ip}`;
     const requestHash = createHash('sha256')
-      .update(`${ctx.method} ${ctx.path}\n${JSON.stringify(ctx.request.body ?? null)}`)
+      // The raw bytes, not a re-serialisation: cheaper, and safe for any body the parser took.
+      .update(`${ctx.method} ${ctx.path}\n${ctx.request.rawBody ?? ''}`)
       .digest('hex');
     const em = systemEm(ctx.deps.orm);
     await em.nativeDelete(IdempotencyKeySchema, {
@@ -72,7 +73,17 @@ export function idempotency(): Middleware<AppState, AppContextExtras> {
       await release();
       throw err;
     }
-    if (ctx.status >= 500) await release();
-    else await em.nativeUpdate(IdempotencyKeySchema, { id: claim.id }, { responseStatus: ctx.status, responseBody: ctx.body ?? null });
+    // Nothing to replay (a 5xx, or an answer the error handler has yet to write): release the key.
+    if (ctx.status >= 500 || ctx.body === undefined || ctx.body === null) {
+      await release();
+      return;
+    }
+    try {
+      await em.nativeUpdate(IdempotencyKeySchema, { id: claim.id }, { responseStatus: ctx.status, responseBody: ctx.body });
+    } catch (err) {
+      // The work is done and answered; failing to remember the answer must not turn it into a 500.
+      ctx.state.log.warn({ err, key }, 'could not store the idempotent response; releasing the key');
+      await release().catch(() => undefined);
+    }
   };
 }

@@ -47,6 +47,7 @@ export const smsRoutes: RouteDef[] = [
     tag: 'sms',
     summary: "Twilio's inbound SMS webhook (form-encoded, X-Twilio-Signature checked); answers empty TwiML",
     bodyType: 'form',
+    documentedBody: twilioInboundSms,
     handler: async (ctx) => {
       // The signature is checked before anything is read or stored: a forged request learns nothing.
       const parsed = twilioInboundSms.safeParse(verifyTwilio(ctx));

@@ -3,6 +3,7 @@ import { createOrm } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { createTemporalClient } from '../../lib/temporal.ts';
 import { buildApp } from '../../api/app.ts';
+import { answerClientErrors } from '../../api/httpServer.ts';
 import { testConfig, testEnvVars } from './config.ts';
 import { httpClient, type HttpClient } from './http.ts';
 import { startWorkerProcess, type WorkerProcess } from './worker.ts';
@@ -32,6 +33,7 @@ export async function startStack(opts: { env?: Record<string, string | undefined
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  answerClientErrors(server);
   const workers: WorkerProcess[] = [];
   const startWorker = async () => {
     const w = await startWorkerProcess(vars);
