@@ -133,8 +133,13 @@ export async function startEmbeddedPostgres(opts: {
       process.off('exit', killOnExit);
       // Already gone (a terminal's Ctrl-C reaches PostgreSQL too): the package would wait for an exit that has happened.
       if (postmasterPid && procCmdline(postmasterPid) === undefined) return;
-      // A ref'd timer: waiting on it keeps the process alive until the stop is settled.
-      const done = await Promise.race([server.stop().then(() => true), sleep(STOP_TIMEOUT_MS, false)]);
+      // A ref'd timer keeps the process alive until the stop is settled; cancelled once it is.
+      const timer = new AbortController();
+      const done = await Promise.race([
+        server.stop().then(() => true),
+        sleep(STOP_TIMEOUT_MS, false, { signal: timer.signal }).catch(() => false),
+      ]);
+      timer.abort();
       if (!done && postmasterPid) {
         opts.log(`PostgreSQL did not stop within ${STOP_TIMEOUT_MS / 1000} s; sending SIGQUIT (immediate shutdown)`);
         signal(postmasterPid, 'SIGQUIT');
