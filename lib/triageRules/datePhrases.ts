@@ -140,6 +140,17 @@ function resolveMonthDay(today: LocalDate, month: number, day: number, year: num
   return isRealDate(nextYear) ? nextYear : null;
 }
 
+/** A mention whose date and time are both known, as a wall-clock value in the tenant's zone. */
+function mentionAt(m: RegExpExecArray, local: LocalDate & LocalTime): DateMention {
+  return {
+    index: m.index,
+    text: m[0],
+    date: { year: local.year, month: local.month, day: local.day },
+    time: { hour: local.hour, minute: local.minute },
+    endTime: null,
+  };
+}
+
 export function collectPhrases(original: string, ref: Reference): Phrases {
   const text = { value: original };
   const dates: DatePhrase[] = [];
@@ -166,13 +177,7 @@ export function collectPhrases(original: string, ref: Reference): Phrases {
       if (Number.isNaN(instant.getTime())) return false;
       local = toZonedDateTime(instant, ref.timeZone);
     }
-    complete.push({
-      index: m.index,
-      text: m[0],
-      date: { year: local.year, month: local.month, day: local.day },
-      time: { hour: local.hour, minute: local.minute },
-      endTime: null,
-    });
+    complete.push(mentionAt(m, local));
     return true;
   });
 
@@ -187,13 +192,7 @@ export function collectPhrases(original: string, ref: Reference): Phrases {
     }
     const minutes = unit.startsWith('h') ? amount * 60 : amount;
     const local = toZonedDateTime(new Date(ref.instant.getTime() + minutes * 60_000), ref.timeZone);
-    complete.push({
-      index: m.index,
-      text: m[0],
-      date: { year: local.year, month: local.month, day: local.day },
-      time: { hour: local.hour, minute: local.minute },
-      endTime: null,
-    });
+    complete.push(mentionAt(m, local));
     return true;
   });
 
