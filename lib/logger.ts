@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
  * Paths that may carry secrets. pino removes them before a line is written, so no
@@ -25,9 +25,15 @@ const redact = [
  * JSON lines by default (for log shippers); LOG_PRETTY=true (set by `npm start` on a
  * terminal) renders them for people with pino-pretty, a dev dependency.
  */
-export function createLogger(level: string, name: string, pretty = process.env.LOG_PRETTY === 'true'): Logger {
+export function createLogger(
+  level: string,
+  name: string,
+  { pretty = process.env.LOG_PRETTY === 'true', destination }: { pretty?: boolean; destination?: DestinationStream } = {},
+): Logger {
+  const options = { level, name, redact: { paths: redact, censor: '[redacted]' } };
+  if (destination) return pino(options, destination);
   const transport = pretty ? { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } : undefined;
-  return pino({ level, name, redact: { paths: redact, censor: '[redacted]' }, transport });
+  return pino({ ...options, transport });
 }
 
 export type { Logger };

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createOrm } from '../../lib/db.ts';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
 import { createTemporalClient } from '../../lib/temporal.ts';
 import { buildApp } from '../../api/app.ts';
 import { answerClientErrors } from '../../api/httpServer.ts';
@@ -24,12 +24,14 @@ export interface TestStack {
  * The API in this process (on a real port) and, unless `worker: false`, the real worker
  * as a second process on a task queue of this test file's own: the production shape.
  */
-export async function startStack(opts: { env?: Record<string, string | undefined>; worker?: boolean } = {}): Promise<TestStack> {
+export async function startStack(
+  opts: { env?: Record<string, string | undefined>; worker?: boolean; log?: Logger } = {},
+): Promise<TestStack> {
   const vars = testEnvVars(opts.env);
   const config = testConfig(vars);
   const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax });
   const temporal = await createTemporalClient(config.temporal);
-  const app = buildApp({ config, orm, temporal, log: createLogger(config.logLevel, 'api-test') });
+  const app = buildApp({ config, orm, temporal, log: opts.log ?? createLogger(config.logLevel, 'api-test') });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
