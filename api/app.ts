@@ -71,7 +71,7 @@ export function buildApp(deps: AppDeps) {
     };
   });
   if (deps.config.metrics.enabled) {
-    root.get('/metrics', async (ctx) => {
+    root.get(deps.config.metrics.path, async (ctx) => {
       ctx.type = metrics.registry.contentType;
       ctx.body = await metrics.registry.metrics();
     });
@@ -82,7 +82,7 @@ export function buildApp(deps: AppDeps) {
   app.use(requestLog());
   app.use(errorHandler());
   app.use(authenticate(deps.config.auth));
-  app.use(rateLimit(deps.config.rateLimit, API_PREFIX));
+  app.use(rateLimit(deps.config.rateLimit, API_PREFIX, deps.config.metrics.path));
   app.use(
     parseBody(
       bodyParser({

@@ -53,6 +53,7 @@ const envSchema = z.object({
   TWILIO_AUTH_TOKEN: optionalString,
 
   METRICS_ENABLED: flag(true),
+  METRICS_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /metrics').default('/metrics'),
   WORKER_METRICS_PORT: port(9464),
 });
 
@@ -96,7 +97,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       refreshTtlDays: env.JWT_REFRESH_TTL_DAYS,
     },
     rateLimit: { authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE, perMinute: env.RATE_LIMIT_PER_MINUTE },
-    metrics: { enabled: env.METRICS_ENABLED, workerPort: env.WORKER_METRICS_PORT },
+    metrics: { enabled: env.METRICS_ENABLED, path: env.METRICS_PATH, workerPort: env.WORKER_METRICS_PORT },
     llm: {
       apiKey: env.OPENAI_API_KEY,
       baseURL: env.OPENAI_BASE_URL,

@@ -11,10 +11,10 @@ const WINDOW_SECONDS = 60;
  * by user elsewhere (by address for anonymous calls). Counters live in this process
  * (rate-limiter-flexible's memory store), so each API replica enforces its own share.
  */
-export function rateLimit(limits: Config['rateLimit'], prefix: string): Middleware<AppState, AppContextExtras> {
+export function rateLimit(limits: Config['rateLimit'], prefix: string, metricsPath = '/metrics'): Middleware<AppState, AppContextExtras> {
   const authLimiter = new RateLimiterMemory({ points: limits.authPerMinute, duration: WINDOW_SECONDS, keyPrefix: 'auth' });
   const apiLimiter = new RateLimiterMemory({ points: limits.perMinute, duration: WINDOW_SECONDS, keyPrefix: 'api' });
-  const exempt = new Set([`${prefix}/health`, '/metrics', '/']);
+  const exempt = new Set([`${prefix}/health`, metricsPath, '/']);
 
   return async (ctx, next) => {
     if (exempt.has(ctx.path) || ctx.path.startsWith(`${prefix}/docs`)) return next();
