@@ -106,11 +106,9 @@ export const inboxRoutes: RouteDef[] = [
         // waiting triage applies what the correction implies (a lead for a sales inquiry).
         message.status = body.status ?? (message.category === 'spam' ? 'spam' : 'triaged');
         message.reviewedAt = new Date();
-        await em.flush();
-        await sendReview(ctx.deps.temporal, message.id, { category: body.category, priority: body.priority, status: message.status });
-        return one(messageDto(message));
       }
       await em.flush();
+      if (isReview) await sendReview(ctx.deps.temporal, message.id, { category: body.category, priority: body.priority, status: message.status });
       return one(messageDto(message));
     },
   }),
