@@ -95,7 +95,7 @@ export function buildApp(deps: AppDeps) {
     ),
   );
   app.use(inputGuard());
-  app.use(idempotency());
+  app.use(idempotency(API_PREFIX));
   app.use(root.routes());
   app.use(docsRouter(API_PREFIX, `${API_PREFIX}/openapi.json`).routes());
   app.use(api.routes());

@@ -21,10 +21,12 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  * work; the same key with another body is a 409. The key row is claimed before the
  * handler runs (a unique insert), so two concurrent retries cannot both do the work.
  */
-export function idempotency(): Middleware<AppState, AppContextExtras> {
+export function idempotency(prefix: string): Middleware<AppState, AppContextExtras> {
   return async (ctx, next) => {
     const key = ctx.get('Idempotency-Key');
-    if (ctx.method !== 'POST' || !key) return next();
+    // Auth answers carry tokens, which must not rest in a table in plain text; a repeated
+    // register is refused as a DUPLICATE instead, and login/refresh have nothing to dedupe.
+    if (ctx.method !== 'POST' || !key || ctx.path.startsWith(`${prefix}/auth/`)) return next();
     if (!KEY_PATTERN.test(key)) throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
 
     const scope = ctx.state.user ? `user:${ctx.state.user.sub}` : `ip:${ctx.ip}`;

@@ -28,6 +28,18 @@ describe('auth', () => {
     expect(res.body.error.code).toBe('DUPLICATE');
   });
 
+  it('keeps no tokens at rest for an Idempotency-Key on register: the retry is a DUPLICATE', async () => {
+    const body = { email: `idem-${Date.now()}@example.com`, password: 'a long password' };
+    const headers = { 'Idempotency-Key': `register-${Date.now()}` };
+    const first = await stack.http.post('/api/v1/auth/register', { body, headers });
+    expect(first.status).toBe(201);
+    const again = await stack.http.post('/api/v1/auth/register', { body, headers });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('DUPLICATE');
+    const stored = await stack.orm.em.fork().getConnection().execute('select count(*)::int as n from idempotency_key where key = ?', [headers['Idempotency-Key']]);
+    expect(stored[0].n).toBe(0);
+  });
+
   it('logs in with the right password and not with a wrong one or an unknown email', async () => {
     const t = await aTenant(stack.http);
     const ok = await stack.http.post('/api/v1/auth/login', { body: { email: t.email, password: t.password } });
