@@ -85,7 +85,7 @@ export function buildOpenApi(defs: RouteDef[], info: { title: string; version: s
   }
   return {
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, description: 'AI Secretary: inbox triage, CRM, reminders, calls, webhooks and automations, run as durable Temporal workflows.' },
+    info: { title: info.title, version: info.version, description: 'AI Secretary: a multi-tenant inbox and CRM whose long-running work (triage, onboarding) runs as durable Temporal workflows; follow any of it through /runs.' },
     servers: [{ url: '/' }],
     paths,
     components: {
