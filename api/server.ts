@@ -2,14 +2,14 @@
  * The API process (`npm run api`): any number of replicas may run behind a load
  * balancer against the same database and Temporal namespace.
  */
-import { loadConfig } from '../lib/config.ts';
+import { loadConfigOrExit } from '../lib/config.ts';
 import { createOrm } from '../lib/db.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createTemporalClient } from '../lib/temporal.ts';
 import { API_PREFIX, buildApp } from './app.ts';
 import { answerClientErrors } from './httpServer.ts';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'api');
 const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax });
 const temporal = await createTemporalClient(config.temporal);

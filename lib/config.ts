@@ -130,3 +130,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return toConfig(parsed.data);
 }
+
+/**
+ * For process entry points: the config, or the list of problems on stderr and exit 78
+ * (EX_CONFIG) — a misconfiguration is an operator's message, not a stack trace.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+}

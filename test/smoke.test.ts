@@ -1,7 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadConfig } from '../lib/config.ts';
+import { ConfigError, loadConfig } from '../lib/config.ts';
+
 describe('config', () => {
-  it('reports missing values by name', () => {
-    expect(() => loadConfig({})).toThrow(/DATABASE_URL is required/);
+  it('reports every missing value by name', () => {
+    expect(() => loadConfig({})).toThrow(/DATABASE_URL is required[\s\S]*JWT_SECRET is required/);
+  });
+
+  it('reports every bad value with its rule, all at once', () => {
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', PORT: 'http', TRIAGE_CONFIDENCE_THRESHOLD: '3' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'PORT', 'TRIAGE_CONFIDENCE_THRESHOLD']);
+    }
+  });
+
+  it('derives TLS for Temporal Cloud from an API key', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: 'x'.repeat(32), TEMPORAL_API_KEY: 'key' });
+    expect(config.temporal).toMatchObject({ apiKey: 'key', tls: true, taskQueue: 'ai-secretary' });
   });
 });

@@ -3,14 +3,14 @@
  * activities. Any number may run against the same Temporal namespace and database.
  */
 import { Runtime } from '@temporalio/worker';
-import { loadConfig } from '../lib/config.ts';
+import { loadConfigOrExit } from '../lib/config.ts';
 import { createOrm } from '../lib/db.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createWorker } from './createWorker.ts';
 import { sdkLogger } from './sdkLogger.ts';
 import { providersFromConfig } from './activities.ts';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker');
 
 Runtime.install({
