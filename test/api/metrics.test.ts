@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, eventually } from '../support/factories.ts';
+import { findFreePort } from '../../scripts/lib/proc.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -27,7 +28,7 @@ describe('GET /metrics', () => {
 
 describe('worker metrics', () => {
   it("serves the Temporal SDK's own metrics (slots, task latencies) in Prometheus format", async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await findFreePort();
     const { startWorkerProcess } = await import('../support/worker.ts');
     const worker = await startWorkerProcess({ ...stack.vars, METRICS_ENABLED: 'true', WORKER_METRICS_PORT: String(port) });
     try {
