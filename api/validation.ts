@@ -1,5 +1,6 @@
 import { z, type ZodError, type ZodType } from 'zod';
 import type { FieldIssue } from '../lib/errors.ts';
+import { normalizePhone } from '../lib/phone.ts';
 
 /** zod issues as the envelope's `details.fields`: a dotted path a client can map to a form field. */
 export function zodIssuesToFields(err: ZodError): FieldIssue[] {
@@ -30,3 +31,12 @@ export const isoDateTime = z.iso
 export const trimmed = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export type Schema<T = unknown> = ZodType<T>;
+
+/** An email address, stored and matched lowercased. */
+export const emailField = z.email({ error: 'must be a valid email address' }).max(320).transform((v) => v.toLowerCase());
+
+/** A phone number in the project's one spelling (lib/phone.ts). */
+export const phoneField = z
+  .string()
+  .max(32)
+  .transform((v, ctx) => normalizePhone(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a phone number (7 to 15 digits, optional leading +)' }), z.NEVER));

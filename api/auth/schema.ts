@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ROLES } from '../../entities/User.ts';
+import { emailField } from '../validation.ts';
 
-const email = z.email({ error: 'must be a valid email address' }).max(320).transform((v) => v.toLowerCase());
+const email = emailField;
 const password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
 const name = z.string().trim().min(1).max(100);
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { normalizePhone } from '../../lib/phone.ts';
 import { listQuery } from '../pagination.ts';
+import { emailField, phoneField } from '../validation.ts';
 
 const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullable().optional();
 const tag = z.string().trim().min(1).max(50);
@@ -8,16 +8,11 @@ const customFields = z
   .record(z.string().max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
   .refine((v) => Object.keys(v).length <= 50, 'at most 50 custom fields');
 
-/** E.164-ish: an optional +, then 7–15 digits once spaces, dashes, dots and brackets are removed. */
-export const phone = z
-  .string()
-  .max(32)
-  .transform((v, ctx) => normalizePhone(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a phone number (7 to 15 digits, optional leading +)' }), z.NEVER));
 
 export const contactBody = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(200),
-  email: z.email({ error: 'must be a valid email address' }).max(320).transform((v) => v.toLowerCase()).nullable().optional(),
-  phone: phone.nullable().optional(),
+  email: emailField.nullable().optional(),
+  phone: phoneField.nullable().optional(),
   organization: optionalText(200),
   notes: optionalText(10_000),
   tags: z.array(tag).max(50).optional(),

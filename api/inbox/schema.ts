@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MESSAGE_STATUSES } from '../../entities/Message.ts';
 import { MESSAGE_CHANNELS, PRIORITIES, TRIAGE_CATEGORIES } from '../../lib/triage.ts';
 import { listQuery } from '../pagination.ts';
-import { isoDateTime } from '../validation.ts';
+import { emailField, isoDateTime } from '../validation.ts';
 
 const booleanQuery = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
 
@@ -12,7 +12,7 @@ export const createMessageBody = z
     content: z.string().trim().min(1, 'must not be empty').max(20_000),
     subject: z.string().trim().max(500).optional(),
     customer_name: z.string().trim().max(200).optional(),
-    customer_email: z.email({ error: 'must be a valid email address' }).max(320).transform((v) => v.toLowerCase()).optional(),
+    customer_email: emailField.optional(),
     customer_phone: z.string().trim().max(32).optional(),
     external_id: z.string().trim().min(1).max(100).optional(),
     received_at: isoDateTime.optional(),

@@ -1,20 +1,15 @@
 import { z } from 'zod';
 import { LEAD_STATUSES } from '../../entities/Lead.ts';
-import { normalizePhone } from '../../lib/phone.ts';
 import { listQuery } from '../pagination.ts';
+import { emailField, phoneField } from '../validation.ts';
 
-const email = z.email({ error: 'must be a valid email address' }).max(320).transform((v) => v.toLowerCase());
-const phone = z
-  .string()
-  .max(32)
-  .transform((v, ctx) => normalizePhone(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a phone number' }), z.NEVER));
 
 /** Seed 000's nested contact: found by email or phone, else created. */
 const nestedContact = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
-    email: email.optional(),
-    phone: phone.optional(),
+    email: emailField.optional(),
+    phone: phoneField.optional(),
     company: z.string().trim().max(200).optional(),
   })
   .refine((c) => c.email || c.phone, { message: 'needs an email or a phone', path: ['email'] });

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { TenantSchema, type Tenant } from '../../entities/Tenant.ts';
 import { systemEm } from '../../lib/db.ts';
 import { duplicate } from '../../lib/errors.ts';
-import { normalizePhone } from '../../lib/phone.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
+import { phoneField } from '../validation.ts';
 
 const isTimeZone = (tz: string) => {
   try {
@@ -28,7 +28,7 @@ const updateTenantBody = z.strictObject({
   timezone: z.string().max(64).refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').optional(),
   /** Numbers that route inbound SMS and calls to this tenant. */
   phone_numbers: z
-    .array(z.string().max(32).transform((v, ctx) => normalizePhone(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a phone number' }), z.NEVER)))
+    .array(phoneField)
     .max(20)
     .optional(),
 });

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ROLES } from '../../entities/User.ts';
 import { listQuery } from '../pagination.ts';
+import { emailField } from '../validation.ts';
 
 export const createUserBody = z.strictObject({
-  email: z.email({ error: 'must be a valid email address' }).max(320).transform((v) => v.toLowerCase()),
+  email: emailField,
   password: z.string().min(8, 'must be at least 8 characters').max(256),
   first_name: z.string().trim().min(1).max(100).optional(),
   last_name: z.string().trim().min(1).max(100).optional(),
