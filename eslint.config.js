@@ -18,7 +18,8 @@ export default tseslint.config(
   },
   {
     files: ['workflows/**/*.ts'],
-    ignores: ['workflows/**/*.client.ts'],
+    // Companions and the registry run in the API and the worker, never in the workflow sandbox.
+    ignores: ['workflows/**/*.client.ts', 'workflows/registry.ts', 'workflows/kind.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

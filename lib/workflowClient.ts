@@ -1,11 +1,13 @@
+// Values from @temporalio/common only: a workflow may import its companion (for its
+// signal, query and update definitions), and the client SDK must stay out of its bundle.
+import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import {
+  TypedSearchAttributes,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
-  type Client,
-  type WorkflowStartOptions,
-} from '@temporalio/client';
-import { TypedSearchAttributes, type Workflow } from '@temporalio/common';
+  type Workflow,
+} from '@temporalio/common';
 import { EntityIdKey, EntityTypeKey, RequestIdKey, TenantIdKey } from './searchAttributes.ts';
 
 export interface StartContext {

@@ -1,36 +1,36 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../lib/config.ts';
-import { createOnboardingActivities } from '../activities/onboarding.ts';
-import { createTriageActivities } from '../activities/triage.ts';
+import type { ActivityDeps, ActivityGroup } from '../activities/deps.ts';
 import { createTriageClassifier } from '../providers/llm/index.ts';
 import { createLocalClassifier } from '../providers/llm/localClassifier.ts';
-import type { TriageClassifier } from '../providers/llm/types.ts';
+import { workflowRegistry } from '../workflows/registry.ts';
 
-export interface ActivityDeps {
-  orm: MikroORM;
-  classifier: TriageClassifier;
-  fallbackClassifier: TriageClassifier;
-  triage: Config['triage'];
-}
+export type { ActivityDeps };
 
 /** The real providers for a worker process, chosen from config (local ones when no credentials are set). */
 export function providersFromConfig(config: Config): Omit<ActivityDeps, 'orm'> {
   return {
+    config,
     classifier: createTriageClassifier(config.llm),
     fallbackClassifier: createLocalClassifier(),
-    triage: config.triage,
   };
 }
 
-/** Every activity group, built from the same dependencies. Tests pass fakes for the providers. */
-export function createActivities(deps: ActivityDeps) {
-  return {
-    ...createOnboardingActivities(deps),
-    ...createTriageActivities({
-      orm: deps.orm,
-      classifier: deps.classifier,
-      fallback: deps.fallbackClassifier,
-      confidenceThreshold: deps.triage.confidenceThreshold,
-    }),
-  };
+/**
+ * Every registered workflow's activities, built from the same dependencies. Two groups
+ * defining the same activity name would silently shadow each other in a flat spread,
+ * so that is an error at worker start.
+ */
+export async function createActivities(deps: ActivityDeps, registry = workflowRegistry): Promise<ActivityGroup> {
+  const all: ActivityGroup = {};
+  const owner = new Map<string, string>();
+  for (const workflow of registry) {
+    if (!workflow.activities) continue;
+    for (const [name, fn] of Object.entries(await workflow.activities(deps))) {
+      const previous = owner.get(name);
+      if (previous) throw new Error(`activity "${name}" is defined by both ${previous} and ${workflow.workflowType}`);
+      owner.set(name, workflow.workflowType);
+      all[name] = fn;
+    }
+  }
+  return all;
 }

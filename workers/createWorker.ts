@@ -30,7 +30,7 @@ export async function createWorker({ config, deps, workflowBundle, overrides }: 
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities(deps),
+    activities: await createActivities(deps),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     interceptors: {
       // Bundled workflows already contain their interceptors; listing them again would be ignored.

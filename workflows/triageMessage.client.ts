@@ -2,6 +2,9 @@ import type { Client } from '@temporalio/client';
 import { startWorkflow, type StartContext } from '../lib/workflowClient.ts';
 import type { MessageReview } from '../activities/triage.ts';
 import { reviewSignal, type triageMessageWorkflow } from './triageMessage.ts';
+import { defineWorkflowKind } from './kind.ts';
+
+export const triageKind = defineWorkflowKind({ runType: 'triage', workflowType: 'triageMessageWorkflow', entityType: 'message' });
 
 export const triageWorkflowId = (messageId: string) => `triage-${messageId}`;
 
@@ -11,10 +14,10 @@ export const triageWorkflowId = (messageId: string) => `triage-${messageId}`;
  */
 export function startTriage(ctx: StartContext, messageId: string, opts: { reviewTimeoutSeconds: number; rerun?: boolean }) {
   return startWorkflow<typeof triageMessageWorkflow>(ctx, {
-    workflowType: 'triageMessageWorkflow',
+    workflowType: triageKind.workflowType,
     workflowId: triageWorkflowId(messageId),
     args: [{ tenantId: ctx.tenantId, messageId, reviewTimeoutSeconds: opts.reviewTimeoutSeconds }],
-    entity: { type: 'message', id: messageId },
+    entity: { type: triageKind.entityType, id: messageId },
     rerunnable: opts.rerun ?? false,
   });
 }

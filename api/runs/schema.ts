@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { queryInt } from '../validation.ts';
+import { runTypes } from '../../workflows/registry.ts';
 
-/** Short names a client may filter by, and the workflow types they stand for. */
-export const RUN_TYPES: Record<string, string> = {
-  onboarding: 'onboardTenantWorkflow',
-  triage: 'triageMessageWorkflow',
-};
+/** Short names a client may filter by (from the workflow registry), and the workflow types they stand for. */
+export const RUN_TYPES = runTypes;
 
 export const RUN_STATUSES = {
   running: 'Running',

@@ -1,0 +1,19 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '../lib/config.ts';
+import type { TriageClassifier } from '../providers/llm/types.ts';
+
+/**
+ * Everything an activity factory may need, built once per worker process
+ * (workers/activities.ts) and replaced by fakes in tests. Each factory picks its part.
+ */
+export interface ActivityDeps {
+  orm: MikroORM;
+  config: Config;
+  classifier: TriageClassifier;
+  fallbackClassifier: TriageClassifier;
+}
+
+/** An activity group: plain async functions keyed by activity name. */
+// Activities take and return any serialisable shape; the workflow side types them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ActivityGroup = Record<string, (...args: any[]) => Promise<unknown>>;

@@ -1,0 +1,31 @@
+import { describe, expect, it } from '@jest/globals';
+import * as bundleEntry from '../../workflows/index.ts';
+import { workflowRegistry, runTypes } from '../../workflows/registry.ts';
+import { createActivities } from '../../workers/activities.ts';
+import type { ActivityDeps } from '../../activities/deps.ts';
+
+describe('workflow registry', () => {
+  it('lists exactly the workflows the worker bundle exports', () => {
+    const exported = Object.entries(bundleEntry)
+      .filter(([, v]) => typeof v === 'function')
+      .map(([name]) => name)
+      .sort();
+    expect(workflowRegistry.map((w) => w.workflowType).sort()).toEqual(exported);
+  });
+
+  it('gives every workflow a distinct run type and ID entity', () => {
+    expect(new Set(Object.keys(runTypes)).size).toBe(workflowRegistry.length);
+    for (const w of workflowRegistry) expect(w.entityType).toMatch(/^[a-z_]+$/);
+  });
+
+  it('refuses two workflows defining the same activity name instead of letting one shadow the other', async () => {
+    const deps = {} as ActivityDeps;
+    const registry = [
+      { runType: 'a', workflowType: 'aWorkflow', entityType: 'x', activities: async () => ({ doIt: async () => 1 }) },
+      { runType: 'b', workflowType: 'bWorkflow', entityType: 'x', activities: async () => ({ doIt: async () => 2 }) },
+    ];
+    await expect(createActivities(deps, registry)).rejects.toThrow('activity "doIt" is defined by both aWorkflow and bWorkflow');
+    const ok = await createActivities(deps, registry.slice(0, 1));
+    expect(Object.keys(ok)).toEqual(['doIt']);
+  });
+});

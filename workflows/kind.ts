@@ -1,0 +1,25 @@
+import type { ActivityDeps, ActivityGroup } from '../activities/deps.ts';
+
+/**
+ * What the worker, `/runs` and the replay suite know about one workflow: its type (the
+ * exported function name in workflows/index.ts), the short name clients filter runs by,
+ * the entity its ID is keyed on, and how to build its activities. Companions declare
+ * the first three; workflows/registry.ts adds the activities in its one line per workflow.
+ */
+export interface WorkflowKind {
+  /** `GET /runs?type=<runType>` */
+  runType: string;
+  workflowType: string;
+  entityType: string;
+}
+
+export interface RegisteredWorkflow extends WorkflowKind {
+  /**
+   * Loads and builds the activity group lazily: the API reads this registry too, and must
+   * never load activity code (providers, SDK clients). Groups shared by several workflows
+   * are registered once, on one of them.
+   */
+  activities?: (deps: ActivityDeps) => Promise<ActivityGroup>;
+}
+
+export const defineWorkflowKind = <K extends WorkflowKind>(kind: K): K => kind;

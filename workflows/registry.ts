@@ -1,0 +1,17 @@
+import type { RegisteredWorkflow } from './kind.ts';
+import { onboardingKind } from './onboardTenant.client.ts';
+import { triageKind } from './triageMessage.client.ts';
+
+/**
+ * Every workflow, one line each: the worker builds its activities from this list,
+ * `/runs` its `type` filter, and the replay suite checks a saved history for each.
+ * (The workflow function itself is exported from workflows/index.ts, the bundle entry;
+ * test/unit/workflowRegistry.test.ts checks the two lists agree.)
+ */
+export const workflowRegistry: readonly RegisteredWorkflow[] = [
+  { ...onboardingKind, activities: async (d) => (await import('../activities/onboarding.ts')).createOnboardingActivities(d) },
+  { ...triageKind, activities: async (d) => (await import('../activities/triage.ts')).createTriageActivities({ ...d, fallback: d.fallbackClassifier, confidenceThreshold: d.config.triage.confidenceThreshold }) },
+];
+
+/** Workflow type by the short name `GET /runs?type=` accepts. */
+export const runTypes: Readonly<Record<string, string>> = Object.fromEntries(workflowRegistry.map((w) => [w.runType, w.workflowType]));
