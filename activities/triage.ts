@@ -3,7 +3,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
 import type { TriageInput, TriageResult } from '../lib/triage.ts';
-import { contactSnapshot } from '../lib/snapshots.ts';
+import { leadSnapshot } from '../lib/snapshots.ts';
 import { ProviderError } from '../providers/errors.ts';
 import type { TriageClassifier } from '../providers/llm/types.ts';
 import { MessageSchema, type Message, type MessageStatus } from '../entities/Message.ts';
@@ -99,7 +99,7 @@ async function ensureOpenLead(tx: EntityManager, tenantId: string, message: Mess
     type: 'lead.created',
     entityType: 'lead',
     entityId: lead.id,
-    payload: { lead: { id: lead.id, title: lead.title, source: lead.source, status: lead.status, contact: contactSnapshot(contact) }, message_id: message.id },
+    payload: { lead: leadSnapshot(lead, contact), message_id: message.id },
   });
   return { lead, created: true };
 }

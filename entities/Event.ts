@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/core';
-import type { EventType } from '../lib/events.ts';
+import type { EventData, EventType } from '../lib/events.ts';
 import { TenantScopedSchema } from './base.ts';
 
 /**
@@ -23,16 +23,17 @@ export const EventSchema = defineEntity({
 
 export type Event = InferEntity<typeof EventSchema>;
 
-export interface NewEvent {
+export interface NewEvent<T extends EventType = EventType> {
   tenantId: string;
-  type: EventType;
+  type: T;
   entityType: string;
   entityId: string;
-  payload: Record<string, unknown>;
+  /** Its shape is the catalogue's (lib/events.ts), checked by the compiler. */
+  payload: EventData<T>;
 }
 
 /** Adds an outbox row to the unit of work, so it commits with the change it describes. */
-export function recordEvent(em: EntityManager, event: NewEvent): Event {
+export function recordEvent<T extends EventType>(em: EntityManager, event: NewEvent<T>): Event {
   return em.create(EventSchema, {
     tenant: event.tenantId,
     type: event.type,

@@ -10,6 +10,10 @@ import { PipelineSchema } from './Pipeline.ts';
 import { RefreshTokenSchema } from './RefreshToken.ts';
 import { TenantSchema } from './Tenant.ts';
 import { UserSchema } from './User.ts';
+import { WebhookAttemptSchema } from './WebhookAttempt.ts';
+import { WebhookDeliverySchema } from './WebhookDelivery.ts';
+import { WebhookEndpointSchema } from './WebhookEndpoint.ts';
+import { WorkflowStartSchema } from './WorkflowStart.ts';
 
 export const entities = [
   BaseSchema,
@@ -25,6 +29,10 @@ export const entities = [
   LeadSchema,
   CalendarEventSchema,
   TaskSchema,
+  WorkflowStartSchema,
+  WebhookEndpointSchema,
+  WebhookDeliverySchema,
+  WebhookAttemptSchema,
 ];
 
 /** Entities whose rows belong to one tenant: the `tenant` filter applies to each. */

@@ -1,16 +1,125 @@
-/**
- * The catalogue of domain events. Each is written to the outbox (entities/Event.ts) in
- * the transaction that caused it; webhooks and automations subscribe by these names.
- */
-export const EVENT_TYPES = {
-  'tenant.onboarded': 'A new tenant finished onboarding (default pipeline created).',
-  'contact.created': 'A contact was created, by a user or by triage.',
-  'contact.updated': 'A contact was changed.',
-  'contact.deleted': 'A contact was deleted.',
-  'contact.sms_opt_out': 'A contact opted out of (or back into) SMS.',
-  'message.received': 'An inbound message was stored.',
-  'message.triaged': 'Triage classified a message.',
-  'lead.created': 'A lead was created.',
-} as const;
+import { z } from 'zod';
 
-export type EventType = keyof typeof EVENT_TYPES;
+/**
+ * The catalogue of domain events: what each means, the shape of its `data` (a zod
+ * schema, so the shape is written once and checked), an example, and whether the
+ * product emits it yet. Each event is written to the outbox (entities/Event.ts) in the
+ * transaction that caused it; webhooks and automations subscribe by these names.
+ * A delivery's body is `{id, type, event, timestamp, tenant_id, data}` (eventEnvelope).
+ */
+
+const contact = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  organization: z.string().nullable(),
+  tags: z.array(z.string()),
+});
+const lead = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  source: z.string(),
+  status: z.string(),
+  contact: contact.nullable(),
+});
+const anyData = z.record(z.string(), z.unknown());
+
+const C1 = '3b1f7a4e-8a43-4c1e-9f0e-5c2d7e9a1b10';
+const L1 = '8d2c4f6a-1e3b-4a5c-9d7e-0f1a2b3c4d5e';
+const M1 = 'a7e9c1d3-5f7b-4d2e-8c6a-4b3d2e1f0a9c';
+const T1 = 'f0e1d2c3-b4a5-4968-8776-655443322110';
+const exampleContact = { id: C1, name: 'Jane Doe', email: 'jane@acme.com', phone: '+15551234567', organization: 'Acme', tags: ['vip'] };
+const exampleLead = { id: L1, title: 'Jane Doe: pricing for 20 seats', source: 'email', status: 'new', contact: exampleContact };
+
+interface EventSpec {
+  description: string;
+  /** false: listed so endpoints can subscribe ahead, but no landed code writes it yet. */
+  emitted: boolean;
+  data: z.ZodType;
+  example: Record<string, unknown>;
+}
+
+const spec = <S extends z.ZodType>(description: string, data: S, example: z.infer<S> & Record<string, unknown>, emitted = true) => ({
+  description,
+  emitted,
+  data,
+  example,
+});
+const planned = (description: string, example: Record<string, unknown>) => spec(description, anyData, example, false);
+
+export const EVENT_CATALOGUE = {
+  'tenant.onboarded': spec('A new tenant finished onboarding (default pipeline created).', z.object({ tenant_id: z.uuid(), name: z.string() }), {
+    tenant_id: T1,
+    name: 'Acme',
+  }),
+  'contact.created': spec('A contact was created, by a user or by triage.', z.object({ contact }), { contact: exampleContact }),
+  'contact.updated': spec('A contact was changed.', z.object({ contact, changed: z.array(z.string()) }), {
+    contact: exampleContact,
+    changed: ['phone'],
+  }),
+  'contact.deleted': spec('A contact was deleted.', z.object({ contact }), { contact: exampleContact }),
+  'contact.sms_opt_out': spec(
+    'A contact opted out of (or back into) SMS.',
+    z.object({ contact_id: z.uuid(), phone: z.string().nullable(), opted_out: z.boolean(), message_id: z.uuid() }),
+    { contact_id: C1, phone: '+15551234567', opted_out: true, message_id: M1 },
+  ),
+  'message.received': spec(
+    'An inbound message was stored.',
+    z.object({ message_id: z.uuid(), channel: z.string(), customer_email: z.string().nullable(), customer_phone: z.string().nullable() }),
+    { message_id: M1, channel: 'email', customer_email: 'jane@acme.com', customer_phone: null },
+  ),
+  'message.triaged': spec(
+    'Triage classified a message.',
+    z.object({
+      message_id: z.uuid(),
+      status: z.string(),
+      category: z.string(),
+      priority: z.string(),
+      confidence: z.number(),
+      contact_id: z.uuid().nullable(),
+      lead_id: z.uuid().nullable(),
+    }),
+    { message_id: M1, status: 'triaged', category: 'sales_inquiry', priority: 'high', confidence: 0.92, contact_id: C1, lead_id: L1 },
+  ),
+  'lead.created': spec('A lead was created, by a user or by triage (then `message_id` names the message).', z.object({ lead, message_id: z.uuid().nullable() }), {
+    lead: exampleLead,
+    message_id: M1,
+  }),
+  'lead.updated': planned('A lead was changed.', { lead: exampleLead, changed: ['status'] }),
+  'lead.score_changed': planned('A lead\'s score moved.', { lead: exampleLead, previous_score: 40, score: 72 }),
+  'reminder.sent': planned('A reminder was sent.', { reminder_id: T1, channel: 'sms', to: '+15551234567' }),
+  'reminder.failed': planned('A reminder could not be sent.', { reminder_id: T1, channel: 'sms', error: 'unsubscribed' }),
+  'sms.sent': planned('An SMS was sent.', { sms_id: T1, to: '+15551234567', status: 'sent' }),
+  'sms.received': planned('An SMS arrived.', { message_id: M1, from: '+15551234567' }),
+  'call.started': planned('An outbound AI call started.', { call_id: T1, to: '+15551234567' }),
+  'call.ended': planned('A call ended.', { call_id: T1, duration_seconds: 93 }),
+  'call.completed': planned('A call completed with an outcome.', { call_id: T1, outcome: 'appointment_booked' }),
+  'call.failed': planned('A call failed.', { call_id: T1, error: 'no-answer' }),
+  'call.transferred': planned('A call was transferred to a person.', { call_id: T1, to: '+15559876543' }),
+  'call.recording.available': planned('A call recording is available.', { call_id: T1, recording_url: 'https://example.com/r.mp3' }),
+  'call.transcript.available': planned('A call transcript is available.', { call_id: T1, transcript: 'Hello…' }),
+  'calendar.event.created': planned('A calendar event was created.', { event_id: T1, title: 'Demo', start_time: '2026-01-02T15:00:00Z' }),
+  'calendar.event.updated': planned('A calendar event changed.', { event_id: T1, changed: ['start_time'] }),
+  'calendar.event.deleted': planned('A calendar event was deleted.', { event_id: T1 }),
+  'sync.completed': planned('A CRM or calendar sync finished.', { integration_id: T1, data_type: 'contacts', created: 3, updated: 1 }),
+  'sync.failed': planned('A CRM or calendar sync failed.', { integration_id: T1, data_type: 'contacts', error: 'invalid_grant' }),
+  'automation.completed': planned('An automation run finished.', { automation_id: T1, run_id: 'automation-…' }),
+  'automation.failed': planned('An automation run failed.', { automation_id: T1, error: 'step 2: timeout' }),
+  'webhook.endpoint_disabled': spec(
+    'A webhook endpoint was disabled: it answered 410 Gone, or failed every delivery for days.',
+    z.object({ endpoint_id: z.uuid(), url: z.string(), reason: z.string() }),
+    { endpoint_id: T1, url: 'https://example.com/hooks', reason: 'answered 410 Gone' },
+  ),
+  'webhook.test': spec('A test event sent by POST /webhooks/trigger with the caller\'s data.', anyData, { hello: 'world' }),
+} satisfies Record<string, EventSpec>;
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_CATALOGUE)[T]['data']>;
+export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as EventType[];
+export const isEventType = (name: string): name is EventType => Object.hasOwn(EVENT_CATALOGUE, name);
+
+/** The body every subscriber receives: seed 000's `type` and seed 004's `event`, both. */
+export function eventEnvelope(e: { id: string; type: string; createdAt: Date; tenantId: string; payload: unknown }) {
+  return { id: e.id, type: e.type, event: e.type, timestamp: e.createdAt.toISOString(), tenant_id: e.tenantId, data: e.payload };
+}

@@ -1,3 +1,4 @@
+import { contactSnapshot } from '../../lib/snapshots.ts';
 import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
 import { ContactSchema, type Contact } from '../../entities/Contact.ts';
@@ -43,7 +44,7 @@ const updateRoute = (method: 'put' | 'patch') =>
         type: 'contact.updated',
         entityType: 'contact',
         entityId: contact.id,
-        payload: { contact: contactDto(contact), changed: Object.keys(body) },
+        payload: { contact: contactSnapshot(contact), changed: Object.keys(body) },
       });
       await em.flush();
       return one(contactDto(contact));
@@ -68,7 +69,7 @@ export const contactRoutes: RouteDef[] = [
         type: 'contact.created',
         entityType: 'contact',
         entityId: contact.id,
-        payload: { contact: contactDto(contact) },
+        payload: { contact: contactSnapshot(contact) },
       });
       await em.flush();
       return one(contactDto(contact));
@@ -128,7 +129,7 @@ export const contactRoutes: RouteDef[] = [
         type: 'contact.deleted',
         entityType: 'contact',
         entityId: contact.id,
-        payload: { contact: contactDto(contact) },
+        payload: { contact: contactSnapshot(contact) },
       });
       em.remove(contact);
       await em.flush();

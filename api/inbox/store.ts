@@ -48,7 +48,7 @@ export async function storeMessage(em: EntityManager, tenantId: string, input: I
         type: 'message.received',
         entityType: 'message',
         entityId: m.id,
-        payload: { message_id: m.id, channel: m.channel, customer_email: m.customerEmail, customer_phone: m.customerPhone },
+        payload: { message_id: m.id, channel: m.channel, customer_email: m.customerEmail ?? null, customer_phone: m.customerPhone ?? null },
       });
       return m;
     });

@@ -6,7 +6,7 @@ import { PipelineSchema } from '../../entities/Pipeline.ts';
 import { UserSchema } from '../../entities/User.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { notFound, validationError } from '../../lib/errors.ts';
-import { contactSnapshot } from '../../lib/snapshots.ts';
+import { leadSnapshot } from '../../lib/snapshots.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { likePattern } from '../queries.ts';
@@ -85,7 +85,7 @@ export const leadRoutes: RouteDef[] = [
           type: 'lead.created',
           entityType: 'lead',
           entityId: created.id,
-          payload: { lead: { id: created.id, title: created.title, source: created.source, status: created.status, contact: contactSnapshot(contact) } },
+          payload: { lead: leadSnapshot(created, contact), message_id: null },
         });
         return created;
       });

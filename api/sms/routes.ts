@@ -77,7 +77,7 @@ export const smsRoutes: RouteDef[] = [
             type: 'contact.sms_opt_out',
             entityType: 'contact',
             entityId: found.contact.id,
-            payload: { contact_id: found.contact.id, phone: found.contact.phone, opted_out: consent === 'opt_out', message_id: message.id },
+            payload: { contact_id: found.contact.id, phone: found.contact.phone ?? null, opted_out: consent === 'opt_out', message_id: message.id },
           });
         });
       } else if (!consent) {

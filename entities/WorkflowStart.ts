@@ -1,0 +1,58 @@
+import { defineEntity, type EntityManager, type InferEntity, p } from '@mikro-orm/core';
+import { TenantScopedSchema } from './base.ts';
+
+/**
+ * A workflow start the product owes: written in the same transaction as the change that
+ * asks for the work, so the work cannot be lost between the commit and the start. The
+ * writer tries to start it at once (fast path); the outbox relay in the worker starts
+ * whatever is left (Temporal was down, the process died). Workflow IDs are business
+ * keys, so a start made twice is still one run.
+ */
+export const WorkflowStartSchema = defineEntity({
+  name: 'WorkflowStart',
+  tableName: 'workflow_starts',
+  extends: TenantScopedSchema,
+  indexes: [{ properties: ['startedAt', 'createdAt'] }, { properties: ['tenant', 'workflowId'] }],
+  properties: {
+    workflowType: p.string().length(100),
+    workflowId: p.string().length(200),
+    args: p.json<unknown[]>(),
+    entityType: p.string().length(50),
+    entityId: p.string().length(100),
+    requestId: p.string().length(100).nullable(),
+    /** Start a fresh run even when a closed one has this ID (a re-run asked for by a person). */
+    rerunnable: p.boolean().default(false),
+    startedAt: p.datetime().nullable(),
+    runId: p.string().length(100).nullable(),
+    /** A relay holds the row until then; another relay takes it over after. */
+    claimedUntil: p.datetime().nullable(),
+    attempts: p.integer().default(0),
+    lastError: p.string().length(500).nullable(),
+  },
+});
+
+export type WorkflowStart = InferEntity<typeof WorkflowStartSchema>;
+
+export interface StartRequest {
+  tenantId: string;
+  workflowType: string;
+  workflowId: string;
+  args: unknown[];
+  entity: { type: string; id: string };
+  requestId?: string | null;
+  rerunnable?: boolean;
+}
+
+/** Adds the start to the unit of work, so it commits with the change that asks for it. */
+export function queueWorkflowStart(em: EntityManager, r: StartRequest): WorkflowStart {
+  return em.create(WorkflowStartSchema, {
+    tenant: r.tenantId,
+    workflowType: r.workflowType,
+    workflowId: r.workflowId,
+    args: r.args,
+    entityType: r.entity.type,
+    entityId: r.entity.id,
+    requestId: r.requestId ?? null,
+    rerunnable: r.rerunnable ?? false,
+  });
+}
