@@ -1,6 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../lib/config.ts';
 import type { TriageClassifier } from '../providers/llm/types.ts';
+import type { SecretBox } from '../lib/crypto.ts';
+import type { WebhookPost } from './webhooks.ts';
 
 /**
  * Everything an activity factory may need, built once per worker process
@@ -11,6 +13,9 @@ export interface ActivityDeps {
   config: Config;
   classifier: TriageClassifier;
   fallbackClassifier: TriageClassifier;
+  secrets: SecretBox;
+  /** The guarded HTTP POST every webhook delivery goes through (lib/outbound.ts). */
+  webhookPost: WebhookPost;
 }
 
 /** An activity group: plain async functions keyed by activity name. */

@@ -22,6 +22,8 @@ import { inboxRoutes } from './inbox/routes.ts';
 import { leadRoutes } from './leads/routes.ts';
 import { smsRoutes } from './sms/routes.ts';
 import { tenantRoutes } from './tenant/routes.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
+import { createSecretBox } from '../lib/crypto.ts';
 
 export const API_PREFIX = '/api/v1';
 export const API_VERSION = '0.1.0';
@@ -36,6 +38,7 @@ export const routes: RouteDef[] = [
   ...leadRoutes,
   ...inboxRoutes,
   ...smsRoutes,
+  ...webhookRoutes,
   ...runRoutes,
 ];
 
@@ -44,7 +47,8 @@ export const routes: RouteDef[] = [
  * error envelope wrap everything; the token is read before rate limiting (limits are
  * per user) and before idempotency (keys are scoped per user).
  */
-export function buildApp(deps: AppDeps) {
+export function buildApp(input: Omit<AppDeps, 'secrets'> & { secrets?: AppDeps['secrets'] }) {
+  const deps: AppDeps = { ...input, secrets: input.secrets ?? createSecretBox(input.config.encryption) };
   const app = new Koa<AppState, AppContextExtras>();
   app.proxy = deps.config.http.trustProxy;
   app.silent = true; // errors are logged once, by errorHandler, with the request id

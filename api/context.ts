@@ -5,6 +5,7 @@ import type { EntityManager, MikroORM } from '../lib/db.ts';
 import type { Config } from '../lib/config.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Role } from '../entities/User.ts';
+import type { SecretBox } from '../lib/crypto.ts';
 
 /** What the app is built from; tests pass their own (another task queue, a short TTL). */
 export interface AppDeps {
@@ -12,6 +13,8 @@ export interface AppDeps {
   orm: MikroORM;
   temporal: Client;
   log: Logger;
+  /** Seals provider secrets and webhook secrets at rest (lib/crypto.ts). */
+  secrets: SecretBox;
 }
 
 /** The claims of our access tokens (koa-jwt puts them on ctx.state.user). */

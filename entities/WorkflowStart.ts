@@ -43,9 +43,14 @@ export interface StartRequest {
   rerunnable?: boolean;
 }
 
-/** Adds the start to the unit of work, so it commits with the change that asks for it. */
-export function queueWorkflowStart(em: EntityManager, r: StartRequest): WorkflowStart {
+/**
+ * Adds the start to the unit of work, so it commits with the change that asks for it.
+ * `handOver`: the writer will not start it itself, so the relay may at once (it
+ * otherwise waits a grace period for the writer's fast path).
+ */
+export function queueWorkflowStart(em: EntityManager, r: StartRequest, opts: { handOver?: boolean } = {}): WorkflowStart {
   return em.create(WorkflowStartSchema, {
+    claimedUntil: opts.handOver ? new Date(0) : null,
     tenant: r.tenantId,
     workflowType: r.workflowType,
     workflowId: r.workflowId,

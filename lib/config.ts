@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { parseKey } from './crypto.ts';
+import { parseOutboundPolicy } from './outbound.ts';
+import { DEFAULT_WEBHOOK_SCHEDULE, parseDuration, parseSchedule } from './retrySchedule.ts';
 
 /** Env values arrive as strings; these helpers give each one a clear rule and default. */
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
@@ -37,6 +40,31 @@ const envSchema = z.object({
   JWT_ACCESS_TTL_SECONDS: positiveInt(3600),
   JWT_REFRESH_TTL_DAYS: positiveInt(30),
 
+  ENCRYPTION_KEY: z.string().transform((v, ctx) => {
+    try {
+      return parseKey(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  ENCRYPTION_KEYS: optionalString.transform((v, ctx) => {
+    try {
+      return (v ?? '').split(',').map((k) => k.trim()).filter(Boolean).map(parseKey);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `each key ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  }),
+  OUTBOUND_ALLOWED_HOSTS: optionalString.transform((v, ctx) => {
+    try {
+      return parseOutboundPolicy(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+
   RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(10),
   RATE_LIMIT_PER_MINUTE: positiveInt(100),
   BODY_LIMIT: z.string().default('1mb'),
@@ -51,6 +79,32 @@ const envSchema = z.object({
 
   TWILIO_ACCOUNT_SID: optionalString,
   TWILIO_AUTH_TOKEN: optionalString,
+
+  WEBHOOK_TIMEOUT_MS: positiveInt(15_000),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_WEBHOOK_SCHEDULE)
+    .transform((v, ctx) => {
+      try {
+        return parseSchedule(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  WEBHOOK_DISABLE_AFTER: z
+    .string()
+    .default('5d')
+    .transform((v, ctx) => {
+      try {
+        return parseDuration(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  OUTBOX_POLL_MS: positiveInt(2_000),
+  OUTBOX_START_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
 
   METRICS_ENABLED: flag(true),
   METRICS_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /metrics').default('/metrics'),
@@ -109,6 +163,10 @@ function toConfig(env: z.infer<typeof envSchema>) {
       reviewTimeoutSeconds: Math.round(env.TRIAGE_REVIEW_TIMEOUT_HOURS * 3600),
     },
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN },
+    encryption: { current: env.ENCRYPTION_KEY, previous: env.ENCRYPTION_KEYS },
+    outbound: env.OUTBOUND_ALLOWED_HOSTS,
+    webhooks: { timeoutMs: env.WEBHOOK_TIMEOUT_MS, scheduleMs: env.WEBHOOK_RETRY_SCHEDULE, disableAfterMs: env.WEBHOOK_DISABLE_AFTER },
+    outbox: { pollMs: env.OUTBOX_POLL_MS, startGraceMs: env.OUTBOX_START_GRACE_MS },
   };
 }
 

@@ -16,8 +16,12 @@ export async function temporalConnectionOptions(config: Config['temporal']): Pro
   return options;
 }
 
-/** One connection per process; opening one per request is slow and leaks sockets. */
+/**
+ * One connection per process; opening one per request is slow and leaks sockets. Lazy:
+ * a process starts while Temporal is down, and its calls fail (and are retried) until
+ * it is back — work waits in start rows meanwhile.
+ */
 export async function createTemporalClient(config: Config['temporal']): Promise<Client> {
-  const connection = await Connection.connect(await temporalConnectionOptions(config));
+  const connection = Connection.lazy(await temporalConnectionOptions(config));
   return new Client({ connection, namespace: config.namespace });
 }

@@ -28,8 +28,9 @@ export interface StartSpec<W extends Workflow> {
 
 export interface RunRef {
   workflow_id: string;
-  run_id: string;
-  /** `running` for a started or already-open run; a closed one's status otherwise. */
+  /** null while the start is pending (Temporal unreachable; the outbox relay starts it). */
+  run_id: string | null;
+  /** `running` for a started or already-open run, `pending` for a start not made yet; a closed one's status otherwise. */
   status: string;
 }
 
@@ -66,4 +67,33 @@ export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec:
     const description = await ctx.client.workflow.getHandle(spec.workflowId).describe();
     return { workflow_id: spec.workflowId, run_id: description.runId, status: description.status.name.toLowerCase() };
   }
+}
+
+/** A start owed by a committed row (entities/WorkflowStart.ts), in plain data. */
+export interface QueuedStart {
+  tenantId: string;
+  workflowType: string;
+  workflowId: string;
+  args: unknown[];
+  entityType: string;
+  entityId: string;
+  requestId: string | null;
+  rerunnable: boolean;
+}
+
+/**
+ * Starts a queued workflow, giving up after `deadlineMs` (Temporal unreachable): the
+ * caller then leaves the row for the outbox relay instead of holding a request open.
+ */
+export function startQueued(client: Client, taskQueue: string, q: QueuedStart, deadlineMs: number): Promise<RunRef> {
+  const ctx: StartContext = { client, taskQueue, tenantId: q.tenantId, requestId: q.requestId ?? undefined };
+  return client.connection.withDeadline(Date.now() + deadlineMs, () =>
+    startWorkflow<(...args: unknown[]) => Promise<unknown>>(ctx, {
+      workflowType: q.workflowType,
+      workflowId: q.workflowId,
+      args: q.args,
+      entity: { type: q.entityType, id: q.entityId },
+      rerunnable: q.rerunnable,
+    }),
+  );
 }

@@ -5,6 +5,7 @@
  * the database, and no side effect happened twice. Exits 1 when a check fails.
  * Sizes: CHAOS_MESSAGES (default 440), CHAOS_SMS (50), CHAOS_TENANTS (10).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -80,6 +81,7 @@ async function main() {
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: 'chaos',
     JWT_SECRET: 'chaos-secret-that-is-longer-than-32-characters',
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     OPENAI_API_KEY: 'sk-chaos',
     OPENAI_BASE_URL: fake.url,
     TWILIO_AUTH_TOKEN: TWILIO_TOKEN,

@@ -26,6 +26,13 @@ function devJwtSecret(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** A dev encryption key for secrets at rest, made once and kept under .data/ like the JWT secret. */
+function devEncryptionKey(): string {
+  const file = join(dataDir, 'encryption-key');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
 async function postgresUrl(): Promise<string> {
   if (process.env.DATABASE_URL) {
     say('PostgreSQL: using DATABASE_URL');
@@ -108,6 +115,9 @@ try {
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_UI_URL: temporal.uiUrl,
     JWT_SECRET: process.env.JWT_SECRET ?? devJwtSecret(),
+    ENCRYPTION_KEY: process.env.ENCRYPTION_KEY ?? devEncryptionKey(),
+    // Local development: webhooks to this machine (a receiver on localhost) are allowed.
+    OUTBOUND_ALLOWED_HOSTS: process.env.OUTBOUND_ALLOWED_HOSTS ?? '127.0.0.1,localhost',
     PORT: port,
     LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
   };

@@ -3,6 +3,8 @@ import type { ActivityDeps, ActivityGroup } from '../activities/deps.ts';
 import { createTriageClassifier } from '../providers/llm/index.ts';
 import { createLocalClassifier } from '../providers/llm/localClassifier.ts';
 import { workflowRegistry } from '../workflows/registry.ts';
+import { createSecretBox } from '../lib/crypto.ts';
+import { guardedPost } from '../lib/outbound.ts';
 
 export type { ActivityDeps };
 
@@ -12,6 +14,8 @@ export function providersFromConfig(config: Config): Omit<ActivityDeps, 'orm'> {
     config,
     classifier: createTriageClassifier(config.llm),
     fallbackClassifier: createLocalClassifier(),
+    secrets: createSecretBox(config.encryption),
+    webhookPost: guardedPost,
   };
 }
 

@@ -9,6 +9,8 @@ import { createLogger } from '../lib/logger.ts';
 import { createWorker } from './createWorker.ts';
 import { sdkLogger } from './sdkLogger.ts';
 import { providersFromConfig } from './activities.ts';
+import { startOutboxRelay } from './outboxRelay.ts';
+import { createTemporalClient } from '../lib/temporal.ts';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker');
@@ -29,6 +31,19 @@ const { worker, connection } = await createWorker({
   workflowBundle: config.temporal.workflowBundlePath ? { codePath: config.temporal.workflowBundlePath } : undefined,
 });
 
+// The outbox relay: fans committed events out to webhook deliveries and starts work whose
+// start was missed (workers/outboxRelay.ts). Every worker runs one; rows are claimed, not shared.
+const relayClient = await createTemporalClient(config.temporal);
+const relay = startOutboxRelay({
+  databaseUrl: config.database.url,
+  client: relayClient,
+  taskQueue: config.temporal.taskQueue,
+  webhookScheduleMs: config.webhooks.scheduleMs,
+  pollMs: config.outbox.pollMs,
+  startGraceMs: config.outbox.startGraceMs,
+  log,
+});
+
 log.info(
   { taskQueue: config.temporal.taskQueue, address: config.temporal.address, classifier: providers.classifier.name },
   'worker started',
@@ -37,6 +52,8 @@ log.info(
 try {
   await worker.run();
 } finally {
+  await relay.stop();
+  await relayClient.connection.close();
   await connection.close();
   await orm.close();
   log.info('worker stopped');

@@ -25,4 +25,13 @@ export const presets = {
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
   },
+  /**
+   * One webhook POST and its bookkeeping. The HTTP timeout (WEBHOOK_TIMEOUT_MS, 15 s by
+   * default) sits inside this; the retry policy covers only our own failures (database,
+   * a dead worker): the receiver's failures are retried by the workflow on its schedule.
+   */
+  webhookAttempt: {
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  },
 } satisfies Record<string, ActivityOptions>;

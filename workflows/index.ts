@@ -1,3 +1,4 @@
 // The worker's workflow bundle: every workflow, one per file.
 export { onboardTenantWorkflow } from './onboardTenant.ts';
 export { triageMessageWorkflow } from './triageMessage.ts';
+export { deliverWebhookWorkflow } from './deliverWebhook.ts';

@@ -1,6 +1,7 @@
 import type { RegisteredWorkflow } from './kind.ts';
 import { onboardingKind } from './onboardTenant.client.ts';
 import { triageKind } from './triageMessage.client.ts';
+import { webhookKind } from './deliverWebhook.client.ts';
 
 /**
  * Every workflow, one line each: the worker builds its activities from this list,
@@ -11,6 +12,7 @@ import { triageKind } from './triageMessage.client.ts';
 export const workflowRegistry: readonly RegisteredWorkflow[] = [
   { ...onboardingKind, activities: async (d) => (await import('../activities/onboarding.ts')).createOnboardingActivities(d) },
   { ...triageKind, activities: async (d) => (await import('../activities/triage.ts')).createTriageActivities({ ...d, fallback: d.fallbackClassifier, confidenceThreshold: d.config.triage.confidenceThreshold }) },
+  { ...webhookKind, activities: async (d) => (await import('../activities/webhooks.ts')).createWebhookActivities({ orm: d.orm, secrets: d.secrets, policy: d.config.outbound, post: d.webhookPost, ...d.config.webhooks }) },
 ];
 
 /** Workflow type by the short name `GET /runs?type=` accepts. */

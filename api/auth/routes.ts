@@ -1,29 +1,19 @@
 import { z } from 'zod';
 import { systemEm } from '../../lib/db.ts';
 import { duplicate, invalidToken, unauthorized } from '../../lib/errors.ts';
-import type { RunRef } from '../../lib/workflowClient.ts';
 import { TenantSchema } from '../../entities/Tenant.ts';
 import { UserSchema } from '../../entities/User.ts';
-import { startOnboardTenant } from '../../workflows/onboardTenant.client.ts';
+import { onboardingStartRequest } from '../../workflows/onboardTenant.client.ts';
+import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
+import { startOrDefer } from '../startWork.ts';
 import { dataSchema, one, publicRoute, route, type RouteDef } from '../routing.ts';
-import { startContext } from '../startContext.ts';
 import type { AppContext } from '../context.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { issueTokens, revokeTokens, rotateRefreshToken } from './tokens.ts';
 import { loginBody, logoutBody, refreshBody, registerBody, sessionSchema, tokenPairSchema, userSchema } from './schema.ts';
 import { splitName, userDto } from './serialize.ts';
 
-const runSchema = z.object({ workflow_id: z.string(), run_id: z.string(), status: z.string() }).nullable();
-
-/** Starts onboarding after the tenant is committed; if Temporal is down the account still works and onboarding can be re-run. */
-async function startOnboarding(ctx: AppContext, tenantId: string): Promise<RunRef | null> {
-  try {
-    return await startOnboardTenant(startContext(ctx, tenantId), tenantId);
-  } catch (err) {
-    ctx.state.log.warn({ err, tenantId }, 'could not start tenant onboarding');
-    return null;
-  }
-}
+const runSchema = z.object({ workflow_id: z.string(), run_id: z.string().nullable(), status: z.string() });
 
 const bearerToken = (ctx: AppContext) => /^Bearer\s+(.+)$/i.exec(ctx.get('Authorization'))?.[1];
 
@@ -56,9 +46,12 @@ export const authRoutes: RouteDef[] = [
           lastLoginAt: new Date(),
         });
         const tokens = issueTokens(tx, user, tenant.id, ctx.deps.config.auth);
-        return { tenant, user, tokens };
+        // Onboarding is owed from the moment the tenant exists: committed together, started
+        // now, or by the outbox relay if Temporal is down (the account works meanwhile).
+        const start = queueWorkflowStart(tx, onboardingStartRequest(tenant.id, ctx.state.requestId));
+        return { tenant, user, tokens, start };
       });
-      const run = await startOnboarding(ctx, session.tenant.id);
+      const run = await startOrDefer(ctx, session.start);
       return one({
         ...session.tokens,
         user: userDto(session.user),

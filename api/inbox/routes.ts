@@ -2,10 +2,11 @@ import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
 import { MessageSchema, type Message } from '../../entities/Message.ts';
 import { notFound } from '../../lib/errors.ts';
-import { sendReview, startTriage } from '../../workflows/triageMessage.client.ts';
+import { sendReview, triageStartRequest } from '../../workflows/triageMessage.client.ts';
+import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
+import { startOrDefer } from '../startWork.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { startContext } from '../startContext.ts';
 import type { AppContext } from '../context.ts';
 import { createMessageBody, messageListQuery, messageParams, messageSchema, messageWithRunSchema, updateMessageBody } from './schema.ts';
 import { messageDto } from './serialize.ts';
@@ -13,12 +14,18 @@ import { storeMessage } from './store.ts';
 
 const SORT_COLUMNS = { received_at: 'receivedAt', created_at: 'createdAt', priority: 'priority' } as const;
 
-/** Starts (or, with `rerun`, restarts) triage; the message itself is already safe in the database. */
+/** What a message's triage start row holds; `rerun` restarts a finished triage. */
+export const triageRequest = (ctx: AppContext, tenantId: string, messageId: string, rerun = false) =>
+  triageStartRequest(tenantId, messageId, { reviewTimeoutSeconds: ctx.deps.config.triage.reviewTimeoutSeconds, rerun, requestId: ctx.state.requestId });
+
+/**
+ * (Re)starts triage of a message already stored, from a start row committed first: a
+ * redelivered webhook whose first delivery died before starting, or a person's re-run.
+ */
 export async function triage(ctx: AppContext, tenantId: string, message: Message, rerun = false) {
-  return startTriage(startContext(ctx, tenantId), message.id, {
-    reviewTimeoutSeconds: ctx.deps.config.triage.reviewTimeoutSeconds,
-    rerun,
-  });
+  const row = queueWorkflowStart(ctx.state.em, triageRequest(ctx, tenantId, message.id, rerun));
+  await ctx.state.em.flush();
+  return startOrDefer(ctx, row);
 }
 
 export const inboxRoutes: RouteDef[] = [
@@ -31,7 +38,7 @@ export const inboxRoutes: RouteDef[] = [
     status: 201,
     response: dataSchema(messageWithRunSchema),
     handler: async (ctx, { body, caller }) => {
-      const { message } = await storeMessage(ctx.state.em, caller.tenantId, {
+      const { message, start } = await storeMessage(ctx.state.em, caller.tenantId, {
         channel: body.channel,
         content: body.content,
         subject: body.subject,
@@ -41,8 +48,9 @@ export const inboxRoutes: RouteDef[] = [
         externalId: body.external_id,
         receivedAt: body.received_at ? new Date(body.received_at) : undefined,
         metadata: body.metadata,
-      });
-      const run = await triage(ctx, caller.tenantId, message);
+      }, (id) => triageRequest(ctx, caller.tenantId, id));
+      // A client's own message id seen before: its triage was queued with it the first time.
+      const run = start ? await startOrDefer(ctx, start) : await triage(ctx, caller.tenantId, message);
       return one({ ...messageDto(message), run });
     },
   }),

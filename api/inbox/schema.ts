@@ -37,7 +37,7 @@ export const messageListQuery = listQuery(['received_at', 'created_at', 'priorit
 
 export const messageParams = z.object({ id: z.uuid({ error: 'must be a UUID' }) });
 
-const runRefSchema = z.object({ workflow_id: z.string(), run_id: z.string(), status: z.string() });
+const runRefSchema = z.object({ workflow_id: z.string(), run_id: z.string().nullable(), status: z.string() });
 
 export const messageSchema = z.object({
   id: z.uuid(),

@@ -4,6 +4,7 @@ import type { MessageChannel } from '../../lib/triage.ts';
 import { normalizePhone } from '../../lib/phone.ts';
 import { MessageSchema, type Message } from '../../entities/Message.ts';
 import { recordEvent } from '../../entities/Event.ts';
+import { queueWorkflowStart, type StartRequest, type WorkflowStart } from '../../entities/WorkflowStart.ts';
 
 export interface IncomingMessage {
   channel: MessageChannel;
@@ -18,17 +19,31 @@ export interface IncomingMessage {
   status?: Message['status'];
 }
 
+export interface Stored {
+  message: Message;
+  duplicate: boolean;
+  /** The work the message asks for (its triage), committed with it; null for a duplicate. */
+  start: WorkflowStart | null;
+}
+
 /**
- * Stores an inbound message with its `message.received` event in one transaction. A
- * message whose provider id was already stored is returned as it is (`duplicate`), so
- * a redelivered webhook starts nothing new.
+ * Stores an inbound message with its `message.received` event and, when `startFor`
+ * says so, its triage's start row, all in one transaction: once the client has its
+ * answer, the message can no longer be stored without its work. A message whose
+ * provider id was already stored is returned as it is (`duplicate`).
  */
-export async function storeMessage(em: EntityManager, tenantId: string, input: IncomingMessage): Promise<{ message: Message; duplicate: boolean }> {
+export async function storeMessage(
+  em: EntityManager,
+  tenantId: string,
+  input: IncomingMessage,
+  startFor?: (messageId: string) => StartRequest | null,
+): Promise<Stored> {
   if (input.externalId) {
     const existing = await em.findOne(MessageSchema, { channel: input.channel, externalId: input.externalId });
-    if (existing) return { message: existing, duplicate: true };
+    if (existing) return { message: existing, duplicate: true, start: null };
   }
   try {
+    let start: WorkflowStart | null = null;
     const message = await em.transactional(async (tx) => {
       const m = tx.create(MessageSchema, {
         tenant: tenantId,
@@ -50,14 +65,16 @@ export async function storeMessage(em: EntityManager, tenantId: string, input: I
         entityId: m.id,
         payload: { message_id: m.id, channel: m.channel, customer_email: m.customerEmail ?? null, customer_phone: m.customerPhone ?? null },
       });
+      const request = startFor?.(m.id);
+      if (request) start = queueWorkflowStart(tx, request);
       return m;
     });
-    return { message, duplicate: false };
+    return { message, duplicate: false, start };
   } catch (err) {
     // Two deliveries of the same provider id racing: the loser returns the winner's row.
     if (!(err instanceof UniqueConstraintViolationException) || !input.externalId) throw err;
     em.clear();
     const existing = await em.findOneOrFail(MessageSchema, { channel: input.channel, externalId: input.externalId });
-    return { message: existing, duplicate: true };
+    return { message: existing, duplicate: true, start: null };
   }
 }

@@ -11,7 +11,8 @@ import { publicRoute, type RouteDef } from '../routing.ts';
 import type { AppContext } from '../context.ts';
 import { zodIssuesToFields } from '../validation.ts';
 import { storeMessage } from '../inbox/store.ts';
-import { triage } from '../inbox/routes.ts';
+import { triageRequest } from '../inbox/routes.ts';
+import { startOrDefer } from '../startWork.ts';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -59,14 +60,14 @@ export const smsRoutes: RouteDef[] = [
 
       const em = tenantEm(ctx.deps.orm, tenant.id);
       const consent = smsConsentChange(sms.Body);
-      const { message, duplicate } = await storeMessage(em, tenant.id, {
+      const { message, duplicate, start } = await storeMessage(em, tenant.id, {
         channel: 'sms',
         content: sms.Body || '(empty message)',
         customerPhone: sms.From,
         externalId: sms.MessageSid,
         metadata: { to, num_media: sms.NumMedia ?? '0' },
         status: consent ? 'resolved' : 'new',
-      });
+      }, (id) => (consent ? null : triageRequest(ctx, tenant.id, id)));
       if (consent && !duplicate) {
         await em.transactional(async (tx) => {
           const found = await findOrCreateContact(tx, tenant.id, { phone: sms.From });
@@ -80,10 +81,11 @@ export const smsRoutes: RouteDef[] = [
             payload: { contact_id: found.contact.id, phone: found.contact.phone ?? null, opted_out: consent === 'opt_out', message_id: message.id },
           });
         });
-      } else if (!consent) {
-        // Started on a redelivery too: if the first delivery died before starting, this one does it.
-        await triage(ctx, tenant.id, message);
+      } else if (start) {
+        await startOrDefer(ctx, start);
       }
+      // A redelivery needs nothing more: the first delivery committed the triage's start row,
+      // which the outbox relay starts if that delivery died before it could.
       ctx.type = 'text/xml';
       ctx.body = EMPTY_TWIML;
       return undefined;

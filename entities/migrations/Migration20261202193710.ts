@@ -43,10 +43,12 @@ export class Migration20261202193710 extends Migration {
     this.addSql(`create index "workflow_starts_unstarted_index" on "workflow_starts" ("created_at") where "started_at" is null;`);
     this.addSql(`create function "notify_outbox"() returns trigger language plpgsql as $$ begin perform pg_notify('outbox', ''); return null; end $$;`);
     this.addSql(`create trigger "events_notify_outbox" after insert on "events" for each statement execute function "notify_outbox"();`);
+    this.addSql(`create trigger "workflow_starts_notify_outbox" after insert on "workflow_starts" for each statement execute function "notify_outbox"();`);
   }
 
   override down(): void | Promise<void> {
     this.addSql(`drop trigger if exists "events_notify_outbox" on "events";`);
+    this.addSql(`drop trigger if exists "workflow_starts_notify_outbox" on "workflow_starts";`);
     this.addSql(`drop function if exists "notify_outbox"();`);
     this.addSql(`drop index if exists "events_undispatched_index";`);
     this.addSql(`alter table "webhook_deliveries" drop constraint "webhook_deliveries_endpoint_id_foreign";`);

@@ -226,6 +226,7 @@ export function serviceEnv(opts: { databaseUrl: string; temporalAddress: string;
     TEMPORAL_ADDRESS: opts.temporalAddress,
     TEMPORAL_TASK_QUEUE: opts.taskQueue,
     JWT_SECRET: randomBytes(48).toString('base64url'),
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     RATE_LIMIT_PER_MINUTE: '1000000000',
     RATE_LIMIT_AUTH_PER_MINUTE: '1000000000',
     METRICS_ENABLED: 'false',

@@ -7,6 +7,7 @@ import { answerClientErrors } from '../../api/httpServer.ts';
 import { testConfig, testEnvVars } from './config.ts';
 import { httpClient, type HttpClient } from './http.ts';
 import { startWorkerProcess, type WorkerProcess } from './worker.ts';
+import { cloneTestDatabase } from './databases.ts';
 
 export interface TestStack {
   http: HttpClient;
@@ -27,7 +28,8 @@ export interface TestStack {
 export async function startStack(
   opts: { env?: Record<string, string | undefined>; worker?: boolean; log?: Logger } = {},
 ): Promise<TestStack> {
-  const vars = testEnvVars(opts.env);
+  const db = opts.env?.DATABASE_URL ? null : await cloneTestDatabase();
+  const vars = testEnvVars({ ...(db ? { DATABASE_URL: db.url } : {}), ...opts.env });
   const config = testConfig(vars);
   const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax });
   const temporal = await createTemporalClient(config.temporal);
@@ -57,6 +59,7 @@ export async function startStack(
       await new Promise((resolve) => server.close(resolve));
       await temporal.connection.close();
       await orm.close();
+      await db?.drop();
     },
   };
 }

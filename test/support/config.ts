@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../lib/config.ts';
-import { readTestEnv, TEST_JWT_SECRET } from './testEnv.ts';
+import { readTestEnv, TEST_ENCRYPTION_KEY, TEST_JWT_SECRET } from './testEnv.ts';
 
 /** Env for the app and worker of one test file: the shared servers, a task queue of its own. */
 export function testEnvVars(extra: Record<string, string | undefined> = {}): Record<string, string> {
@@ -14,6 +14,8 @@ export function testEnvVars(extra: Record<string, string | undefined> = {}): Rec
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     WORKFLOW_BUNDLE_PATH: env.workflowBundlePath,
     JWT_SECRET: TEST_JWT_SECRET,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    OUTBOUND_ALLOWED_HOSTS: '127.0.0.1,localhost',
     METRICS_ENABLED: 'false',
     ...extra,
   };

@@ -52,6 +52,21 @@ export default async function globalSetup(): Promise<void> {
   const orm = createOrm({ url: databaseUrl });
   await orm.migrator.up();
   await orm.close();
+  // A migrated copy nobody connects to: each test stack clones its own database from it
+  // (test/support/databases.ts), so one file's outbox relay never sees another's rows.
+  const templateName = `${dbName}_template`;
+  const tpl = new pg.Client({ connectionString: serverUrl });
+  await tpl.connect();
+  await tpl.query(`create database "${templateName}" template "${dbName}"`);
+  await tpl.end();
+  running.stops.push(async () => {
+    const c = new pg.Client({ connectionString: serverUrl });
+    await c.connect();
+    await c.query(`drop database if exists "${templateName}" with (force)`);
+    await c.end();
+  });
+  const templateUrl = new URL(serverUrl);
+  templateUrl.pathname = `/${templateName}`;
 
   const temporal = await startTemporalDevServer({
     cliPath,
@@ -69,7 +84,7 @@ export default async function globalSetup(): Promise<void> {
   const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { info() {}, warn() {}, error: log, debug() {}, trace() {}, log() {} } });
   writeFileSync(workflowBundlePath, code);
 
-  const env: TestEnv = { databaseUrl, temporalAddress: temporal.address, workflowBundlePath, temporalCliPath: cliPath };
+  const env: TestEnv = { databaseUrl, templateDatabaseUrl: templateUrl.toString(), temporalAddress: temporal.address, workflowBundlePath, temporalCliPath: cliPath };
   process.env.AISEC_TEST_ENV_FILE = join(root, '.data', 'test', `env-${process.pid}.json`);
   mkdirSync(dirname(testEnvFile()), { recursive: true });
   writeFileSync(testEnvFile(), JSON.stringify(env, null, 2));

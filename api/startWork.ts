@@ -1,0 +1,38 @@
+import type { RunRef } from '../lib/workflowClient.ts';
+import { startQueued } from '../lib/workflowClient.ts';
+import { tenantEm } from '../lib/db.ts';
+import { WorkflowStartSchema, type WorkflowStart } from '../entities/WorkflowStart.ts';
+import type { AppContext } from './context.ts';
+
+/** How long a request waits for Temporal before it answers `pending` and leaves the start to the relay. */
+const START_DEADLINE_MS = 3_000;
+
+/**
+ * The fast path of "work starts from rows": the row is committed; start its workflow
+ * now. When Temporal cannot be reached the answer still succeeds, with
+ * `run.status: "pending"`, and the outbox relay in the worker starts it later.
+ */
+export async function startOrDefer(ctx: AppContext, row: WorkflowStart): Promise<RunRef> {
+  try {
+    const run = await startQueued(
+      ctx.deps.temporal,
+      ctx.deps.config.temporal.taskQueue,
+      {
+        tenantId: row.tenant.id,
+        workflowType: row.workflowType,
+        workflowId: row.workflowId,
+        args: row.args,
+        entityType: row.entityType,
+        entityId: row.entityId,
+        requestId: row.requestId ?? null,
+        rerunnable: row.rerunnable,
+      },
+      START_DEADLINE_MS,
+    );
+    await tenantEm(ctx.deps.orm, row.tenant.id).nativeUpdate(WorkflowStartSchema, { id: row.id, startedAt: null }, { startedAt: new Date(), runId: run.run_id });
+    return run;
+  } catch (err) {
+    ctx.state.log.warn({ workflowId: row.workflowId, err: err instanceof Error ? err.message : String(err) }, 'workflow start deferred to the outbox relay');
+    return { workflow_id: row.workflowId, run_id: null, status: 'pending' };
+  }
+}

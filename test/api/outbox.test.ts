@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startStack, type TestStack } from '../support/app.ts';
+import { aTenant, eventually } from '../support/factories.ts';
+import { readTestEnv } from '../support/testEnv.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhookReceiver.ts';
+import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/lib/temporalDevServer.ts';
+import { findFreePort } from '../../scripts/lib/proc.ts';
+import { customSearchAttributes } from '../../lib/searchAttributes.ts';
+import { tenantEm } from '../../lib/db.ts';
+import { MessageSchema } from '../../entities/Message.ts';
+
+/**
+ * "Work starts from rows", tried as a user would: a Temporal of this file's own
+ * (a dev server with a database file, so it can be stopped and started again), the API
+ * and the worker pointed at it.
+ */
+let temporal: TemporalDevServer;
+let stack: TestStack;
+let rx: WebhookReceiver;
+let port: number;
+const dir = mkdtempSync(join(tmpdir(), 'aisec-outbox-'));
+const log = () => undefined;
+
+const startTemporal = () =>
+  startTemporalDevServer({
+    cliPath: readTestEnv().temporalCliPath,
+    port,
+    headless: true,
+    dbFile: join(dir, 'temporal.db'),
+    searchAttributes: customSearchAttributes.map((k) => ({ name: k.name, type: 'Keyword' as const })),
+    log,
+  });
+
+beforeAll(async () => {
+  port = await findFreePort();
+  temporal = await startTemporal();
+  rx = await startWebhookReceiver();
+  stack = await startStack({
+    env: {
+      TEMPORAL_ADDRESS: temporal.address,
+      RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_RETRY_SCHEDULE: '0,200ms,200ms,200ms',
+      OUTBOX_POLL_MS: '300',
+      OUTBOX_START_GRACE_MS: '500',
+    },
+  });
+}, 120_000);
+afterAll(async () => {
+  await stack.close();
+  await temporal.stop();
+  await rx.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('while Temporal is down', () => {
+  it('stores a message once, answers 201 with a pending run, replays that answer, and triages once Temporal is back', async () => {
+    const t = await aTenant(stack.http);
+    await temporal.stop();
+
+    const health = await stack.http.get('/api/v1/health');
+    expect(health.status).toBe(503);
+    expect(health.body.checks.temporal.status).toBe('unavailable');
+    expect(health.body.checks.database.status).toBe('ok');
+
+    // A client with no message id of its own, retrying with its Idempotency-Key.
+    const send = () =>
+      stack.http.post('/api/v1/inbox/messages', {
+        token: t.token,
+        headers: { 'Idempotency-Key': 'outbox-key-1' },
+        body: { channel: 'email', content: 'Hi, Jane from Acme here, pricing for 20 seats please', customer_email: 'jane@acme.com' },
+      });
+    const first = await send();
+    expect(first.status).toBe(201);
+    expect(first.body.data.run).toEqual({ workflow_id: `triage-${first.body.data.id}`, run_id: null, status: 'pending' });
+    const second = await send();
+    expect(second.status).toBe(201);
+    expect(second.body.data.id).toBe(first.body.data.id);
+    const em = tenantEm(stack.orm, t.tenantId);
+    expect(await em.count(MessageSchema, {})).toBe(1);
+
+    temporal = await startTemporal();
+    const triaged = await eventually(
+      async () => {
+        const m = await tenantEm(stack.orm, t.tenantId).findOne(MessageSchema, first.body.data.id);
+        return m?.triagedAt ? m : undefined;
+      },
+      { timeoutMs: 60_000, what: 'triage after Temporal returned' },
+    );
+    expect(triaged.category).toBe('sales_inquiry');
+    const run = await stack.http.get(`/api/v1/runs/triage-${first.body.data.id}`, { token: t.token });
+    expect(run.status).toBe(200);
+    expect(run.body.data.status).toBe('completed');
+    expect(await tenantEm(stack.orm, t.tenantId).count(MessageSchema, {})).toBe(1);
+    expect((await stack.http.get('/api/v1/health')).status).toBe(200);
+  }, 120_000);
+
+  it('registers a tenant whose onboarding starts when Temporal is back', async () => {
+    await temporal.stop();
+    const t = await aTenant(stack.http);
+    temporal = await startTemporal();
+    const run = await eventually(
+      async () => {
+        const res = await stack.http.get(`/api/v1/runs/onboard-${t.tenantId}`, { token: t.token });
+        return res.body.data?.status === 'completed' ? res.body.data : undefined;
+      },
+      { timeoutMs: 60_000, what: 'onboarding after Temporal returned' },
+    );
+    expect(run.type).toBe('onboardTenantWorkflow');
+  }, 120_000);
+});
+
+describe('fan-out', () => {
+  it('loses no delivery and sends none twice under another id when the worker is killed mid fan-out', async () => {
+    const t = await aTenant(stack.http);
+    const paths = ['/k1', '/k2', '/k3'];
+    for (const p of paths) {
+      const res = await stack.http.post('/api/v1/webhooks', { token: t.token, body: { url: rx.url(p), events: ['webhook.test'] } });
+      expect(res.status).toBe(201);
+    }
+    const ids: string[] = [];
+    const EVENTS = 60;
+    for (let i = 0; i < EVENTS; i++) {
+      const res = await stack.http.post('/api/v1/webhooks/trigger', { token: t.token, body: { event: 'webhook.test', data: { i } } });
+      ids.push(res.body.data.event_id);
+      if (i === EVENTS / 3) await stack.worker!.kill();
+    }
+    const inFlight = await stack.orm.em.getConnection().execute("select count(*)::int as n from events where tenant_id = ? and dispatched_at is null", [t.tenantId]);
+    expect(inFlight[0].n).toBeGreaterThan(0);
+    await stack.startWorker();
+    await eventually(
+      async () => {
+        const rows = await stack.orm.em.getConnection().execute("select count(*)::int as n from webhook_deliveries where tenant_id = ? and status = 'delivered'", [t.tenantId]);
+        return rows[0].n === EVENTS * paths.length ? true : undefined;
+      },
+      { timeoutMs: 90_000, what: 'every delivery delivered' },
+    );
+    for (const p of paths) {
+      const got = rx.at(p);
+      expect(new Set(got.map((r) => r.headers['webhook-id']))).toEqual(new Set(ids));
+      for (const r of got) expect(r.headers['webhook-id']).toBe(JSON.parse(r.body).id);
+    }
+  }, 150_000);
+});

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../lib/logger.ts';
+import { startQueued, type QueuedStart } from '../lib/workflowClient.ts';
+import { subscribes } from '../lib/webhookMatch.ts';
+import { webhookStartRequest } from '../workflows/deliverWebhook.client.ts';
+
+/**
+ * The outbox relay, one per worker process (any number may run: rows are claimed with
+ * SKIP LOCKED). It does two jobs, woken by a NOTIFY on each committed event and by a
+ * poll as a fallback:
+ *
+ * 1. Fan-out: undispatched events become webhook deliveries, each with its workflow
+ *    start row, in one transaction that marks the events dispatched. An event nobody
+ *    subscribes to is only marked: it costs no workflow.
+ * 2. Starts: start rows that nobody started (the API's fast path failed because
+ *    Temporal was down, or a process died between commit and start) are started.
+ *    Workflow IDs are business keys, so a start made twice is still one run.
+ *
+ * Why a relay in the worker rather than a Temporal Schedule or a dispatcher workflow:
+ * it keeps working while Temporal is down (deliveries are prepared, starts wait), it
+ * reacts in milliseconds (webhook latency) where a schedule ticks, and an event with no
+ * subscriber costs one UPDATE instead of workflow and activity tasks on the server that
+ * bounds throughput here (README, figures).
+ */
+export interface RelayOptions {
+  databaseUrl: string;
+  client: Client;
+  taskQueue: string;
+  webhookScheduleMs: number[];
+  log: Logger;
+  /** Fallback poll when no notification comes (ms). */
+  pollMs: number;
+  /** Start rows younger than this are left to the writer's own fast path (ms). */
+  startGraceMs: number;
+  batchSize?: number;
+}
+
+interface EventRow {
+  id: string;
+  tenant_id: string;
+  type: string;
+}
+interface EndpointRow {
+  id: string;
+  tenant_id: string;
+  events: string[];
+}
+interface StartRow {
+  id: string;
+  tenant_id: string;
+  workflow_type: string;
+  workflow_id: string;
+  args: unknown[];
+  entity_type: string;
+  entity_id: string;
+  request_id: string | null;
+  rerunnable: boolean;
+}
+
+const START_DEADLINE_MS = 5_000;
+const START_CONCURRENCY = 16;
+
+const toQueued = (r: StartRow): QueuedStart => ({
+  tenantId: r.tenant_id,
+  workflowType: r.workflow_type,
+  workflowId: r.workflow_id,
+  args: r.args,
+  entityType: r.entity_type,
+  entityId: r.entity_id,
+  requestId: r.request_id,
+  rerunnable: r.rerunnable,
+});
+
+export function startOutboxRelay(opts: RelayOptions) {
+  const batchSize = opts.batchSize ?? 500;
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 3 });
+  pool.on('error', (err) => opts.log.warn({ err: err.message }, 'outbox relay: idle connection lost'));
+  let listener: pg.Client | null = null;
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let again = false;
+
+  /** Creates deliveries for a batch of events and marks them dispatched; returns the start rows it made. */
+  async function fanOut(): Promise<{ events: number; starts: StartRow[] }> {
+    const db = await pool.connect();
+    try {
+      await db.query('begin');
+      const { rows: events } = await db.query<EventRow>(
+        'select id, tenant_id, type from events where dispatched_at is null order by created_at limit $1 for update skip locked',
+        [batchSize],
+      );
+      if (events.length === 0) {
+        await db.query('commit');
+        return { events: 0, starts: [] };
+      }
+      const tenants = [...new Set(events.map((e) => e.tenant_id))];
+      const { rows: endpoints } = await db.query<EndpointRow>('select id, tenant_id, events from webhook_endpoints where enabled and tenant_id = any($1::uuid[])', [tenants]);
+      const pairs: Array<{ id: string; tenant: string; endpoint: string; event: string; type: string }> = [];
+      for (const e of events) {
+        for (const ep of endpoints) if (ep.tenant_id === e.tenant_id && subscribes(ep.events, e.type)) pairs.push({ id: randomUUID(), tenant: e.tenant_id, endpoint: ep.id, event: e.id, type: e.type });
+      }
+      let starts: StartRow[] = [];
+      if (pairs.length) {
+        const { rows: created } = await db.query<{ id: string; tenant_id: string }>(
+          `insert into webhook_deliveries (id, created_at, updated_at, tenant_id, endpoint_id, event_id, event_type, status, attempts)
+           select d.id, now(), now(), d.tenant, d.endpoint, d.event, d.type, 'pending', 0
+           from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[]) as d(id, tenant, endpoint, event, type)
+           on conflict (endpoint_id, event_id) do nothing returning id, tenant_id`,
+          [pairs.map((p) => p.id), pairs.map((p) => p.tenant), pairs.map((p) => p.endpoint), pairs.map((p) => p.event), pairs.map((p) => p.type)],
+        );
+        const requests = created.map((d) => webhookStartRequest({ tenantId: d.tenant_id, deliveryId: d.id, scheduleMs: opts.webhookScheduleMs, firstAttemptNo: 1 }));
+        // Claimed by this relay for a moment: it starts them right after the commit.
+        const inserted = await db.query<StartRow>(
+          `insert into workflow_starts (id, created_at, updated_at, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, claimed_until, attempts)
+           select s.id, now(), now(), s.tenant, s.type, s.wid, s.args, s.etype, s.eid, null, false, now() + interval '30 seconds', 1
+           from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[]) as s(id, tenant, type, wid, args, etype, eid)
+           returning id, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable`,
+          [
+            requests.map(() => randomUUID()),
+            requests.map((r) => r.tenantId),
+            requests.map((r) => r.workflowType),
+            requests.map((r) => r.workflowId),
+            requests.map((r) => JSON.stringify(r.args)),
+            requests.map((r) => r.entity.type),
+            requests.map((r) => r.entity.id),
+          ],
+        );
+        starts = inserted.rows;
+      }
+      await db.query('update events set dispatched_at = now() where id = any($1::uuid[])', [events.map((e) => e.id)]);
+      await db.query('commit');
+      return { events: events.length, starts };
+    } catch (err) {
+      await db.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      db.release();
+    }
+  }
+
+  /**
+   * Start rows to start, claimed so two relays do not both try: rows left unstarted past
+   * the grace period (the writer's own fast path had its chance), and rows whose writer
+   * handed them over at once (claimed_until in the past: a replay of thousands).
+   */
+  async function claimStale(): Promise<StartRow[]> {
+    const { rows } = await pool.query<StartRow>(
+      `update workflow_starts set claimed_until = now() + interval '30 seconds', attempts = attempts + 1, updated_at = now()
+       where id in (
+         select id from workflow_starts
+         where started_at is null
+           and (claimed_until < now() or (claimed_until is null and created_at < now() - make_interval(secs => $1::double precision / 1000)))
+         order by created_at limit $2 for update skip locked)
+       returning id, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable`,
+      [opts.startGraceMs, batchSize],
+    );
+    return rows;
+  }
+
+  async function start(rows: StartRow[]): Promise<{ started: number; failed: number }> {
+    let started = 0;
+    let failed = 0;
+    const queue = [...rows];
+    const work = async () => {
+      for (let row = queue.shift(); row; row = queue.shift()) {
+        try {
+          const run = await startQueued(opts.client, opts.taskQueue, toQueued(row), START_DEADLINE_MS);
+          await pool.query('update workflow_starts set started_at = now(), run_id = $2, last_error = null, updated_at = now() where id = $1', [row.id, run.run_id]);
+          started++;
+        } catch (err) {
+          failed++;
+          // Retried on a later pass, a few seconds on: within a minute of Temporal coming back.
+          const message = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+          await pool.query("update workflow_starts set last_error = $2, claimed_until = now() + interval '3 seconds', updated_at = now() where id = $1", [row.id, message]);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, rows.length) }, work));
+    return { started, failed };
+  }
+
+  async function pass(): Promise<void> {
+    for (;;) {
+      const { events, starts } = await fanOut();
+      if (starts.length) await start(starts);
+      if (events < batchSize || stopped) break;
+    }
+    for (;;) {
+      const stale = await claimStale();
+      if (stale.length === 0 || stopped) break;
+      const { started, failed } = await start(stale);
+      opts.log.info({ started, failed }, 'outbox relay: started work the fast path missed');
+      if (failed > 0 || stale.length < batchSize) break;
+    }
+  }
+
+  /** Runs a pass now, or once more after the running one (notifications coalesce). */
+  function wake() {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass()
+      .catch((err: unknown) => opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay pass failed; retrying on the next wake'))
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          wake();
+        }
+      });
+  }
+
+  async function listen() {
+    if (stopped) return;
+    const client = new pg.Client({ connectionString: opts.databaseUrl });
+    client.on('notification', wake);
+    client.on('error', () => {
+      // The connection dropped (database restart): listen again shortly; the poll covers the gap.
+      listener = null;
+      setTimeout(() => void listen().catch(() => undefined), 1_000).unref();
+    });
+    try {
+      await client.connect();
+      await client.query('listen outbox');
+      listener = client;
+    } catch {
+      await client.end().catch(() => undefined);
+      setTimeout(() => void listen().catch(() => undefined), 1_000).unref();
+    }
+  }
+
+  const timer = setInterval(wake, opts.pollMs);
+  void listen();
+  wake();
+
+  return {
+    /** Runs one pass now and waits for it (tests, bench). */
+    async drain() {
+      wake();
+      while (running) await running;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      while (running) await running;
+      await listener?.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+}
+
+export type OutboxRelay = ReturnType<typeof startOutboxRelay>;

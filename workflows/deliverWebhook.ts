@@ -1,0 +1,33 @@
+import { proxyActivities, sleep } from '@temporalio/workflow';
+import type { DeliveryAttemptResult, WebhookActivities } from '../activities/webhooks.ts';
+import { withJitter } from '../lib/retrySchedule.ts';
+import { presets } from './activityOptions.ts';
+
+const { attemptDelivery } = proxyActivities<Pick<WebhookActivities, 'attemptDelivery'>>(presets.webhookAttempt);
+
+export interface DeliverWebhookInput {
+  tenantId: string;
+  deliveryId: string;
+  /** Wait before each attempt, in ms (lib/retrySchedule.ts); its length is the number of attempts. */
+  scheduleMs: number[];
+  /** Attempt numbers continue across a manual retry, so each attempt row keeps its own. */
+  firstAttemptNo: number;
+}
+
+/**
+ * One event to one endpoint (ID `webhook-<deliveryId>`): attempts on the retry schedule,
+ * sleeping durably in between, until one is final (delivered, 410 Gone, endpoint gone or
+ * disabled, schedule exhausted). The activity records each attempt and the delivery's
+ * state; a workflow per delivery keeps a dead endpoint's retries from delaying another's.
+ */
+export async function deliverWebhookWorkflow({ tenantId, deliveryId, scheduleMs, firstAttemptNo }: DeliverWebhookInput): Promise<DeliveryAttemptResult> {
+  let last: DeliveryAttemptResult = { status: 'pending', attemptNo: firstAttemptNo - 1, statusCode: null, final: false };
+  for (let i = 0; i < scheduleMs.length; i++) {
+    const wait = withJitter(scheduleMs[i], Math.random);
+    if (wait > 0) await sleep(wait);
+    const next = i + 1 < scheduleMs.length ? scheduleMs[i + 1] : null;
+    last = await attemptDelivery({ tenantId, deliveryId, attemptNo: firstAttemptNo + i, nextDelayMs: next });
+    if (last.final) break;
+  }
+  return last;
+}
