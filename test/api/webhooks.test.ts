@@ -6,6 +6,7 @@ import { aContact, aTenant, eventually, type TestTenant } from '../support/facto
 import { startWebhookReceiver, type Received, type WebhookReceiver } from '../fakes/webhookReceiver.ts';
 import { EventSchema } from '../../entities/Event.ts';
 import { tenantEm } from '../../lib/db.ts';
+import { captureHistory } from '../support/histories.ts';
 
 let stack: TestStack;
 let rx: WebhookReceiver;
@@ -134,6 +135,7 @@ describe('deliveries', () => {
     expect(ids).toEqual([event_id, event_id, event_id]);
     expect(delivery.attempts.map((x) => x.status_code)).toEqual([500, 500, 204]);
     expect(delivery.attempts[0].error).toBe('HTTP 500');
+    captureHistory(`webhook-${delivery.id}`, 'webhook');
     const excerpt = (await stack.http.get(`${api}/webhooks/${hook.id}/deliveries?status=delivered`, { token: a.token })).body.data[0].attempts[0].response_excerpt;
     expect(excerpt).toBe('boom 1');
   });
