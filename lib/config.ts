@@ -165,7 +165,12 @@ function toConfig(env: z.infer<typeof envSchema>) {
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN },
     encryption: { current: env.ENCRYPTION_KEY, previous: env.ENCRYPTION_KEYS },
     outbound: env.OUTBOUND_ALLOWED_HOSTS,
-    webhooks: { timeoutMs: env.WEBHOOK_TIMEOUT_MS, scheduleMs: env.WEBHOOK_RETRY_SCHEDULE, disableAfterMs: env.WEBHOOK_DISABLE_AFTER },
+    webhooks: {
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      disableAfterMs: env.WEBHOOK_DISABLE_AFTER,
+      /** What every delivery workflow is started with. */
+      plan: { scheduleMs: env.WEBHOOK_RETRY_SCHEDULE, attemptTimeoutMs: env.WEBHOOK_TIMEOUT_MS + 5_000 },
+    },
     outbox: { pollMs: env.OUTBOX_POLL_MS, startGraceMs: env.OUTBOX_START_GRACE_MS },
   };
 }

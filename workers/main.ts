@@ -38,7 +38,7 @@ const relay = startOutboxRelay({
   databaseUrl: config.database.url,
   client: relayClient,
   taskQueue: config.temporal.taskQueue,
-  webhookScheduleMs: config.webhooks.scheduleMs,
+  webhookPlan: config.webhooks.plan,
   pollMs: config.outbox.pollMs,
   startGraceMs: config.outbox.startGraceMs,
   log,

@@ -28,7 +28,8 @@ export interface RelayOptions {
   databaseUrl: string;
   client: Client;
   taskQueue: string;
-  webhookScheduleMs: number[];
+  /** Retry schedule and attempt timeout every delivery starts with. */
+  webhookPlan: { scheduleMs: number[]; attemptTimeoutMs: number };
   log: Logger;
   /** Fallback poll when no notification comes (ms). */
   pollMs: number;
@@ -110,7 +111,7 @@ export function startOutboxRelay(opts: RelayOptions) {
            on conflict (endpoint_id, event_id) do nothing returning id, tenant_id`,
           [pairs.map((p) => p.id), pairs.map((p) => p.tenant), pairs.map((p) => p.endpoint), pairs.map((p) => p.event), pairs.map((p) => p.type)],
         );
-        const requests = created.map((d) => webhookStartRequest({ tenantId: d.tenant_id, deliveryId: d.id, scheduleMs: opts.webhookScheduleMs, firstAttemptNo: 1 }));
+        const requests = created.map((d) => webhookStartRequest({ tenantId: d.tenant_id, deliveryId: d.id, ...opts.webhookPlan, firstAttemptNo: 1 }));
         // Claimed by this relay for a moment: it starts them right after the commit.
         const inserted = await db.query<StartRow>(
           `insert into workflow_starts (id, created_at, updated_at, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, claimed_until, attempts)

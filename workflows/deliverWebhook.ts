@@ -3,7 +3,6 @@ import type { DeliveryAttemptResult, WebhookActivities } from '../activities/web
 import { withJitter } from '../lib/retrySchedule.ts';
 import { presets } from './activityOptions.ts';
 
-const { attemptDelivery } = proxyActivities<Pick<WebhookActivities, 'attemptDelivery'>>(presets.webhookAttempt);
 
 export interface DeliverWebhookInput {
   tenantId: string;
@@ -12,6 +11,11 @@ export interface DeliverWebhookInput {
   scheduleMs: number[];
   /** Attempt numbers continue across a manual retry, so each attempt row keeps its own. */
   firstAttemptNo: number;
+  /**
+   * The attempt activity's start-to-close timeout: the HTTP timeout plus bookkeeping, so
+   * an attempt lost with its worker is retried on another that soon, not after a minute.
+   */
+  attemptTimeoutMs?: number;
 }
 
 /**
@@ -20,7 +24,11 @@ export interface DeliverWebhookInput {
  * disabled, schedule exhausted). The activity records each attempt and the delivery's
  * state; a workflow per delivery keeps a dead endpoint's retries from delaying another's.
  */
-export async function deliverWebhookWorkflow({ tenantId, deliveryId, scheduleMs, firstAttemptNo }: DeliverWebhookInput): Promise<DeliveryAttemptResult> {
+export async function deliverWebhookWorkflow({ tenantId, deliveryId, scheduleMs, firstAttemptNo, attemptTimeoutMs }: DeliverWebhookInput): Promise<DeliveryAttemptResult> {
+  const { attemptDelivery } = proxyActivities<Pick<WebhookActivities, 'attemptDelivery'>>({
+    ...presets.webhookAttempt,
+    ...(attemptTimeoutMs ? { startToCloseTimeout: attemptTimeoutMs } : {}),
+  });
   let last: DeliveryAttemptResult = { status: 'pending', attemptNo: firstAttemptNo - 1, statusCode: null, final: false };
   for (let i = 0; i < scheduleMs.length; i++) {
     const wait = withJitter(scheduleMs[i], Math.random);

@@ -266,7 +266,7 @@ export const webhookRoutes: RouteDef[] = [
       const start = queueWorkflowStart(
         em,
         webhookStartRequest(
-          { tenantId: caller.tenantId, deliveryId: delivery.id, scheduleMs: ctx.deps.config.webhooks.scheduleMs, firstAttemptNo: delivery.attempts + 1 },
+          { tenantId: caller.tenantId, deliveryId: delivery.id, ...ctx.deps.config.webhooks.plan, firstAttemptNo: delivery.attempts + 1 },
           { requestId: ctx.state.requestId, rerun: true },
         ),
       );
@@ -323,7 +323,7 @@ async function replayEvents(ctx: AppContext, endpointId: string, tenantId: strin
       queueWorkflowStart(
         tx,
         webhookStartRequest(
-          { tenantId, deliveryId: delivery.id, scheduleMs: ctx.deps.config.webhooks.scheduleMs, firstAttemptNo: delivery.attempts + 1 },
+          { tenantId, deliveryId: delivery.id, ...ctx.deps.config.webhooks.plan, firstAttemptNo: delivery.attempts + 1 },
           { requestId: ctx.state.requestId, rerun: true },
         ),
         { handOver: true },
