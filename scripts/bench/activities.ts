@@ -15,6 +15,12 @@ export function createBenchActivities() {
     async benchSecond(item: BenchItem): Promise<BenchItem> {
       return item;
     },
+    /** The webhook benchmark's baseline: a plain POST, no signing, no bookkeeping. */
+    async benchPost({ url, id }: { url: string; id: string }): Promise<number> {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': id }, body: JSON.stringify({ id }) });
+      await res.arrayBuffer();
+      return res.status;
+    },
   };
 }
 

@@ -12,3 +12,10 @@ export async function benchBareWorkflow(item: BenchItem): Promise<BenchItem> {
   const first = await benchFirst(item);
   return benchSecond(first);
 }
+
+const { benchPost } = proxyActivities<Pick<BenchActivities, 'benchPost'>>(presets.webhookAttempt);
+
+/** The webhook benchmark's baseline: one workflow, one activity, one HTTP POST. */
+export async function benchPostWorkflow(input: { url: string; id: string }): Promise<number> {
+  return benchPost(input);
+}
