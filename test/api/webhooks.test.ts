@@ -23,6 +23,8 @@ beforeAll(async () => {
       // Three attempts, close together, so retries and exhaustion happen within a test.
       WEBHOOK_RETRY_SCHEDULE: '0,300ms,300ms',
       WEBHOOK_TIMEOUT_MS: '1500',
+      // An endpoint failing every delivery for 4 s is disabled (5 days in production).
+      WEBHOOK_DISABLE_AFTER: '4s',
       OUTBOX_POLL_MS: '300',
     },
   });
@@ -151,6 +153,8 @@ describe('deliveries', () => {
     }, { what: 'delivery to fail' });
     expect(failed.attempt_count).toBe(3);
     healthy = true;
+    // On a slow machine the three failures may have lasted past WEBHOOK_DISABLE_AFTER; a retry needs it enabled.
+    await stack.http.patch(`${api}/webhooks/${hook.id}`, { token: a.token, body: { enabled: true } });
     const retry = await stack.http.post(`${api}/webhooks/deliveries/${failed.id}/retry`, { token: a.token });
     expect(retry.status).toBe(202);
     expect(retry.body.data.run.workflow_id).toBe(`webhook-${failed.id}`);
@@ -181,6 +185,30 @@ describe('deliveries', () => {
     await trigger(a);
     await new Promise((r) => setTimeout(r, 1500));
     expect(rx.at('/gone')).toHaveLength(1);
+  });
+
+  it('disables an endpoint that has failed every delivery for too long, and tells subscribers', async () => {
+    rx.on('/failing', () => ({ status: 500 }));
+    const watcher = await register(a, '/watcher-long', ['webhook.endpoint_disabled']);
+    const hook = await register(a, '/failing', ['reminder.failed']);
+    await trigger(a, { n: 1 }, 'reminder.failed');
+    await eventually(async () => ((await deliveries(a, hook.id, '?status=failed')).length === 1 ? true : undefined), { what: 'first delivery to fail' });
+    const stillOn = (await stack.http.get(`${api}/webhooks/${hook.id}`, { token: a.token })).body.data;
+    expect(stillOn.enabled).toBe(true);
+    expect(stillOn.failing_since).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 4100));
+    await trigger(a, { n: 2 }, 'reminder.failed');
+    const off = await eventually(async () => {
+      const w = (await stack.http.get(`${api}/webhooks/${hook.id}`, { token: a.token })).body.data;
+      return w.enabled ? undefined : w;
+    }, { what: 'endpoint disabled after failing too long' });
+    expect(off.disabled_reason).toBe('failed every delivery for too long');
+    const notice = await eventually(async () => rx.at('/watcher-long').find((r) => JSON.parse(r.body).data.endpoint_id === hook.id), { what: 'disabled notice' });
+    expect(JSON.parse(notice.body).data.reason).toBe('failed every delivery for too long');
+    expect(watcher.id).toBeDefined();
+    // Enabling it again clears the failure state.
+    const back = await stack.http.patch(`${api}/webhooks/${hook.id}`, { token: a.token, body: { enabled: true } });
+    expect(back.body.data).toMatchObject({ enabled: true, disabled_at: null, disabled_reason: null, failing_since: null });
   });
 
   it('keeps delivering to a healthy endpoint while another hangs', async () => {
