@@ -6,7 +6,7 @@ import { OutboundError, OutboundRefused, type OutboundPolicy, type OutboundRespo
 import { signatureHeaders } from '../lib/webhookSignature.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { WebhookAttemptSchema } from '../entities/WebhookAttempt.ts';
-import { WebhookDeliverySchema, type DeliveryStatus, type WebhookDelivery } from '../entities/WebhookDelivery.ts';
+import { resumePausedDeliveries, WebhookDeliverySchema, type DeliveryStatus, type WebhookDelivery } from '../entities/WebhookDelivery.ts';
 import type { WebhookEndpoint } from '../entities/WebhookEndpoint.ts';
 import { EventSchema } from '../entities/Event.ts';
 
@@ -20,6 +20,8 @@ export interface WebhookDeps {
   timeoutMs: number;
   /** An endpoint failing every delivery for this long is disabled. */
   disableAfterMs: number;
+  /** Start options of deliveries resumed when an endpoint recovers (config.webhooks.plan). */
+  plan: { scheduleMs: number[]; attemptTimeoutMs: number };
   now?: () => Date;
 }
 
@@ -147,9 +149,13 @@ export function createWebhookActivities(deps: WebhookDeps) {
           d.status = 'delivered';
           d.deliveredAt = now;
           d.nextAttemptAt = null;
+          const wasOpen = ep.consecutiveFailures > 0;
           ep.failingSince = null;
+          ep.consecutiveFailures = 0;
+          if (wasOpen) await resumePausedDeliveries(tx, ep.id, deps.plan);
         } else {
           ep.failingSince ??= now;
+          ep.consecutiveFailures += 1;
           if (outcome.kind === 'gone') disable(tx, ep, 'answered 410 Gone', now);
           else if (now.getTime() - ep.failingSince.getTime() >= deps.disableAfterMs) disable(tx, ep, 'failed every delivery for too long', now);
           if (outcome.kind === 'failed' && nextDelayMs !== null && ep.enabled) {

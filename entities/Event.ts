@@ -11,7 +11,15 @@ export const EventSchema = defineEntity({
   name: 'Event',
   tableName: 'events',
   extends: TenantScopedSchema,
-  indexes: [{ properties: ['tenant', 'type', 'createdAt'] }, { properties: ['dispatchedAt'] }],
+  indexes: [
+    { properties: ['tenant', 'type', 'createdAt'] },
+    { properties: ['dispatchedAt'] },
+    // What the outbox relay scans stays small however large the table grows.
+    { name: 'events_undispatched_index', properties: ['createdAt'], where: { dispatchedAt: null } },
+  ],
+  // A committed event wakes the outbox relay at once (one notification per statement; the
+  // relay also polls, so a lost notification only delays).
+  triggers: [{ name: 'events_notify_outbox', timing: 'after', events: ['insert'], forEach: 'statement', body: "perform pg_notify('outbox', ''); return null;" }],
   properties: {
     type: p.string().length(100),
     entityType: p.string().length(50),

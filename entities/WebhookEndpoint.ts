@@ -26,6 +26,12 @@ export const WebhookEndpointSchema = defineEntity({
     previousSecretExpiresAt: p.datetime().nullable(),
     /** First failure since the last success; an endpoint failing for too long is disabled. */
     failingSince: p.datetime().nullable(),
+    /**
+     * Failed attempts in a row. Past WEBHOOK_BREAKER_FAILURES the endpoint's circuit is
+     * open: new deliveries are stored `paused` (no workflow, no attempt) and one at a time
+     * probes; the first success resumes them all.
+     */
+    consecutiveFailures: p.integer().default(0),
     disabledAt: p.datetime().nullable(),
     disabledReason: p.string().length(300).nullable(),
   },

@@ -12,7 +12,11 @@ export const WorkflowStartSchema = defineEntity({
   name: 'WorkflowStart',
   tableName: 'workflow_starts',
   extends: TenantScopedSchema,
-  indexes: [{ properties: ['startedAt', 'createdAt'] }, { properties: ['tenant', 'workflowId'] }],
+  indexes: [
+    { properties: ['tenant', 'workflowId'] },
+    { name: 'workflow_starts_unstarted_index', properties: ['createdAt'], where: { startedAt: null } },
+  ],
+  triggers: [{ name: 'workflow_starts_notify_outbox', timing: 'after', events: ['insert'], forEach: 'statement', body: "perform pg_notify('outbox', ''); return null;" }],
   properties: {
     workflowType: p.string().length(100),
     workflowId: p.string().length(200),

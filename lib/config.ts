@@ -103,6 +103,7 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  WEBHOOK_BREAKER_FAILURES: positiveInt(5),
   OUTBOX_POLL_MS: positiveInt(2_000),
   OUTBOX_START_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
 
@@ -168,6 +169,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     webhooks: {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       disableAfterMs: env.WEBHOOK_DISABLE_AFTER,
+      /** After this many failed attempts in a row, an endpoint's new deliveries wait (paused) while one probes. */
+      breakerFailures: env.WEBHOOK_BREAKER_FAILURES,
       /** What every delivery workflow is started with. */
       plan: { scheduleMs: env.WEBHOOK_RETRY_SCHEDULE, attemptTimeoutMs: env.WEBHOOK_TIMEOUT_MS + 5_000 },
     },

@@ -41,6 +41,7 @@ const relay = startOutboxRelay({
   webhookPlan: config.webhooks.plan,
   pollMs: config.outbox.pollMs,
   startGraceMs: config.outbox.startGraceMs,
+  breakerFailures: config.webhooks.breakerFailures,
   log,
 });
 

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../lib/logger.ts';
 import { startQueued, type QueuedStart } from '../lib/workflowClient.ts';
 import { subscribes } from '../lib/webhookMatch.ts';
-import { webhookStartRequest } from '../workflows/deliverWebhook.client.ts';
+import { webhookKind, webhookStartRequest, webhookWorkflowId } from '../workflows/deliverWebhook.client.ts';
 
 /**
  * The outbox relay, one per worker process (any number may run: rows are claimed with
@@ -35,6 +35,8 @@ export interface RelayOptions {
   pollMs: number;
   /** Start rows younger than this are left to the writer's own fast path (ms). */
   startGraceMs: number;
+  /** Failed attempts in a row after which an endpoint's new deliveries are paused (its circuit is open). */
+  breakerFailures: number;
   batchSize?: number;
 }
 
@@ -47,6 +49,7 @@ interface EndpointRow {
   id: string;
   tenant_id: string;
   events: string[];
+  consecutive_failures: number;
 }
 interface StartRow {
   id: string;
@@ -97,23 +100,33 @@ export function startOutboxRelay(opts: RelayOptions) {
         return { events: 0, starts: [] };
       }
       const tenants = [...new Set(events.map((e) => e.tenant_id))];
-      const { rows: endpoints } = await db.query<EndpointRow>('select id, tenant_id, events from webhook_endpoints where enabled and tenant_id = any($1::uuid[])', [tenants]);
-      const pairs: Array<{ id: string; tenant: string; endpoint: string; event: string; type: string }> = [];
+      const { rows: endpoints } = await db.query<EndpointRow>(
+        'select id, tenant_id, events, consecutive_failures from webhook_endpoints where enabled and tenant_id = any($1::uuid[])',
+        [tenants],
+      );
+      const pairs: Array<{ id: string; tenant: string; endpoint: string; event: string; type: string; status: 'pending' | 'paused' }> = [];
       for (const e of events) {
-        for (const ep of endpoints) if (ep.tenant_id === e.tenant_id && subscribes(ep.events, e.type)) pairs.push({ id: randomUUID(), tenant: e.tenant_id, endpoint: ep.id, event: e.id, type: e.type });
+        for (const ep of endpoints) {
+          if (ep.tenant_id !== e.tenant_id || !subscribes(ep.events, e.type)) continue;
+          // An endpoint whose circuit is open gets its deliveries stored, paused: no workflow
+          // and no attempt until a probe gets through, so it costs the others nothing.
+          const status = ep.consecutive_failures >= opts.breakerFailures ? 'paused' : 'pending';
+          pairs.push({ id: randomUUID(), tenant: e.tenant_id, endpoint: ep.id, event: e.id, type: e.type, status });
+        }
       }
       let starts: StartRow[] = [];
       if (pairs.length) {
-        const { rows: created } = await db.query<{ id: string; tenant_id: string }>(
+        const { rows: inserted } = await db.query<{ id: string; tenant_id: string; status: string }>(
           `insert into webhook_deliveries (id, created_at, updated_at, tenant_id, endpoint_id, event_id, event_type, status, attempts)
-           select d.id, now(), now(), d.tenant, d.endpoint, d.event, d.type, 'pending', 0
-           from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[]) as d(id, tenant, endpoint, event, type)
-           on conflict (endpoint_id, event_id) do nothing returning id, tenant_id`,
-          [pairs.map((p) => p.id), pairs.map((p) => p.tenant), pairs.map((p) => p.endpoint), pairs.map((p) => p.event), pairs.map((p) => p.type)],
+           select d.id, now(), now(), d.tenant, d.endpoint, d.event, d.type, d.status, 0
+           from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[]) as d(id, tenant, endpoint, event, type, status)
+           on conflict (endpoint_id, event_id) do nothing returning id, tenant_id, status`,
+          [pairs.map((p) => p.id), pairs.map((p) => p.tenant), pairs.map((p) => p.endpoint), pairs.map((p) => p.event), pairs.map((p) => p.type), pairs.map((p) => p.status)],
         );
+        const created = inserted.filter((d) => d.status === 'pending');
         const requests = created.map((d) => webhookStartRequest({ tenantId: d.tenant_id, deliveryId: d.id, ...opts.webhookPlan, firstAttemptNo: 1 }));
         // Claimed by this relay for a moment: it starts them right after the commit.
-        const inserted = await db.query<StartRow>(
+        const startsMade = await db.query<StartRow>(
           `insert into workflow_starts (id, created_at, updated_at, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, claimed_until, attempts)
            select s.id, now(), now(), s.tenant, s.type, s.wid, s.args, s.etype, s.eid, null, false, now() + interval '30 seconds', 1
            from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[]) as s(id, tenant, type, wid, args, etype, eid)
@@ -128,7 +141,7 @@ export function startOutboxRelay(opts: RelayOptions) {
             requests.map((r) => r.entity.id),
           ],
         );
-        starts = inserted.rows;
+        starts = startsMade.rows;
       }
       await db.query('update events set dispatched_at = now() where id = any($1::uuid[])', [events.map((e) => e.id)]);
       await db.query('commit');
@@ -182,12 +195,36 @@ export function startOutboxRelay(opts: RelayOptions) {
     return { started, failed };
   }
 
+  /**
+   * One paused delivery per open endpoint with nothing in flight becomes a probe: it gets
+   * its workflow (and the retry schedule). Its success resumes the rest (activities/webhooks.ts).
+   */
+  async function probe(): Promise<void> {
+    await pool.query(
+      `with probes as (
+         select distinct on (d.endpoint_id) d.id, d.tenant_id, d.attempts
+         from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
+         where d.status = 'paused' and e.enabled and e.consecutive_failures >= $1
+           and not exists (select 1 from webhook_deliveries f where f.endpoint_id = d.endpoint_id and f.status in ('pending', 'retrying'))
+         order by d.endpoint_id, d.created_at
+         limit 100),
+       resumed as (update webhook_deliveries w set status = 'pending', updated_at = now() from probes p where w.id = p.id returning w.id, w.tenant_id, w.attempts)
+       insert into workflow_starts (id, created_at, updated_at, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, claimed_until, attempts)
+       select gen_random_uuid(), now(), now(), r.tenant_id, $2, $3 || r.id,
+              jsonb_build_array(jsonb_build_object('tenantId', r.tenant_id, 'deliveryId', r.id, 'scheduleMs', $4::jsonb, 'firstAttemptNo', r.attempts + 1, 'attemptTimeoutMs', $5::int)),
+              'webhook_delivery', r.id, null, true, 'epoch', 0
+       from resumed r`,
+      [opts.breakerFailures, webhookKind.workflowType, webhookWorkflowId(''), JSON.stringify(opts.webhookPlan.scheduleMs), opts.webhookPlan.attemptTimeoutMs],
+    );
+  }
+
   async function pass(): Promise<void> {
     for (;;) {
       const { events, starts } = await fanOut();
       if (starts.length) await start(starts);
       if (events < batchSize || stopped) break;
     }
+    await probe();
     for (;;) {
       const stale = await claimStale();
       if (stale.length === 0 || stopped) break;

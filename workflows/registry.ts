@@ -12,7 +12,7 @@ import { webhookKind } from './deliverWebhook.client.ts';
 export const workflowRegistry: readonly RegisteredWorkflow[] = [
   { ...onboardingKind, activities: async (d) => (await import('../activities/onboarding.ts')).createOnboardingActivities(d) },
   { ...triageKind, activities: async (d) => (await import('../activities/triage.ts')).createTriageActivities({ ...d, fallback: d.fallbackClassifier, confidenceThreshold: d.config.triage.confidenceThreshold }) },
-  { ...webhookKind, activities: async (d) => (await import('../activities/webhooks.ts')).createWebhookActivities({ orm: d.orm, secrets: d.secrets, policy: d.config.outbound, post: d.webhookPost, timeoutMs: d.config.webhooks.timeoutMs, disableAfterMs: d.config.webhooks.disableAfterMs }) },
+  { ...webhookKind, activities: async (d) => (await import('../activities/webhooks.ts')).createWebhookActivities({ orm: d.orm, secrets: d.secrets, policy: d.config.outbound, post: d.webhookPost, timeoutMs: d.config.webhooks.timeoutMs, disableAfterMs: d.config.webhooks.disableAfterMs, plan: d.config.webhooks.plan }) },
 ];
 
 /** Workflow type by the short name `GET /runs?type=` accepts. */

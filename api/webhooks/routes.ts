@@ -8,7 +8,7 @@ import { newWebhookSecret, SIGNATURE_HEADERS } from '../../lib/webhookSignature.
 import type { EntityManager } from '../../lib/db.ts';
 import { EventSchema } from '../../entities/Event.ts';
 import { WebhookEndpointSchema, type WebhookEndpoint } from '../../entities/WebhookEndpoint.ts';
-import { WebhookDeliverySchema, type WebhookDelivery } from '../../entities/WebhookDelivery.ts';
+import { resumePausedDeliveries, WebhookDeliverySchema, type WebhookDelivery } from '../../entities/WebhookDelivery.ts';
 import { WebhookAttemptSchema } from '../../entities/WebhookAttempt.ts';
 import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
 import { webhookStartRequest } from '../../workflows/deliverWebhook.client.ts';
@@ -89,15 +89,19 @@ const updateRoute = (method: 'put' | 'patch') =>
         endpoint.headersSealed = Object.keys(body.headers).length ? ctx.deps.secrets.seal(JSON.stringify(body.headers)) : null;
         endpoint.headerNames = Object.keys(body.headers);
       }
-      if (body.enabled !== undefined) {
-        if (body.enabled && !endpoint.enabled) {
-          endpoint.disabledAt = null;
-          endpoint.disabledReason = null;
-          endpoint.failingSince = null;
-        }
-        endpoint.enabled = body.enabled;
+      const reenabled = body.enabled === true && (!endpoint.enabled || endpoint.consecutiveFailures > 0);
+      if (body.enabled !== undefined) endpoint.enabled = body.enabled;
+      if (reenabled) {
+        // A person vouches for it again: a clean slate, and what waited while it was down goes out.
+        endpoint.disabledAt = null;
+        endpoint.disabledReason = null;
+        endpoint.failingSince = null;
+        endpoint.consecutiveFailures = 0;
       }
-      await em.flush();
+      await em.transactional(async (tx) => {
+        await tx.flush();
+        if (reenabled) await resumePausedDeliveries(tx, endpoint.id, ctx.deps.config.webhooks.plan);
+      });
       return one(webhookDto(endpoint));
     },
   });

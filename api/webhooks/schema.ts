@@ -52,6 +52,8 @@ export const webhookSchema = z.object({
   disabled_at: z.string().nullable(),
   disabled_reason: z.string().nullable(),
   failing_since: z.string().nullable(),
+  /** Failed attempts in a row; past the breaker threshold new deliveries wait, `paused`, while one probes. */
+  consecutive_failures: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
 });

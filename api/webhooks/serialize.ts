@@ -16,6 +16,7 @@ export function webhookDto(w: WebhookEndpoint) {
     disabled_at: iso(w.disabledAt),
     disabled_reason: w.disabledReason ?? null,
     failing_since: iso(w.failingSince),
+    consecutive_failures: w.consecutiveFailures,
     created_at: w.createdAt.toISOString(),
     updated_at: w.updatedAt.toISOString(),
   };

@@ -25,6 +25,7 @@ beforeAll(async () => {
       WEBHOOK_TIMEOUT_MS: '1500',
       // An endpoint failing every delivery for 4 s is disabled (5 days in production).
       WEBHOOK_DISABLE_AFTER: '4s',
+      WEBHOOK_BREAKER_FAILURES: '3',
       OUTBOX_POLL_MS: '300',
     },
   });
@@ -209,6 +210,34 @@ describe('deliveries', () => {
     // Enabling it again clears the failure state.
     const back = await stack.http.patch(`${api}/webhooks/${hook.id}`, { token: a.token, body: { enabled: true } });
     expect(back.body.data).toMatchObject({ enabled: true, disabled_at: null, disabled_reason: null, failing_since: null });
+  });
+
+  it('pauses new deliveries to an endpoint that keeps failing, probes with one, and resumes them all when it answers', async () => {
+    let healthy = false;
+    rx.on('/breaker', () => (healthy ? { status: 200 } : { status: 503 }));
+    const hook = await register(a, '/breaker', ['call.transferred']);
+    await trigger(a, { n: 0 }, 'call.transferred');
+    await eventually(async () => {
+      const w = (await stack.http.get(`${api}/webhooks/${hook.id}`, { token: a.token })).body.data;
+      return w.consecutive_failures >= 3 ? true : undefined;
+    }, { what: 'three failures in a row' });
+    const ids: string[] = [];
+    for (let i = 1; i <= 5; i++) ids.push((await trigger(a, { n: i }, 'call.transferred')).event_id);
+    const em = tenantEm(stack.orm, a.tenantId);
+    await eventually(async () => ((await em.count(EventSchema, { id: { $in: ids }, dispatchedAt: null })) === 0 ? true : undefined), { what: 'fan-out' });
+    const waiting = await deliveries(a, hook.id, '?status=paused');
+    // One may already be probing; the others wait without a workflow or an attempt.
+    expect(waiting.length).toBeGreaterThanOrEqual(3);
+    for (const d of waiting) expect(d.attempts).toHaveLength(0);
+    healthy = true;
+    await eventually(async () => {
+      const all = await deliveries(a, hook.id, '?per_page=100');
+      return all.every((d) => d.status === 'delivered' || d.status === 'failed') ? all : undefined;
+    }, { what: 'paused deliveries to resume and go out' });
+    const delivered = await deliveries(a, hook.id, '?status=delivered');
+    expect(delivered.length).toBeGreaterThanOrEqual(waiting.length);
+    const w = (await stack.http.get(`${api}/webhooks/${hook.id}`, { token: a.token })).body.data;
+    expect(w).toMatchObject({ consecutive_failures: 0, failing_since: null, enabled: true });
   });
 
   it('keeps delivering to a healthy endpoint while another hangs', async () => {
