@@ -29,6 +29,11 @@ describe('tenant isolation', () => {
     }
     const list = await stack.http.get('/api/v1/contacts?search=Private', { token: b.token });
     expect(list.body.data).toEqual([]);
+    // B has a Private Person of its own: the search finds exactly that one, so an empty
+    // answer above is isolation, not an empty tenant.
+    const own = await aContact(stack.http, b.token, { name: 'Private Person' });
+    const listOwn = await stack.http.get('/api/v1/contacts?search=Private', { token: b.token });
+    expect(listOwn.body.data.map((c: { id: string }) => c.id)).toEqual([own.id]);
     const stillThere = await stack.http.get(path, { token: a.token });
     expect(stillThere.body.data.name).toBe('Private Person');
   });
@@ -45,10 +50,36 @@ describe('tenant isolation', () => {
     expect(listB.body.data.every((r: { entity: { id: string } }) => r.entity.id !== a.tenantId)).toBe(true);
   });
 
+  it('lists for each tenant exactly its own rows, on every list route', async () => {
+    const make = async (t: TestTenant, tag: string) => ({
+      contact: (await aContact(stack.http, t.token, { name: `Own ${tag}` })).id,
+      lead: (await stack.http.post('/api/v1/crm/leads', { token: t.token, body: { title: `Lead ${tag}`, source: 'website', contact: { name: `Lead person ${tag}`, email: `lead-${tag}-${Date.now()}@example.com` } } })).body.data.id as string,
+      message: (await stack.http.post('/api/v1/inbox/messages', { token: t.token, body: { channel: 'email', content: `Hello from ${tag}`, customer_email: `m-${tag}@example.com` } })).body.data.id as string,
+      webhook: (await stack.http.post('/api/v1/webhooks', { token: t.token, body: { url: `https://hooks.example.com/${tag}`, events: ['*'] } })).body.data.id as string,
+    });
+    const mineA = await make(a, 'a');
+    const mineB = await make(b, 'b');
+    const ids = async (t: TestTenant, path: string) => ((await stack.http.get(`${path}?per_page=100`, { token: t.token })).body.data as Array<{ id: string }>).map((r) => r.id);
+    for (const [path, key] of [
+      ['/api/v1/contacts', 'contact'],
+      ['/api/v1/crm/leads', 'lead'],
+      ['/api/v1/inbox/messages', 'message'],
+      ['/api/v1/webhooks', 'webhook'],
+    ] as const) {
+      const [seenA, seenB] = [await ids(a, path), await ids(b, path)];
+      expect({ path, a: seenA.includes(mineA[key]), b: seenB.includes(mineB[key]) }).toEqual({ path, a: true, b: true });
+      expect({ path, leak: seenB.filter((id) => seenA.includes(id)) }).toEqual({ path, leak: [] });
+    }
+    const users = async (t: TestTenant) => ((await stack.http.get('/api/v1/users', { token: t.token })).body.data as Array<{ id: string }>).map((u) => u.id);
+    expect(await users(a)).toEqual([a.userId]);
+    expect(await users(b)).toEqual([b.userId]);
+  });
+
   it('refuses an ORM query that forgets its tenant', async () => {
     await expect(stack.orm.em.fork().find(ContactSchema, {})).rejects.toThrow();
     const em = tenantEm(stack.orm, b.tenantId);
     const seen = await em.find(ContactSchema, {});
+    expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((c) => c.tenant.id === b.tenantId)).toBe(true);
   });
 });
