@@ -32,3 +32,18 @@ describe('workflow replay', () => {
     expect(results).toEqual(files.map((f) => ({ history: f.replace(/\.json$/, ''), ok: true, error: null })));
   });
 });
+
+describe('replay fixtures', () => {
+  it('are named by their shape, so a capture of a new workflow version is added beside the old ones', async () => {
+    const { historyShape } = await import('../support/histories.ts');
+    const event = (eventType: string, activity?: string) => ({ eventType, ...(activity ? { activityTaskScheduledEventAttributes: { activityType: { name: activity } } } : {}) });
+    const v1 = { events: [event('WorkflowExecutionStarted'), event('ActivityTaskScheduled', 'classifyMessage')] };
+    const v2 = { events: [...v1.events, event('ActivityTaskScheduled', 'applyTriage')] };
+    expect(historyShape(v1)).toBe(historyShape(structuredClone(v1)));
+    expect(historyShape(v2)).not.toBe(historyShape(v1));
+    for (const f of files) {
+      const history = JSON.parse(readFileSync(`${historiesDir}${f}`, 'utf8'));
+      expect(f).toMatch(new RegExp(`\\.${historyShape(history)}\\.json$`));
+    }
+  });
+});

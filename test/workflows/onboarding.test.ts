@@ -53,11 +53,16 @@ describe('API → Temporal → worker process → PostgreSQL', () => {
     const t = await aTenant(stack.http);
     const { startOnboardTenant } = await import('../../workflows/onboardTenant.client.ts');
     const ctx = { client: stack.temporal, taskQueue: stack.config.temporal.taskQueue, tenantId: t.tenantId };
+    const first = await stack.temporal.workflow.getHandle(t.onboardingWorkflowId!).describe();
     const again = await startOnboardTenant(ctx, t.tenantId);
-    expect(again.workflow_id).toBe(t.onboardingWorkflowId);
+    // The same run, not merely the same (deterministic) workflow id.
+    expect(again.run_id).toBe(first.runId);
     await eventually(async () => ((await stack.http.get(`/api/v1/runs/${t.onboardingWorkflowId}`, { token: t.token })).body.data?.status === 'completed' ? true : undefined));
     const third = await startOnboardTenant(ctx, t.tenantId);
     expect(third.status).toBe('completed');
+    expect(third.run_id).toBe(first.runId);
+    const { count } = await stack.temporal.workflow.count(`WorkflowId = '${t.onboardingWorkflowId}'`);
+    expect(count).toBe(1);
     expect(await tenantEm(stack.orm, t.tenantId).count(PipelineSchema, {})).toBe(1);
   });
 });
