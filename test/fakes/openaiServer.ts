@@ -32,6 +32,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: ChatCompletionCreateParamsNonStreaming;
+  /** When it arrived (ms since epoch), so tests can check a client waited. */
+  at: number;
 }
 
 export interface FakeOpenAi {
@@ -128,7 +130,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         send(res, 400, {}, { error: { message: 'Fake OpenAI: body is not JSON', type: 'invalid_request_error', param: null, code: null } });
         return;
       }
-      requests.push({ method: req.method, path, headers: req.headers, body });
+      requests.push({ method: req.method, path, headers: req.headers, body, at: Date.now() });
       sequence += 1;
 
       const scripted = queue.shift() ?? defaultAnswer(body);

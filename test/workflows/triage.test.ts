@@ -127,11 +127,15 @@ describe('message triage with an OpenAI-compatible model', () => {
   it('retries a malformed answer, and a 429 after its Retry-After', async () => {
     const before = fake.requests.length;
     fake.enqueue({ content: '{"category": "sales_inq' });
-    fake.enqueue({ status: 429, headers: { 'retry-after': '1' } });
+    // 4 s: longer than the retry policy's own next interval (2 s after the first retry),
+    // so the wait below shows the header was honoured, not the preset.
+    fake.enqueue({ status: 429, headers: { 'retry-after': '4' } });
     fake.enqueue({ content: JSON.stringify(aTriageResult({ intent: 'demo request' })) });
     const created = await postMessage({ channel: 'web_widget', content: 'I would like a demo', customer_email: 'demo@buyer.example' });
     const m = await settled(created.id);
     expect(fake.requests.length - before).toBe(3);
+    const [, limited, after] = fake.requests.slice(before);
+    expect(after.at - limited.at).toBeGreaterThanOrEqual(3_900);
     expect(m).toMatchObject({ status: 'triaged', intent: 'demo request', classifier: 'openai:gpt-test-mini' });
   });
 
