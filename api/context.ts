@@ -23,6 +23,8 @@ export interface AccessClaims {
   tenant_id: string;
   role: Role;
   email: string;
+  /** The user's token version when this token was issued (absent on tokens older than versions: 0). */
+  ver?: number;
   exp: number;
   iat: number;
 }

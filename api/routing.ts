@@ -97,6 +97,20 @@ export function requireCaller(ctx: AppContext): Caller {
   return { userId: user.sub, tenantId: user.tenant_id, role: user.role, email: user.email };
 }
 
+/**
+ * The token's user as they are now: one primary-key lookup per request, so a
+ * deactivation, a role change or "log out everywhere" (each raises the user's token
+ * version) ends every access token issued before it at once, not when it expires.
+ */
+async function currentCaller(ctx: AppContext, caller: Caller): Promise<Caller> {
+  const rows: Array<{ token_version: number; is_active: boolean; role: Role }> = await ctx.deps.orm.em
+    .getConnection()
+    .execute('select token_version, is_active, role from users where id = ? and tenant_id = ?', [caller.userId, caller.tenantId]);
+  const user = rows[0];
+  if (!user || !user.is_active || user.token_version !== (ctx.state.user?.ver ?? 0)) throw invalidToken('Token is no longer valid: sign in again');
+  return { ...caller, role: user.role };
+}
+
 function finish(ctx: AppContext, status: number, result: unknown) {
   if (result === undefined) return;
   ctx.status = status;
@@ -114,7 +128,7 @@ export function route<B extends ZodType | undefined = undefined, Q extends ZodTy
     status,
     bodyType: spec.bodyType ?? 'json',
     run: async (ctx) => {
-      const caller = requireCaller(ctx);
+      const caller = await currentCaller(ctx, requireCaller(ctx));
       if (spec.roles && !spec.roles.includes(caller.role)) throw forbidden();
       ctx.state.em = tenantEm(ctx.deps.orm, caller.tenantId);
       const input = parseInput(spec, ctx);

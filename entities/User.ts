@@ -18,6 +18,11 @@ export const UserSchema = defineEntity({
     role: p.enum(ROLES).default('user'),
     isActive: p.boolean().default(true),
     lastLoginAt: p.datetime().nullable(),
+    /**
+     * Carried in access tokens (`ver`) and checked on each request: raising it (deactivate,
+     * role change, logout everywhere) ends every access token issued before, at once.
+     */
+    tokenVersion: p.integer().default(0),
   },
 });
 

@@ -8,6 +8,7 @@ import { EventSchema } from './Event.ts';
 import { IdempotencyKeySchema } from './IdempotencyKey.ts';
 import { PipelineSchema } from './Pipeline.ts';
 import { RefreshTokenSchema } from './RefreshToken.ts';
+import { RefreshTokenFamilySchema } from './RefreshTokenFamily.ts';
 import { TenantSchema } from './Tenant.ts';
 import { UserSchema } from './User.ts';
 import { WebhookAttemptSchema } from './WebhookAttempt.ts';
@@ -21,6 +22,7 @@ export const entities = [
   TenantSchema,
   UserSchema,
   RefreshTokenSchema,
+  RefreshTokenFamilySchema,
   ContactSchema,
   EventSchema,
   IdempotencyKeySchema,

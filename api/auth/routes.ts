@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sql } from '@mikro-orm/core';
 import { systemEm } from '../../lib/db.ts';
 import { duplicate, invalidToken, unauthorized } from '../../lib/errors.ts';
 import { TenantSchema } from '../../entities/Tenant.ts';
@@ -101,11 +102,13 @@ export const authRoutes: RouteDef[] = [
     method: 'post',
     path: '/auth/logout',
     tag: 'auth',
-    summary: 'Revoke the given refresh token (or every refresh token of the caller)',
+    summary: 'Revoke the given refresh token, or (without one) every session of the caller, access tokens included',
     body: logoutBody,
     response: z.object({ data: z.object({ revoked: z.number().int() }) }),
     handler: async (ctx, { body, caller }) => {
       const revoked = await revokeTokens(systemEm(ctx.deps.orm), caller.userId, body.refresh_token);
+      // Logging out everywhere also ends the access tokens already handed out.
+      if (!body.refresh_token) await ctx.state.em.nativeUpdate(UserSchema, { id: caller.userId }, { tokenVersion: sql`token_version + 1` });
       return one({ revoked });
     },
   }),

@@ -3,7 +3,9 @@ import jwt from 'jsonwebtoken';
 import type { EntityManager } from '../../lib/db.ts';
 import type { Config } from '../../lib/config.ts';
 import { invalidToken } from '../../lib/errors.ts';
+import { LockMode } from '@mikro-orm/core';
 import { RefreshTokenSchema } from '../../entities/RefreshToken.ts';
+import { RefreshTokenFamilySchema } from '../../entities/RefreshTokenFamily.ts';
 import type { User } from '../../entities/User.ts';
 
 export const JWT_ALGORITHM = 'HS256';
@@ -18,7 +20,7 @@ export interface TokenPair {
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 function signAccessToken(user: User, tenantId: string, auth: Config['auth']): string {
-  return jwt.sign({ tenant_id: tenantId, role: user.role, email: user.email }, auth.jwtSecret, {
+  return jwt.sign({ tenant_id: tenantId, role: user.role, email: user.email, ver: user.tokenVersion }, auth.jwtSecret, {
     algorithm: JWT_ALGORITHM,
     subject: user.id,
     expiresIn: auth.accessTtlSeconds,
@@ -26,7 +28,11 @@ function signAccessToken(user: User, tenantId: string, auth: Config['auth']): st
 }
 
 /** Issues an access token and a refresh token; the refresh token joins `familyId` (a new family at login). */
-export function issueTokens(em: EntityManager, user: User, tenantId: string, auth: Config['auth'], familyId: string = randomUUID()): TokenPair {
+export function issueTokens(em: EntityManager, user: User, tenantId: string, auth: Config['auth'], familyId?: string): TokenPair {
+  if (!familyId) {
+    familyId = randomUUID();
+    em.create(RefreshTokenFamilySchema, { id: familyId, tenant: tenantId, user });
+  }
   const refreshToken = randomBytes(32).toString('base64url');
   em.create(RefreshTokenSchema, {
     tenant: tenantId,
@@ -44,31 +50,39 @@ export function issueTokens(em: EntityManager, user: User, tenantId: string, aut
 }
 
 /**
- * Spends a refresh token and issues the next pair of its family. A token that was
- * already spent means it leaked (the thief and the owner both hold it), so the whole
- * family is revoked and both must log in again.
+ * Spends a refresh token and issues the next pair of its family, in one transaction
+ * under a lock on the family row. A token that was already spent means it leaked (the
+ * thief and the owner both hold it), so the whole family is revoked and both must log in
+ * again; the lock makes that final: no rotation racing it can leave a live token behind.
  * @param em a system (unfiltered) unit of work: the caller is not authenticated yet.
  */
 export async function rotateRefreshToken(em: EntityManager, presented: string, auth: Config['auth']) {
-  const token = await em.findOne(RefreshTokenSchema, { tokenHash: sha256(presented) }, { populate: ['user'], filters: false });
-  if (!token) throw invalidToken('Refresh token is invalid');
-  if (token.revokedAt) throw invalidToken('Refresh token was revoked');
-  if (token.expiresAt.getTime() <= Date.now()) throw invalidToken('Refresh token has expired');
-  // Spend atomically: of two concurrent uses, exactly one wins this update.
-  const spent = await em.nativeUpdate(RefreshTokenSchema, { id: token.id, usedAt: null }, { usedAt: new Date() }, { filters: false });
-  if (spent === 0) {
-    await revokeFamily(em, token.familyId);
-    throw invalidToken('Refresh token was already used; all sessions of this login were revoked');
-  }
-  const user = token.user;
-  if (!user.isActive) throw invalidToken('User is disabled');
-  const tenantId = token.tenant.id;
-  const pair = issueTokens(em, user, tenantId, auth, token.familyId);
-  await em.flush();
-  return { pair, user, tenantId };
+  const outcome = await em.transactional(async (tx) => {
+    const token = await tx.findOne(RefreshTokenSchema, { tokenHash: sha256(presented) }, { populate: ['user'], filters: false });
+    if (!token) return { error: 'Refresh token is invalid' } as const;
+    const family = await tx.findOne(RefreshTokenFamilySchema, token.familyId, { lockMode: LockMode.PESSIMISTIC_WRITE, filters: false });
+    if (!family || family.revokedAt || token.revokedAt) return { error: 'Refresh token was revoked' } as const;
+    if (token.expiresAt.getTime() <= Date.now()) return { error: 'Refresh token has expired' } as const;
+    // Read again under the lock: a rotation that held it before us may have spent this token.
+    const spent = await tx.nativeUpdate(RefreshTokenSchema, { id: token.id, usedAt: null }, { usedAt: new Date() }, { filters: false });
+    if (spent === 0) {
+      family.revokedAt = new Date();
+      await tx.nativeUpdate(RefreshTokenSchema, { familyId: family.id, revokedAt: null }, { revokedAt: new Date() }, { filters: false });
+      return { error: 'Refresh token was already used; all sessions of this login were revoked' } as const;
+    }
+    const user = token.user;
+    if (!user.isActive) return { error: 'User is disabled' } as const;
+    const tenantId = token.tenant.id;
+    const pair = issueTokens(tx, user, tenantId, auth, family.id);
+    return { pair, user, tenantId };
+  });
+  // Thrown after the commit, so a detected reuse stays revoked.
+  if ('error' in outcome) throw invalidToken(outcome.error);
+  return outcome;
 }
 
 export async function revokeFamily(em: EntityManager, familyId: string): Promise<number> {
+  await em.nativeUpdate(RefreshTokenFamilySchema, { id: familyId, revokedAt: null }, { revokedAt: new Date() }, { filters: false });
   return em.nativeUpdate(RefreshTokenSchema, { familyId, revokedAt: null }, { revokedAt: new Date() }, { filters: false });
 }
 
@@ -78,5 +92,6 @@ export async function revokeTokens(em: EntityManager, userId: string, presented?
     const token = await em.findOne(RefreshTokenSchema, { tokenHash: sha256(presented), user: userId }, { filters: false });
     return token ? revokeFamily(em, token.familyId) : 0;
   }
+  await em.nativeUpdate(RefreshTokenFamilySchema, { user: userId, revokedAt: null }, { revokedAt: new Date() }, { filters: false });
   return em.nativeUpdate(RefreshTokenSchema, { user: userId, revokedAt: null }, { revokedAt: new Date() }, { filters: false });
 }

@@ -91,6 +91,8 @@ export const userRoutes: RouteDef[] = [
       if (body.first_name !== undefined) user.firstName = body.first_name;
       if (body.last_name !== undefined) user.lastName = body.last_name;
       if (body.phone !== undefined) user.phone = body.phone;
+      // A role change or a deactivation ends the user's access tokens now, not in an hour.
+      if ((body.role !== undefined && body.role !== user.role) || (body.is_active === false && user.isActive)) user.tokenVersion += 1;
       if (body.role !== undefined) user.role = body.role;
       if (body.is_active !== undefined) user.isActive = body.is_active;
       await em.flush();

@@ -101,6 +101,59 @@ describe('auth', () => {
     expect((await stack.http.post('/api/v1/auth/refresh', { body: { refresh_token: login.body.refresh_token } })).status).toBe(200);
   });
 
+  it('lets exactly one of several concurrent refreshes of a token win, and leaves no live token in the family', async () => {
+    for (let round = 0; round < 3; round++) {
+      const t = await aTenant(stack.http);
+      const answers = await Promise.all(Array.from({ length: 6 }, () => stack.http.post('/api/v1/auth/refresh', { body: { refresh_token: t.refreshToken } })));
+      const won = answers.filter((r) => r.status === 200);
+      expect(won).toHaveLength(1);
+      expect(answers.filter((r) => r.status === 401)).toHaveLength(5);
+      // The losers saw a reused token and revoked the family: the winner's new token is dead too.
+      const next = await stack.http.post('/api/v1/auth/refresh', { body: { refresh_token: won[0].body.refresh_token } });
+      expect(next.status).toBe(401);
+      const live = await stack.orm.em.getConnection().execute(
+        'select count(*)::int as n from refresh_token where user_id = ? and revoked_at is null and used_at is null',
+        [t.userId],
+      );
+      expect(live[0].n).toBe(0);
+    }
+  });
+
+  it('ends a user\'s access tokens at once when they are deactivated or their role changes', async () => {
+    const admin = await aTenant(stack.http);
+    const make = async (role: string) => {
+      const email = `staff-${role}-${Date.now()}@example.com`;
+      expect((await stack.http.post('/api/v1/users', { token: admin.token, body: { email, password: 'staff password', role } })).status).toBe(201);
+      const login = await stack.http.post('/api/v1/auth/login', { body: { email, password: 'staff password' } });
+      return { token: login.body.access_token as string, id: login.body.user.id as string, email };
+    };
+    const demoted = await make('admin');
+    expect((await stack.http.get('/api/v1/users', { token: demoted.token })).status).toBe(200);
+    expect((await stack.http.patch(`/api/v1/users/${demoted.id}`, { token: admin.token, body: { role: 'user' } })).status).toBe(200);
+    const stale = await stack.http.get('/api/v1/users', { token: demoted.token });
+    expect(stale.status).toBe(401);
+    expect(stale.body.error.code).toBe('INVALID_TOKEN');
+    // Signed in again, the user holds their new role.
+    const again = await stack.http.post('/api/v1/auth/login', { body: { email: demoted.email, password: 'staff password' } });
+    expect((await stack.http.get('/api/v1/users', { token: again.body.access_token })).status).toBe(403);
+    expect((await stack.http.get('/api/v1/auth/me', { token: again.body.access_token })).body.data.role).toBe('user');
+
+    const leaver = await make('manager');
+    expect((await stack.http.get('/api/v1/contacts', { token: leaver.token })).status).toBe(200);
+    expect((await stack.http.patch(`/api/v1/users/${leaver.id}`, { token: admin.token, body: { is_active: false } })).status).toBe(200);
+    expect((await stack.http.get('/api/v1/contacts', { token: leaver.token })).status).toBe(401);
+    // A change of name only leaves tokens alone.
+    expect((await stack.http.patch(`/api/v1/users/${again.body.user.id}`, { token: admin.token, body: { first_name: 'Renamed' } })).status).toBe(200);
+    expect((await stack.http.get('/api/v1/auth/me', { token: again.body.access_token })).status).toBe(200);
+  });
+
+  it('logs out everywhere, access tokens included, when no refresh token is named', async () => {
+    const t = await aTenant(stack.http);
+    expect((await stack.http.post('/api/v1/auth/logout', { token: t.token, body: {} })).status).toBe(200);
+    expect((await stack.http.get('/api/v1/auth/me', { token: t.token })).status).toBe(401);
+    expect((await stack.http.post('/api/v1/auth/refresh', { body: { refresh_token: t.refreshToken } })).status).toBe(401);
+  });
+
   it('logout revokes the refresh token', async () => {
     const t = await aTenant(stack.http);
     const out = await stack.http.post('/api/v1/auth/logout', { token: t.token, body: { refresh_token: t.refreshToken } });
