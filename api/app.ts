@@ -7,7 +7,7 @@ import { errorHandler } from './middleware/errorHandler.ts';
 import { idempotency } from './middleware/idempotency.ts';
 import { inputGuard, parseBody } from './middleware/inputGuard.ts';
 import { httpMetrics } from './middleware/metrics.ts';
-import { rateLimit } from './middleware/rateLimit.ts';
+import { createLimiters, rateLimit } from './middleware/rateLimit.ts';
 import { requestId } from './middleware/requestId.ts';
 import { requestLog } from './middleware/requestLog.ts';
 import { mountRoutes, type RouteDef } from './routing.ts';
@@ -47,10 +47,16 @@ export const routes: RouteDef[] = [
  * error envelope wrap everything; the token is read before rate limiting (limits are
  * per user) and before idempotency (keys are scoped per user).
  */
-export function buildApp(input: Omit<AppDeps, 'secrets'> & { secrets?: AppDeps['secrets'] }) {
-  const deps: AppDeps = { ...input, secrets: input.secrets ?? createSecretBox(input.config.encryption) };
+export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters'> & { secrets?: AppDeps['secrets']; limiters?: AppDeps['limiters'] }) {
+  const deps: AppDeps = {
+    ...input,
+    secrets: input.secrets ?? createSecretBox(input.config.encryption),
+    limiters: input.limiters ?? createLimiters(input.config.rateLimit, input.config.database.url),
+  };
   const app = new Koa<AppState, AppContextExtras>();
   app.proxy = deps.config.http.trustProxy;
+  // Only as many X-Forwarded-For entries as there are proxies of ours: the rest is what the client wrote.
+  app.maxIpsCount = deps.config.http.trustProxyHops;
   app.silent = true; // errors are logged once, by errorHandler, with the request id
   app.context.deps = deps;
   const metrics = httpMetrics();
@@ -86,7 +92,7 @@ export function buildApp(input: Omit<AppDeps, 'secrets'> & { secrets?: AppDeps['
   app.use(requestLog());
   app.use(errorHandler());
   app.use(authenticate(deps.config.auth));
-  app.use(rateLimit(deps.config.rateLimit, API_PREFIX, deps.config.metrics.path));
+  app.use(rateLimit(deps.limiters, API_PREFIX, deps.config.metrics.path));
   app.use(
     parseBody(
       bodyParser({

@@ -6,6 +6,7 @@ import type { Config } from '../lib/config.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Role } from '../entities/User.ts';
 import type { SecretBox } from '../lib/crypto.ts';
+import type { Limiters } from './middleware/rateLimit.ts';
 
 /** What the app is built from; tests pass their own (another task queue, a short TTL). */
 export interface AppDeps {
@@ -15,6 +16,8 @@ export interface AppDeps {
   log: Logger;
   /** Seals provider secrets and webhook secrets at rest (lib/crypto.ts). */
   secrets: SecretBox;
+  /** Rate-limit counters (api/middleware/rateLimit.ts); in PostgreSQL unless RATE_LIMIT_STORE=memory. */
+  limiters: Limiters;
 }
 
 /** The claims of our access tokens (koa-jwt puts them on ctx.state.user). */

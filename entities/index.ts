@@ -7,6 +7,7 @@ import { ContactSchema } from './Contact.ts';
 import { EventSchema } from './Event.ts';
 import { IdempotencyKeySchema } from './IdempotencyKey.ts';
 import { PipelineSchema } from './Pipeline.ts';
+import { RateLimitCounterSchema } from './RateLimitCounter.ts';
 import { RefreshTokenSchema } from './RefreshToken.ts';
 import { RefreshTokenFamilySchema } from './RefreshTokenFamily.ts';
 import { TenantSchema } from './Tenant.ts';
@@ -26,6 +27,7 @@ export const entities = [
   ContactSchema,
   EventSchema,
   IdempotencyKeySchema,
+  RateLimitCounterSchema,
   PipelineSchema,
   MessageSchema,
   LeadSchema,

@@ -69,6 +69,10 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt(100),
   BODY_LIMIT: z.string().default('1mb'),
   TRUST_PROXY: flag(false),
+  TRUST_PROXY_HOPS: positiveInt(1),
+  RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
+  LOGIN_FAILURES_PER_EMAIL: positiveInt(5),
+  LOGIN_FAILURE_WINDOW_MINUTES: positiveInt(15),
 
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
@@ -133,6 +137,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       publicBaseUrl: env.PUBLIC_BASE_URL,
       bodyLimit: env.BODY_LIMIT,
       trustProxy: env.TRUST_PROXY,
+      /** Proxies in front of the API: X-Forwarded-For entries beyond these are the client's own words. */
+      trustProxyHops: env.TRUST_PROXY_HOPS,
     },
     database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX },
     temporal: {
@@ -151,7 +157,13 @@ function toConfig(env: z.infer<typeof envSchema>) {
       accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS,
       refreshTtlDays: env.JWT_REFRESH_TTL_DAYS,
     },
-    rateLimit: { authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE, perMinute: env.RATE_LIMIT_PER_MINUTE },
+    rateLimit: {
+      authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE,
+      perMinute: env.RATE_LIMIT_PER_MINUTE,
+      store: env.RATE_LIMIT_STORE,
+      loginFailuresPerEmail: env.LOGIN_FAILURES_PER_EMAIL,
+      loginFailureWindowSeconds: env.LOGIN_FAILURE_WINDOW_MINUTES * 60,
+    },
     metrics: { enabled: env.METRICS_ENABLED, path: env.METRICS_PATH, workerPort: env.WORKER_METRICS_PORT },
     llm: {
       apiKey: env.OPENAI_API_KEY,

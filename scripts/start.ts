@@ -115,6 +115,8 @@ try {
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_UI_URL: temporal.uiUrl,
     JWT_SECRET: process.env.JWT_SECRET ?? devJwtSecret(),
+    // One API process here: its own counters will do (production shares them in PostgreSQL).
+    RATE_LIMIT_STORE: process.env.RATE_LIMIT_STORE ?? 'memory',
     ENCRYPTION_KEY: process.env.ENCRYPTION_KEY ?? devEncryptionKey(),
     // Local development: webhooks to this machine (a receiver on localhost) are allowed.
     OUTBOUND_ALLOWED_HOSTS: process.env.OUTBOUND_ALLOWED_HOSTS ?? '127.0.0.1,localhost',

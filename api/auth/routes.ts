@@ -13,6 +13,7 @@ import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { issueTokens, revokeTokens, rotateRefreshToken } from './tokens.ts';
 import { loginBody, logoutBody, refreshBody, registerBody, sessionSchema, tokenPairSchema, userSchema } from './schema.ts';
 import { splitName, userDto } from './serialize.ts';
+import { loginGuard } from '../middleware/rateLimit.ts';
 
 const runSchema = z.object({ workflow_id: z.string(), run_id: z.string().nullable(), status: z.string() });
 
@@ -70,11 +71,17 @@ export const authRoutes: RouteDef[] = [
     body: loginBody,
     response: sessionSchema,
     handler: async (ctx, { body }) => {
+      const guard = loginGuard(ctx.deps.limiters.loginFailures);
+      await guard.check(body.email);
       const em = systemEm(ctx.deps.orm);
       const user = await em.findOne(UserSchema, { email: body.email }, { filters: false, populate: ['passwordHash'] });
       // Verify against a decoy when the user is unknown so both paths take the same time.
       const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), body.password);
-      if (!user || !ok || !user.isActive) throw unauthorized('Email or password is incorrect');
+      if (!user || !ok || !user.isActive) {
+        await guard.failed(body.email);
+        throw unauthorized('Email or password is incorrect');
+      }
+      await guard.succeeded(body.email);
       user.lastLoginAt = new Date();
       const tokens = issueTokens(em, user, user.tenant.id, ctx.deps.config.auth);
       await em.flush();

@@ -1,25 +1,61 @@
 import type { Middleware } from 'koa';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import pg from 'pg';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../../lib/config.ts';
 import { rateLimited } from '../../lib/errors.ts';
 import type { AppContextExtras, AppState } from '../context.ts';
 
 const WINDOW_SECONDS = 60;
+const TABLE = 'rate_limits';
+
+export interface Limiters {
+  /** Per client address on /auth/* (API.md: 10 a minute). */
+  auth: RateLimiterAbstract;
+  /** Per user elsewhere (API.md: 100 a minute). */
+  api: RateLimiterAbstract;
+  /** Failed logins per email: guessing one account's password slows down whatever addresses it comes from. */
+  loginFailures: RateLimiterAbstract;
+  close(): Promise<void>;
+}
+
+/**
+ * The counters, in PostgreSQL (RATE_LIMIT_STORE=postgres, the default: every API replica
+ * shares them, so N replicas still enforce one limit; the table is migrated, see
+ * entities/RateLimitCounter.ts) or in this process (`memory`, what `npm start` uses).
+ */
+export function createLimiters(limits: Config['rateLimit'], databaseUrl: string): Limiters {
+  const login = { points: limits.loginFailuresPerEmail, duration: limits.loginFailureWindowSeconds, keyPrefix: 'login' };
+  const auth = { points: limits.authPerMinute, duration: WINDOW_SECONDS, keyPrefix: 'auth' };
+  const api = { points: limits.perMinute, duration: WINDOW_SECONDS, keyPrefix: 'api' };
+  if (limits.store === 'memory') {
+    return { auth: new RateLimiterMemory(auth), api: new RateLimiterMemory(api), loginFailures: new RateLimiterMemory(login), close: async () => undefined };
+  }
+  // Its own small pool: a counter is one statement, and must not wait behind the ORM's queries.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, allowExitOnIdle: true });
+  // An idle connection dropped by the server (a restart, a failover) is replaced on next use.
+  pool.on('error', () => undefined);
+  const store = { storeClient: pool, tableName: TABLE, tableCreated: true };
+  return {
+    auth: new RateLimiterPostgres({ ...store, ...auth }),
+    api: new RateLimiterPostgres({ ...store, ...api }),
+    loginFailures: new RateLimiterPostgres({ ...store, ...login }),
+    close: () => pool.end(),
+  };
+}
 
 /**
  * Limits per minute (API.md): by client address on `/auth/*` (before anyone is known),
- * by user elsewhere (by address for anonymous calls). Counters live in this process
- * (rate-limiter-flexible's memory store), so each API replica enforces its own share.
+ * by user elsewhere (by address for anonymous calls). The address is Koa's `ctx.ip`,
+ * which behind TRUST_PROXY counts only TRUST_PROXY_HOPS entries of X-Forwarded-For from
+ * the right, so a client cannot pick its own key by sending the header.
  */
-export function rateLimit(limits: Config['rateLimit'], prefix: string, metricsPath = '/metrics'): Middleware<AppState, AppContextExtras> {
-  const authLimiter = new RateLimiterMemory({ points: limits.authPerMinute, duration: WINDOW_SECONDS, keyPrefix: 'auth' });
-  const apiLimiter = new RateLimiterMemory({ points: limits.perMinute, duration: WINDOW_SECONDS, keyPrefix: 'api' });
+export function rateLimit(limiters: Limiters, prefix: string, metricsPath = '/metrics'): Middleware<AppState, AppContextExtras> {
   const exempt = new Set([`${prefix}/health`, metricsPath, '/']);
 
   return async (ctx, next) => {
     if (exempt.has(ctx.path) || ctx.path.startsWith(`${prefix}/docs`)) return next();
     const isAuth = ctx.path.startsWith(`${prefix}/auth/`) && ctx.path !== `${prefix}/auth/me`;
-    const limiter = isAuth ? authLimiter : apiLimiter;
+    const limiter = isAuth ? limiters.auth : limiters.api;
     const key = !isAuth && ctx.state.user ? `user:${ctx.state.user.sub}` : `ip:${ctx.ip}`;
     let res: RateLimiterRes;
     let allowed = true;
@@ -37,3 +73,19 @@ export function rateLimit(limits: Config['rateLimit'], prefix: string, metricsPa
     await next();
   };
 }
+
+/** Login attempts for one email: refused (429) while its failures are used up; a success clears them. */
+export const loginGuard = (limiter: RateLimiterAbstract) => ({
+  async check(email: string) {
+    const state = await limiter.get(email);
+    if (state && state.consumedPoints >= limiter.points) throw rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
+  },
+  async failed(email: string) {
+    await limiter.consume(email).catch((rejection: unknown) => {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    });
+  },
+  async succeeded(email: string) {
+    await limiter.delete(email);
+  },
+});

@@ -14,10 +14,11 @@ export interface TestTenant {
 let counter = 0;
 
 /** A new tenant with its admin, registered through the API like a real sign-up. */
-export async function aTenant(http: HttpClient, overrides: Record<string, unknown> = {}): Promise<TestTenant> {
+export async function aTenant(http: HttpClient, overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<TestTenant> {
   const email = `owner-${Date.now()}-${++counter}-${randomUUID().slice(0, 8)}@example.com`;
   const password = 'correct horse battery';
   const res = await http.post('/api/v1/auth/register', {
+    headers,
     body: { email, password, full_name: 'Ada Lovelace', company_name: 'Acme Ltd', ...overrides },
   });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
