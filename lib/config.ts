@@ -110,6 +110,7 @@ const envSchema = z.object({
   WEBHOOK_BREAKER_FAILURES: positiveInt(5),
   OUTBOX_POLL_MS: positiveInt(2_000),
   OUTBOX_START_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+  HOUSEKEEPING_INTERVAL_MS: positiveInt(60_000),
 
   METRICS_ENABLED: flag(true),
   METRICS_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /metrics').default('/metrics'),
@@ -186,7 +187,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       /** What every delivery workflow is started with. */
       plan: { scheduleMs: env.WEBHOOK_RETRY_SCHEDULE, attemptTimeoutMs: env.WEBHOOK_TIMEOUT_MS + 5_000 },
     },
-    outbox: { pollMs: env.OUTBOX_POLL_MS, startGraceMs: env.OUTBOX_START_GRACE_MS },
+    outbox: { pollMs: env.OUTBOX_POLL_MS, startGraceMs: env.OUTBOX_START_GRACE_MS, housekeepingMs: env.HOUSEKEEPING_INTERVAL_MS },
   };
 }
 

@@ -42,6 +42,7 @@ const relay = startOutboxRelay({
   pollMs: config.outbox.pollMs,
   startGraceMs: config.outbox.startGraceMs,
   breakerFailures: config.webhooks.breakerFailures,
+  housekeepingMs: config.outbox.housekeepingMs,
   log,
 });
 

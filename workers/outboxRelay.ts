@@ -37,6 +37,8 @@ export interface RelayOptions {
   startGraceMs: number;
   /** Failed attempts in a row after which an endpoint's new deliveries are paused (its circuit is open). */
   breakerFailures: number;
+  /** How often expired rows (idempotency keys, rate-limit counters, old start rows) are deleted (ms). */
+  housekeepingMs: number;
   batchSize?: number;
 }
 
@@ -218,6 +220,26 @@ export function startOutboxRelay(opts: RelayOptions) {
     );
   }
 
+  /**
+   * Expired rows go on a schedule rather than when the same key happens to come back:
+   * idempotency answers after their 24 h, rate-limit counters after their window, start
+   * rows a week after their start. In batches, so one pass never holds locks for long;
+   * any worker may do it (the deletes are idempotent).
+   */
+  let lastHousekeeping = 0;
+  async function housekeeping(): Promise<void> {
+    if (Date.now() - lastHousekeeping < opts.housekeepingMs) return;
+    lastHousekeeping = Date.now();
+    const batches = [
+      'delete from idempotency_key where id in (select id from idempotency_key where expires_at < now() limit 5000)',
+      'delete from rate_limits where key in (select key from rate_limits where expire < (extract(epoch from now()) * 1000)::bigint limit 5000)',
+      "delete from workflow_starts where id in (select id from workflow_starts where started_at < now() - interval '7 days' limit 5000)",
+    ];
+    let removed = 0;
+    for (const sql of batches) removed += (await pool.query(sql)).rowCount ?? 0;
+    if (removed) opts.log.info({ removed }, 'housekeeping: expired rows deleted');
+  }
+
   async function pass(): Promise<void> {
     for (;;) {
       const { events, starts } = await fanOut();
@@ -232,6 +254,7 @@ export function startOutboxRelay(opts: RelayOptions) {
       opts.log.info({ started, failed }, 'outbox relay: started work the fast path missed');
       if (failed > 0 || stale.length < batchSize) break;
     }
+    await housekeeping();
   }
 
   /** Runs a pass now, or once more after the running one (notifications coalesce). */

@@ -47,6 +47,7 @@ beforeAll(async () => {
       WEBHOOK_RETRY_SCHEDULE: '0,200ms,200ms,200ms',
       OUTBOX_POLL_MS: '300',
       OUTBOX_START_GRACE_MS: '500',
+      HOUSEKEEPING_INTERVAL_MS: '500',
     },
   });
 }, 120_000);
@@ -112,6 +113,29 @@ describe('while Temporal is down', () => {
     );
     expect(run.type).toBe('onboardTenantWorkflow');
   }, 120_000);
+});
+
+describe('housekeeping', () => {
+  it('deletes expired idempotency answers and rate-limit counters on a schedule, and keeps live ones', async () => {
+    const db = stack.orm.em.getConnection();
+    const row = (key: string, expires: string) =>
+      db.execute(
+        `insert into idempotency_key (id, created_at, updated_at, scope, key, method, path, request_hash, response_status, response_body, expires_at)
+         values (gen_random_uuid(), now(), now(), 'user:housekeeping', ?, 'POST', '/x', repeat('0', 64), 201, '{}', now() + ?::interval)`,
+        [key, expires],
+      );
+    await row('expired-key', '-1 hour');
+    await row('live-key', '23 hours');
+    await db.execute("insert into rate_limits (key, points, expire) values ('api:old', 3, (extract(epoch from now()) * 1000)::bigint - 1000), ('api:new', 1, (extract(epoch from now()) * 1000)::bigint + 60000)");
+    await eventually(
+      async () => {
+        const left = await db.execute("select key from idempotency_key where scope = 'user:housekeeping' union all select key from rate_limits where key like 'api:%'");
+        const keys = left.map((r) => String(r.key)).sort();
+        return keys.join() === ['api:new', 'live-key'].join() ? keys : undefined;
+      },
+      { what: 'expired rows to go' },
+    );
+  });
 });
 
 describe('fan-out', () => {
