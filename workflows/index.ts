@@ -2,3 +2,4 @@
 export { onboardTenantWorkflow } from './onboardTenant.ts';
 export { triageMessageWorkflow } from './triageMessage.ts';
 export { deliverWebhookWorkflow } from './deliverWebhook.ts';
+export { reviewMessageWorkflow } from './reviewMessage.ts';

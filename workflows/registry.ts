@@ -2,6 +2,7 @@ import type { RegisteredWorkflow } from './kind.ts';
 import { onboardingKind } from './onboardTenant.client.ts';
 import { triageKind } from './triageMessage.client.ts';
 import { webhookKind } from './deliverWebhook.client.ts';
+import { reviewKind } from './reviewMessage.client.ts';
 
 /**
  * Every workflow, one line each: the worker builds its activities from this list,
@@ -12,6 +13,8 @@ import { webhookKind } from './deliverWebhook.client.ts';
 export const workflowRegistry: readonly RegisteredWorkflow[] = [
   { ...onboardingKind, activities: async (d) => (await import('../activities/onboarding.ts')).createOnboardingActivities(d) },
   { ...triageKind, activities: async (d) => (await import('../activities/triage.ts')).createTriageActivities({ ...d, fallback: d.fallbackClassifier, confidenceThreshold: d.config.triage.confidenceThreshold }) },
+  // Runs the triage group's applyReview: no activities of its own.
+  { ...reviewKind },
   { ...webhookKind, activities: async (d) => (await import('../activities/webhooks.ts')).createWebhookActivities({ orm: d.orm, secrets: d.secrets, policy: d.config.outbound, post: d.webhookPost, timeoutMs: d.config.webhooks.timeoutMs, disableAfterMs: d.config.webhooks.disableAfterMs, plan: d.config.webhooks.plan }) },
 ];
 

@@ -1,6 +1,7 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { MessageReview, TriageActivities, TriageOutcome } from '../activities/triage.ts';
 import { presets } from './activityOptions.ts';
+import { INVALID_REVIEW, NOT_AWAITING_REVIEW, REVIEW_STATUSES, reviewSignal, reviewUpdate, triageProgressQuery } from './triageMessage.client.ts';
 
 const { classifyMessage } = proxyActivities<Pick<TriageActivities, 'classifyMessage'>>(presets.llmCall);
 const { applyTriage, applyReview } = proxyActivities<Pick<TriageActivities, 'applyTriage' | 'applyReview'>>(presets.database);
@@ -26,9 +27,13 @@ export interface TriageMessageResult extends TriageOutcome {
   review: 'not_needed' | 'applied' | 'timed_out';
 }
 
-export const triageProgressQuery = defineQuery<TriageProgress>('progress');
-/** Sent when a person confirms or corrects a message that triage marked needs_review. */
-export const reviewSignal = defineSignal<[MessageReview]>('review');
+/** Refuses a review this run cannot take: it is not waiting for one, or the review sets a status no person may. */
+function validateReview(progress: TriageProgress, pending: MessageReview | undefined, review: MessageReview): void {
+  if (progress.step !== 'awaiting_review' || pending) throw ApplicationFailure.create({ type: NOT_AWAITING_REVIEW, message: 'This triage is not waiting for a review' });
+  if (review.status && !(REVIEW_STATUSES as readonly string[]).includes(review.status)) {
+    throw ApplicationFailure.create({ type: INVALID_REVIEW, message: `A review may set the status to ${REVIEW_STATUSES.join(', ')}` });
+  }
+}
 
 /**
  * Triage of one inbound message (ID `triage-<messageId>`): classify (LLM or local
@@ -38,10 +43,21 @@ export const reviewSignal = defineSignal<[MessageReview]>('review');
 export async function triageMessageWorkflow({ tenantId, messageId, reviewTimeoutSeconds }: TriageMessageInput): Promise<TriageMessageResult> {
   const progress: TriageProgress = { step: 'classifying', classifier: null, outcome: null };
   let review: MessageReview | undefined;
+  let applied: TriageOutcome | undefined;
   setHandler(triageProgressQuery, () => progress);
   setHandler(reviewSignal, (r) => {
-    review = r;
+    review ??= r;
   });
+  setHandler(
+    reviewUpdate,
+    async (r) => {
+      review = r;
+      // Answers once the activity (the only writer of a review's effects) has applied it.
+      await condition(() => applied !== undefined);
+      return applied!;
+    },
+    { validator: (r) => validateReview(progress, review, r) },
+  );
 
   const classification = await classifyMessage({ tenantId, messageId });
   progress.classifier = classification.classifier;
@@ -57,6 +73,7 @@ export async function triageMessageWorkflow({ tenantId, messageId, reviewTimeout
     if (reviewed && review) {
       progress.step = 'applying_review';
       outcome = await applyReview({ tenantId, messageId, review });
+      applied = outcome;
       progress.outcome = outcome;
       reviewState = 'applied';
     } else {
@@ -64,5 +81,7 @@ export async function triageMessageWorkflow({ tenantId, messageId, reviewTimeout
     }
   }
   progress.step = 'done';
+  // The review's Update answers from its handler: let it return before the run closes.
+  await condition(allHandlersFinished);
   return { ...outcome, classifier: classification.classifier, fallbackReason: classification.fallbackReason, review: reviewState };
 }

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
 import { MessageSchema, type Message } from '../../entities/Message.ts';
-import { notFound } from '../../lib/errors.ts';
-import { sendReview, triageStartRequest } from '../../workflows/triageMessage.client.ts';
+import { notFound, validationError } from '../../lib/errors.ts';
+import { REVIEW_STATUSES, submitReview, triageStartRequest } from '../../workflows/triageMessage.client.ts';
+import { reviewStartRequest } from '../../workflows/reviewMessage.client.ts';
+import type { MessageReview } from '../../activities/triage.ts';
 import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
 import { startOrDefer } from '../startWork.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
@@ -13,6 +15,23 @@ import { messageDto } from './serialize.ts';
 import { storeMessage } from './store.ts';
 
 const SORT_COLUMNS = { received_at: 'receivedAt', created_at: 'createdAt', priority: 'priority' } as const;
+
+const REVIEW_DEADLINE_MS = 10_000;
+
+/**
+ * A review no triage waits for: the review run applies it (from a start row, so it is not
+ * lost when Temporal is down; then the answer shows the message as it is, and the relay
+ * applies the review shortly).
+ */
+async function lateReview(ctx: AppContext, tenantId: string, messageId: string, review: MessageReview) {
+  const row = queueWorkflowStart(ctx.state.em, reviewStartRequest({ tenantId, messageId, review }, ctx.state.requestId));
+  await ctx.state.em.flush();
+  const run = await startOrDefer(ctx, row);
+  if (!run.run_id) return;
+  await ctx.deps.temporal.connection
+    .withDeadline(Date.now() + REVIEW_DEADLINE_MS, () => ctx.deps.temporal.workflow.getHandle(run.workflow_id, run.run_id ?? undefined).result())
+    .catch((err: unknown) => ctx.state.log.warn({ err: err instanceof Error ? err.message : String(err), messageId }, 'review not applied yet'));
+}
 
 /** What a message's triage start row holds; `rerun` restarts a finished triage. */
 export const triageRequest = (ctx: AppContext, tenantId: string, messageId: string, rerun = false) =>
@@ -100,23 +119,32 @@ export const inboxRoutes: RouteDef[] = [
     params: messageParams,
     body: updateMessageBody,
     response: dataSchema(messageSchema),
-    handler: async (ctx, { params, body }) => {
+    handler: async (ctx, { params, body, caller }) => {
       const em = ctx.state.em;
       const message = await em.findOne(MessageSchema, params.id);
       if (!message) throw notFound('Message');
-      const isReview = message.status === 'needs_review' && (body.status !== undefined || body.category !== undefined || body.priority !== undefined);
       if (body.response !== undefined) message.response = body.response;
-      if (body.category) message.category = body.category;
-      if (body.priority) message.priority = body.priority;
-      if (body.status) message.status = body.status;
-      if (isReview) {
-        // A person settled a low-confidence triage: the status follows the review, and the
-        // waiting triage applies what the correction implies (a lead for a sales inquiry).
-        message.status = body.status ?? (message.category === 'spam' ? 'spam' : 'triaged');
-        message.reviewedAt = new Date();
+      const isReview = message.status === 'needs_review' && (body.status !== undefined || body.category !== undefined || body.priority !== undefined);
+      if (!isReview) {
+        if (body.category) message.category = body.category;
+        if (body.priority) message.priority = body.priority;
+        if (body.status) message.status = body.status;
+        await em.flush();
+        return one(messageDto(message));
       }
       await em.flush();
-      if (isReview) await sendReview(ctx.deps.temporal, message.id, { category: body.category, priority: body.priority, status: message.status });
+      // A review's effects (status by one rule, reviewed_at, a lead for a sales inquiry) are
+      // written by one activity: in the triage waiting for it, or in a review run when none waits.
+      const review = { category: body.category, priority: body.priority, status: body.status };
+      if (review.status && !(REVIEW_STATUSES as readonly string[]).includes(review.status)) {
+        throw validationError('Invalid review', [{ field: 'body.status', message: `a review may set the status to ${REVIEW_STATUSES.join(', ')}` }]);
+      }
+      const answer = await ctx.deps.temporal.connection
+        .withDeadline(Date.now() + REVIEW_DEADLINE_MS, () => submitReview(ctx.deps.temporal, message.id, review))
+        .catch(() => ({ kind: 'unreachable' }) as const);
+      if (answer.kind === 'invalid') throw validationError('Invalid review', [{ field: 'body', message: answer.reason }]);
+      if (answer.kind !== 'applied') await lateReview(ctx, caller.tenantId, message.id, review);
+      await em.refresh(message);
       return one(messageDto(message));
     },
   }),

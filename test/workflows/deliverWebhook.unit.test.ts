@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { AttemptInput, DeliveryAttemptResult, WebhookActivities } from '../../activities/webhooks.ts';
-import { readTestEnv } from '../support/testEnv.ts';
+import { workflowTestEnv } from '../support/workflowWorker.ts';
 
 /**
  * The delivery workflow's logic with its activity mocked: attempt numbering, waiting on
@@ -11,19 +9,11 @@ import { readTestEnv } from '../support/testEnv.ts';
  * (the time-skipping server is a download this machine cannot make) with waits of
  * milliseconds, in a worker inside this process: no API, no database.
  */
-let connection: NativeConnection;
-let client: Client;
-const env = readTestEnv();
-
+let env: Awaited<ReturnType<typeof workflowTestEnv>>;
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  connection = await NativeConnection.connect({ address: env.temporalAddress });
-  client = new Client({ connection: await Connection.connect({ address: env.temporalAddress }) });
+  env = await workflowTestEnv();
 });
-afterAll(async () => {
-  await client.connection.close();
-  await connection.close();
-});
+afterAll(() => env.close());
 
 async function run(scheduleMs: number[], answer: (input: AttemptInput) => DeliveryAttemptResult, firstAttemptNo = 1) {
   const calls: AttemptInput[] = [];
@@ -33,10 +23,8 @@ async function run(scheduleMs: number[], answer: (input: AttemptInput) => Delive
       return answer(input);
     },
   };
-  const taskQueue = `wf-unit-${randomUUID()}`;
-  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { codePath: env.workflowBundlePath }, activities });
-  const result = await worker.runUntil(
-    client.workflow.execute('deliverWebhookWorkflow', {
+  const result = await env.withWorker(activities, (taskQueue) =>
+    env.client.workflow.execute('deliverWebhookWorkflow', {
       taskQueue,
       workflowId: `webhook-unit-${randomUUID()}`,
       args: [{ tenantId: randomUUID(), deliveryId: randomUUID(), scheduleMs, firstAttemptNo }],

@@ -1,0 +1,20 @@
+import type { StartRequest } from '../entities/WorkflowStart.ts';
+import type { ReviewMessageInput } from './reviewMessage.ts';
+import { defineWorkflowKind } from './kind.ts';
+
+export const reviewKind = defineWorkflowKind({ runType: 'review', workflowType: 'reviewMessageWorkflow', entityType: 'message' });
+
+export const reviewWorkflowId = (messageId: string) => `review-${messageId}`;
+
+/** The start row of a late review; a message may be reviewed again later, so it may run again. */
+export function reviewStartRequest(input: ReviewMessageInput, requestId?: string): StartRequest {
+  return {
+    tenantId: input.tenantId,
+    workflowType: reviewKind.workflowType,
+    workflowId: reviewWorkflowId(input.messageId),
+    args: [input],
+    entity: { type: reviewKind.entityType, id: input.messageId },
+    requestId: requestId ?? null,
+    rerunnable: true,
+  };
+}
