@@ -34,6 +34,20 @@ export default tseslint.config(
     },
   },
   {
+    // Tenancy by construction: the tenant filter is switched off only through CROSS_TENANT,
+    // and units of work come only from tenantEm/systemEm (lib/db.ts).
+    files: ['**/*.ts'],
+    ignores: ['lib/db.ts', 'test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "Property[key.name='filters'][value.value=false]", message: 'Switch the tenant filter off only with CROSS_TENANT from lib/db.ts.' },
+        { selector: "CallExpression[callee.property.name='fork']", message: 'Get a unit of work from tenantEm() or systemEm() in lib/db.ts.' },
+        { selector: "CallExpression[callee.property.name=/^(setFilterParams|addFilter)$/]", message: 'Tenant filter parameters are set only in lib/db.ts.' },
+      ],
+    },
+  },
+  {
     // Test helpers read JSON answers of many shapes; `any` there keeps assertions readable.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

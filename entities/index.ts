@@ -39,5 +39,22 @@ export const entities = [
   WebhookAttemptSchema,
 ];
 
-/** Entities whose rows belong to one tenant: the `tenant` filter applies to each. */
-export const tenantScopedEntities = entities.filter((e) => !e.meta.abstract && e.meta.extends === TenantScopedSchema);
+type Schema = (typeof entities)[number];
+
+/** Whether rows of an entity belong to a tenant: it has a `tenant` property, its own or inherited at any depth. */
+export function isTenantScoped(schema: Schema): boolean {
+  for (let meta: { properties: object; extends?: unknown } | undefined = schema.meta; meta; meta = (meta.extends as Schema | undefined)?.meta) {
+    if ('tenant' in meta.properties) return true;
+  }
+  return false;
+}
+
+/** Entities whose rows belong to one tenant: the `tenant` filter applies to each, derived, never listed by hand. */
+export const tenantScopedEntities = entities.filter((e) => !e.meta.abstract && isTenantScoped(e));
+
+/**
+ * The tables that belong to no tenant, on purpose: the tenants themselves, idempotency
+ * answers (scoped by caller, read before the route knows its tenant) and rate-limit
+ * counters (keyed by address or user). test/unit/tenancy.test.ts fails on any other.
+ */
+export const GLOBAL_ENTITIES = ['Tenant', 'IdempotencyKey', 'RateLimitCounter'];

@@ -59,6 +59,14 @@ export function tenantEm(orm: MikroORM | EntityManager, tenantId: string): Entit
   return em;
 }
 
+/**
+ * Query options for the few deliberate cross-tenant reads and writes (login by email,
+ * refresh tokens before the caller is known, an email's uniqueness across tenants).
+ * The only way to switch the tenant filter off: lint refuses `filters: false` anywhere
+ * but here, so every such query is found by searching for CROSS_TENANT.
+ */
+export const CROSS_TENANT = { filters: false } as const;
+
 /** A unit of work for the few cross-tenant lookups (login by email, routing an inbound number). */
 export function systemEm(orm: MikroORM): EntityManager {
   const em = orm.em.fork({ clear: true });

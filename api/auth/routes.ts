@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sql } from '@mikro-orm/core';
-import { systemEm } from '../../lib/db.ts';
+import { CROSS_TENANT, systemEm } from '../../lib/db.ts';
 import { duplicate, invalidToken, unauthorized } from '../../lib/errors.ts';
 import { TenantSchema } from '../../entities/Tenant.ts';
 import { UserSchema } from '../../entities/User.ts';
@@ -30,7 +30,7 @@ export const authRoutes: RouteDef[] = [
     response: dataSchema(sessionSchema.extend({ tenant: z.object({ id: z.uuid(), name: z.string() }), run: runSchema })),
     handler: async (ctx, { body }) => {
       const em = systemEm(ctx.deps.orm);
-      const taken = await em.count(UserSchema, { email: body.email }, { filters: false });
+      const taken = await em.count(UserSchema, { email: body.email }, CROSS_TENANT);
       if (taken) throw duplicate('An account with this email already exists', { field: 'email' });
       const { firstName, lastName } = splitName(body.full_name, body.first_name, body.last_name);
       const passwordHash = await hashPassword(body.password);
@@ -74,7 +74,7 @@ export const authRoutes: RouteDef[] = [
       const guard = loginGuard(ctx.deps.limiters.loginFailures);
       await guard.check(body.email);
       const em = systemEm(ctx.deps.orm);
-      const user = await em.findOne(UserSchema, { email: body.email }, { filters: false, populate: ['passwordHash'] });
+      const user = await em.findOne(UserSchema, { email: body.email }, { ...CROSS_TENANT, populate: ['passwordHash'] });
       // Verify against a decoy when the user is unknown so both paths take the same time.
       const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), body.password);
       if (!user || !ok || !user.isActive) {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { EntityManager } from '../../lib/db.ts';
+import { CROSS_TENANT, type EntityManager } from '../../lib/db.ts';
 import type { Config } from '../../lib/config.ts';
 import { invalidToken } from '../../lib/errors.ts';
 import { LockMode } from '@mikro-orm/core';
@@ -58,16 +58,16 @@ export function issueTokens(em: EntityManager, user: User, tenantId: string, aut
  */
 export async function rotateRefreshToken(em: EntityManager, presented: string, auth: Config['auth']) {
   const outcome = await em.transactional(async (tx) => {
-    const token = await tx.findOne(RefreshTokenSchema, { tokenHash: sha256(presented) }, { populate: ['user'], filters: false });
+    const token = await tx.findOne(RefreshTokenSchema, { tokenHash: sha256(presented) }, { populate: ['user'], ...CROSS_TENANT });
     if (!token) return { error: 'Refresh token is invalid' } as const;
-    const family = await tx.findOne(RefreshTokenFamilySchema, token.familyId, { lockMode: LockMode.PESSIMISTIC_WRITE, filters: false });
+    const family = await tx.findOne(RefreshTokenFamilySchema, token.familyId, { lockMode: LockMode.PESSIMISTIC_WRITE, ...CROSS_TENANT });
     if (!family || family.revokedAt || token.revokedAt) return { error: 'Refresh token was revoked' } as const;
     if (token.expiresAt.getTime() <= Date.now()) return { error: 'Refresh token has expired' } as const;
     // Read again under the lock: a rotation that held it before us may have spent this token.
-    const spent = await tx.nativeUpdate(RefreshTokenSchema, { id: token.id, usedAt: null }, { usedAt: new Date() }, { filters: false });
+    const spent = await tx.nativeUpdate(RefreshTokenSchema, { id: token.id, usedAt: null }, { usedAt: new Date() }, CROSS_TENANT);
     if (spent === 0) {
       family.revokedAt = new Date();
-      await tx.nativeUpdate(RefreshTokenSchema, { familyId: family.id, revokedAt: null }, { revokedAt: new Date() }, { filters: false });
+      await tx.nativeUpdate(RefreshTokenSchema, { familyId: family.id, revokedAt: null }, { revokedAt: new Date() }, CROSS_TENANT);
       return { error: 'Refresh token was already used; all sessions of this login were revoked' } as const;
     }
     const user = token.user;
@@ -82,16 +82,16 @@ export async function rotateRefreshToken(em: EntityManager, presented: string, a
 }
 
 export async function revokeFamily(em: EntityManager, familyId: string): Promise<number> {
-  await em.nativeUpdate(RefreshTokenFamilySchema, { id: familyId, revokedAt: null }, { revokedAt: new Date() }, { filters: false });
-  return em.nativeUpdate(RefreshTokenSchema, { familyId, revokedAt: null }, { revokedAt: new Date() }, { filters: false });
+  await em.nativeUpdate(RefreshTokenFamilySchema, { id: familyId, revokedAt: null }, { revokedAt: new Date() }, CROSS_TENANT);
+  return em.nativeUpdate(RefreshTokenSchema, { familyId, revokedAt: null }, { revokedAt: new Date() }, CROSS_TENANT);
 }
 
 /** Logout: the family of the given refresh token, or every family of the user. */
 export async function revokeTokens(em: EntityManager, userId: string, presented?: string): Promise<number> {
   if (presented) {
-    const token = await em.findOne(RefreshTokenSchema, { tokenHash: sha256(presented), user: userId }, { filters: false });
+    const token = await em.findOne(RefreshTokenSchema, { tokenHash: sha256(presented), user: userId }, CROSS_TENANT);
     return token ? revokeFamily(em, token.familyId) : 0;
   }
-  await em.nativeUpdate(RefreshTokenFamilySchema, { user: userId, revokedAt: null }, { revokedAt: new Date() }, { filters: false });
-  return em.nativeUpdate(RefreshTokenSchema, { user: userId, revokedAt: null }, { revokedAt: new Date() }, { filters: false });
+  await em.nativeUpdate(RefreshTokenFamilySchema, { user: userId, revokedAt: null }, { revokedAt: new Date() }, CROSS_TENANT);
+  return em.nativeUpdate(RefreshTokenSchema, { user: userId, revokedAt: null }, { revokedAt: new Date() }, CROSS_TENANT);
 }

@@ -1,3 +1,4 @@
+import { CROSS_TENANT } from '../../lib/db.ts';
 import { z } from 'zod';
 import { UserSchema, type User } from '../../entities/User.ts';
 import type { FilterQuery } from '@mikro-orm/core';
@@ -39,7 +40,7 @@ export const userRoutes: RouteDef[] = [
     response: dataSchema(userSchema),
     handler: async (ctx, { body, caller }) => {
       const em = ctx.state.em;
-      if (await em.count(UserSchema, { email: body.email }, { filters: false })) {
+      if (await em.count(UserSchema, { email: body.email }, CROSS_TENANT)) {
         throw duplicate('An account with this email already exists', { field: 'email' });
       }
       const user = em.create(UserSchema, {
