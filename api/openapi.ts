@@ -12,10 +12,41 @@ const errorEnvelope = z.object({
 
 type JsonSchema = Record<string, unknown>;
 
+/** `anyOf` with an empty schema matches anything (zod's `unknown().nullable()`): say so plainly. */
+function simplify(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(simplify);
+  if (!node || typeof node !== 'object') return node;
+  const out: JsonSchema = {};
+  for (const [k, v] of Object.entries(node)) out[k] = simplify(v);
+  const anyOf = out.anyOf as unknown[] | undefined;
+  if (anyOf?.some((s) => s && typeof s === 'object' && Object.keys(s).length === 0)) delete out.anyOf;
+  return out;
+}
+
 const toSchema = (schema: ZodType, io: 'input' | 'output'): JsonSchema => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
+  return simplify(rest) as JsonSchema;
 };
+
+/** The document's tags, each with what it groups (Spectral wants every operation's tag here). */
+const TAGS: Record<string, string> = {
+  health: 'Whether the API, PostgreSQL and Temporal are up.',
+  auth: 'Sign-up, sign-in, token refresh and sign-out.',
+  tenant: 'The caller\'s tenant: name, time zone, phone numbers.',
+  users: 'The tenant\'s users and their roles (admins).',
+  contacts: 'People the business talks to.',
+  leads: 'Sales leads and pipelines.',
+  inbox: 'Inbound messages and their triage, a durable workflow per message.',
+  sms: 'Twilio webhooks for inbound SMS.',
+  webhooks: 'Outgoing webhooks: endpoints, the event catalogue, deliveries, retries and replays.',
+  runs: 'The Temporal workflows of the caller\'s tenant.',
+};
+
+/** What the operation needs from the caller, said in every description. */
+function accessNote(def: RouteDef): string {
+  if (!def.auth) return 'Public: no token (a provider webhook checks its own signature).';
+  return def.roles ? `Needs a bearer token of a user with role ${def.roles.join(' or ')}.` : 'Needs a bearer token; sees only the caller\'s tenant.';
+}
 
 /** `/contacts/:id` → `/contacts/{id}` */
 const openApiPath = (path: string) => path.replace(/:([A-Za-z_]+)/g, '{$1}');
@@ -57,6 +88,7 @@ export function buildOpenApi(defs: RouteDef[], info: { title: string; version: s
     const operation: Record<string, unknown> = {
       operationId: `${def.method}${openApiPath(def.path).replace(/[{}]/g, '').replace(/[/_-](\w)/g, (_, c: string) => c.toUpperCase())}`,
       summary: def.summary,
+      description: `${def.summary}. ${accessNote(def)}`,
       tags: [def.tag],
       parameters: parameters(def),
       responses: {
@@ -66,7 +98,8 @@ export function buildOpenApi(defs: RouteDef[], info: { title: string; version: s
         ...errorResponses(def),
       },
     };
-    if (def.auth) operation.security = [{ bearerAuth: [] }];
+    // Public operations say so explicitly: no security, rather than none declared.
+    operation.security = def.auth ? [{ bearerAuth: [] }] : [];
     const body = def.body ?? def.documentedBody;
     if (body) {
       const type = def.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
@@ -85,8 +118,15 @@ export function buildOpenApi(defs: RouteDef[], info: { title: string; version: s
   }
   return {
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, description: 'AI Secretary: a multi-tenant inbox and CRM whose long-running work (triage, onboarding) runs as durable Temporal workflows; follow any of it through /runs.' },
+    info: {
+      title: info.title,
+      version: info.version,
+      description: 'AI Secretary: a multi-tenant inbox and CRM whose long-running work (triage, onboarding, webhook deliveries) runs as durable Temporal workflows; follow any of it through /runs.',
+      license: { name: 'MIT', identifier: 'MIT' },
+      contact: { name: 'AI Secretary maintainers' },
+    },
     servers: [{ url: '/' }],
+    tags: [...new Set(defs.map((d) => d.tag))].map((name) => ({ name, description: TAGS[name] ?? `Operations on ${name}.` })),
     paths,
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },

@@ -226,10 +226,7 @@ export function startOutboxRelay(opts: RelayOptions) {
    * rows a week after their start. In batches, so one pass never holds locks for long;
    * any worker may do it (the deletes are idempotent).
    */
-  let lastHousekeeping = 0;
   async function housekeeping(): Promise<void> {
-    if (Date.now() - lastHousekeeping < opts.housekeepingMs) return;
-    lastHousekeeping = Date.now();
     const batches = [
       'delete from idempotency_key where id in (select id from idempotency_key where expires_at < now() limit 5000)',
       'delete from rate_limits where key in (select key from rate_limits where expire < (extract(epoch from now()) * 1000)::bigint limit 5000)',
@@ -254,7 +251,6 @@ export function startOutboxRelay(opts: RelayOptions) {
       opts.log.info({ started, failed }, 'outbox relay: started work the fast path missed');
       if (failed > 0 || stale.length < batchSize) break;
     }
-    await housekeeping();
   }
 
   /** Runs a pass now, or once more after the running one (notifications coalesce). */
@@ -295,6 +291,11 @@ export function startOutboxRelay(opts: RelayOptions) {
   }
 
   const timer = setInterval(wake, opts.pollMs);
+  // Apart from the passes: a slow or failing pass never holds housekeeping back.
+  const sweep = () =>
+    void housekeeping().catch((err: unknown) => opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'housekeeping failed; retrying on the next tick'));
+  const housekeepingTimer = setInterval(sweep, opts.housekeepingMs);
+  sweep();
   void listen();
   wake();
 
@@ -307,6 +308,7 @@ export function startOutboxRelay(opts: RelayOptions) {
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(housekeepingTimer);
       while (running) await running;
       await listener?.end().catch(() => undefined);
       await pool.end();

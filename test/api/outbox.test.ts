@@ -126,12 +126,12 @@ describe('housekeeping', () => {
       );
     await row('expired-key', '-1 hour');
     await row('live-key', '23 hours');
-    await db.execute("insert into rate_limits (key, points, expire) values ('api:old', 3, (extract(epoch from now()) * 1000)::bigint - 1000), ('api:new', 1, (extract(epoch from now()) * 1000)::bigint + 60000)");
+    await db.execute("insert into rate_limits (key, points, expire) values ('housekeeping:old', 3, (extract(epoch from now()) * 1000)::bigint - 1000), ('housekeeping:new', 1, (extract(epoch from now()) * 1000)::bigint + 60000)");
     await eventually(
       async () => {
-        const left = await db.execute("select key from idempotency_key where scope = 'user:housekeeping' union all select key from rate_limits where key like 'api:%'");
+        const left = await db.execute("select key from idempotency_key where scope = 'user:housekeeping' union all select key from rate_limits where key like 'housekeeping:%'");
         const keys = left.map((r) => String(r.key)).sort();
-        return keys.join() === ['api:new', 'live-key'].join() ? keys : undefined;
+        return keys.join() === ['housekeeping:new', 'live-key'].join() ? keys : undefined;
       },
       { what: 'expired rows to go' },
     );

@@ -76,6 +76,11 @@ export interface FuzzWorld {
   seed: number;
   /** A valid access token of the fuzzing tenant's admin. */
   token: string;
+  /**
+   * Another valid token for operations that end the caller's own session (logging out
+   * everywhere ends its access tokens too), so they never cut the fuzzing user off.
+   */
+  tokenFor?: (op: Operation) => string | undefined;
   /** Broken, forged, expired and oddly formatted Authorization headers. */
   badAuth: AuthVariant[];
   /** Collection path (`/api/v1/contacts`) → its items, as the fuzzing tenant lists them: real ids to aim at. */

@@ -39,7 +39,7 @@ export function buildRequest(world: FuzzWorld, op: Operation, index: number): Fu
 
   // Who is calling: mostly the valid tenant (so validation and handlers are reached), sometimes nobody or a broken token.
   const auth = rng.weighted<AuthVariant>([
-    [op.secured ? 7.5 : 4, { value: `Bearer ${world.token}`, label: 'valid token', invalid: false }],
+    [op.secured ? 7.5 : 4, { value: `Bearer ${world.tokenFor?.(op) ?? world.token}`, label: 'valid token', invalid: false }],
     [op.secured ? 1.2 : 5, { value: null, label: 'no token', invalid: true }],
     [1.3, rng.pick(world.badAuth)],
   ]);
