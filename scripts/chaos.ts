@@ -17,6 +17,7 @@ import { startEmbeddedPostgres } from './lib/embeddedPostgres.ts';
 import { findFreePort } from './lib/proc.ts';
 import { customSearchAttributes } from '../lib/searchAttributes.ts';
 import { createOrm } from '../lib/db.ts';
+import { classifyWithRules } from '../providers/llm/localClassifier.ts';
 import { startFakeOpenAi } from '../test/fakes/openaiServer.ts';
 import { formBody, inboundSms, twilioSignature } from '../test/fakes/twilio.ts';
 import { startApi, startWorker, type Proc } from './chaos/processes.ts';
@@ -71,7 +72,8 @@ async function main() {
   };
   let temporal: TemporalDevServer = await startTemporalDevServer(temporalOptions);
   stops.push(() => temporal.stop());
-  const fake = await startFakeOpenAi();
+  // A model that answers like the rules: varied, realistic triage (contacts, leads) under load.
+  const fake = await startFakeOpenAi({ model: classifyWithRules });
   stops.push(() => fake.close());
 
   const apiPort = await findFreePort();

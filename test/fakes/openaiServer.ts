@@ -8,7 +8,7 @@
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { classifyWithRules } from '../../providers/llm/localClassifier.ts';
+import type { TriageInput, TriageResult } from '../../lib/triage.ts';
 import { parseTriageUserMessage } from '../../providers/llm/triagePrompt.ts';
 
 /** One scripted answer; unset fields get realistic defaults. */
@@ -86,12 +86,31 @@ function userMessageText(body: ChatCompletionCreateParamsNonStreaming): string |
   return typeof user?.content === 'string' ? user.content : null;
 }
 
-/** The answer a plausible model would give: the rule-based triage of the user turn's message. */
-function defaultAnswer(body: ChatCompletionCreateParamsNonStreaming): ScriptedResponse {
+/** What the model says about a triage input when no answer was queued. */
+export type ModelAnswer = (input: TriageInput) => TriageResult;
+
+/**
+ * The fake's own model when nothing is queued: a fixed, plausible answer that the local
+ * rules would not give (its intent and summary name it), so a test can tell the LLM's
+ * answer from the fallback's. Tests queue answers for anything specific; the chaos run
+ * passes `classifyWithRules` to get varied, realistic triage under load.
+ */
+export const FAKE_MODEL_ANSWER: ModelAnswer = (input) => ({
+  category: 'support',
+  intent: 'fake model: general question',
+  priority: 'low',
+  sentiment: 0,
+  language: 'en',
+  summary: `Fake model summary of a ${input.channel} message.`,
+  extracted_data: { contacts: [], events: [], tasks: [] },
+  confidence: 0.91,
+});
+
+function defaultAnswer(body: ChatCompletionCreateParamsNonStreaming, model: ModelAnswer): ScriptedResponse {
   const text = userMessageText(body);
   const input = text === null ? null : parseTriageUserMessage(text);
   if (!input) return { status: 400, body: { error: { message: 'Fake OpenAI: user message is not a triage input JSON', type: 'invalid_request_error', param: 'messages', code: null } } };
-  return { content: JSON.stringify(classifyWithRules(input)) };
+  return { content: JSON.stringify(model(input)) };
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -101,7 +120,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Starts the fake on 127.0.0.1 with an ephemeral port. */
-export async function startFakeOpenAi(): Promise<FakeOpenAi> {
+export async function startFakeOpenAi(opts: { model?: ModelAnswer } = {}): Promise<FakeOpenAi> {
+  const model = opts.model ?? FAKE_MODEL_ANSWER;
   const queue: ScriptedResponse[] = [];
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -133,7 +153,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       requests.push({ method: req.method, path, headers: req.headers, body, at: Date.now() });
       sequence += 1;
 
-      const scripted = queue.shift() ?? defaultAnswer(body);
+      const scripted = queue.shift() ?? defaultAnswer(body, model);
       const status = scripted.status ?? 200;
       const responseBody =
         scripted.body !== undefined ? scripted.body : status >= 200 && status < 300 ? completionBody(body.model, sequence, scripted, raw.length) : errorBody(status);

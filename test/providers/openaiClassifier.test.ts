@@ -7,6 +7,8 @@ import { createOpenAiClassifier } from '../../providers/llm/openaiClassifier.ts'
 import { retryAfterFromHeaders } from '../../providers/llm/openaiErrors.ts';
 import { parseTriageUserMessage } from '../../providers/llm/triagePrompt.ts';
 import { type FakeOpenAi, startFakeOpenAi } from '../fakes/openaiServer.ts';
+import { aTriageResult } from '../support/triage.ts';
+import { classifyWithRules } from '../../providers/llm/localClassifier.ts';
 
 const API_KEY = 'sk-test-fake-key-1234567890';
 const MODEL = 'gpt-4o-mini';
@@ -62,25 +64,39 @@ describe('OpenAI triage classifier (against the fake server)', () => {
     expect(classifier().name).toBe('openai:gpt-4o-mini');
   });
 
-  it('classifies a sales inquiry end to end', async () => {
+  it('returns what the model answered, not what the local rules would say', async () => {
+    const contact = { name: 'Jane Doe', email: 'jane@acme.com', phone: '+14155550100', company: 'Acme Corp' };
+    // The rules read this text as a sales inquiry with no such intent: the answer below can only come from the model.
+    fake.enqueue({ content: JSON.stringify(aTriageResult({ category: 'sales_inquiry', intent: 'twenty seats for the support team', extracted_data: { contacts: [contact], events: [], tasks: [] } })) });
     const result = await classifier().classify(message(SALES));
-    expect(result.category).toBe('sales_inquiry');
-    expect(result.extracted_data.contacts[0]).toEqual({ name: 'Jane Doe', email: 'jane@acme.com', phone: '+14155550100', company: 'Acme Corp' });
+    expect(result).toMatchObject({ category: 'sales_inquiry', intent: 'twenty seats for the support team' });
+    expect(result.extracted_data.contacts[0]).toEqual(contact);
     expect(triageResultSchema.safeParse(result).success).toBe(true);
   });
 
-  it('resolves an appointment time through the model answer', async () => {
+  it('keeps the model\'s appointment as it gave it', async () => {
+    const event = { title: 'Meeting', start: '2026-03-11T15:00:00-04:00', end: null, location: null };
+    fake.enqueue({ content: JSON.stringify(aTriageResult({ category: 'appointment', intent: 'book a meeting', extracted_data: { contacts: [], events: [event], tasks: [] } })) });
     const result = await classifier().classify(message('Can we book a meeting tomorrow at 3pm?'));
     expect(result.category).toBe('appointment');
-    expect(result.extracted_data.events[0]?.start).toBe('2026-03-11T15:00:00-04:00');
+    expect(result.extracted_data.events).toEqual([event]);
   });
 
   it.each([
-    ['spam', 'You are a WINNER! Claim your prize in our crypto giveaway, click here now'],
-    ['complaint', 'Your service is the worst. Unacceptable, and I am angry.'],
-    ['support', 'The app is not working, I keep getting an error. Please help.'],
-  ])('classifies %s', async (category, content) => {
-    expect((await classifier().classify(message(content))).category).toBe(category);
+    // Each text reads as the first category to the rules; the model says the second, and wins.
+    ['spam', 'complaint', 'You are a WINNER! Claim your prize in our crypto giveaway, click here now'],
+    ['complaint', 'billing', 'Your service is the worst. Unacceptable, and I am angry.'],
+    ['support', 'sales_inquiry', 'The app is not working, I keep getting an error. Please help.'],
+  ] as const)('takes the model\'s category over the rules\' (%s read as %s)', async (rules, model, content) => {
+    expect(classifyWithRules(message(content)).category).toBe(rules);
+    fake.enqueue({ content: JSON.stringify(aTriageResult({ category: model })) });
+    expect((await classifier().classify(message(content))).category).toBe(model);
+  });
+
+  it('gets the fake model\'s own answer when nothing is scripted, not the rules\'', async () => {
+    const result = await classifier().classify(message(SALES));
+    expect(result.intent).toBe('fake model: general question');
+    expect(result.category).toBe('support');
   });
 
   it('sends a strict structured-output request with the model, prompt and key', async () => {

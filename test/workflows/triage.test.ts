@@ -100,7 +100,9 @@ describe('message triage with an OpenAI-compatible model', () => {
 
   it('turns an appointment request into a proposed event at the right time in the tenant zone', async () => {
     await stack.http.patch('/api/v1/tenant', { token: t.token, body: { timezone: 'America/New_York' } });
-    // Default fake answer: the rule-based reading of the text, as a model might give it.
+    // The model reads the time in the tenant's zone; the product stores it as an instant.
+    const event = { title: 'Meeting', start: '2026-03-11T15:00:00-04:00', end: null, location: null };
+    fake.enqueue({ content: JSON.stringify(aTriageResult({ category: 'appointment', intent: 'book a meeting', extracted_data: { contacts: [], events: [event], tasks: [] } })) });
     const created = await postMessage({
       channel: 'sms',
       content: 'Can we book a meeting tomorrow at 3pm?',
