@@ -38,6 +38,8 @@ export interface AppState {
   user?: AccessClaims;
   /** Set by koa-jwt in passthrough mode when a token was sent but failed to verify. */
   jwtOriginalError?: Error;
+  /** sha256 of the caller, their Idempotency-Key and the body, when the request has a key (api/middleware/idempotency.ts). */
+  idempotencyRef?: string;
   /** The request's unit of work; tenant-filtered once the caller is authenticated. */
   em: EntityManager;
 }

@@ -14,10 +14,15 @@ export const MessageSchema = defineEntity({
   extends: TenantScopedSchema,
   indexes: [{ properties: ['tenant', 'receivedAt'] }, { properties: ['tenant', 'status'] }],
   // A provider's id (Twilio's MessageSid) is stored once per tenant and channel: redelivery is a no-op.
-  uniques: [{ properties: ['tenant', 'channel', 'externalId'] }],
+  uniques: [{ properties: ['tenant', 'channel', 'externalId'] }, { properties: ['tenant', 'requestKey'] }],
   properties: {
     channel: p.enum(MESSAGE_CHANNELS),
     externalId: p.string().length(100).nullable(),
+    /**
+     * The request that stored it (its caller and Idempotency-Key, hashed), for clients with
+     * no message id of their own: a retry after the API died mid-request finds this row.
+     */
+    requestKey: p.string().length(64).nullable(),
     subject: p.string().length(500).nullable(),
     content: p.text(),
     customerName: p.string().length(200).nullable(),

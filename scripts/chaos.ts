@@ -123,8 +123,19 @@ async function main() {
   let attempts = 0;
   const faults: Promise<void>[] = [];
   const at = (fraction: number) => Math.floor(jobs.length * fraction);
+  // What was in flight at each kill: open workflows, and requests the clients had sent
+  // and not yet had accepted. A kill with nothing in flight would prove nothing.
+  const watch = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+  const inFlight: Record<string, { openWorkflows: number; openRequests: number }> = {};
+  let openRequests = 0;
+  const note = async (what: string) => {
+    const openWorkflows = await watch.workflow.count("ExecutionStatus = 'Running'").then((c) => c.count).catch(() => -1);
+    inFlight[what] = { openWorkflows, openRequests };
+    say(`in flight at the ${what} kill: ${openWorkflows} open workflows, ${openRequests} requests not yet accepted`);
+  };
   const injections = new Map<number, () => Promise<void>>([
     [at(0.3), async () => {
+      await note('worker');
       say(`SIGKILL worker (pid ${worker.child.pid}) with work in flight`);
       await worker.kill();
       await sleep(2_000);
@@ -132,6 +143,7 @@ async function main() {
       say('worker restarted');
     }],
     [at(0.5), async () => {
+      await note('API');
       say(`SIGKILL API (pid ${api.child.pid}); clients keep retrying`);
       await api.kill();
       await sleep(1_000);
@@ -139,6 +151,7 @@ async function main() {
       say('API restarted');
     }],
     [at(0.7), async () => {
+      await note('Temporal');
       say(`SIGKILL Temporal dev server (pid ${temporal.pid})`);
       process.kill(temporal.pid, 'SIGKILL');
       await sleep(2_000);
@@ -149,6 +162,7 @@ async function main() {
 
   await pool(jobs, 20, async (job) => {
     const token = tokens[job.i % TENANTS];
+    openRequests++;
     const r =
       job.kind === 'message'
         ? await postUntilAccepted(
@@ -160,8 +174,9 @@ async function main() {
                 // Repeated senders: contacts and leads must still be made once each.
                 customer_email: `buyer-${job.i % 60}@client.example`,
                 customer_name: `Buyer ${job.i % 60}`,
-                // The client's own message id: a retry after a crash stores nothing twice.
-                external_id: `chaos-message-${job.i}`,
+                // Half the clients send their own message id; the other half rely on their
+                // Idempotency-Key alone (the path where Temporal being down used to store twice).
+                ...(job.i % 2 === 0 ? { external_id: `chaos-message-${job.i}` } : {}),
               },
               { authorization: `Bearer ${token}`, 'Idempotency-Key': `message-${job.i}` },
             ),
@@ -171,6 +186,7 @@ async function main() {
             const params = inboundSms({ From: `+1415555${String(1000 + (job.i % 30)).padStart(4, '0')}`, To: OUR_NUMBER, Body: `Can I book an appointment tomorrow at ${1 + (job.i % 9)}pm?`, MessageSid: `SMchaos${String(job.i).padStart(26, '0')}` });
             return postUntilAccepted(`${base}/api/v1/sms/webhook`, { body: formBody(params), headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(TWILIO_TOKEN, `${base}/api/v1/sms/webhook`, params) } }, deadline);
           })();
+    openRequests--;
     attempts += r.attempts;
     if (r.accepted) accepted = job.kind === 'message' ? { ...accepted, messages: accepted.messages + 1 } : { ...accepted, sms: accepted.sms + 1 };
     const fault = injections.get(++done);
@@ -193,7 +209,12 @@ async function main() {
   const failed = (await client.workflow.count("ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'")).count;
   await connection.close();
 
+  await watch.connection.close();
   const checks = [
+    // Shown as 1 when there was work in flight at that kill, 0 when there was none.
+    { name: 'worker killed with workflows open', expected: 1, actual: Number((inFlight.worker?.openWorkflows ?? 0) > 0) },
+    { name: 'API killed with requests in flight', expected: 1, actual: Number((inFlight.API?.openRequests ?? 0) > 0) },
+    { name: 'Temporal killed with workflows open', expected: 1, actual: Number((inFlight.Temporal?.openWorkflows ?? 0) > 0) },
     { name: 'workflows still running', expected: 0, actual: running },
     { name: 'workflows closed other than completed', expected: 0, actual: failed },
     { name: 'requests refused (never accepted)', expected: 0, actual: MESSAGES + SMS - accepted.messages - accepted.sms },

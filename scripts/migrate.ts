@@ -9,13 +9,14 @@ import { createOrm, migrationsPath } from '../lib/db.ts';
 /**
  * The same-tenant composite keys (Migration20261202203500) are written by hand: the
  * entities cannot declare a foreign key onto (tenant_id, id). A generated migration that
- * would drop them loses those lines here, so tenancy is never undone by a schema diff.
+ * would drop them (or, in its down(), add them again) loses those lines here, so tenancy
+ * is never undone by a schema diff.
  */
 function keepTenantKeys(file: string) {
   const text = readFileSync(file, 'utf8');
   const kept = text
     .split('\n')
-    .filter((line) => !/drop constraint "[a-z_]+(_same_tenant_fk|_tenant_id_id_unique)"/.test(line))
+    .filter((line) => !/(drop|add) constraint "[a-z_]+(_same_tenant_fk|_tenant_id_id_unique)"/.test(line))
     .join('\n');
   if (kept !== text) {
     writeFileSync(file, kept);

@@ -65,6 +65,7 @@ export const inboxRoutes: RouteDef[] = [
         customerEmail: body.customer_email,
         customerPhone: body.customer_phone,
         externalId: body.external_id,
+        requestKey: ctx.state.idempotencyRef,
         receivedAt: body.received_at ? new Date(body.received_at) : undefined,
         metadata: body.metadata,
       }, (id) => triageRequest(ctx, caller.tenantId, id));

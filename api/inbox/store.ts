@@ -14,6 +14,8 @@ export interface IncomingMessage {
   customerEmail?: string | null;
   customerPhone?: string | null;
   externalId?: string | null;
+  /** The storing request's idempotency reference, when it had a key (api/middleware/idempotency.ts). */
+  requestKey?: string | null;
   receivedAt?: Date;
   metadata?: Record<string, unknown>;
   status?: Message['status'];
@@ -38,8 +40,10 @@ export async function storeMessage(
   input: IncomingMessage,
   startFor?: (messageId: string) => StartRequest | null,
 ): Promise<Stored> {
-  if (input.externalId) {
-    const existing = await em.findOne(MessageSchema, { channel: input.channel, externalId: input.externalId });
+  // The message's own identity: the provider's id, or else the request's Idempotency-Key.
+  const identity = input.externalId ? { channel: input.channel, externalId: input.externalId } : input.requestKey ? { requestKey: input.requestKey } : null;
+  if (identity) {
+    const existing = await em.findOne(MessageSchema, identity);
     if (existing) return { message: existing, duplicate: true, start: null };
   }
   try {
@@ -54,6 +58,7 @@ export async function storeMessage(
         customerEmail: input.customerEmail ?? null,
         customerPhone: normalizePhone(input.customerPhone) ?? input.customerPhone ?? null,
         externalId: input.externalId ?? null,
+        requestKey: input.externalId ? null : (input.requestKey ?? null),
         receivedAt: input.receivedAt ?? new Date(),
         metadata: input.metadata ?? {},
         status: input.status ?? 'new',
@@ -72,9 +77,9 @@ export async function storeMessage(
     return { message, duplicate: false, start };
   } catch (err) {
     // Two deliveries of the same provider id racing: the loser returns the winner's row.
-    if (!(err instanceof UniqueConstraintViolationException) || !input.externalId) throw err;
+    if (!(err instanceof UniqueConstraintViolationException) || !identity) throw err;
     em.clear();
-    const existing = await em.findOneOrFail(MessageSchema, { channel: input.channel, externalId: input.externalId });
+    const existing = await em.findOneOrFail(MessageSchema, identity);
     return { message: existing, duplicate: true, start: null };
   }
 }

@@ -10,7 +10,8 @@ const TTL_MS = 24 * 60 * 60 * 1000;
 /**
  * A claim with no response after this long belongs to a request whose process died; a
  * retry may take it over. The work it guarded must then be idempotent by its own key
- * (an inbox message's external_id, a workflow ID), which every POST here is.
+ * (an inbox message's external_id or, without one, this key as `request_key`; a
+ * workflow ID), which every POST here is.
  */
 const ABANDONED_AFTER_MS = 30_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -67,6 +68,10 @@ export function idempotency(prefix: string): Middleware<AppState, AppContextExtr
       return;
     }
 
+    // For work that must be idempotent by this key itself (an inbox message with no id of its
+    // own): the key, hashed with its caller, goes into the row the work writes.
+    // With the body's hash too: the same key reused for another message after it expired is another message.
+    ctx.state.idempotencyRef = createHash('sha256').update(`${scope}\n${key}\n${requestHash}`).digest('hex');
     const release = () => em.nativeDelete(IdempotencyKeySchema, { id: claim.id });
     try {
       await next();

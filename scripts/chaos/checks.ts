@@ -19,6 +19,13 @@ export async function runChecks(databaseUrl: string, expected: { tenants: number
       { name: 'messages stored (accepted requests)', expected: expected.messages, actual: await count('select count(*) n from messages') },
       { name: 'messages triaged', expected: expected.messages, actual: await count('select count(*) n from messages where triaged_at is not null') },
       {
+        // Clients that send no id of their own rely on their Idempotency-Key alone.
+        name: 'messages stored twice (same content, no external_id)',
+        expected: 0,
+        actual: await count(`select count(*) n from (select tenant_id, content from messages where external_id is null and channel = 'email' group by 1, 2 having count(*) > 1) d`),
+      },
+      { name: 'workflow starts never made', expected: 0, actual: await count('select count(*) n from workflow_starts where started_at is null') },
+      {
         name: 'tenant.onboarded events written twice',
         expected: 0,
         actual: await count(`select count(*) n from (select entity_id from events where type = 'tenant.onboarded' group by entity_id having count(*) > 1) d`),

@@ -115,6 +115,27 @@ describe('while Temporal is down', () => {
   }, 120_000);
 });
 
+describe('a client with no message id of its own', () => {
+  it('stores one message when the API died after committing it and the retry takes over the key', async () => {
+    const t = await aTenant(stack.http);
+    const body = { channel: 'email', content: 'Retry me, please: one message only', customer_email: 'retry@client.example' };
+    const send = () => stack.http.post('/api/v1/inbox/messages', { token: t.token, headers: { 'Idempotency-Key': 'died-mid-request' }, body });
+    const first = await send();
+    expect(first.status).toBe(201);
+    // As if the process died between its commit and storing the answer: the key is gone.
+    await stack.orm.em.getConnection().execute("delete from idempotency_key where key = 'died-mid-request'");
+    const retry = await send();
+    expect(retry.status).toBe(201);
+    expect(retry.body.data.id).toBe(first.body.data.id);
+    expect(await tenantEm(stack.orm, t.tenantId).count(MessageSchema, {})).toBe(1);
+    // The same key for another message (after its 24 h, say) is another message.
+    await stack.orm.em.getConnection().execute("delete from idempotency_key where key = 'died-mid-request'");
+    const other = await stack.http.post('/api/v1/inbox/messages', { token: t.token, headers: { 'Idempotency-Key': 'died-mid-request' }, body: { ...body, content: 'A new question' } });
+    expect(other.body.data.id).not.toBe(first.body.data.id);
+    expect(await tenantEm(stack.orm, t.tenantId).count(MessageSchema, {})).toBe(2);
+  });
+});
+
 describe('housekeeping', () => {
   it('deletes expired idempotency answers and rate-limit counters on a schedule, and keeps live ones', async () => {
     const db = stack.orm.em.getConnection();
