@@ -108,6 +108,7 @@ const envSchema = z.object({
       }
     }),
   WEBHOOK_BREAKER_FAILURES: positiveInt(5),
+  OUTBOX_RELAY: flag(true),
   OUTBOX_POLL_MS: positiveInt(2_000),
   OUTBOX_START_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   HOUSEKEEPING_INTERVAL_MS: positiveInt(60_000),
@@ -187,7 +188,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       /** What every delivery workflow is started with. */
       plan: { scheduleMs: env.WEBHOOK_RETRY_SCHEDULE, attemptTimeoutMs: env.WEBHOOK_TIMEOUT_MS + 5_000 },
     },
-    outbox: { pollMs: env.OUTBOX_POLL_MS, startGraceMs: env.OUTBOX_START_GRACE_MS, housekeepingMs: env.HOUSEKEEPING_INTERVAL_MS },
+    outbox: { relay: env.OUTBOX_RELAY, pollMs: env.OUTBOX_POLL_MS, startGraceMs: env.OUTBOX_START_GRACE_MS, housekeepingMs: env.HOUSEKEEPING_INTERVAL_MS },
   };
 }
 

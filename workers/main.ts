@@ -33,8 +33,9 @@ const { worker, connection } = await createWorker({
 
 // The outbox relay: fans committed events out to webhook deliveries and starts work whose
 // start was missed (workers/outboxRelay.ts). Every worker runs one; rows are claimed, not shared.
-const relayClient = await createTemporalClient(config.temporal);
-const relay = startOutboxRelay({
+// OUTBOX_RELAY=false runs a worker without one (a fleet may keep relays on a few workers).
+const relayClient = config.outbox.relay ? await createTemporalClient(config.temporal) : null;
+const relay = relayClient && startOutboxRelay({
   databaseUrl: config.database.url,
   client: relayClient,
   taskQueue: config.temporal.taskQueue,
@@ -54,8 +55,8 @@ log.info(
 try {
   await worker.run();
 } finally {
-  await relay.stop();
-  await relayClient.connection.close();
+  await relay?.stop();
+  await relayClient?.connection.close();
   await connection.close();
   await orm.close();
   log.info('worker stopped');
