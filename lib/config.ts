@@ -11,6 +11,16 @@ const flag = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** A value read by one of lib/'s parsers; what it throws becomes the variable's problem line. */
+const parsedBy = <T>(parse: (value: string) => T) =>
+  z.string().transform((v, ctx) => {
+    try {
+      return parse(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
 const optionalString = z
   .string()
   .optional()
@@ -40,30 +50,9 @@ const envSchema = z.object({
   JWT_ACCESS_TTL_SECONDS: positiveInt(3600),
   JWT_REFRESH_TTL_DAYS: positiveInt(30),
 
-  ENCRYPTION_KEY: z.string().transform((v, ctx) => {
-    try {
-      return parseKey(v);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
-  ENCRYPTION_KEYS: optionalString.transform((v, ctx) => {
-    try {
-      return (v ?? '').split(',').map((k) => k.trim()).filter(Boolean).map(parseKey);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `each key ${(err as Error).message}` });
-      return z.NEVER;
-    }
-  }),
-  OUTBOUND_ALLOWED_HOSTS: optionalString.transform((v, ctx) => {
-    try {
-      return parseOutboundPolicy(v);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
+  ENCRYPTION_KEY: parsedBy(parseKey),
+  ENCRYPTION_KEYS: parsedBy((v) => v.split(',').map((k) => k.trim()).filter(Boolean).map(parseKey)).default([]),
+  OUTBOUND_ALLOWED_HOSTS: parsedBy(parseOutboundPolicy).default({ allowed: [] }),
 
   RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(10),
   RATE_LIMIT_PER_MINUTE: positiveInt(100),
@@ -85,28 +74,8 @@ const envSchema = z.object({
   TWILIO_AUTH_TOKEN: optionalString,
 
   WEBHOOK_TIMEOUT_MS: positiveInt(15_000),
-  WEBHOOK_RETRY_SCHEDULE: z
-    .string()
-    .default(DEFAULT_WEBHOOK_SCHEDULE)
-    .transform((v, ctx) => {
-      try {
-        return parseSchedule(v);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
-  WEBHOOK_DISABLE_AFTER: z
-    .string()
-    .default('5d')
-    .transform((v, ctx) => {
-      try {
-        return parseDuration(v);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+  WEBHOOK_RETRY_SCHEDULE: parsedBy(parseSchedule).default(parseSchedule(DEFAULT_WEBHOOK_SCHEDULE)),
+  WEBHOOK_DISABLE_AFTER: parsedBy(parseDuration).default(parseDuration('5d')),
   WEBHOOK_BREAKER_FAILURES: positiveInt(5),
   OUTBOX_RELAY: flag(true),
   OUTBOX_POLL_MS: positiveInt(2_000),

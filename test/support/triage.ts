@@ -14,3 +14,8 @@ export function aTriageResult(overrides: Partial<TriageResult> = {}): TriageResu
     ...overrides,
   };
 }
+
+/** The settings that point the product's real `openai` client at a test's fake server. */
+export function openAiEnv(fake: { url: string }): Record<string, string> {
+  return { OPENAI_API_KEY: 'sk-test-not-a-real-key', OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'gpt-test-mini' };
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
-import { aTriageResult } from '../support/triage.ts';
+import { aTriageResult, openAiEnv } from '../support/triage.ts';
 import { captureHistory } from '../support/histories.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openaiServer.ts';
 
@@ -14,9 +14,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAi();
   stack = await startStack({
     env: {
-      OPENAI_API_KEY: 'sk-test-not-a-real-key',
-      OPENAI_BASE_URL: fake.url,
-      OPENAI_MODEL: 'gpt-test-mini',
+      ...openAiEnv(fake),
       // Two seconds of waiting for a person, so the late path is reached within the test.
       TRIAGE_REVIEW_TIMEOUT_HOURS: String(2 / 3600),
       RATE_LIMIT_PER_MINUTE: '1000',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
-import { aTriageResult } from '../support/triage.ts';
+import { aTriageResult, openAiEnv } from '../support/triage.ts';
 import { captureHistory } from '../support/histories.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openaiServer.ts';
 import { tenantEm } from '../../lib/db.ts';
@@ -19,9 +19,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAi();
   stack = await startStack({
     env: {
-      OPENAI_API_KEY: 'sk-test-not-a-real-key',
-      OPENAI_BASE_URL: fake.url,
-      OPENAI_MODEL: 'gpt-test-mini',
+      ...openAiEnv(fake),
       OPENAI_TIMEOUT_MS: '5000',
       RATE_LIMIT_AUTH_PER_MINUTE: '1000',
       RATE_LIMIT_PER_MINUTE: '1000',
