@@ -1,0 +1,76 @@
+import { DateTime } from 'luxon';
+import rrulePkg from 'rrule';
+
+// rrule ships CommonJS beside its ESM build; the default import works under both.
+const { RRule } = rrulePkg;
+
+/**
+ * When a reminder is due (pure): an absolute time, or an offset from a calendar event,
+ * optionally repeating by an RFC 5545 RRULE. Recurrence runs on the wall clock of the
+ * reminder's IANA zone, so "every day at 09:00" stays 09:00 across a DST change: the rule
+ * expands over floating (zone-less) times and each result is placed back in the zone.
+ */
+
+const OFFSET_UNITS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
+/** Most a reminder may sit before or after its event: a year. */
+const MAX_OFFSET_MS = 366 * 86_400_000;
+
+/** `-24h`, `-15m`, `-1d`, `-1h30m` (before the event; unsigned also means before), `+2h` (after): milliseconds, negative before. */
+export function parseOffset(text: string): number {
+  const m = /^\s*([+-])?((?:\d+[wdhms])+)\s*$/.exec(text);
+  if (!m) throw new Error(`"${text}" is not an offset (e.g. -24h, -15m, -1d, -1h30m)`);
+  let ms = 0;
+  for (const [, n, unit] of m[2].matchAll(/(\d+)([wdhms])/g)) ms += Number(n) * OFFSET_UNITS[unit];
+  if (ms > MAX_OFFSET_MS) throw new Error('an offset is at most a year');
+  return m[1] === '+' ? ms : -ms;
+}
+
+export function isTimeZone(tz: string): boolean {
+  return DateTime.now().setZone(tz).isValid;
+}
+
+/** The RRULE's options, or an error message. A DTSTART in the text is refused: the reminder's time is the start. */
+export function parseRrule(text: string): { ok: true } | { ok: false; message: string } {
+  const body = text.trim().replace(/^RRULE:/i, '');
+  if (/DTSTART|\n/i.test(body)) return { ok: false, message: 'give only the RRULE part (FREQ=…;…): the start is send_at or the event' };
+  try {
+    const options = RRule.parseString(body);
+    if (options.freq === undefined) return { ok: false, message: 'an RRULE needs FREQ' };
+    // Sub-minute repetition would text someone every second.
+    if (options.freq === RRule.SECONDLY || options.freq === RRule.MINUTELY) return { ok: false, message: 'FREQ must be HOURLY or longer' };
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, message: err instanceof Error ? err.message : 'not a valid RRULE' };
+  }
+}
+
+const floating = (at: Date, tz: string): Date => {
+  const local = DateTime.fromJSDate(at, { zone: tz });
+  return new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond));
+};
+const unfloat = (f: Date, tz: string): Date =>
+  DateTime.fromObject(
+    { year: f.getUTCFullYear(), month: f.getUTCMonth() + 1, day: f.getUTCDate(), hour: f.getUTCHours(), minute: f.getUTCMinutes(), second: f.getUTCSeconds(), millisecond: f.getUTCMilliseconds() },
+    { zone: tz },
+  ).toJSDate();
+
+export interface Recurrence {
+  /** The first occurrence (send_at, or the event's start plus the offset). */
+  anchor: Date;
+  timezone: string;
+  rrule?: string | null;
+  until?: Date | null;
+}
+
+/**
+ * The first occurrence strictly after `after` (or the anchor itself when `after` is null),
+ * or null when there is none (a one-off already sent, the rule or `until` exhausted).
+ */
+export function nextOccurrence(r: Recurrence, after: Date | null): Date | null {
+  if (!r.rrule) return after === null || r.anchor > after ? withinUntil(r.anchor, r.until) : null;
+  const rule = new RRule({ ...RRule.parseString(r.rrule.trim().replace(/^RRULE:/i, '')), dtstart: floating(r.anchor, r.timezone) });
+  const next = after === null ? rule.after(floating(r.anchor, r.timezone), true) : rule.after(floating(after, r.timezone), false);
+  return next ? withinUntil(unfloat(next, r.timezone), r.until) : null;
+}
+
+const withinUntil = (at: Date, until: Date | null | undefined) => (until && at > until ? null : at);

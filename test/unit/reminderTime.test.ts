@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals';
+import { nextOccurrence, parseOffset, parseRrule } from '../../lib/reminderTime.ts';
+
+describe('parseOffset', () => {
+  it('reads offsets before and after an event', () => {
+    expect(parseOffset('-24h')).toBe(-86_400_000);
+    expect(parseOffset('-15m')).toBe(-900_000);
+    expect(parseOffset('-1h30m')).toBe(-5_400_000);
+    expect(parseOffset('+2h')).toBe(7_200_000);
+    expect(parseOffset('1d')).toBe(-86_400_000);
+  });
+  it('refuses what is not an offset, or more than a year', () => {
+    expect(() => parseOffset('tomorrow')).toThrow(/not an offset/);
+    expect(() => parseOffset('-')).toThrow(/not an offset/);
+    expect(() => parseOffset('-400d')).toThrow(/at most a year/);
+  });
+});
+
+describe('parseRrule', () => {
+  it('accepts a rule and refuses a DTSTART, no FREQ, or minutely', () => {
+    expect(parseRrule('FREQ=DAILY;COUNT=3')).toEqual({ ok: true });
+    expect(parseRrule('RRULE:FREQ=WEEKLY;BYDAY=MO,WE')).toEqual({ ok: true });
+    expect(parseRrule('DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY').ok).toBe(false);
+    expect(parseRrule('COUNT=3').ok).toBe(false);
+    expect(parseRrule('FREQ=MINUTELY').ok).toBe(false);
+    expect(parseRrule('FREQ=SOMETIMES').ok).toBe(false);
+  });
+});
+
+describe('nextOccurrence', () => {
+  it('a one-off is due at its anchor once', () => {
+    const anchor = new Date('2027-03-01T10:00:00Z');
+    expect(nextOccurrence({ anchor, timezone: 'UTC' }, null)).toEqual(anchor);
+    expect(nextOccurrence({ anchor, timezone: 'UTC' }, anchor)).toBeNull();
+  });
+
+  it('keeps the wall-clock time across a DST change (New York, spring forward 2027-03-14)', () => {
+    const r = { anchor: new Date('2027-03-12T14:00:00Z'), timezone: 'America/New_York', rrule: 'FREQ=DAILY;COUNT=4' }; // 09:00 EST
+    const all: Date[] = [];
+    for (let at = nextOccurrence(r, null); at; at = nextOccurrence(r, at)) all.push(at);
+    expect(all.map((d) => d.toISOString())).toEqual([
+      '2027-03-12T14:00:00.000Z',
+      '2027-03-13T14:00:00.000Z',
+      '2027-03-14T13:00:00.000Z', // 09:00 EDT
+      '2027-03-15T13:00:00.000Z',
+    ]);
+  });
+
+  it('stops at until', () => {
+    const r = { anchor: new Date('2027-01-01T08:00:00Z'), timezone: 'Europe/Berlin', rrule: 'FREQ=WEEKLY', until: new Date('2027-01-16T00:00:00Z') };
+    expect(nextOccurrence(r, new Date('2027-01-08T08:00:00Z'))?.toISOString()).toBe('2027-01-15T08:00:00.000Z');
+    expect(nextOccurrence(r, new Date('2027-01-15T08:00:00Z'))).toBeNull();
+  });
+});
