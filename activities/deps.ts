@@ -3,6 +3,7 @@ import type { Config } from '../lib/config.ts';
 import type { TriageClassifier } from '../providers/llm/types.ts';
 import type { SecretBox } from '../lib/crypto.ts';
 import type { WebhookPost } from './webhooks.ts';
+import type { MessagingProviders } from '../providers/messaging/index.ts';
 
 /**
  * Everything an activity factory may need, built once per worker process
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   secrets: SecretBox;
   /** The guarded HTTP POST every webhook delivery goes through (lib/outbound.ts). */
   webhookPost: WebhookPost;
+  /** Twilio (the tenant's or the platform's) or the local sink, and SMTP or the local sink. */
+  messaging: MessagingProviders;
 }
 
 /** An activity group: plain async functions keyed by activity name. */

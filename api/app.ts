@@ -21,6 +21,7 @@ import { userRoutes } from './users/routes.ts';
 import { inboxRoutes } from './inbox/routes.ts';
 import { leadRoutes } from './leads/routes.ts';
 import { smsRoutes } from './sms/routes.ts';
+import { messagingRoutes } from './messaging/routes.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
@@ -38,6 +39,7 @@ export const routes: RouteDef[] = [
   ...leadRoutes,
   ...inboxRoutes,
   ...smsRoutes,
+  ...messagingRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

@@ -63,3 +63,10 @@ export async function findOrCreateContact(
   recordEvent(tx, { tenantId, type: 'contact.created', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact) } });
   return { contact, created: true };
 }
+
+/** Whether nothing may text this number: the contact, or any contact with this number, opted out (STOP). */
+export async function isOptedOut(em: EntityManager, m: { channel: string; toAddress: string; contact?: { id: string } | null }): Promise<boolean> {
+  if (m.channel === 'email') return false;
+  const where = m.contact ? { $or: [{ id: m.contact.id }, { phone: m.toAddress }] } : { phone: m.toAddress };
+  return (await em.count(ContactSchema, { ...where, smsOptOut: true })) > 0;
+}

@@ -12,6 +12,11 @@ export const TenantSchema = defineEntity({
     timezone: p.string().length(64).default('UTC'),
     settings: p.json<Record<string, unknown>>().onCreate(() => ({})),
     onboardedAt: p.datetime().nullable(),
+    /** Non-urgent messages wait out these hours in the recipient's zone; null: none. */
+    quietHours: p.json<{ start: string; end: string } | null>().nullable().onCreate(() => ({ start: '21:00', end: '08:00' })),
+    /** The tenant's own Twilio account (else the platform's); the token sealed (lib/crypto.ts), never returned. */
+    twilioAccountSid: p.string().length(64).nullable().unique(),
+    twilioAuthTokenSealed: p.text().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

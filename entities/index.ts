@@ -16,6 +16,8 @@ import { WebhookAttemptSchema } from './WebhookAttempt.ts';
 import { WebhookDeliverySchema } from './WebhookDelivery.ts';
 import { WebhookEndpointSchema } from './WebhookEndpoint.ts';
 import { WorkflowStartSchema } from './WorkflowStart.ts';
+import { OutboundMessageSchema } from './OutboundMessage.ts';
+import { ReminderSchema } from './Reminder.ts';
 
 export const entities = [
   BaseSchema,
@@ -37,6 +39,8 @@ export const entities = [
   WebhookEndpointSchema,
   WebhookDeliverySchema,
   WebhookAttemptSchema,
+  OutboundMessageSchema,
+  ReminderSchema,
 ];
 
 type Schema = (typeof entities)[number];

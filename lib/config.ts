@@ -72,6 +72,22 @@ const envSchema = z.object({
 
   TWILIO_ACCOUNT_SID: optionalString,
   TWILIO_AUTH_TOKEN: optionalString,
+  /** The platform account's sending number (seed 002), when a tenant has none of its own. */
+  TWILIO_PHONE_NUMBER: optionalString,
+  /** Another base URL for Twilio's REST API (the tests' fake Twilio); unset: Twilio. */
+  TWILIO_API_URL: optionalString.pipe(z.url().optional()),
+  /** Waits before sending again after a transient undelivery (30003 unreachable, …). */
+  SMS_RETRY_SCHEDULE: parsedBy(parseSchedule).default(parseSchedule('1m,10m')),
+  /** How long a send waits for Twilio's delivery verdict before it stops listening. */
+  SMS_DELIVERY_WAIT: parsedBy(parseDuration).default(parseDuration('15m')),
+  // Seed 002 names the host SMTP_SERVER; SMTP_HOST is accepted too.
+  SMTP_SERVER: optionalString,
+  SMTP_HOST: optionalString,
+  SMTP_PORT: port(587),
+  SMTP_USERNAME: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_FROM: optionalString,
+  SMTP_SECURE: flag(false),
 
   WEBHOOK_TIMEOUT_MS: positiveInt(15_000),
   WEBHOOK_RETRY_SCHEDULE: parsedBy(parseSchedule).default(parseSchedule(DEFAULT_WEBHOOK_SCHEDULE)),
@@ -146,7 +162,12 @@ function toConfig(env: z.infer<typeof envSchema>) {
       confidenceThreshold: env.TRIAGE_CONFIDENCE_THRESHOLD,
       reviewTimeoutSeconds: Math.round(env.TRIAGE_REVIEW_TIMEOUT_HOURS * 3600),
     },
-    twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN },
+    twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, phoneNumber: env.TWILIO_PHONE_NUMBER, apiUrl: env.TWILIO_API_URL },
+    sms: { retryScheduleMs: env.SMS_RETRY_SCHEDULE, deliveryWaitMs: env.SMS_DELIVERY_WAIT },
+    smtp: (env.SMTP_HOST ?? env.SMTP_SERVER)
+      ? { host: (env.SMTP_HOST ?? env.SMTP_SERVER) as string, port: env.SMTP_PORT, secure: env.SMTP_SECURE || env.SMTP_PORT === 465, user: env.SMTP_USERNAME, password: env.SMTP_PASSWORD }
+      : null,
+    emailFrom: env.SMTP_FROM ?? env.SMTP_USERNAME ?? 'AI Secretary <no-reply@localhost>',
     encryption: { current: env.ENCRYPTION_KEY, previous: env.ENCRYPTION_KEYS },
     outbound: env.OUTBOUND_ALLOWED_HOSTS,
     webhooks: {

@@ -32,6 +32,72 @@ const T1 = 'f0e1d2c3-b4a5-4968-8776-655443322110';
 const exampleContact = { id: C1, name: 'Jane Doe', email: 'jane@acme.com', phone: '+15551234567', organization: 'Acme', tags: ['vip'] };
 const exampleLead = { id: L1, title: 'Jane Doe: pricing for 20 seats', source: 'email', status: 'new', contact: exampleContact };
 
+const outboundData = z.object({
+  sms_id: z.uuid(),
+  channel: z.string(),
+  to: z.string(),
+  status: z.string(),
+  provider_sid: z.string().nullable(),
+  error_code: z.string().nullable(),
+  contact_id: z.uuid().nullable(),
+  cause: z.object({ type: z.string(), reminder_id: z.string().optional(), user_id: z.string().optional(), occurrence: z.string().optional() }),
+});
+const exampleOutbound = {
+  sms_id: T1,
+  channel: 'sms',
+  to: '+15551234567',
+  status: 'sent',
+  provider_sid: 'SM0123456789abcdef0123456789abcdef',
+  error_code: null,
+  contact_id: C1,
+  cause: { type: 'api', user_id: T1 },
+};
+const reminderData = z.object({
+  reminder_id: z.uuid(),
+  channel: z.string(),
+  to: z.string().nullable(),
+  contact_id: z.uuid().nullable(),
+  event_id: z.uuid().nullable(),
+  occurrence: z.string(),
+  status: z.string(),
+  sms_id: z.uuid().nullable(),
+  error: z.string().nullable(),
+});
+const exampleReminder = {
+  reminder_id: T1,
+  channel: 'sms',
+  to: '+15551234567',
+  contact_id: C1,
+  event_id: null,
+  occurrence: '2027-01-15T14:00:00.000Z',
+  status: 'sent',
+  sms_id: T1,
+  error: null,
+};
+
+/** The one shape of an outbound message in events. */
+export function outboundEventData(m: {
+  id: string;
+  channel: string;
+  toAddress: string;
+  status: string;
+  providerSid?: string | null;
+  errorCode?: string | null;
+  contact?: { id: string } | null;
+  cause: { type: string; reminder_id?: string; user_id?: string; occurrence?: string };
+}): z.infer<typeof outboundData> {
+  return {
+    sms_id: m.id,
+    channel: m.channel,
+    to: m.toAddress,
+    status: m.status,
+    provider_sid: m.providerSid ?? null,
+    error_code: m.errorCode ?? null,
+    contact_id: m.contact?.id ?? null,
+    cause: m.cause,
+  };
+}
+
 interface EventSpec {
   description: string;
   /** false: listed so endpoints can subscribe ahead, but no landed code writes it yet. */
@@ -88,10 +154,22 @@ export const EVENT_CATALOGUE = {
   }),
   'lead.updated': planned('A lead was changed.', { lead: exampleLead, changed: ['status'] }),
   'lead.score_changed': planned('A lead\'s score moved.', { lead: exampleLead, previous_score: 40, score: 72 }),
-  'reminder.sent': planned('A reminder was sent.', { reminder_id: T1, channel: 'sms', to: '+15551234567' }),
-  'reminder.failed': planned('A reminder could not be sent.', { reminder_id: T1, channel: 'sms', error: 'unsubscribed' }),
-  'sms.sent': planned('An SMS was sent.', { sms_id: T1, to: '+15551234567', status: 'sent' }),
+  'reminder.sent': spec('A reminder\'s occurrence was sent.', reminderData, exampleReminder),
+  'reminder.failed': spec('A reminder could not be sent (opted out, refused by the provider, its event gone); `error` says why.', reminderData, {
+    ...exampleReminder,
+    status: 'failed',
+    error: 'opted_out',
+  }),
+  'sms.sent': spec('Twilio accepted a text (SMS or WhatsApp) for sending (or the local sink recorded it).', outboundData, exampleOutbound),
+  'sms.delivered': spec('Twilio reported a text delivered.', outboundData, { ...exampleOutbound, status: 'delivered' }),
+  'sms.failed': spec('A text was not delivered: refused, undelivered, or never sent (opted out); `error_code` says why.', outboundData, {
+    ...exampleOutbound,
+    status: 'failed',
+    error_code: '21610',
+  }),
   'sms.received': planned('An SMS arrived.', { message_id: M1, from: '+15551234567' }),
+  'email.sent': spec('An email was handed to the SMTP server (or the local sink recorded it).', outboundData, { ...exampleOutbound, channel: 'email', to: 'jane@acme.com' }),
+  'email.failed': spec('The SMTP server refused an email for good.', outboundData, { ...exampleOutbound, channel: 'email', to: 'jane@acme.com', status: 'failed', error_code: '550' }),
   'call.started': planned('An outbound AI call started.', { call_id: T1, to: '+15551234567' }),
   'call.ended': planned('A call ended.', { call_id: T1, duration_seconds: 93 }),
   'call.completed': planned('A call completed with an outcome.', { call_id: T1, outcome: 'appointment_booked' }),

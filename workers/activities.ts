@@ -5,17 +5,20 @@ import { createLocalClassifier } from '../providers/llm/localClassifier.ts';
 import { workflowRegistry } from '../workflows/registry.ts';
 import { createSecretBox } from '../lib/crypto.ts';
 import { guardedPost } from '../lib/outbound.ts';
+import { createMessagingProviders } from '../providers/messaging/index.ts';
 
 export type { ActivityDeps };
 
 /** The real providers for a worker process, chosen from config (local ones when no credentials are set). */
 export function providersFromConfig(config: Config): Omit<ActivityDeps, 'orm'> {
+  const secrets = createSecretBox(config.encryption);
   return {
     config,
     classifier: createTriageClassifier(config.llm),
     fallbackClassifier: createLocalClassifier(),
-    secrets: createSecretBox(config.encryption),
+    secrets,
     webhookPost: guardedPost,
+    messaging: createMessagingProviders(config, secrets),
   };
 }
 

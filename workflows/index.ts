@@ -3,3 +3,5 @@ export { onboardTenantWorkflow } from './onboardTenant.ts';
 export { triageMessageWorkflow } from './triageMessage.ts';
 export { deliverWebhookWorkflow } from './deliverWebhook.ts';
 export { reviewMessageWorkflow } from './reviewMessage.ts';
+export { sendMessageWorkflow } from './sendMessage.ts';
+export { checkPhoneNumbersWorkflow } from './checkPhoneNumbers.ts';

@@ -1,8 +1,11 @@
+import type { ActivityDeps } from '../activities/deps.ts';
 import type { RegisteredWorkflow } from './kind.ts';
 import { onboardingKind } from './onboardTenant.client.ts';
 import { triageKind } from './triageMessage.client.ts';
 import { webhookKind } from './deliverWebhook.client.ts';
 import { reviewKind } from './reviewMessage.client.ts';
+import { sendMessageKind } from './sendMessage.client.ts';
+import { phoneNumbersKind } from './checkPhoneNumbers.client.ts';
 
 /**
  * Every workflow, one line each: the worker builds its activities from this list,
@@ -16,7 +19,17 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
   // Runs the triage group's applyReview: no activities of its own.
   { ...reviewKind },
   { ...webhookKind, activities: async (d) => (await import('../activities/webhooks.ts')).createWebhookActivities({ orm: d.orm, secrets: d.secrets, policy: d.config.outbound, post: d.webhookPost, timeoutMs: d.config.webhooks.timeoutMs, disableAfterMs: d.config.webhooks.disableAfterMs, plan: d.config.webhooks.plan }) },
+  { ...sendMessageKind, activities: async (d) => (await import('../activities/messaging.ts')).createMessagingActivities(messagingDeps(d)) },
+  { ...phoneNumbersKind, activities: async (d) => (await import('../activities/phoneNumbers.ts')).createPhoneNumberActivities({ orm: d.orm, providers: d.messaging }) },
 ];
+
+const messagingDeps = (d: ActivityDeps) => ({
+  orm: d.orm,
+  providers: d.messaging,
+  publicBaseUrl: d.config.http.publicBaseUrl,
+  platformNumber: d.config.twilio.phoneNumber,
+  emailFrom: d.config.emailFrom,
+});
 
 /** Workflow type by the short name `GET /runs?type=` accepts. */
 export const runTypes: Readonly<Record<string, string>> = Object.fromEntries(workflowRegistry.map((w) => [w.runType, w.workflowType]));

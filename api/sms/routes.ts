@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { systemEm, tenantEm } from '../../lib/db.ts';
-import { AppError, forbidden, notFound, validationError } from '../../lib/errors.ts';
+import { forbidden, notFound, validationError } from '../../lib/errors.ts';
 import { normalizePhone } from '../../lib/phone.ts';
 import { smsConsentChange } from '../../lib/smsKeywords.ts';
-import { isValidTwilioSignature } from '../../providers/twilio/signature.ts';
+import { verifyTwilioRequest } from '../messaging/twilioAccounts.ts';
 import { TenantSchema } from '../../entities/Tenant.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { findOrCreateContact } from '../../entities/Contact.ts';
 import { publicRoute, type RouteDef } from '../routing.ts';
-import type { AppContext } from '../context.ts';
 import { zodIssuesToFields } from '../validation.ts';
 import { storeMessage } from '../inbox/store.ts';
 import { triageRequest } from '../inbox/routes.ts';
@@ -24,23 +23,6 @@ export const twilioInboundSms = z.looseObject({
   Body: z.string().max(1600).default(''),
 });
 
-/** The URL Twilio signed: the public base URL when behind a proxy, else what this server saw. */
-function signedUrl(ctx: AppContext): string {
-  // Koa 3's ctx.origin is the Origin request header, not this server's origin.
-  const base = ctx.deps.config.http.publicBaseUrl ?? `${ctx.protocol}://${ctx.host}`;
-  return `${base.replace(/\/$/, '')}${ctx.originalUrl}`;
-}
-
-function verifyTwilio(ctx: AppContext): Record<string, unknown> {
-  const authToken = ctx.deps.config.twilio.authToken;
-  if (!authToken) throw new AppError('FORBIDDEN', 403, 'Twilio webhooks are not configured (TWILIO_AUTH_TOKEN)');
-  const params = (ctx.request.body ?? {}) as Record<string, unknown>;
-  if (!isValidTwilioSignature(authToken, ctx.get('X-Twilio-Signature') || undefined, signedUrl(ctx), params)) {
-    throw forbidden('Invalid Twilio signature');
-  }
-  return params;
-}
-
 export const smsRoutes: RouteDef[] = [
   publicRoute({
     method: 'post',
@@ -51,12 +33,16 @@ export const smsRoutes: RouteDef[] = [
     documentedBody: twilioInboundSms,
     handler: async (ctx) => {
       // The signature is checked before anything is read or stored: a forged request learns nothing.
-      const parsed = twilioInboundSms.safeParse(verifyTwilio(ctx));
+      const { params, accountTenant } = await verifyTwilioRequest(ctx);
+      const parsed = twilioInboundSms.safeParse(params);
       if (!parsed.success) throw validationError('Invalid Twilio webhook', zodIssuesToFields(parsed.error));
       const sms = parsed.data;
       const to = normalizePhone(sms.To) ?? sms.To;
       const tenant = await systemEm(ctx.deps.orm).findOne(TenantSchema, { phoneNumbers: { $contains: [to] } });
       if (!tenant) throw notFound('Tenant for this number');
+      // A tenant with its own Twilio account hears only from that account, and the platform's
+      // account speaks only for tenants without one.
+      if ((accountTenant?.id ?? null) !== (tenant.twilioAccountSid ? tenant.id : null)) throw forbidden('This number does not belong to that Twilio account');
 
       const em = tenantEm(ctx.deps.orm, tenant.id);
       const consent = smsConsentChange(sms.Body);

@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { TenantSchema, type Tenant } from '../../entities/Tenant.ts';
 import { systemEm } from '../../lib/db.ts';
-import { duplicate } from '../../lib/errors.ts';
+import { duplicate, forbidden, serviceUnavailable, validationError } from '../../lib/errors.ts';
+import { HH_MM } from '../../lib/quietHours.ts';
+import { startPhoneNumberCheck } from '../../workflows/checkPhoneNumbers.client.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { phoneField } from '../validation.ts';
+import { startContext } from '../startContext.ts';
+import type { AppContext } from '../context.ts';
+
+const NUMBER_CHECK_DEADLINE_MS = 20_000;
 
 const isTimeZone = (tz: string) => {
   try {
@@ -19,9 +25,14 @@ const tenantSchema = z.object({
   name: z.string(),
   timezone: z.string(),
   phone_numbers: z.array(z.string()),
+  quiet_hours: z.object({ start: z.string(), end: z.string() }).nullable(),
+  /** The tenant's own Twilio account (its auth token is never returned); null: the platform's. */
+  twilio: z.object({ account_sid: z.string(), connected: z.boolean() }).nullable(),
   onboarded_at: z.string().nullable(),
   created_at: z.string(),
 });
+
+const timeOfDay = z.string().regex(HH_MM, 'must be a time of day, HH:MM (24 h)');
 
 const updateTenantBody = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
@@ -31,6 +42,13 @@ const updateTenantBody = z.strictObject({
     .array(phoneField)
     .max(20)
     .optional(),
+  /** Non-urgent texts wait out these hours in the recipient's zone; null turns them off. */
+  quiet_hours: z.strictObject({ start: timeOfDay, end: timeOfDay }).nullable().optional(),
+});
+
+const twilioBody = z.strictObject({
+  account_sid: z.string().regex(/^AC[0-9a-f]{32}$/, 'must be a Twilio account SID (AC followed by 32 hex characters)'),
+  auth_token: z.string().min(16, 'must be a Twilio auth token').max(128),
 });
 
 const tenantDto = (t: Tenant) => ({
@@ -38,9 +56,39 @@ const tenantDto = (t: Tenant) => ({
   name: t.name,
   timezone: t.timezone,
   phone_numbers: t.phoneNumbers,
+  quiet_hours: t.quietHours ?? null,
+  twilio: t.twilioAccountSid ? { account_sid: t.twilioAccountSid, connected: Boolean(t.twilioAuthTokenSealed) } : null,
   onboarded_at: t.onboardedAt?.toISOString() ?? null,
   created_at: t.createdAt.toISOString(),
 });
+
+/**
+ * A number may join a tenant only when it is the tenant's to have: in the tenant's own
+ * Twilio account (asked of Twilio by a workflow: the API never calls out), or given by a
+ * platform operator on the platform's account (npm run assign-number). With no Twilio at
+ * all (the local sink) nothing can be received from outside, so any number is allowed.
+ */
+async function checkClaim(ctx: AppContext, tenant: Tenant, added: string[]) {
+  if (!added.length) return;
+  if (!tenant.twilioAccountSid) {
+    if (!ctx.deps.config.twilio.accountSid) return;
+    throw forbidden(`Numbers on the platform's Twilio account are assigned by a platform operator (npm run assign-number -- ${tenant.id} <number>), or connect your own Twilio account (PUT /tenant/twilio)`);
+  }
+  const run = await startPhoneNumberCheck(startContext(ctx, tenant.id), added);
+  let owned: string[];
+  try {
+    owned = await ctx.deps.temporal.connection.withDeadline(Date.now() + NUMBER_CHECK_DEADLINE_MS, () =>
+      ctx.deps.temporal.workflow.getHandle(run.workflow_id, run.run_id ?? undefined).result(),
+    );
+  } catch (err) {
+    ctx.state.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'phone number check did not finish');
+    throw serviceUnavailable('Could not ask Twilio which numbers your account has; try again shortly');
+  }
+  const missing = added.filter((n) => !owned.includes(n));
+  if (missing.length) {
+    throw validationError('A number is not in your Twilio account', missing.map((n) => ({ field: 'body.phone_numbers', message: `${n} is not one of your Twilio account's numbers`, code: 'not_owned' })));
+  }
+}
 
 export const tenantRoutes: RouteDef[] = [
   route({
@@ -66,10 +114,52 @@ export const tenantRoutes: RouteDef[] = [
         // A number routes to one tenant only: inbound webhooks find the tenant by it.
         const taken = await systemEm(ctx.deps.orm).findOne(TenantSchema, { id: { $ne: tenant.id }, phoneNumbers: { $overlap: body.phone_numbers } });
         if (taken) throw duplicate('A phone number is already used by another account', { field: 'phone_numbers' });
+        await checkClaim(ctx, tenant, body.phone_numbers.filter((n) => !tenant.phoneNumbers.includes(n)));
       }
+      if (body.quiet_hours !== undefined) tenant.quietHours = body.quiet_hours;
       if (body.name !== undefined) tenant.name = body.name;
       if (body.timezone !== undefined) tenant.timezone = body.timezone;
       if (body.phone_numbers !== undefined) tenant.phoneNumbers = [...new Set(body.phone_numbers)];
+      await em.flush();
+      return one(tenantDto(tenant));
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/tenant/twilio',
+    tag: 'tenant',
+    summary: "Connect the tenant's own Twilio account (the auth token is stored encrypted and never returned); texts then go out through it",
+    roles: ['admin'],
+    body: twilioBody,
+    response: dataSchema(tenantSchema),
+    handler: async (ctx, { body, caller }) => {
+      const em = ctx.state.em;
+      const tenant = await em.findOneOrFail(TenantSchema, caller.tenantId);
+      const taken = await systemEm(ctx.deps.orm).findOne(TenantSchema, { id: { $ne: tenant.id }, twilioAccountSid: body.account_sid });
+      if (taken) throw duplicate('This Twilio account is connected to another tenant', { field: 'account_sid' });
+      if (tenant.twilioAccountSid !== body.account_sid) {
+        // Numbers came from the previous account (or the platform's): claim them again from this one.
+        tenant.phoneNumbers = [];
+      }
+      tenant.twilioAccountSid = body.account_sid;
+      tenant.twilioAuthTokenSealed = ctx.deps.secrets.seal(body.auth_token);
+      await em.flush();
+      return one(tenantDto(tenant));
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/tenant/twilio',
+    tag: 'tenant',
+    summary: "Disconnect the tenant's own Twilio account (its numbers are released; texts go through the platform's account)",
+    roles: ['admin'],
+    response: dataSchema(tenantSchema),
+    handler: async (ctx, { caller }) => {
+      const em = ctx.state.em;
+      const tenant = await em.findOneOrFail(TenantSchema, caller.tenantId);
+      if (tenant.twilioAccountSid) tenant.phoneNumbers = [];
+      tenant.twilioAccountSid = null;
+      tenant.twilioAuthTokenSealed = null;
       await em.flush();
       return one(tenantDto(tenant));
     },

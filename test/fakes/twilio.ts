@@ -14,7 +14,7 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
 
 let sid = 0;
 /** The form fields of an inbound SMS, as Twilio posts them. */
-export function inboundSms(fields: { From: string; To: string; Body: string; MessageSid?: string }): Record<string, string> {
+export function inboundSms(fields: { From: string; To: string; Body: string; MessageSid?: string; AccountSid?: string }): Record<string, string> {
   return {
     ToCountry: 'US',
     ToState: 'CA',

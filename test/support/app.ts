@@ -26,7 +26,7 @@ export interface TestStack {
  * as a second process on a task queue of this test file's own: the production shape.
  */
 export async function startStack(
-  opts: { env?: Record<string, string | undefined>; worker?: boolean; log?: Logger } = {},
+  opts: { env?: Record<string, string | undefined>; worker?: boolean; log?: Logger; port?: number } = {},
 ): Promise<TestStack> {
   const db = opts.env?.DATABASE_URL ? null : await cloneTestDatabase();
   const vars = testEnvVars({ ...(db ? { DATABASE_URL: db.url } : {}), ...opts.env });
@@ -35,7 +35,7 @@ export async function startStack(
   const temporal = await createTemporalClient(config.temporal);
   const app = buildApp({ config, orm, temporal, log: opts.log ?? createLogger(config.logLevel, 'api-test') });
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
   });
   answerClientErrors(server);
   const workers: WorkerProcess[] = [];
@@ -63,4 +63,17 @@ export async function startStack(
       await db?.drop();
     },
   };
+}
+
+/** A port free right now, for a stack whose PUBLIC_BASE_URL must be known before it starts. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -1,0 +1,184 @@
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { systemEm, tenantEm, type EntityManager } from '../lib/db.ts';
+import { ProviderError } from '../providers/errors.ts';
+import type { MessagingProviders, TextProvider } from '../providers/messaging/index.ts';
+import { OutboundMessageSchema, type OutboundCause, type OutboundChannel, type OutboundMessage, type OutboundStatus } from '../entities/OutboundMessage.ts';
+import { TenantSchema, type Tenant } from '../entities/Tenant.ts';
+import { isOptedOut } from '../entities/Contact.ts';
+import { recordEvent } from '../entities/Event.ts';
+import { outboundEventData } from '../lib/events.ts';
+
+export interface MessagingDeps {
+  orm: MikroORM;
+  providers: MessagingProviders;
+  /** Where Twilio posts delivery status: `<base>/api/v1/sms/status`; unset, no callbacks are asked for. */
+  publicBaseUrl?: string;
+  /** The platform's sending number (TWILIO_PHONE_NUMBER). */
+  platformNumber?: string;
+  emailFrom: string;
+}
+
+export interface SendResult {
+  status: OutboundStatus;
+  providerSid: string | null;
+  errorCode: string | null;
+  /** Twilio will post a delivery verdict for this send (POST /sms/status). */
+  awaitingCallback: boolean;
+}
+
+const DONE: readonly OutboundStatus[] = ['sent', 'delivered', 'undelivered', 'failed', 'blocked'];
+
+const resultOf = (m: OutboundMessage, awaitingCallback = false): SendResult => ({
+  status: m.status,
+  providerSid: m.providerSid ?? null,
+  errorCode: m.errorCode ?? null,
+  awaitingCallback,
+});
+
+/** The number a tenant's texts come from: its own first number, else the platform's. */
+export function senderNumber(tenant: Tenant, platformNumber: string | undefined): string | null {
+  return tenant.phoneNumbers[0] ?? platformNumber ?? null;
+}
+
+async function finish(em: EntityManager, m: OutboundMessage, status: OutboundStatus, error: { code: string; message: string } | null): Promise<SendResult> {
+  m.status = status;
+  m.errorCode = error?.code ?? null;
+  m.errorMessage = error?.message.slice(0, 500) ?? null;
+  const failed = status === 'failed' || status === 'blocked';
+  if (!failed) m.sentAt = new Date();
+  const email = m.channel === 'email';
+  recordEvent(em, {
+    tenantId: m.tenant.id,
+    type: email ? (failed ? 'email.failed' : 'email.sent') : failed ? 'sms.failed' : 'sms.sent',
+    entityType: 'outbound_message',
+    entityId: m.id,
+    payload: outboundEventData(m),
+  });
+  await em.flush();
+  return resultOf(m);
+}
+
+/**
+ * Sends one outbound message, at most once per attempt number. Before the provider is
+ * called the attempt is committed (`attempts`, `attemptedAt`); a retry that finds it
+ * committed but no provider id asks Twilio what it sent since then, and adopts that
+ * message instead of sending a second. Provider refusals (bad number, unsubscribed) are
+ * recorded and final; outages throw, and Temporal retries.
+ */
+export async function deliverOutbound(d: MessagingDeps, tenantId: string, messageId: string, attempt: number): Promise<SendResult> {
+  const em = tenantEm(d.orm, tenantId);
+  const m = await em.findOneOrFail(OutboundMessageSchema, messageId);
+  if (m.attempts > attempt || (m.attempts === attempt && DONE.includes(m.status))) return resultOf(m);
+  if (m.status === 'blocked') return resultOf(m);
+  if (await isOptedOut(em, m)) return finish(em, m, 'blocked', { code: 'opted_out', message: 'The recipient opted out of texts (STOP); nothing was sent' });
+  const tenant = await systemEm(d.orm).findOneOrFail(TenantSchema, tenantId);
+
+  if (m.channel === 'email') {
+    m.attempts = attempt;
+    m.attemptedAt = new Date();
+    m.provider = d.providers.email.kind;
+    m.fromAddress = d.emailFrom;
+    await em.flush();
+    try {
+      const sent = await d.providers.email.send({ from: d.emailFrom, to: m.toAddress, subject: m.subject ?? '', text: m.body, messageId: `<${m.id}.${attempt}@ai-secretary>` });
+      m.providerSid = sent.id;
+      return await finish(em, m, 'sent', null);
+    } catch (err) {
+      if (err instanceof ProviderError && !err.retryable) return finish(em, m, 'failed', { code: String(err.status ?? err.kind), message: err.message });
+      throw err;
+    }
+  }
+
+  const provider = d.providers.text(tenant);
+  const number = senderNumber(tenant, d.platformNumber);
+  if (!number && provider.kind === 'twilio') {
+    return finish(em, m, 'blocked', { code: 'no_sender', message: 'No number to send from: add one to the tenant (PATCH /tenant phone_numbers) or set TWILIO_PHONE_NUMBER' });
+  }
+  const wa = (n: string) => (m.channel === 'whatsapp' ? `whatsapp:${n}` : n);
+  const send = { from: wa(number ?? 'local'), to: wa(m.toAddress), body: m.body };
+  if (m.attemptedAt && m.attempts === attempt && !m.providerSid) {
+    const already = await provider.findSent(send, new Date(m.attemptedAt.getTime() - 60_000));
+    if (already) return recordSent(em, m, provider, already.sid, d);
+  }
+  m.attempts = attempt;
+  m.attemptedAt = new Date();
+  m.status = 'sending';
+  m.provider = provider.kind;
+  m.accountSid = provider.accountSid;
+  m.fromAddress = number;
+  await em.flush();
+  try {
+    // Our id rides in the URL: Twilio may report before this activity has stored its SID.
+    const callback = provider.kind === 'twilio' && d.publicBaseUrl ? `${d.publicBaseUrl.replace(/\/$/, '')}/api/v1/sms/status?id=${m.id}` : null;
+    const sent = await provider.send({ ...send, statusCallback: callback });
+    return await recordSent(em, m, provider, sent.sid, d);
+  } catch (err) {
+    if (err instanceof ProviderError && !err.retryable) return finish(em, m, 'failed', { code: err.code ?? err.kind, message: err.message });
+    throw err;
+  }
+}
+
+/**
+ * Records the provider's acceptance. Twilio's status callback can land first (it names
+ * the message by our id), so the row is read again under a lock and a later status it
+ * set (delivered, undelivered) is kept.
+ */
+async function recordSent(em: EntityManager, m: OutboundMessage, provider: TextProvider, sid: string, d: MessagingDeps): Promise<SendResult> {
+  const row = await em.transactional(async (tx) => {
+    const locked = await tx.findOneOrFail(OutboundMessageSchema, m.id, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    locked.providerSid = sid;
+    locked.sentAt ??= new Date();
+    locked.errorCode = locked.status === 'sending' ? null : locked.errorCode;
+    if (locked.status === 'sending' || locked.status === 'queued') locked.status = 'sent';
+    recordEvent(tx, { tenantId: locked.tenant.id, type: 'sms.sent', entityType: 'outbound_message', entityId: locked.id, payload: { ...outboundEventData(locked), status: 'sent' } });
+    return locked;
+  });
+  return resultOf(row, provider.kind === 'twilio' && Boolean(d.publicBaseUrl));
+}
+
+export interface NewOutbound {
+  tenantId: string;
+  channel: OutboundChannel;
+  to: string;
+  body: string;
+  subject?: string | null;
+  contactId?: string | null;
+  cause: OutboundCause;
+  idempotencyKey: string;
+}
+
+/** The outbound row for this key, made once however often it is asked for. */
+export async function ensureOutbound(em: EntityManager, n: NewOutbound): Promise<OutboundMessage> {
+  const existing = await em.findOne(OutboundMessageSchema, { idempotencyKey: n.idempotencyKey });
+  if (existing) return existing;
+  try {
+    const row = em.create(OutboundMessageSchema, {
+      tenant: n.tenantId,
+      channel: n.channel,
+      toAddress: n.to,
+      body: n.body,
+      subject: n.subject ?? null,
+      contact: n.contactId ?? null,
+      cause: n.cause,
+      idempotencyKey: n.idempotencyKey,
+    });
+    await em.flush();
+    return row;
+  } catch (err) {
+    if (!(err instanceof UniqueConstraintViolationException)) throw err;
+    em.clear();
+    return em.findOneOrFail(OutboundMessageSchema, { idempotencyKey: n.idempotencyKey });
+  }
+}
+
+export function createMessagingActivities(d: MessagingDeps) {
+  return {
+    /** One send attempt of a stored outbound message (workflow `sms-<id>`). */
+    async sendOutbound(input: { tenantId: string; messageId: string; attempt: number }): Promise<SendResult> {
+      return deliverOutbound(d, input.tenantId, input.messageId, input.attempt);
+    },
+  };
+}
+
+export type MessagingActivities = ReturnType<typeof createMessagingActivities>;

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { OUTBOUND_CHANNELS, OUTBOUND_STATUSES } from '../../entities/OutboundMessage.ts';
+import { listQuery } from '../pagination.ts';
+import { emailField, phoneField, trimmed, uuidParam } from '../validation.ts';
+
+export const runRefSchema = z.object({ workflow_id: z.string(), run_id: z.string().nullable(), status: z.string() });
+
+export const smsSendBody = z.strictObject({
+  to_number: phoneField,
+  message: trimmed(1600),
+  contact_id: uuidParam.optional(),
+  /** WhatsApp goes through the same Twilio Messaging API, to `whatsapp:<to_number>`. */
+  channel: z.enum(['sms', 'whatsapp']).default('sms'),
+});
+
+export const emailSendBody = z.strictObject({
+  to: emailField,
+  subject: trimmed(300),
+  message: trimmed(100_000),
+  contact_id: uuidParam.optional(),
+});
+
+/** Seed 002's answer, plus our id, the channel and the run that sends it. */
+export const sendAnswerSchema = z.object({
+  success: z.boolean(),
+  /** The message's id here (GET /sms/outbox/{sid}); Twilio's own SID appears there as `provider_sid` once sent. */
+  sid: z.uuid(),
+  to: z.string(),
+  status: z.string(),
+  channel: z.string(),
+  run: runRefSchema,
+});
+
+export const outboundSchema = z.object({
+  id: z.uuid(),
+  channel: z.enum(OUTBOUND_CHANNELS),
+  to: z.string(),
+  from: z.string().nullable(),
+  subject: z.string().nullable(),
+  body: z.string(),
+  status: z.enum(OUTBOUND_STATUSES),
+  provider: z.string().nullable(),
+  provider_sid: z.string().nullable(),
+  error_code: z.string().nullable(),
+  error_message: z.string().nullable(),
+  contact_id: z.uuid().nullable(),
+  cause: z.object({ type: z.string(), user_id: z.string().optional(), reminder_id: z.string().optional(), occurrence: z.string().optional() }),
+  attempts: z.number().int(),
+  sent_at: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+  created_at: z.string(),
+  run: z.object({ workflow_id: z.string() }),
+});
+
+export const outboxQuery = listQuery(['created_at', 'sent_at'] as const, 'created_at').extend({
+  channel: z.enum(OUTBOUND_CHANNELS).optional(),
+  status: z.enum(OUTBOUND_STATUSES).optional(),
+  contact_id: uuidParam.optional(),
+});
+
+export const outboundParams = z.object({ id: uuidParam });
+
+/** The fields we use of Twilio's status callback; all are covered by the signature. */
+export const twilioStatusCallback = z.looseObject({
+  MessageSid: z.string().regex(/^[A-Za-z0-9]{10,64}$/, 'must be a Twilio SID'),
+  MessageStatus: z.string().max(32),
+  AccountSid: z.string().max(64).optional(),
+  ErrorCode: z.string().max(10).optional(),
+});

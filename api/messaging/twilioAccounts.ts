@@ -1,0 +1,41 @@
+import { systemEm } from '../../lib/db.ts';
+import { AppError, forbidden } from '../../lib/errors.ts';
+import { isValidTwilioSignature } from '../../providers/twilio/signature.ts';
+import { TenantSchema, type Tenant } from '../../entities/Tenant.ts';
+import type { AppContext } from '../context.ts';
+
+/** The URL Twilio signed: the public base URL when behind a proxy, else what this server saw. */
+function signedUrl(ctx: AppContext): string {
+  // Koa 3's ctx.origin is the Origin request header, not this server's origin.
+  const base = ctx.deps.config.http.publicBaseUrl ?? `${ctx.protocol}://${ctx.host}`;
+  return `${base.replace(/\/$/, '')}${ctx.originalUrl}`;
+}
+
+/** The auth token of the account a request claims to come from: a tenant's own, or the platform's. */
+async function tokenOf(ctx: AppContext, accountSid: string | undefined): Promise<{ authToken: string; tenant: Tenant | null } | null> {
+  const platform = ctx.deps.config.twilio;
+  if (accountSid) {
+    const tenant = await systemEm(ctx.deps.orm).findOne(TenantSchema, { twilioAccountSid: accountSid });
+    if (tenant?.twilioAuthTokenSealed) return { authToken: ctx.deps.secrets.open(tenant.twilioAuthTokenSealed), tenant };
+  }
+  // Requests without an AccountSid are checked against the platform account, as before.
+  if (platform.authToken && (!accountSid || !platform.accountSid || accountSid === platform.accountSid)) return { authToken: platform.authToken, tenant: null };
+  return null;
+}
+
+/**
+ * Checks a Twilio webhook against the account it names (`AccountSid`): a tenant's own
+ * Twilio account, or the platform's. Nothing is read or stored before this passes, so a
+ * forged request learns nothing. Returns the form and, for a tenant's own account, the tenant.
+ */
+export async function verifyTwilioRequest(ctx: AppContext): Promise<{ params: Record<string, unknown>; accountTenant: Tenant | null; accountSid: string | null }> {
+  const params = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const accountSid = typeof params.AccountSid === 'string' ? params.AccountSid : undefined;
+  const account = await tokenOf(ctx, accountSid);
+  if (!account) {
+    if (!ctx.deps.config.twilio.authToken && !accountSid) throw new AppError('FORBIDDEN', 403, 'Twilio webhooks are not configured (TWILIO_AUTH_TOKEN)');
+    throw forbidden('Unknown Twilio account');
+  }
+  if (!isValidTwilioSignature(account.authToken, ctx.get('X-Twilio-Signature') || undefined, signedUrl(ctx), params)) throw forbidden('Invalid Twilio signature');
+  return { params, accountTenant: account.tenant, accountSid: accountSid ?? ctx.deps.config.twilio.accountSid ?? null };
+}

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort, startStack, type TestStack } from '../support/app.ts';
+import { aContact, aTenant, eventually, type TestTenant } from '../support/factories.ts';
+import { accountSid, startFakeTwilio, type FakeTwilio } from '../fakes/twilioServer.ts';
+import { formBody, inboundSms, twilioSignature } from '../fakes/twilio.ts';
+import { captureHistory } from '../support/histories.ts';
+import { MessageSchema } from '../../entities/Message.ts';
+import { tenantEm } from '../../lib/db.ts';
+import { EventSchema } from '../../entities/Event.ts';
+import { ContactSchema } from '../../entities/Contact.ts';
+
+const PLATFORM_SID = accountSid('platform');
+const PLATFORM_TOKEN = 'platform-auth-token-0123456789abcdef';
+const OUR_NUMBER = '+15005550006';
+let stack: TestStack;
+let twilio: FakeTwilio;
+let t: TestTenant;
+
+beforeAll(async () => {
+  twilio = await startFakeTwilio();
+  twilio.addAccount(PLATFORM_SID, { authToken: PLATFORM_TOKEN, numbers: [OUR_NUMBER] });
+  const port = await freePort();
+  stack = await startStack({
+    port,
+    env: {
+      TWILIO_ACCOUNT_SID: PLATFORM_SID,
+      TWILIO_AUTH_TOKEN: PLATFORM_TOKEN,
+      TWILIO_PHONE_NUMBER: OUR_NUMBER,
+      TWILIO_API_URL: twilio.url,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      SMS_RETRY_SCHEDULE: '1s,1s',
+      SMS_DELIVERY_WAIT: '20s',
+      RATE_LIMIT_PER_MINUTE: '1000',
+    },
+  });
+  t = await aTenant(stack.http);
+});
+afterAll(async () => {
+  await stack.close();
+  await twilio.close();
+});
+
+const outboxEntry = (token: string, id: string) => stack.http.get(`/api/v1/sms/outbox/${id}`, { token });
+const settled = (id: string, statuses: string[]) =>
+  eventually(async () => {
+    const m = (await outboxEntry(t.token, id)).body.data;
+    return statuses.includes(m.status) ? m : undefined;
+  }, { what: `message ${id} to reach ${statuses.join('/')}` });
+
+describe('POST /sms/send through the real twilio client', () => {
+  it("answers at once in seed 002's shape, sends once, and records Twilio's delivery verdict", async () => {
+    const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+1 415 555 0101', message: 'Your appointment is confirmed for tomorrow at 3pm' } });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({ success: true, to: '+14155550101', status: 'queued', channel: 'sms' });
+    expect(res.body.data.run.workflow_id).toBe(`sms-${res.body.data.sid}`);
+    const delivered = await settled(res.body.data.sid, ['delivered']).catch((err) => {
+      throw new Error(`${err.message}; callbacks: ${JSON.stringify(twilio.callbacks)}`);
+    });
+    expect(delivered).toMatchObject({ provider: 'twilio', from: OUR_NUMBER, attempts: 1, cause: { type: 'api', user_id: t.userId } });
+    expect(delivered.provider_sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(twilio.sentTo('+14155550101')).toHaveLength(1);
+    const types = (await tenantEm(stack.orm, t.tenantId).find(EventSchema, { entityId: res.body.data.sid })).map((e) => e.type).sort();
+    expect(types).toEqual(['sms.delivered', 'sms.sent']);
+    captureHistory(`sms-${res.body.data.sid}`, 'sms-delivered');
+    const outbox = (await stack.http.get('/api/v1/sms/outbox', { token: t.token })).body;
+    expect(outbox.data[0]).toMatchObject({ id: res.body.data.sid, to: '+14155550101', body: 'Your appointment is confirmed for tomorrow at 3pm' });
+  });
+
+  it('never sends twice when the response to the send was lost: it asks Twilio what it sent', async () => {
+    twilio.dropNext(1);
+    const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550102', message: 'lost answer' } });
+    const m = await settled(res.body.data.sid, ['sent', 'delivered']);
+    expect(twilio.sentTo('+14155550102')).toHaveLength(1);
+    expect(m.provider_sid).toBe(twilio.sentTo('+14155550102')[0].sid);
+  });
+
+  it('retries an outage, and sends again after a transient undelivery but not after a permanent one', async () => {
+    twilio.failNext(2);
+    twilio.setPlan((m, nth) => (m.to === '+14155550103' && nth === 1 ? { status: 'undelivered', errorCode: '30003' } : m.to === '+14155550104' ? { status: 'undelivered', errorCode: '30006' } : { status: 'delivered' }));
+    const transient = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550103', message: 'try again' } });
+    const permanent = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550104', message: 'landline' } });
+    const again = await settled(transient.body.data.sid, ['delivered']);
+    expect(again.attempts).toBe(2);
+    expect(twilio.sentTo('+14155550103')).toHaveLength(2);
+    await eventually(async () => ((await stack.temporal.workflow.getHandle(`sms-${transient.body.data.sid}`).describe()).status.name === 'COMPLETED' ? true : undefined), { what: 'the send run to finish' });
+    captureHistory(`sms-${transient.body.data.sid}`, 'sms-transient-retry');
+    const dead = await settled(permanent.body.data.sid, ['undelivered']);
+    expect(dead).toMatchObject({ error_code: '30006', attempts: 1 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(twilio.sentTo('+14155550104')).toHaveLength(1);
+    twilio.setPlan(() => ({ status: 'delivered' }));
+  });
+
+  it("records Twilio's refusal (21610 unsubscribed, 21211 invalid) as final, with the reason", async () => {
+    twilio.markUnsubscribed('+14155550105');
+    const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550105', message: 'hello' } });
+    const failed = await settled(res.body.data.sid, ['failed']);
+    expect(failed.error_code).toBe('21610');
+    expect(failed.error_message).toMatch(/unsubscribed/);
+    const event = await eventually(async () => (await tenantEm(stack.orm, t.tenantId).findOne(EventSchema, { entityId: res.body.data.sid, type: 'sms.failed' })) ?? undefined, { what: 'sms.failed' });
+    expect(event.payload).toMatchObject({ error_code: '21610', status: 'failed' });
+  });
+
+  it('refuses an opted-out number up front, with the reason', async () => {
+    const contact = await aContact(stack.http, t.token, { phone: '+14155550106' });
+    await tenantEm(stack.orm, t.tenantId).nativeUpdate(ContactSchema, { id: contact.id }, { smsOptOut: true });
+    const refused = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550106', message: 'hi' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.fields).toEqual([expect.objectContaining({ field: 'body.to_number', code: 'opted_out' })]);
+    expect(twilio.sentTo('+14155550106')).toHaveLength(0);
+  });
+
+  it('sends WhatsApp through the same API, to whatsapp: addresses', async () => {
+    const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550107', message: 'hola', channel: 'whatsapp' } });
+    await settled(res.body.data.sid, ['sent', 'delivered']);
+    expect(twilio.sentTo('whatsapp:+14155550107')).toEqual([expect.objectContaining({ from: `whatsapp:${OUR_NUMBER}`, body: 'hola' })]);
+  });
+
+  it('refuses a forged status callback, and one from another account', async () => {
+    const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550108', message: 'status' } });
+    const m = await settled(res.body.data.sid, ['delivered']);
+    const url = `${stack.http.base}/api/v1/sms/status`;
+    const params = { MessageSid: m.provider_sid, MessageStatus: 'failed', AccountSid: PLATFORM_SID, ErrorCode: '30005' };
+    const post = (p: Record<string, string>, signature: string) =>
+      stack.http.post('/api/v1/sms/status', { raw: formBody(p), headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature } });
+    expect((await post(params, twilioSignature('not-the-token', url, params))).status).toBe(403);
+    const other = accountSid('other');
+    const tenantB = await aTenant(stack.http);
+    await stack.http.put('/api/v1/tenant/twilio', { token: tenantB.token, body: { account_sid: other, auth_token: 'other-account-token-0123456789ab' } });
+    const fromOther = { ...params, AccountSid: other };
+    const answer = await post(fromOther, twilioSignature('other-account-token-0123456789ab', url, fromOther));
+    expect(answer.status).toBe(403);
+    expect((await outboxEntry(t.token, m.id)).body.data.status).toBe('delivered');
+  });
+
+  it("keeps another tenant's messages out of reach", async () => {
+    const other = await aTenant(stack.http);
+    const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550109', message: 'mine' } });
+    expect((await outboxEntry(other.token, res.body.data.sid)).status).toBe(404);
+    const list = (await stack.http.get('/api/v1/sms/outbox', { token: other.token })).body;
+    expect(list.data).toEqual([]);
+  });
+});
+
+describe("a tenant's own Twilio account", () => {
+  const OWN_SID = accountSid('own-account');
+  const OWN_TOKEN = 'own-account-auth-token-0123456789';
+  const OWNED = '+15005550201';
+
+  it('is stored encrypted and never returned; only numbers the account owns can be claimed', async () => {
+    twilio.addAccount(OWN_SID, { authToken: OWN_TOKEN, numbers: [OWNED] });
+    const b = await aTenant(stack.http);
+    const connected = await stack.http.put('/api/v1/tenant/twilio', { token: b.token, body: { account_sid: OWN_SID, auth_token: OWN_TOKEN } });
+    expect(connected.status).toBe(200);
+    expect(connected.body.data.twilio).toEqual({ account_sid: OWN_SID, connected: true });
+    expect(JSON.stringify(connected.body)).not.toContain(OWN_TOKEN);
+    const raw = await stack.orm.em.getConnection().execute('select twilio_auth_token_sealed from tenant where id = ?', [b.tenantId]);
+    expect(raw[0].twilio_auth_token_sealed).not.toContain(OWN_TOKEN);
+
+    // A number the account does not have is somebody else's: refused.
+    const squat = await stack.http.patch('/api/v1/tenant', { token: b.token, body: { phone_numbers: ['+15005550299'] } });
+    expect(squat.status).toBe(422);
+    expect(squat.body.error.details.fields[0]).toMatchObject({ code: 'not_owned' });
+    const claimed = await stack.http.patch('/api/v1/tenant', { token: b.token, body: { phone_numbers: [OWNED] } });
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.data.phone_numbers).toEqual([OWNED]);
+    const runs = await stack.temporal.workflow.list({ query: `WorkflowType = 'checkPhoneNumbersWorkflow' AND TenantId = '${b.tenantId}'` });
+    for await (const run of runs) {
+      captureHistory(run.workflowId, 'phone-numbers');
+      break;
+    }
+
+    // Texts go out through the tenant's own account, from its own number.
+    const sent = await stack.http.post('/api/v1/sms/send', { token: b.token, body: { to_number: '+14155550301', message: 'from our own account' } });
+    await eventually(async () => ((await outboxEntry(b.token, sent.body.data.sid)).body.data.status === 'delivered' ? true : undefined), { what: 'delivery' });
+    expect(twilio.sentTo('+14155550301')).toEqual([expect.objectContaining({ accountSid: OWN_SID, from: OWNED })]);
+
+    // Inbound texts to the number are accepted when signed by that account only.
+    const url = `${stack.http.base}/api/v1/sms/webhook`;
+    const inbound = inboundSms({ From: '+14155550302', To: OWNED, Body: 'hello', AccountSid: OWN_SID });
+    const post = (p: Record<string, string>, token: string) =>
+      stack.http.post('/api/v1/sms/webhook', { raw: formBody(p), headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(token, url, p) } });
+    const viaPlatform = { ...inbound, AccountSid: PLATFORM_SID };
+    expect((await post(viaPlatform, PLATFORM_TOKEN)).status).toBe(403);
+    expect((await post(inbound, OWN_TOKEN)).status).toBe(200);
+    expect(await tenantEm(stack.orm, b.tenantId).count(MessageSchema, { externalId: inbound.MessageSid })).toBe(1);
+  });
+
+  it("leaves the platform account's numbers to a platform operator", async () => {
+    const c = await aTenant(stack.http);
+    const res = await stack.http.patch('/api/v1/tenant', { token: c.token, body: { phone_numbers: ['+15005550401'] } });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toMatch(/assign-number/);
+  });
+});
+
+describe('POST /email/send', () => {
+  it('records the email in the local sink when SMTP is not configured', async () => {
+    const res = await stack.http.post('/api/v1/email/send', { token: t.token, body: { to: 'Jane@Example.com', subject: 'Hi', message: 'See you' } });
+    expect(res.status).toBe(201);
+    const m = await settled(res.body.data.sid, ['sent']);
+    expect(m).toMatchObject({ channel: 'email', to: 'jane@example.com', provider: 'local', subject: 'Hi' });
+  });
+});

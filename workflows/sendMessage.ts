@@ -1,0 +1,48 @@
+import { condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { MessagingActivities, SendResult } from '../activities/messaging.ts';
+import { isTransientUndelivery, type DeliveryVerdict } from '../lib/smsDelivery.ts';
+import { presets } from './activityOptions.ts';
+import { deliveryStatusSignal } from './sendMessage.client.ts';
+
+export interface SendMessageInput {
+  tenantId: string;
+  messageId: string;
+  /** Waits before each new attempt after a transient undelivery (SMS_RETRY_SCHEDULE). */
+  retryScheduleMs: number[];
+  /** How long to listen for Twilio's delivery verdict (SMS_DELIVERY_WAIT). */
+  deliveryWaitMs: number;
+}
+
+export interface SendMessageOutcome extends SendResult {
+  attempts: number;
+  verdict: DeliveryVerdict | null;
+}
+
+/**
+ * One outgoing text or email (ID `sms-<messageId>`): send, then, when Twilio will report
+ * delivery, wait for its verdict (the status callback signals it); a transient
+ * undelivery (unreachable handset, queue overflow) is sent again on the schedule, a
+ * permanent one ends the run with its reason.
+ */
+export async function sendMessageWorkflow(input: SendMessageInput): Promise<SendMessageOutcome> {
+  const { sendOutbound } = proxyActivities<Pick<MessagingActivities, 'sendOutbound'>>(presets.providerCall);
+  // Verdicts by provider SID: one about an earlier attempt's message is not this attempt's,
+  // and one may arrive before the send activity has returned.
+  const verdicts = new Map<string, DeliveryVerdict>();
+  setHandler(deliveryStatusSignal, (v) => {
+    verdicts.set(v.sid, v);
+  });
+  let verdict: DeliveryVerdict | null = null;
+  let attempt = 1;
+  let result = await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
+  while (result.awaitingCallback && result.providerSid) {
+    const sid = result.providerSid;
+    if (!(await condition(() => verdicts.has(sid), input.deliveryWaitMs))) break;
+    verdict = verdicts.get(sid) ?? null;
+    if (!verdict || !isTransientUndelivery(verdict) || attempt > input.retryScheduleMs.length) break;
+    await sleep(input.retryScheduleMs[attempt - 1]);
+    attempt += 1;
+    result = await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
+  }
+  return { ...result, attempts: attempt, verdict };
+}
