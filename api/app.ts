@@ -22,6 +22,7 @@ import { inboxRoutes } from './inbox/routes.ts';
 import { leadRoutes } from './leads/routes.ts';
 import { smsRoutes } from './sms/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
+import { reminderRoutes } from './reminders/routes.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
@@ -40,6 +41,7 @@ export const routes: RouteDef[] = [
   ...inboxRoutes,
   ...smsRoutes,
   ...messagingRoutes,
+  ...reminderRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

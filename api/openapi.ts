@@ -32,12 +32,13 @@ const toSchema = (schema: ZodType, io: 'input' | 'output'): JsonSchema => {
 const TAGS: Record<string, string> = {
   health: 'Whether the API, PostgreSQL and Temporal are up.',
   auth: 'Sign-up, sign-in, token refresh and sign-out.',
-  tenant: 'The caller\'s tenant: name, time zone, phone numbers.',
+  tenant: 'The caller\'s tenant: name, time zone, phone numbers, quiet hours, its own Twilio account.',
   users: 'The tenant\'s users and their roles (admins).',
   contacts: 'People the business talks to.',
   leads: 'Sales leads and pipelines.',
   inbox: 'Inbound messages and their triage, a durable workflow per message.',
-  sms: 'Twilio webhooks for inbound SMS.',
+  sms: 'Texts and email: sending (a durable workflow per message), the outbox, and Twilio\'s inbound and status webhooks.',
+  reminders: 'Reminders by SMS, WhatsApp or email: at a time in a zone or relative to a calendar event, optionally repeating; one durable workflow each.',
   webhooks: 'Outgoing webhooks: endpoints, the event catalogue, deliveries, retries and replays.',
   runs: 'The Temporal workflows of the caller\'s tenant.',
 };

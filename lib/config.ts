@@ -80,6 +80,8 @@ const envSchema = z.object({
   SMS_RETRY_SCHEDULE: parsedBy(parseSchedule).default(parseSchedule('1m,10m')),
   /** How long a send waits for Twilio's delivery verdict before it stops listening. */
   SMS_DELIVERY_WAIT: parsedBy(parseDuration).default(parseDuration('15m')),
+  /** One request to Twilio; a send activity lost with its worker is retried this plus 10 s later. */
+  SMS_SEND_TIMEOUT_MS: positiveInt(15_000),
   // Seed 002 names the host SMTP_SERVER; SMTP_HOST is accepted too.
   SMTP_SERVER: optionalString,
   SMTP_HOST: optionalString,
@@ -163,7 +165,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       reviewTimeoutSeconds: Math.round(env.TRIAGE_REVIEW_TIMEOUT_HOURS * 3600),
     },
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, phoneNumber: env.TWILIO_PHONE_NUMBER, apiUrl: env.TWILIO_API_URL },
-    sms: { retryScheduleMs: env.SMS_RETRY_SCHEDULE, deliveryWaitMs: env.SMS_DELIVERY_WAIT },
+    sms: { retryScheduleMs: env.SMS_RETRY_SCHEDULE, deliveryWaitMs: env.SMS_DELIVERY_WAIT, sendTimeoutMs: env.SMS_SEND_TIMEOUT_MS },
     smtp: (env.SMTP_HOST ?? env.SMTP_SERVER)
       ? { host: (env.SMTP_HOST ?? env.SMTP_SERVER) as string, port: env.SMTP_PORT, secure: env.SMTP_SECURE || env.SMTP_PORT === 465, user: env.SMTP_USERNAME, password: env.SMTP_PASSWORD }
       : null,

@@ -5,3 +5,4 @@ export { deliverWebhookWorkflow } from './deliverWebhook.ts';
 export { reviewMessageWorkflow } from './reviewMessage.ts';
 export { sendMessageWorkflow } from './sendMessage.ts';
 export { checkPhoneNumbersWorkflow } from './checkPhoneNumbers.ts';
+export { sendReminderWorkflow } from './sendReminder.ts';

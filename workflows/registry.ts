@@ -6,6 +6,7 @@ import { webhookKind } from './deliverWebhook.client.ts';
 import { reviewKind } from './reviewMessage.client.ts';
 import { sendMessageKind } from './sendMessage.client.ts';
 import { phoneNumbersKind } from './checkPhoneNumbers.client.ts';
+import { reminderKind } from './sendReminder.client.ts';
 
 /**
  * Every workflow, one line each: the worker builds its activities from this list,
@@ -21,6 +22,7 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
   { ...webhookKind, activities: async (d) => (await import('../activities/webhooks.ts')).createWebhookActivities({ orm: d.orm, secrets: d.secrets, policy: d.config.outbound, post: d.webhookPost, timeoutMs: d.config.webhooks.timeoutMs, disableAfterMs: d.config.webhooks.disableAfterMs, plan: d.config.webhooks.plan }) },
   { ...sendMessageKind, activities: async (d) => (await import('../activities/messaging.ts')).createMessagingActivities(messagingDeps(d)) },
   { ...phoneNumbersKind, activities: async (d) => (await import('../activities/phoneNumbers.ts')).createPhoneNumberActivities({ orm: d.orm, providers: d.messaging }) },
+  { ...reminderKind, activities: async (d) => (await import('../activities/reminders.ts')).createReminderActivities(messagingDeps(d)) },
 ];
 
 const messagingDeps = (d: ActivityDeps) => ({

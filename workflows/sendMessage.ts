@@ -11,6 +11,8 @@ export interface SendMessageInput {
   retryScheduleMs: number[];
   /** How long to listen for Twilio's delivery verdict (SMS_DELIVERY_WAIT). */
   deliveryWaitMs: number;
+  /** The send activity's start-to-close: the provider's timeout plus bookkeeping, so a send lost with its worker is retried soon. */
+  sendTimeoutMs?: number;
 }
 
 export interface SendMessageOutcome extends SendResult {
@@ -25,7 +27,10 @@ export interface SendMessageOutcome extends SendResult {
  * permanent one ends the run with its reason.
  */
 export async function sendMessageWorkflow(input: SendMessageInput): Promise<SendMessageOutcome> {
-  const { sendOutbound } = proxyActivities<Pick<MessagingActivities, 'sendOutbound'>>(presets.providerCall);
+  const { sendOutbound } = proxyActivities<Pick<MessagingActivities, 'sendOutbound'>>({
+    ...presets.providerCall,
+    ...(input.sendTimeoutMs ? { startToCloseTimeout: input.sendTimeoutMs } : {}),
+  });
   // Verdicts by provider SID: one about an earlier attempt's message is not this attempt's,
   // and one may arrive before the send activity has returned.
   const verdicts = new Map<string, DeliveryVerdict>();

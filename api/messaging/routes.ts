@@ -37,7 +37,8 @@ async function contactFor(em: EntityManager, id: string | undefined) {
 async function queueSend(ctx: AppContext, caller: Caller, m: { channel: OutboundChannel; to: string; body: string; subject?: string; contactId: string | null }) {
   const em = ctx.state.em;
   const id = randomUUID();
-  const input = { tenantId: caller.tenantId, messageId: id, retryScheduleMs: ctx.deps.config.sms.retryScheduleMs, deliveryWaitMs: ctx.deps.config.sms.deliveryWaitMs };
+  const sms = ctx.deps.config.sms;
+  const input = { tenantId: caller.tenantId, messageId: id, retryScheduleMs: sms.retryScheduleMs, deliveryWaitMs: sms.deliveryWaitMs, sendTimeoutMs: sms.sendTimeoutMs + 10_000 };
   const start = await em.transactional(async (tx) => {
     tx.create(OutboundMessageSchema, {
       id,

@@ -18,13 +18,13 @@ export interface MessagingProviders {
   email: EmailProvider;
 }
 
-export function createMessagingProviders(config: Pick<Config, 'twilio' | 'smtp'>, secrets: SecretBox): MessagingProviders {
+export function createMessagingProviders(config: Pick<Config, 'twilio' | 'smtp' | 'sms'>, secrets: SecretBox): MessagingProviders {
   const clients = new Map<string, TextProvider>();
   const twilioFor = (accountSid: string, authToken: string) => {
     const key = `${accountSid}:${authToken}`;
     let provider = clients.get(key);
     if (!provider) {
-      provider = createTwilioTextProvider({ accountSid, authToken, apiUrl: config.twilio.apiUrl });
+      provider = createTwilioTextProvider({ accountSid, authToken, apiUrl: config.twilio.apiUrl, timeoutMs: config.sms.sendTimeoutMs });
       clients.set(key, provider);
     }
     return provider;

@@ -41,6 +41,8 @@ export async function startFakeTwilio() {
   let failNext = 0;
   /** Record the next message but drop the connection before answering (a lost response). */
   let dropNext = 0;
+  /** Record the next message but answer only after this long (a worker can die meanwhile). */
+  let holdNextMs = 0;
   let plan: DeliveryPlan = () => ({ status: 'delivered' });
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -160,6 +162,12 @@ export async function startFakeTwilio() {
       if (dropNext > 0) {
         dropNext -= 1;
         req.socket.destroy();
+      } else if (holdNextMs > 0) {
+        const hold = holdNextMs;
+        holdNextMs = 0;
+        setTimeout(() => {
+          if (!res.destroyed) json(res, 201, resource(m));
+        }, hold);
       } else {
         json(res, 201, resource(m));
       }
@@ -187,6 +195,9 @@ export async function startFakeTwilio() {
     },
     dropNext: (n: number) => {
       dropNext = n;
+    },
+    holdNext: (ms: number) => {
+      holdNextMs = ms;
     },
     setPlan: (p: DeliveryPlan) => {
       plan = p;

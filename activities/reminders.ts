@@ -1,0 +1,220 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { systemEm, tenantEm, type EntityManager } from '../lib/db.ts';
+import { nextOccurrence } from '../lib/reminderTime.ts';
+import { nextAllowedTime } from '../lib/quietHours.ts';
+import { renderTemplate } from '../lib/template.ts';
+import { ReminderSchema, type Reminder, type ReminderStatus } from '../entities/Reminder.ts';
+import { CalendarEventSchema, type CalendarEvent } from '../entities/CalendarEvent.ts';
+import { ContactSchema, isOptedOut, type Contact } from '../entities/Contact.ts';
+import { TenantSchema } from '../entities/Tenant.ts';
+import { recordEvent } from '../entities/Event.ts';
+import { OutboundMessageSchema } from '../entities/OutboundMessage.ts';
+import { deliverOutbound, ensureOutbound, type MessagingDeps } from './messaging.ts';
+
+/** A recurring reminder created with a start in the past begins with its next occurrence from now, not a burst of missed ones. */
+const CATCH_UP_MS = 60_000;
+
+export type ReminderPlan = { state: 'due'; dueAt: string; version: number } | { state: 'ended'; status: ReminderStatus };
+
+export type FireOutcome =
+  | { state: 'replan' }
+  | { state: 'defer'; until: string }
+  | { state: 'sent'; more: boolean }
+  | { state: 'ended'; status: ReminderStatus };
+
+type Anchor = { at: Date } | { gone: string };
+
+/** When the reminder's first occurrence is: its own time, or its event's start plus the offset. */
+function anchorOf(r: Reminder, event: CalendarEvent | null): Anchor {
+  if (r.offsetMs === null || r.offsetMs === undefined) return { at: r.sendAt as Date };
+  if (!event) return { gone: 'its calendar event was deleted' };
+  if (event.status === 'cancelled') return { gone: 'its calendar event was cancelled' };
+  return { at: new Date(event.startsAt.getTime() + r.offsetMs) };
+}
+
+function nextDue(r: Reminder, anchor: Date, now: Date): Date | null {
+  const recurrence = { anchor, timezone: r.timezone, rrule: r.rrule, until: r.until };
+  let next = nextOccurrence(recurrence, r.lastOccurrenceAt ?? null);
+  const floor = new Date(now.getTime() - CATCH_UP_MS);
+  if (next && r.rrule && next < floor) next = nextOccurrence(recurrence, r.lastOccurrenceAt && r.lastOccurrenceAt > floor ? r.lastOccurrenceAt : floor);
+  return next;
+}
+
+async function load(em: EntityManager, reminderId: string) {
+  const r = await em.findOneOrFail(ReminderSchema, reminderId);
+  const event = r.event ? await em.findOne(CalendarEventSchema, r.event.id) : null;
+  return { r, event };
+}
+
+function end(em: EntityManager, r: Reminder, status: ReminderStatus, error: string | null, occurrence: Date | null, smsId: string | null) {
+  r.status = status;
+  r.nextSendAt = null;
+  if (error) r.lastError = error.slice(0, 500);
+  if (status === 'failed' || (status === 'cancelled' && error)) {
+    recordEvent(em, { tenantId: r.tenant.id, type: 'reminder.failed', entityType: 'reminder', entityId: r.id, payload: reminderEventData(r, occurrence, 'failed', smsId, error) });
+  }
+}
+
+export function reminderEventData(r: Reminder, occurrence: Date | null, status: string, smsId: string | null, error: string | null) {
+  return {
+    reminder_id: r.id,
+    channel: r.channel,
+    to: r.toAddress ?? null,
+    contact_id: r.contact?.id ?? null,
+    event_id: r.event?.id ?? null,
+    occurrence: (occurrence ?? r.nextSendAt ?? new Date()).toISOString(),
+    status,
+    sms_id: smsId,
+    error,
+  };
+}
+
+/** Where the reminder goes: the raw address, or the contact's phone or email. */
+function recipientOf(r: Reminder, contact: Contact | null): string | null {
+  if (r.toAddress) return r.toAddress;
+  if (!contact) return null;
+  return r.channel === 'email' ? (contact.email ?? null) : (contact.phone ?? null);
+}
+
+export function createReminderActivities(d: MessagingDeps) {
+  return {
+    /**
+     * The reminder's next due time as the database says now (it may have moved since the
+     * workflow last looked), written to `next_send_at`; or that it has ended.
+     */
+    async planReminder(input: { tenantId: string; reminderId: string }): Promise<ReminderPlan> {
+      const em = tenantEm(d.orm, input.tenantId);
+      const { r, event } = await load(em, input.reminderId);
+      if (r.status !== 'scheduled') return { state: 'ended', status: r.status };
+      const anchor = anchorOf(r, event);
+      if ('gone' in anchor) {
+        end(em, r, 'cancelled', anchor.gone, null, null);
+        await em.flush();
+        return { state: 'ended', status: 'cancelled' };
+      }
+      const due = nextDue(r, anchor.at, new Date());
+      if (!due) {
+        end(em, r, r.sentCount > 0 ? 'sent' : 'cancelled', r.sentCount > 0 ? null : 'no occurrence before its end (until)', null, null);
+        await em.flush();
+        return { state: 'ended', status: r.status };
+      }
+      if (r.nextSendAt?.getTime() !== due.getTime()) {
+        r.nextSendAt = due;
+        await em.flush();
+      }
+      return { state: 'due', dueAt: due.toISOString(), version: r.version };
+    },
+
+    /**
+     * Sends the occurrence due at `dueAt`, after checking again right before: the reminder
+     * unchanged and still scheduled, its event still there at that time, outside quiet
+     * hours, the recipient not opted out. The outbound row is keyed by the occurrence, so a
+     * retry after a crash finds it and sends nothing twice.
+     */
+    async fireReminder(input: { tenantId: string; reminderId: string; dueAt: string; version: number }): Promise<FireOutcome> {
+      const em = tenantEm(d.orm, input.tenantId);
+      const { r, event } = await load(em, input.reminderId);
+      const occurrence = new Date(input.dueAt);
+      const key = `reminder:${r.id}:${input.dueAt}`;
+      const already = r.lastOccurrenceAt?.getTime() === occurrence.getTime();
+      if (r.status !== 'scheduled' && !already) return { state: 'ended', status: r.status };
+      if (!already) {
+        if (r.version !== input.version) return { state: 'replan' };
+        const anchor = anchorOf(r, event);
+        if ('gone' in anchor) {
+          end(em, r, 'cancelled', anchor.gone, occurrence, null);
+          await em.flush();
+          return { state: 'ended', status: 'cancelled' };
+        }
+        // The event moved (or the rule changed): what was planned is not due.
+        if (nextDue(r, anchor.at, occurrence)?.getTime() !== occurrence.getTime()) return { state: 'replan' };
+      }
+
+      const tenant = await systemEm(d.orm).findOneOrFail(TenantSchema, input.tenantId);
+      const contact = r.contact ? await em.findOne(ContactSchema, r.contact.id) : null;
+      const to = recipientOf(r, contact);
+      const existing = await em.findOne(OutboundMessageSchema, { idempotencyKey: key });
+      if (!existing) {
+        if (!to) {
+          end(em, r, 'failed', `the contact has no ${r.channel === 'email' ? 'email address' : 'phone number'}`, occurrence, null);
+          await em.flush();
+          return { state: 'ended', status: 'failed' };
+        }
+        if (!r.urgent && r.channel !== 'email') {
+          const allowed = nextAllowedTime(new Date(), r.timezone, tenant.quietHours ?? null);
+          if (allowed.getTime() > Date.now() + 1000) {
+            // Shown as the reminder's next send time, so a person sees why it waits.
+            r.nextSendAt = allowed;
+            await em.flush();
+            return { state: 'defer', until: allowed.toISOString() };
+          }
+        }
+        if (await isOptedOut(em, { channel: r.channel, toAddress: to, contact })) {
+          end(em, r, 'failed', 'opted_out', occurrence, null);
+          await em.flush();
+          return { state: 'ended', status: 'failed' };
+        }
+      }
+      const body = renderTemplate(
+        r.message,
+        {
+          'contact.name': contact?.name,
+          'contact.first_name': contact?.name.split(/\s+/)[0],
+          'contact.phone': contact?.phone,
+          'contact.email': contact?.email,
+          'event.title': event?.title,
+          'event.start_time': event?.startsAt,
+          'event.end_time': event?.endsAt,
+          'event.date': event?.startsAt,
+          'event.time': event?.startsAt,
+          'event.location': event?.location,
+          'tenant.name': tenant.name,
+        },
+        { timezone: r.timezone, locale: r.locale },
+      );
+      const row =
+        existing ??
+        (await ensureOutbound(em, {
+          tenantId: input.tenantId,
+          channel: r.channel,
+          to: to as string,
+          body,
+          subject: r.subject ?? (r.channel === 'email' ? 'Reminder' : null),
+          contactId: contact?.id ?? null,
+          cause: { type: 'reminder', reminder_id: r.id, occurrence: input.dueAt },
+          idempotencyKey: key,
+        }));
+      const sent = await deliverOutbound(d, input.tenantId, row.id, 1);
+
+      em.clear();
+      const fresh = await em.findOneOrFail(ReminderSchema, r.id);
+      const ok = sent.status === 'sent' || sent.status === 'delivered';
+      if (fresh.lastOccurrenceAt?.getTime() !== occurrence.getTime()) {
+        fresh.lastOccurrenceAt = occurrence;
+        if (ok) {
+          fresh.sentCount += 1;
+          fresh.sentAt = new Date();
+          recordEvent(em, { tenantId: fresh.tenant.id, type: 'reminder.sent', entityType: 'reminder', entityId: fresh.id, payload: reminderEventData(fresh, occurrence, 'sent', row.id, null) });
+        }
+      }
+      const anchor = anchorOf(fresh, event);
+      const more = fresh.status === 'scheduled' && 'at' in anchor && Boolean(fresh.rrule) && nextDue(fresh, anchor.at, new Date()) !== null;
+      if (!ok) {
+        const why = sent.errorCode ?? sent.status;
+        if (more) {
+          fresh.lastError = `occurrence ${input.dueAt}: ${why}`;
+          recordEvent(em, { tenantId: fresh.tenant.id, type: 'reminder.failed', entityType: 'reminder', entityId: fresh.id, payload: reminderEventData(fresh, occurrence, 'failed', row.id, why) });
+        } else if (fresh.status === 'scheduled') {
+          end(em, fresh, 'failed', why, occurrence, row.id);
+        }
+      } else if (!more && fresh.status === 'scheduled') {
+        fresh.status = 'sent';
+        fresh.nextSendAt = null;
+      }
+      await em.flush();
+      return more ? { state: 'sent', more: true } : { state: 'ended', status: fresh.status };
+    },
+  };
+}
+
+export type ReminderActivities = ReturnType<typeof createReminderActivities>;

@@ -1,0 +1,38 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Reminder } from '../../entities/Reminder.ts';
+import { ReminderSchema } from '../../entities/Reminder.ts';
+import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
+import { reminderChangedSignal, reminderStartRequest, reminderWorkflowId } from '../../workflows/sendReminder.client.ts';
+import type { AppContext } from '../context.ts';
+import { startOrDefer } from '../startWork.ts';
+
+/**
+ * Tells a reminder's run that its row changed, so it plans again at once. Should the
+ * signal be lost (Temporal down), the run still checks the row when it wakes and plans
+ * again; a scheduled reminder whose run has ended gets a new one.
+ */
+export async function nudgeReminder(ctx: AppContext, r: Reminder): Promise<void> {
+  try {
+    await ctx.deps.temporal.workflow.getHandle(reminderWorkflowId(r.id)).signal(reminderChangedSignal);
+  } catch (err) {
+    const closed = err instanceof WorkflowNotFoundError;
+    if (!closed) {
+      ctx.state.log.warn({ err: err instanceof Error ? err.message : String(err), reminderId: r.id }, 'reminder change not signalled; its run re-reads the row when it wakes');
+      return;
+    }
+    if (r.status !== 'scheduled') return;
+    const start = queueWorkflowStart(ctx.state.em, reminderStartRequest({ tenantId: r.tenant.id, reminderId: r.id, sendTimeoutMs: ctx.deps.config.sms.sendTimeoutMs + 10_000 }, { requestId: ctx.state.requestId, rerun: true }));
+    await ctx.state.em.flush();
+    await startOrDefer(ctx, start);
+  }
+}
+
+/**
+ * A calendar event moved, or was cancelled or deleted: its reminders plan again (they
+ * follow it, or end with it). For the calendar routes to call after their commit.
+ */
+export async function nudgeEventReminders(ctx: AppContext, eventId: string): Promise<number> {
+  const reminders = await ctx.state.em.find(ReminderSchema, { event: eventId, status: 'scheduled' });
+  for (const r of reminders) await nudgeReminder(ctx, r);
+  return reminders.length;
+}

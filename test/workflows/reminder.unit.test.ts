@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { FireOutcome, ReminderActivities, ReminderPlan } from '../../activities/reminders.ts';
+import { workflowTestEnv } from '../support/workflowWorker.ts';
+
+/**
+ * The reminder workflow's logic with its two activities mocked: it sleeps until the
+ * planned time, plans again when signalled, waits out a deferral, replans when the fire
+ * step says the plan is stale, and continues as new after each recurring occurrence.
+ */
+let env: Awaited<ReturnType<typeof workflowTestEnv>>;
+beforeAll(async () => {
+  env = await workflowTestEnv();
+});
+afterAll(() => env.close());
+
+type Plan = (n: number) => ReminderPlan;
+type Fire = (input: { dueAt: string; version: number }, n: number) => FireOutcome;
+
+async function run(plan: Plan, fire: Fire, during?: (workflowId: string) => Promise<void>) {
+  const plans: number[] = [];
+  const fires: Array<{ dueAt: string; version: number; at: number }> = [];
+  const activities: ReminderActivities = {
+    async planReminder() {
+      plans.push(Date.now());
+      return plan(plans.length);
+    },
+    async fireReminder(input) {
+      fires.push({ dueAt: input.dueAt, version: input.version, at: Date.now() });
+      return fire(input, fires.length);
+    },
+  };
+  const workflowId = `reminder-unit-${randomUUID()}`;
+  const result = await env.withWorker(activities, async (taskQueue) => {
+    const handle = await env.client.workflow.start('sendReminderWorkflow', { taskQueue, workflowId, args: [{ tenantId: randomUUID(), reminderId: randomUUID() }] });
+    if (during) await during(workflowId);
+    return handle.result();
+  });
+  return { result, plans, fires, workflowId };
+}
+
+const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+describe('sendReminderWorkflow', () => {
+  it('sleeps until the planned time and fires once', async () => {
+    const due = inMs(400);
+    const { result, fires } = await run(() => ({ state: 'due', dueAt: due, version: 1 }), () => ({ state: 'ended', status: 'sent' }));
+    expect(result).toBe('sent');
+    expect(fires).toHaveLength(1);
+    expect(fires[0].at).toBeGreaterThanOrEqual(Date.parse(due));
+  });
+
+  it('plans again at once when signalled, without firing the stale plan', async () => {
+    const later = inMs(60_000);
+    const soon = inMs(300);
+    const { result, fires, plans } = await run(
+      (n) => (n === 1 ? { state: 'due', dueAt: later, version: 1 } : { state: 'due', dueAt: soon, version: 2 }),
+      () => ({ state: 'ended', status: 'sent' }),
+      async (workflowId) => {
+        await new Promise((r) => setTimeout(r, 200));
+        await env.client.workflow.getHandle(workflowId).signal('reminderChanged');
+      },
+    );
+    expect(result).toBe('sent');
+    expect(plans).toHaveLength(2);
+    expect(fires.map((f) => [f.dueAt, f.version])).toEqual([[soon, 2]]);
+  });
+
+  it('ends without firing when the plan says it ended (cancelled)', async () => {
+    const { result, fires } = await run(() => ({ state: 'ended', status: 'cancelled' }), () => ({ state: 'ended', status: 'sent' }));
+    expect(result).toBe('cancelled');
+    expect(fires).toEqual([]);
+  });
+
+  it('waits out a deferral (quiet hours) and fires the same occurrence again', async () => {
+    const due = inMs(100);
+    const until = inMs(700);
+    const { fires } = await run(
+      () => ({ state: 'due', dueAt: due, version: 1 }),
+      (_i, n) => (n === 1 ? { state: 'defer', until } : { state: 'ended', status: 'sent' }),
+    );
+    expect(fires.map((f) => f.dueAt)).toEqual([due, due]);
+    expect(fires[1].at).toBeGreaterThanOrEqual(Date.parse(until));
+  });
+
+  it('replans when the fire step finds the plan stale (its event moved)', async () => {
+    const first = inMs(100);
+    const moved = inMs(500);
+    const { fires, plans } = await run(
+      (n) => ({ state: 'due', dueAt: n === 1 ? first : moved, version: 1 }),
+      (i) => (i.dueAt === first ? { state: 'replan' } : { state: 'ended', status: 'sent' }),
+    );
+    expect(plans).toHaveLength(2);
+    expect(fires.map((f) => f.dueAt)).toEqual([first, moved]);
+  });
+
+  it('fires each occurrence of a recurring reminder in a fresh run (continue-as-new)', async () => {
+    const dues = [inMs(100), inMs(300), inMs(500)];
+    const { result, fires, workflowId } = await run(
+      (n) => (n <= 3 ? { state: 'due', dueAt: dues[n - 1], version: 1 } : { state: 'ended', status: 'sent' }),
+      () => ({ state: 'sent', more: true }),
+    );
+    expect(result).toBe('sent');
+    expect(fires.map((f) => f.dueAt)).toEqual(dues);
+    const runs = [];
+    for await (const r of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(r.status.name);
+    expect(runs.filter((s) => s === 'CONTINUED_AS_NEW')).toHaveLength(3);
+  });
+});

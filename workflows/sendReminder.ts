@@ -1,0 +1,47 @@
+import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { ReminderActivities } from '../activities/reminders.ts';
+import type { ReminderStatus } from '../entities/Reminder.ts';
+import { presets } from './activityOptions.ts';
+import { reminderChangedSignal } from './sendReminder.client.ts';
+
+export interface ReminderInput {
+  tenantId: string;
+  reminderId: string;
+  /** The send step's start-to-close (the provider's timeout plus bookkeeping). */
+  sendTimeoutMs?: number;
+}
+
+/**
+ * One reminder (ID `reminder-<id>`), however far ahead: asks the database when it is due,
+ * sleeps durably until then, and wakes early when told it changed (PUT, cancel, its event
+ * moved) to plan again in the same run. Right before sending, the activity checks again
+ * (quiet hours may defer it). A recurring reminder continues as new after each occurrence,
+ * so its history stays small however long it repeats.
+ */
+export async function sendReminderWorkflow(input: ReminderInput): Promise<ReminderStatus> {
+  const { planReminder, fireReminder } = proxyActivities<ReminderActivities>({
+    ...presets.providerCall,
+    ...(input.sendTimeoutMs ? { startToCloseTimeout: input.sendTimeoutMs } : {}),
+  });
+  let changed = false;
+  setHandler(reminderChangedSignal, () => {
+    changed = true;
+  });
+  for (;;) {
+    changed = false;
+    const plan = await planReminder({ tenantId: input.tenantId, reminderId: input.reminderId });
+    if (plan.state === 'ended') return plan.status;
+    let wakeAt = Date.parse(plan.dueAt);
+    let replan = false;
+    while (!replan) {
+      const wait = wakeAt - Date.now();
+      if (wait > 0 && (await condition(() => changed, wait))) break;
+      if (changed) break;
+      const fired = await fireReminder({ tenantId: input.tenantId, reminderId: input.reminderId, dueAt: plan.dueAt, version: plan.version });
+      if (fired.state === 'ended') return fired.status;
+      if (fired.state === 'replan') replan = true;
+      else if (fired.state === 'defer') wakeAt = Date.parse(fired.until);
+      else return continueAsNew<typeof sendReminderWorkflow>(input);
+    }
+  }
+}
