@@ -1,4 +1,3 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { systemEm, tenantEm, type EntityManager } from '../lib/db.ts';
 import { nextOccurrence } from '../lib/reminderTime.ts';
 import { nextAllowedTime } from '../lib/quietHours.ts';
@@ -13,6 +12,8 @@ import { deliverOutbound, ensureOutbound, type MessagingDeps } from './messaging
 
 /** A recurring reminder created with a start in the past begins with its next occurrence from now, not a burst of missed ones. */
 const CATCH_UP_MS = 60_000;
+
+export type { ReminderStatus };
 
 export type ReminderPlan = { state: 'due'; dueAt: string; version: number } | { state: 'ended'; status: ReminderStatus };
 

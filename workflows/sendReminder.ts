@@ -1,6 +1,5 @@
 import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { ReminderActivities } from '../activities/reminders.ts';
-import type { ReminderStatus } from '../entities/Reminder.ts';
+import type { ReminderActivities, ReminderStatus } from '../activities/reminders.ts';
 import { presets } from './activityOptions.ts';
 import { reminderChangedSignal } from './sendReminder.client.ts';
 
