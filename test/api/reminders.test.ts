@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startStack, type TestStack } from '../support/app.ts';
+import { aContact, aTenant, eventually, type TestTenant } from '../support/factories.ts';
+import { accountSid, startFakeTwilio, type FakeTwilio } from '../fakes/twilioServer.ts';
+import { formBody, inboundSms, twilioSignature } from '../fakes/twilio.ts';
+import { captureHistory } from '../support/histories.ts';
+import { tenantEm } from '../../lib/db.ts';
+import { CalendarEventSchema } from '../../entities/CalendarEvent.ts';
+import { EventSchema } from '../../entities/Event.ts';
+
+const PLATFORM_SID = accountSid('reminders');
+const PLATFORM_TOKEN = 'reminders-platform-token-0123456789';
+const OUR_NUMBER = '+15005550006';
+let stack: TestStack;
+let twilio: FakeTwilio;
+let t: TestTenant;
+
+beforeAll(async () => {
+  twilio = await startFakeTwilio();
+  twilio.addAccount(PLATFORM_SID, { authToken: PLATFORM_TOKEN, numbers: [OUR_NUMBER] });
+  stack = await startStack({
+    env: {
+      TWILIO_ACCOUNT_SID: PLATFORM_SID,
+      TWILIO_AUTH_TOKEN: PLATFORM_TOKEN,
+      TWILIO_PHONE_NUMBER: OUR_NUMBER,
+      TWILIO_API_URL: twilio.url,
+      SMS_SEND_TIMEOUT_MS: '2000',
+      RATE_LIMIT_PER_MINUTE: '1000',
+    },
+  });
+  t = await aTenant(stack.http);
+  // Quiet hours would hold these texts whenever the suite runs at night; one test turns them on.
+  await stack.http.patch('/api/v1/tenant', { token: t.token, body: { quiet_hours: null, timezone: 'America/New_York' } });
+});
+afterAll(async () => {
+  await stack.close();
+  await twilio.close();
+});
+
+const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+const create = (body: Record<string, unknown>, token = t.token) => stack.http.post('/api/v1/reminders', { token, body });
+const get = (id: string, token = t.token) => stack.http.get(`/api/v1/reminders/${id}`, { token });
+const until = (id: string, status: string, timeoutMs = 30_000) =>
+  eventually(async () => {
+    const r = (await get(id)).body.data;
+    return r.status === status ? r : undefined;
+  }, { what: `reminder ${id} to be ${status}`, timeoutMs });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function anEvent(startsInSeconds: number, title = 'Dental check-up') {
+  const em = tenantEm(stack.orm, t.tenantId);
+  const startsAt = new Date(Date.now() + startsInSeconds * 1000);
+  const event = em.create(CalendarEventSchema, { tenant: t.tenantId, title, startsAt, endsAt: new Date(startsAt.getTime() + 3_600_000), status: 'confirmed', location: null, contact: null, sourceMessageId: null, dedupeKey: null });
+  await em.flush();
+  return event.id;
+}
+
+describe('reminders', () => {
+  it('fires once, on time, rendering the template in the recipient zone', async () => {
+    const contact = await aContact(stack.http, t.token, { name: 'Jane Doe', phone: '+14155550201' });
+    const due = inSeconds(2);
+    const res = await create({ contact_id: contact.id, message: 'Hi {{contact.first_name}}, this is {{tenant.name}}.', send_at: due, timezone: 'Europe/Berlin' });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({ status: 'scheduled', next_send_at: new Date(due).toISOString(), channel: 'sms', contact_id: contact.id, timezone: 'Europe/Berlin' });
+    expect(res.body.data.run.workflow_id).toBe(`reminder-${res.body.data.id}`);
+    const sent = await until(res.body.data.id, 'sent');
+    expect(sent).toMatchObject({ sent_count: 1, next_send_at: null });
+    expect(Date.parse(sent.sent_at)).toBeGreaterThanOrEqual(Date.parse(due));
+    expect(twilio.sentTo('+14155550201').map((m) => m.body)).toEqual(['Hi Jane, this is Acme Ltd.']);
+    const outbox = (await stack.http.get('/api/v1/sms/outbox', { token: t.token })).body.data;
+    expect(outbox[0]).toMatchObject({ to: '+14155550201', status: 'sent', cause: { type: 'reminder', reminder_id: res.body.data.id } });
+    const event = await eventually(async () => (await tenantEm(stack.orm, t.tenantId).findOne(EventSchema, { entityId: res.body.data.id, type: 'reminder.sent' })) ?? undefined, { what: 'reminder.sent' });
+    expect(event.payload).toMatchObject({ reminder_id: res.body.data.id, status: 'sent', to: null, contact_id: contact.id });
+    captureHistory(`reminder-${res.body.data.id}`, 'reminder-sent');
+  });
+
+  it('moves with a PUT, earlier and later, in the same run', async () => {
+    const earlier = await create({ to: '+14155550202', message: 'earlier', send_at: inSeconds(60) });
+    const later = await create({ to: '+14155550203', message: 'later', send_at: inSeconds(2) });
+    const put1 = await stack.http.put(`/api/v1/reminders/${earlier.body.data.id}`, { token: t.token, body: { send_at: inSeconds(2) } });
+    expect(put1.status).toBe(200);
+    const put2 = await stack.http.put(`/api/v1/reminders/${later.body.data.id}`, { token: t.token, body: { send_at: inSeconds(6), message: 'later, changed' } });
+    expect(put2.body.data.next_send_at).toBe(put2.body.data.send_at);
+    await until(earlier.body.data.id, 'sent', 15_000);
+    expect(twilio.sentTo('+14155550203')).toEqual([]);
+    await until(later.body.data.id, 'sent', 15_000);
+    expect(twilio.sentTo('+14155550203').map((m) => m.body)).toEqual(['later, changed']);
+    expect(twilio.sentTo('+14155550202')).toHaveLength(1);
+    // A sent reminder refuses changes.
+    const refused = await stack.http.put(`/api/v1/reminders/${earlier.body.data.id}`, { token: t.token, body: { message: 'too late' } });
+    expect(refused.status).toBe(409);
+  });
+
+  it('cancels: nothing is sent, the run ends, and further changes are refused', async () => {
+    const r = await create({ to: '+14155550204', message: 'never', send_at: inSeconds(2) });
+    const cancelled = await stack.http.post(`/api/v1/reminders/${r.body.data.id}/cancel`, { token: t.token });
+    expect(cancelled.body.data).toMatchObject({ status: 'cancelled', next_send_at: null });
+    await eventually(async () => ((await stack.temporal.workflow.getHandle(`reminder-${r.body.data.id}`).describe()).status.name === 'COMPLETED' ? true : undefined), { what: 'the run to end' });
+    await sleep(2500);
+    expect(twilio.sentTo('+14155550204')).toEqual([]);
+    expect((await stack.http.post(`/api/v1/reminders/${r.body.data.id}/cancel`, { token: t.token })).status).toBe(409);
+    expect((await stack.http.put(`/api/v1/reminders/${r.body.data.id}`, { token: t.token, body: { send_at: inSeconds(5) } })).status).toBe(409);
+  });
+
+  it('follows its calendar event when it moves, and dies with it when cancelled', async () => {
+    const eventId = await anEvent(3600 + 2);
+    const follows = await create({ to: '+14155550205', message: '{{event.title}} at {{event.time}}', event_id: eventId, offset: '-1h' });
+    expect(follows.body.data).toMatchObject({ offset: '-1h', event_id: eventId });
+    // The event moves 4 s later behind the API's back: the reminder notices when it wakes.
+    const em = tenantEm(stack.orm, t.tenantId);
+    const event = await em.findOneOrFail(CalendarEventSchema, eventId);
+    event.startsAt = new Date(event.startsAt.getTime() + 4000);
+    await em.flush();
+    await sleep(3000);
+    expect(twilio.sentTo('+14155550205')).toEqual([]);
+    const sent = await until(follows.body.data.id, 'sent', 15_000);
+    expect(Date.parse(sent.sent_at)).toBeGreaterThanOrEqual(event.startsAt.getTime() - 3_600_000);
+    expect(twilio.sentTo('+14155550205')[0].body).toMatch(/^Dental check-up at /);
+
+    const doomedEvent = await anEvent(3600 + 2);
+    const dies = await create({ to: '+14155550206', message: 'x', event_id: doomedEvent, offset: '-1h' });
+    await em.nativeUpdate(CalendarEventSchema, { id: doomedEvent }, { status: 'cancelled' });
+    const cancelled = await until(dies.body.data.id, 'cancelled', 15_000);
+    expect(cancelled.last_error).toMatch(/cancelled/);
+    expect(twilio.sentTo('+14155550206')).toEqual([]);
+  });
+
+  it('repeats by RRULE in its zone and shows the next occurrence', async () => {
+    const due = inSeconds(2);
+    const r = await create({ to: '+14155550207', message: 'daily', send_at: due, timezone: 'America/New_York', rrule: 'FREQ=DAILY;COUNT=3' });
+    const after = await eventually(async () => {
+      const d = (await get(r.body.data.id)).body.data;
+      return d.sent_count === 1 ? d : undefined;
+    }, { what: 'the first occurrence' });
+    expect(after.status).toBe('scheduled');
+    // The next one is the same wall-clock time tomorrow in New York (23, 24 or 25 hours on).
+    const expected = new Date(due);
+    const next = new Date(after.next_send_at);
+    const wall = (d: Date) => new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(d);
+    expect(wall(next)).toBe(wall(expected));
+    expect(Math.abs(next.getTime() - expected.getTime() - 86_400_000)).toBeLessThanOrEqual(3_600_000);
+    expect(twilio.sentTo('+14155550207')).toHaveLength(1);
+    await stack.http.post(`/api/v1/reminders/${r.body.data.id}/cancel`, { token: t.token });
+  });
+
+  it('waits out quiet hours, unless urgent', async () => {
+    const other = await aTenant(stack.http);
+    const now = new Date();
+    const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+    const end = new Date(now.getTime() + 2 * 3_600_000);
+    await stack.http.patch('/api/v1/tenant', { token: other.token, body: { timezone: 'UTC', quiet_hours: { start: hhmm(new Date(now.getTime() - 3_600_000)), end: hhmm(end) } } });
+    const quiet = await create({ to: '+14155550208', message: 'not now', send_at: inSeconds(1) }, other.token);
+    const urgent = await create({ to: '+14155550209', message: 'now', send_at: inSeconds(1), urgent: true }, other.token);
+    await eventually(async () => ((await get(urgent.body.data.id, other.token)).body.data.status === 'sent' ? true : undefined), { what: 'the urgent reminder' });
+    const held = await eventually(async () => {
+      const d = (await get(quiet.body.data.id, other.token)).body.data;
+      return d.next_send_at && Date.parse(d.next_send_at) > Date.now() + 60_000 ? d : undefined;
+    }, { what: 'the quiet-hours deferral' });
+    expect(hhmm(new Date(held.next_send_at))).toBe(hhmm(end));
+    expect(held.status).toBe('scheduled');
+    expect(twilio.sentTo('+14155550208')).toEqual([]);
+  });
+
+  it('does not text someone who opted out after it was scheduled', async () => {
+    const contact = await aContact(stack.http, t.token, { phone: '+14155550210' });
+    const r = await create({ contact_id: contact.id, message: 'see you', send_at: inSeconds(3) });
+    // The contact texts STOP to our number (signed as Twilio signs it). The number is the
+    // platform account's, so it is assigned as a platform operator would (npm run assign-number).
+    const em = tenantEm(stack.orm, t.tenantId);
+    await em.getConnection().execute(`update tenant set phone_numbers = '{${OUR_NUMBER}}' where id = ?`, [t.tenantId]);
+    const url = `${stack.http.base}/api/v1/sms/webhook`;
+    const stop = inboundSms({ From: '+14155550210', To: OUR_NUMBER, Body: 'STOP', AccountSid: PLATFORM_SID });
+    const answer = await stack.http.post('/api/v1/sms/webhook', { raw: formBody(stop), headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(PLATFORM_TOKEN, url, stop) } });
+    expect(answer.status).toBe(200);
+    const failed = await until(r.body.data.id, 'failed', 15_000);
+    expect(failed.last_error).toBe('opted_out');
+    expect(twilio.sentTo('+14155550210')).toEqual([]);
+    const event = await eventually(async () => (await em.findOne(EventSchema, { entityId: r.body.data.id, type: 'reminder.failed' })) ?? undefined, { what: 'reminder.failed' });
+    expect(event.payload).toMatchObject({ error: 'opted_out' });
+    // And a new one to the number is refused up front.
+    const refused = await create({ contact_id: contact.id, message: 'again', send_at: inSeconds(60) });
+    expect(refused.status).toBe(422);
+  });
+
+  it('sends exactly once when the worker dies while it sleeps and again mid-send', async () => {
+    const r = await create({ to: '+14155550211', message: 'durable', send_at: inSeconds(4) });
+    await stack.worker!.kill();
+    await sleep(5000);
+    // Back after the due time: the timer fires on the new worker, whose send is held by Twilio…
+    twilio.holdNext(4000);
+    const second = await stack.startWorker();
+    await eventually(async () => (twilio.sentTo('+14155550211').length === 1 ? true : undefined), { what: 'the send to reach Twilio' });
+    // …and that worker dies before Twilio answers. The next one asks Twilio instead of sending again.
+    await second.kill();
+    await stack.startWorker();
+    const sent = await until(r.body.data.id, 'sent', 45_000);
+    expect(sent.sent_count).toBe(1);
+    expect(twilio.sentTo('+14155550211')).toHaveLength(1);
+    const outbox = (await stack.http.get('/api/v1/sms/outbox?per_page=100', { token: t.token })).body.data.filter((m: { to: string }) => m.to === '+14155550211');
+    expect(outbox).toEqual([expect.objectContaining({ provider_sid: twilio.sentTo('+14155550211')[0].sid, status: 'sent' })]);
+  });
+
+  it('refuses what cannot be a reminder, in the error envelope', async () => {
+    const bad = [
+      { to: '+14155550212', message: 'x' },
+      { to: '+14155550212', message: 'x', send_at: inSeconds(60), event_id: '00000000-0000-4000-8000-000000000000' },
+      { to: '+14155550212', message: 'Hi {{contact.password}}', send_at: inSeconds(60) },
+      { to: '+14155550212', message: 'x', send_at: inSeconds(60), timezone: 'Mars/Olympus' },
+      { to: '+14155550212', message: 'x', send_at: inSeconds(-3600) },
+      { to: 'not a number', message: 'x', send_at: inSeconds(60) },
+      { to: '+14155550212', message: 'x', send_at: inSeconds(60), rrule: 'FREQ=MINUTELY' },
+      { to: '+14155550212', message: 'x', event_id: '00000000-0000-4000-8000-000000000000', offset: '-1h' },
+    ];
+    for (const body of bad) {
+      const res = await create(body);
+      expect({ body, status: res.status, code: res.body.error?.code }).toEqual({ body, status: 422, code: 'VALIDATION_ERROR' });
+    }
+  });
+
+  it("gives another tenant a 404 for a reminder, and lists only each tenant's own", async () => {
+    const other = await aTenant(stack.http);
+    const mine = await create({ to: '+14155550213', message: 'mine', send_at: inSeconds(3600) });
+    const theirs = await create({ to: '+14155550213', message: 'theirs', send_at: inSeconds(3600) }, other.token);
+    const id = mine.body.data.id;
+    for (const res of [
+      await stack.http.get(`/api/v1/reminders/${id}`, { token: other.token }),
+      await stack.http.put(`/api/v1/reminders/${id}`, { token: other.token, body: { message: 'hijacked' } }),
+      await stack.http.post(`/api/v1/reminders/${id}/cancel`, { token: other.token }),
+    ]) {
+      expect(res.status).toBe(404);
+    }
+    const listed = (await stack.http.get('/api/v1/reminders?status=scheduled&per_page=100', { token: other.token })).body.data.map((r: { id: string }) => r.id);
+    expect(listed).toEqual([theirs.body.data.id]);
+    expect((await get(id)).body.data).toMatchObject({ message: 'mine', status: 'scheduled' });
+    const filtered = await stack.http.get(`/api/v1/reminders?start_date=${encodeURIComponent(inSeconds(3000))}&end_date=${encodeURIComponent(inSeconds(4000))}`, { token: t.token });
+    expect(filtered.body.data.map((r: { id: string }) => r.id)).toContain(id);
+  });
+});
