@@ -39,6 +39,8 @@ export async function storeMessage(
   tenantId: string,
   input: IncomingMessage,
   startFor?: (messageId: string) => StartRequest | null,
+  /** More work that must commit with the message (an SMS opt-out), in its transaction. */
+  alongside?: (tx: EntityManager, message: Message) => Promise<void>,
 ): Promise<Stored> {
   // The message's own identity: the provider's id, or else the request's Idempotency-Key.
   const identity = input.externalId ? { channel: input.channel, externalId: input.externalId } : input.requestKey ? { requestKey: input.requestKey } : null;
@@ -72,6 +74,7 @@ export async function storeMessage(
       });
       const request = startFor?.(m.id);
       if (request) start = queueWorkflowStart(tx, request);
+      await alongside?.(tx, m);
       return m;
     });
     return { message, duplicate: false, start };

@@ -37,7 +37,11 @@ export const smsRoutes: RouteDef[] = [
       const parsed = twilioInboundSms.safeParse(params);
       if (!parsed.success) throw validationError('Invalid Twilio webhook', zodIssuesToFields(parsed.error));
       const sms = parsed.data;
-      const to = normalizePhone(sms.To) ?? sms.To;
+      // WhatsApp arrives through the same webhook, its addresses prefixed `whatsapp:`.
+      const channel = sms.From.startsWith('whatsapp:') ? 'whatsapp' : 'sms';
+      const bare = (address: string) => address.replace(/^whatsapp:/, '');
+      const to = normalizePhone(bare(sms.To)) ?? bare(sms.To);
+      const from = bare(sms.From);
       const tenant = await systemEm(ctx.deps.orm).findOne(TenantSchema, { phoneNumbers: { $contains: [to] } });
       if (!tenant) throw notFound('Tenant for this number');
       // A tenant with its own Twilio account hears only from that account, and the platform's
@@ -46,30 +50,35 @@ export const smsRoutes: RouteDef[] = [
 
       const em = tenantEm(ctx.deps.orm, tenant.id);
       const consent = smsConsentChange(sms.Body);
-      const { message, duplicate, start } = await storeMessage(em, tenant.id, {
-        channel: 'sms',
-        content: sms.Body || '(empty message)',
-        customerPhone: sms.From,
-        externalId: sms.MessageSid,
-        metadata: { to, num_media: sms.NumMedia ?? '0' },
-        status: consent ? 'resolved' : 'new',
-      }, (id) => (consent ? null : triageRequest(ctx, tenant.id, id)));
-      if (consent && !duplicate) {
-        await em.transactional(async (tx) => {
-          const found = await findOrCreateContact(tx, tenant.id, { phone: sms.From });
-          if (!found) return;
-          found.contact.smsOptOut = consent === 'opt_out';
-          recordEvent(tx, {
-            tenantId: tenant.id,
-            type: 'contact.sms_opt_out',
-            entityType: 'contact',
-            entityId: found.contact.id,
-            payload: { contact_id: found.contact.id, phone: found.contact.phone ?? null, opted_out: consent === 'opt_out', message_id: message.id },
-          });
-        });
-      } else if (start) {
-        await startOrDefer(ctx, start);
-      }
+      const { start } = await storeMessage(
+        em,
+        tenant.id,
+        {
+          channel,
+          content: sms.Body || '(empty message)',
+          customerPhone: from,
+          externalId: sms.MessageSid,
+          metadata: { to, num_media: sms.NumMedia ?? '0' },
+          status: consent ? 'resolved' : 'new',
+        },
+        (id) => (consent ? null : triageRequest(ctx, tenant.id, id)),
+        // STOP/START commit with the message: a redelivery after a crash finds both or neither.
+        consent
+          ? async (tx, message) => {
+              const found = await findOrCreateContact(tx, tenant.id, { phone: from });
+              if (!found) return;
+              found.contact.smsOptOut = consent === 'opt_out';
+              recordEvent(tx, {
+                tenantId: tenant.id,
+                type: 'contact.sms_opt_out',
+                entityType: 'contact',
+                entityId: found.contact.id,
+                payload: { contact_id: found.contact.id, phone: found.contact.phone ?? null, opted_out: consent === 'opt_out', message_id: message.id },
+              });
+            }
+          : undefined,
+      );
+      if (start) await startOrDefer(ctx, start);
       // A redelivery needs nothing more: the first delivery committed the triage's start row,
       // which the outbox relay starts if that delivery died before it could.
       ctx.type = 'text/xml';

@@ -5,6 +5,7 @@ import { formBody, inboundSms, twilioSignature } from '../fakes/twilio.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { ContactSchema } from '../../entities/Contact.ts';
 import { MessageSchema } from '../../entities/Message.ts';
+import { EventSchema } from '../../entities/Event.ts';
 
 const AUTH_TOKEN = 'twilio-test-auth-token-0123456789';
 const OUR_NUMBER = '+15005550006';
@@ -74,6 +75,44 @@ describe('Twilio inbound SMS webhook', () => {
     expect(contact.smsOptOut).toBe(true);
     await deliver(inboundSms({ From: from, To: OUR_NUMBER, Body: 'START' }));
     expect((await tenantEm(stack.orm, t.tenantId).findOneOrFail(ContactSchema, { phone: from })).smsOptOut).toBe(false);
+  });
+
+  it('applies STOP once with its message, however often Twilio redelivers it', async () => {
+    const from = '+14155550144';
+    const stop = inboundSms({ From: from, To: OUR_NUMBER, Body: 'STOP' });
+    const answers = await Promise.all([deliver(stop), deliver(stop), deliver(stop)]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    const em = tenantEm(stack.orm, t.tenantId);
+    const contact = await em.findOneOrFail(ContactSchema, { phone: from });
+    expect(contact.smsOptOut).toBe(true);
+    expect(await em.count(EventSchema, { type: 'contact.sms_opt_out', entityId: contact.id })).toBe(1);
+    expect(await messagesWithSid(stop.MessageSid)).toBe(1);
+  });
+
+  it('stores STOP and applies it in one transaction: a delivery that fails half-way leaves nothing, and the redelivery applies it', async () => {
+    const from = '+14155550122';
+    const stop = inboundSms({ From: from, To: OUR_NUMBER, Body: 'unsubscribe' });
+    const conn = stack.orm.em.getConnection();
+    // The opt-out's event cannot be written: the process "dies" between message and consent.
+    await conn.execute(`create or replace function refuse_opt_out() returns trigger as $$ begin if new.type = 'contact.sms_opt_out' then raise exception 'simulated crash'; end if; return new; end $$ language plpgsql`);
+    await conn.execute('create trigger refuse_opt_out before insert on events for each row execute function refuse_opt_out()');
+    try {
+      expect((await deliver(stop)).status).toBe(500);
+    } finally {
+      await conn.execute('drop trigger refuse_opt_out on events');
+    }
+    expect(await messagesWithSid(stop.MessageSid)).toBe(0);
+    expect((await deliver(stop)).status).toBe(200);
+    expect((await tenantEm(stack.orm, t.tenantId).findOneOrFail(ContactSchema, { phone: from })).smsOptOut).toBe(true);
+    expect(await messagesWithSid(stop.MessageSid)).toBe(1);
+  });
+
+  it('takes WhatsApp messages through the same webhook, into the inbox as channel whatsapp, and triages them', async () => {
+    const params = inboundSms({ From: 'whatsapp:+14155550133', To: `whatsapp:${OUR_NUMBER}`, Body: 'Hola! Can I book a table for Friday?' });
+    expect((await deliver(params)).status).toBe(200);
+    const message = await tenantEm(stack.orm, t.tenantId).findOneOrFail(MessageSchema, { externalId: params.MessageSid });
+    expect(message).toMatchObject({ channel: 'whatsapp', customerPhone: '+14155550133' });
+    await eventually(async () => ((await stack.http.get(`/api/v1/inbox/messages/${message.id}`, { token: t.token })).body.data.processed ? true : undefined), { what: 'triage of the WhatsApp message' });
   });
 
   it('answers 404 for a number no tenant owns', async () => {
