@@ -16,7 +16,8 @@ export function createSmtpEmailProvider(s: SmtpSettings): EmailProvider {
     host: s.host,
     port: s.port,
     secure: s.secure,
-    ...(s.user ? { auth: { user: s.user, pass: s.password ?? '' } } : {}),
+    // A username alone is a sender name (seed 002 sets SMTP_USERNAME), not a login.
+    ...(s.user && s.password ? { auth: { user: s.user, pass: s.password } } : {}),
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 30_000,

@@ -56,6 +56,8 @@ describe('tenant isolation', () => {
       lead: (await stack.http.post('/api/v1/crm/leads', { token: t.token, body: { title: `Lead ${tag}`, source: 'website', contact: { name: `Lead person ${tag}`, email: `lead-${tag}-${Date.now()}@example.com` } } })).body.data.id as string,
       message: (await stack.http.post('/api/v1/inbox/messages', { token: t.token, body: { channel: 'email', content: `Hello from ${tag}`, customer_email: `m-${tag}@example.com` } })).body.data.id as string,
       webhook: (await stack.http.post('/api/v1/webhooks', { token: t.token, body: { url: `https://hooks.example.com/${tag}`, events: ['*'] } })).body.data.id as string,
+      reminder: (await stack.http.post('/api/v1/reminders', { token: t.token, body: { to: '+14155550100', message: `Reminder ${tag}`, send_at: new Date(Date.now() + 86_400_000).toISOString() } })).body.data.id as string,
+      outbound: (await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550100', message: `Text ${tag}` } })).body.data.sid as string,
     });
     const mineA = await make(a, 'a');
     const mineB = await make(b, 'b');
@@ -65,6 +67,8 @@ describe('tenant isolation', () => {
       ['/api/v1/crm/leads', 'lead'],
       ['/api/v1/inbox/messages', 'message'],
       ['/api/v1/webhooks', 'webhook'],
+      ['/api/v1/reminders', 'reminder'],
+      ['/api/v1/sms/outbox', 'outbound'],
     ] as const) {
       const [seenA, seenB] = [await ids(a, path), await ids(b, path)];
       expect({ path, a: seenA.includes(mineA[key]), b: seenB.includes(mineB[key]) }).toEqual({ path, a: true, b: true });
