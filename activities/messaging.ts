@@ -1,9 +1,9 @@
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { systemEm, tenantEm, type EntityManager } from '../lib/db.ts';
 import { ProviderError } from '../providers/errors.ts';
 import type { MessagingProviders, TextProvider } from '../providers/messaging/index.ts';
-import { OutboundMessageSchema, type OutboundCause, type OutboundChannel, type OutboundMessage, type OutboundStatus } from '../entities/OutboundMessage.ts';
+import { OutboundMessageSchema, type OutboundMessage, type OutboundStatus } from '../entities/OutboundMessage.ts';
 import { TenantSchema, type Tenant } from '../entities/Tenant.ts';
 import { isOptedOut } from '../entities/Contact.ts';
 import { recordEvent } from '../entities/Event.ts';
@@ -69,19 +69,29 @@ async function finish(em: EntityManager, m: OutboundMessage, status: OutboundSta
 export async function deliverOutbound(d: MessagingDeps, tenantId: string, messageId: string, attempt: number): Promise<SendResult> {
   const em = tenantEm(d.orm, tenantId);
   const m = await em.findOneOrFail(OutboundMessageSchema, messageId);
+  const tenant = await systemEm(d.orm).findOneOrFail(TenantSchema, tenantId);
+  return deliverLoaded(d, em, m, tenant, attempt);
+}
+
+/**
+ * deliverOutbound for a row and tenant the caller has loaded (a reminder's fire step, which
+ * has also checked consent). The row may be new and not yet flushed: a provider with an
+ * outside effect gets it committed before the call; the local sink needs no such step.
+ */
+export async function deliverLoaded(d: MessagingDeps, em: EntityManager, m: OutboundMessage, tenant: Tenant, attempt: number, opts: { consentChecked?: boolean } = {}): Promise<SendResult> {
   if (m.attempts > attempt || (m.attempts === attempt && DONE.includes(m.status))) return resultOf(m);
   if (m.status === 'blocked') return resultOf(m);
-  if (await isOptedOut(em, m)) return finish(em, m, 'blocked', { code: 'opted_out', message: 'The recipient opted out of texts (STOP); nothing was sent' });
-  const tenant = await systemEm(d.orm).findOneOrFail(TenantSchema, tenantId);
+  if (!opts.consentChecked && (await isOptedOut(em, m))) return finish(em, m, 'blocked', { code: 'opted_out', message: 'The recipient opted out of texts (STOP); nothing was sent' });
 
   if (m.channel === 'email') {
+    const email = d.providers.email;
     m.attempts = attempt;
     m.attemptedAt = new Date();
-    m.provider = d.providers.email.kind;
+    m.provider = email.kind;
     m.fromAddress = d.emailFrom;
-    await em.flush();
+    if (email.kind !== 'local') await em.flush();
     try {
-      const sent = await d.providers.email.send({ from: d.emailFrom, to: m.toAddress, subject: m.subject ?? '', text: m.body, messageId: `<${m.id}.${attempt}@ai-secretary>` });
+      const sent = await email.send({ from: d.emailFrom, to: m.toAddress, subject: m.subject ?? '', text: m.body, messageId: `<${m.id}.${attempt}@ai-secretary>` });
       m.providerSid = sent.id;
       return await finish(em, m, 'sent', null);
     } catch (err) {
@@ -107,10 +117,15 @@ export async function deliverOutbound(d: MessagingDeps, tenantId: string, messag
   m.provider = provider.kind;
   m.accountSid = provider.accountSid;
   m.fromAddress = number;
+  if (provider.kind === 'local') {
+    // Nothing leaves the machine: no attempt to commit first, no callback to race.
+    m.providerSid = (await provider.send({ ...send, statusCallback: null })).sid;
+    return finish(em, m, 'sent', null);
+  }
   await em.flush();
   try {
     // Our id rides in the URL: Twilio may report before this activity has stored its SID.
-    const callback = provider.kind === 'twilio' && d.publicBaseUrl ? `${d.publicBaseUrl.replace(/\/$/, '')}/api/v1/sms/status?id=${m.id}` : null;
+    const callback = d.publicBaseUrl ? `${d.publicBaseUrl.replace(/\/$/, '')}/api/v1/sms/status?id=${m.id}` : null;
     const sent = await provider.send({ ...send, statusCallback: callback });
     return await recordSent(em, m, provider, sent.sid, d);
   } catch (err) {
@@ -135,41 +150,6 @@ async function recordSent(em: EntityManager, m: OutboundMessage, provider: TextP
     return locked;
   });
   return resultOf(row, provider.kind === 'twilio' && Boolean(d.publicBaseUrl));
-}
-
-export interface NewOutbound {
-  tenantId: string;
-  channel: OutboundChannel;
-  to: string;
-  body: string;
-  subject?: string | null;
-  contactId?: string | null;
-  cause: OutboundCause;
-  idempotencyKey: string;
-}
-
-/** The outbound row for this key, made once however often it is asked for. */
-export async function ensureOutbound(em: EntityManager, n: NewOutbound): Promise<OutboundMessage> {
-  const existing = await em.findOne(OutboundMessageSchema, { idempotencyKey: n.idempotencyKey });
-  if (existing) return existing;
-  try {
-    const row = em.create(OutboundMessageSchema, {
-      tenant: n.tenantId,
-      channel: n.channel,
-      toAddress: n.to,
-      body: n.body,
-      subject: n.subject ?? null,
-      contact: n.contactId ?? null,
-      cause: n.cause,
-      idempotencyKey: n.idempotencyKey,
-    });
-    await em.flush();
-    return row;
-  } catch (err) {
-    if (!(err instanceof UniqueConstraintViolationException)) throw err;
-    em.clear();
-    return em.findOneOrFail(OutboundMessageSchema, { idempotencyKey: n.idempotencyKey });
-  }
 }
 
 export function createMessagingActivities(d: MessagingDeps) {

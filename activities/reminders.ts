@@ -1,14 +1,14 @@
-import { systemEm, tenantEm, type EntityManager } from '../lib/db.ts';
+import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { nextOccurrence } from '../lib/reminderTime.ts';
 import { nextAllowedTime } from '../lib/quietHours.ts';
 import { renderTemplate } from '../lib/template.ts';
 import { ReminderSchema, type Reminder, type ReminderStatus } from '../entities/Reminder.ts';
 import { CalendarEventSchema, type CalendarEvent } from '../entities/CalendarEvent.ts';
-import { ContactSchema, isOptedOut, type Contact } from '../entities/Contact.ts';
-import { TenantSchema } from '../entities/Tenant.ts';
+import { isOptedOut, type Contact } from '../entities/Contact.ts';
+import type { Tenant } from '../entities/Tenant.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { OutboundMessageSchema } from '../entities/OutboundMessage.ts';
-import { deliverOutbound, ensureOutbound, type MessagingDeps } from './messaging.ts';
+import { deliverLoaded, type MessagingDeps } from './messaging.ts';
 
 /** A recurring reminder created with a start in the past begins with its next occurrence from now, not a burst of missed ones. */
 const CATCH_UP_MS = 60_000;
@@ -70,6 +70,22 @@ export function reminderEventData(r: Reminder, occurrence: Date | null, status: 
   };
 }
 
+function templateValues(contact: Contact | null, event: CalendarEvent | null, tenantName: string) {
+  return {
+    'contact.name': contact?.name,
+    'contact.first_name': contact?.name.split(/\s+/)[0],
+    'contact.phone': contact?.phone,
+    'contact.email': contact?.email,
+    'event.title': event?.title,
+    'event.start_time': event?.startsAt,
+    'event.end_time': event?.endsAt,
+    'event.date': event?.startsAt,
+    'event.time': event?.startsAt,
+    'event.location': event?.location,
+    'tenant.name': tenantName,
+  };
+}
+
 /** Where the reminder goes: the raw address, or the contact's phone or email. */
 function recipientOf(r: Reminder, contact: Contact | null): string | null {
   if (r.toAddress) return r.toAddress;
@@ -114,7 +130,11 @@ export function createReminderActivities(d: MessagingDeps) {
      */
     async fireReminder(input: { tenantId: string; reminderId: string; dueAt: string; version: number }): Promise<FireOutcome> {
       const em = tenantEm(d.orm, input.tenantId);
-      const { r, event } = await load(em, input.reminderId);
+      // One query for the reminder with all it renders and checks.
+      const r = await em.findOneOrFail(ReminderSchema, input.reminderId, { populate: ['tenant', 'event', 'contact'] });
+      const event = r.event ? (r.event as unknown as CalendarEvent) : null;
+      const contact = r.contact ? (r.contact as unknown as Contact) : null;
+      const tenant = r.tenant as unknown as Tenant;
       const occurrence = new Date(input.dueAt);
       const key = `reminder:${r.id}:${input.dueAt}`;
       const already = r.lastOccurrenceAt?.getTime() === occurrence.getTime();
@@ -131,11 +151,9 @@ export function createReminderActivities(d: MessagingDeps) {
         if (nextDue(r, anchor.at, occurrence)?.getTime() !== occurrence.getTime()) return { state: 'replan' };
       }
 
-      const tenant = await systemEm(d.orm).findOneOrFail(TenantSchema, input.tenantId);
-      const contact = r.contact ? await em.findOne(ContactSchema, r.contact.id) : null;
       const to = recipientOf(r, contact);
-      const existing = await em.findOne(OutboundMessageSchema, { idempotencyKey: key });
-      if (!existing) {
+      let row = await em.findOne(OutboundMessageSchema, { idempotencyKey: key });
+      if (!row) {
         if (!to) {
           end(em, r, 'failed', `the contact has no ${r.channel === 'email' ? 'email address' : 'phone number'}`, occurrence, null);
           await em.flush();
@@ -155,65 +173,48 @@ export function createReminderActivities(d: MessagingDeps) {
           await em.flush();
           return { state: 'ended', status: 'failed' };
         }
-      }
-      const body = renderTemplate(
-        r.message,
-        {
-          'contact.name': contact?.name,
-          'contact.first_name': contact?.name.split(/\s+/)[0],
-          'contact.phone': contact?.phone,
-          'contact.email': contact?.email,
-          'event.title': event?.title,
-          'event.start_time': event?.startsAt,
-          'event.end_time': event?.endsAt,
-          'event.date': event?.startsAt,
-          'event.time': event?.startsAt,
-          'event.location': event?.location,
-          'tenant.name': tenant.name,
-        },
-        { timezone: r.timezone, locale: r.locale },
-      );
-      const row =
-        existing ??
-        (await ensureOutbound(em, {
-          tenantId: input.tenantId,
+        // Created here, committed by the send (before the provider call when it has an outside effect).
+        row = em.create(OutboundMessageSchema, {
+          tenant: input.tenantId,
           channel: r.channel,
-          to: to as string,
-          body,
-          subject: r.subject ?? (r.channel === 'email' ? 'Reminder' : null),
-          contactId: contact?.id ?? null,
+          toAddress: to,
+          body: renderTemplate(r.message, templateValues(contact, event, tenant.name), { timezone: r.timezone, locale: r.locale }),
+          subject: r.subject ? renderTemplate(r.subject, templateValues(contact, event, tenant.name), { timezone: r.timezone, locale: r.locale }) : r.channel === 'email' ? 'Reminder' : null,
+          contact: contact?.id ?? null,
           cause: { type: 'reminder', reminder_id: r.id, occurrence: input.dueAt },
           idempotencyKey: key,
-        }));
-      const sent = await deliverOutbound(d, input.tenantId, row.id, 1);
+        });
+      }
+      const sent = await deliverLoaded(d, em, row, tenant, 1, { consentChecked: true });
 
-      em.clear();
-      const fresh = await em.findOneOrFail(ReminderSchema, r.id);
       const ok = sent.status === 'sent' || sent.status === 'delivered';
-      if (fresh.lastOccurrenceAt?.getTime() !== occurrence.getTime()) {
-        fresh.lastOccurrenceAt = occurrence;
+      if (!already) {
+        r.lastOccurrenceAt = occurrence;
         if (ok) {
-          fresh.sentCount += 1;
-          fresh.sentAt = new Date();
-          recordEvent(em, { tenantId: fresh.tenant.id, type: 'reminder.sent', entityType: 'reminder', entityId: fresh.id, payload: reminderEventData(fresh, occurrence, 'sent', row.id, null) });
+          r.sentCount += 1;
+          r.sentAt = new Date();
+          recordEvent(em, { tenantId: input.tenantId, type: 'reminder.sent', entityType: 'reminder', entityId: r.id, payload: reminderEventData(r, occurrence, 'sent', row.id, null) });
         }
       }
-      const anchor = anchorOf(fresh, event);
-      const more = fresh.status === 'scheduled' && 'at' in anchor && Boolean(fresh.rrule) && nextDue(fresh, anchor.at, new Date()) !== null;
+      const anchor = anchorOf(r, event);
+      const following = r.status === 'scheduled' && 'at' in anchor && r.rrule ? nextDue(r, anchor.at, new Date()) : null;
+      const more = following !== null;
+      // Shown at once; the next run plans from the row again.
+      if (following) r.nextSendAt = following;
       if (!ok) {
         const why = sent.errorCode ?? sent.status;
         if (more) {
-          fresh.lastError = `occurrence ${input.dueAt}: ${why}`;
-          recordEvent(em, { tenantId: fresh.tenant.id, type: 'reminder.failed', entityType: 'reminder', entityId: fresh.id, payload: reminderEventData(fresh, occurrence, 'failed', row.id, why) });
-        } else if (fresh.status === 'scheduled') {
-          end(em, fresh, 'failed', why, occurrence, row.id);
+          r.lastError = `occurrence ${input.dueAt}: ${why}`;
+          recordEvent(em, { tenantId: input.tenantId, type: 'reminder.failed', entityType: 'reminder', entityId: r.id, payload: reminderEventData(r, occurrence, 'failed', row.id, why) });
+        } else if (r.status === 'scheduled') {
+          end(em, r, 'failed', why, occurrence, row.id);
         }
-      } else if (!more && fresh.status === 'scheduled') {
-        fresh.status = 'sent';
-        fresh.nextSendAt = null;
+      } else if (!more && r.status === 'scheduled') {
+        r.status = 'sent';
+        r.nextSendAt = null;
       }
       await em.flush();
-      return more ? { state: 'sent', more: true } : { state: 'ended', status: fresh.status };
+      return more ? { state: 'sent', more: true } : { state: 'ended', status: r.status };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { ReminderActivities, ReminderStatus } from '../activities/reminders.ts';
+import type { ReminderActivities, ReminderPlan, ReminderStatus } from '../activities/reminders.ts';
 import { presets } from './activityOptions.ts';
 import { reminderChangedSignal } from './sendReminder.client.ts';
 
@@ -8,6 +8,8 @@ export interface ReminderInput {
   reminderId: string;
   /** The send step's start-to-close (the provider's timeout plus bookkeeping). */
   sendTimeoutMs?: number;
+  /** The first plan, as the API computed it when it stored the reminder (saves an activity per new reminder). */
+  plan?: { dueAt: string; version: number };
 }
 
 /**
@@ -26,9 +28,11 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
   setHandler(reminderChangedSignal, () => {
     changed = true;
   });
+  let first = input.plan;
   for (;;) {
     changed = false;
-    const plan = await planReminder({ tenantId: input.tenantId, reminderId: input.reminderId });
+    const plan: ReminderPlan = first ? { state: 'due', ...first } : await planReminder({ tenantId: input.tenantId, reminderId: input.reminderId });
+    first = undefined;
     if (plan.state === 'ended') return plan.status;
     let wakeAt = Date.parse(plan.dueAt);
     let replan = false;
@@ -40,7 +44,7 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
       if (fired.state === 'ended') return fired.status;
       if (fired.state === 'replan') replan = true;
       else if (fired.state === 'defer') wakeAt = Date.parse(fired.until);
-      else return continueAsNew<typeof sendReminderWorkflow>(input);
+      else return continueAsNew<typeof sendReminderWorkflow>({ tenantId: input.tenantId, reminderId: input.reminderId, sendTimeoutMs: input.sendTimeoutMs });
     }
   }
 }

@@ -112,7 +112,8 @@ export const reminderRoutes: RouteDef[] = [
       await checkConsent(em, r);
       const start = await em.transactional(async (tx) => {
         await tx.flush();
-        return queueWorkflowStart(tx, reminderStartRequest({ tenantId: caller.tenantId, reminderId: r.id, sendTimeoutMs: ctx.deps.config.sms.sendTimeoutMs + 10_000 }, { requestId: ctx.state.requestId }));
+        const plan = { dueAt: (r.nextSendAt as Date).toISOString(), version: r.version };
+        return queueWorkflowStart(tx, reminderStartRequest({ tenantId: caller.tenantId, reminderId: r.id, sendTimeoutMs: ctx.deps.config.sms.sendTimeoutMs + 10_000, plan }, { requestId: ctx.state.requestId }));
       });
       const run = await startOrDefer(ctx, start);
       return one(reminderDto(r, run));

@@ -15,6 +15,10 @@ export function createBenchActivities() {
     async benchSecond(item: BenchItem): Promise<BenchItem> {
       return item;
     },
+    /** The reminder benchmark's baseline: when it fired. */
+    async benchFire(): Promise<number> {
+      return Date.now();
+    },
     /** The webhook benchmark's baseline: a plain POST, no signing, no bookkeeping. */
     async benchPost({ url, id }: { url: string; id: string }): Promise<number> {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': id }, body: JSON.stringify({ id }) });

@@ -1,7 +1,7 @@
 // The baseline workflow of the throughput benchmark: the same shape as
 // triageMessageWorkflow (two activities in sequence, with the same timeout and retry
 // presets) and nothing else. Bundled only by the bench's own worker (bareWorker.ts).
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, sleep } from '@temporalio/workflow';
 import { presets } from '../../workflows/activityOptions.ts';
 import type { BenchActivities, BenchItem } from './activities.ts';
 
@@ -18,4 +18,13 @@ const { benchPost } = proxyActivities<Pick<BenchActivities, 'benchPost'>>(preset
 /** The webhook benchmark's baseline: one workflow, one activity, one HTTP POST. */
 export async function benchPostWorkflow(input: { url: string; id: string }): Promise<number> {
   return benchPost(input);
+}
+
+const { benchFire } = proxyActivities<Pick<BenchActivities, 'benchFire'>>(presets.providerCall);
+
+/** The reminder benchmark's baseline: sleep on a timer until the due time, then one no-op activity. */
+export async function benchTimerWorkflow(input: { dueAt: number }): Promise<number> {
+  const wait = input.dueAt - Date.now();
+  if (wait > 0) await sleep(wait);
+  return benchFire();
 }
