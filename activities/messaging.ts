@@ -41,7 +41,7 @@ export function senderNumber(tenant: Tenant, platformNumber: string | undefined)
   return tenant.phoneNumbers[0] ?? platformNumber ?? null;
 }
 
-async function finish(em: EntityManager, m: OutboundMessage, status: OutboundStatus, error: { code: string; message: string } | null): Promise<SendResult> {
+async function finish(em: EntityManager, m: OutboundMessage, status: OutboundStatus, error: { code: string; message: string } | null, commit = true): Promise<SendResult> {
   m.status = status;
   m.errorCode = error?.code ?? null;
   m.errorMessage = error?.message.slice(0, 500) ?? null;
@@ -55,7 +55,7 @@ async function finish(em: EntityManager, m: OutboundMessage, status: OutboundSta
     entityId: m.id,
     payload: outboundEventData(m),
   });
-  await em.flush();
+  if (commit) await em.flush();
   return resultOf(m);
 }
 
@@ -78,7 +78,15 @@ export async function deliverOutbound(d: MessagingDeps, tenantId: string, messag
  * has also checked consent). The row may be new and not yet flushed: a provider with an
  * outside effect gets it committed before the call; the local sink needs no such step.
  */
-export async function deliverLoaded(d: MessagingDeps, em: EntityManager, m: OutboundMessage, tenant: Tenant, attempt: number, opts: { consentChecked?: boolean } = {}): Promise<SendResult> {
+export async function deliverLoaded(
+  d: MessagingDeps,
+  em: EntityManager,
+  m: OutboundMessage,
+  tenant: Tenant,
+  attempt: number,
+  /** `deferLocalCommit`: the local sink's record is committed by the caller's own flush, with its other changes. */
+  opts: { consentChecked?: boolean; deferLocalCommit?: boolean } = {},
+): Promise<SendResult> {
   if (m.attempts > attempt || (m.attempts === attempt && DONE.includes(m.status))) return resultOf(m);
   if (m.status === 'blocked') return resultOf(m);
   if (!opts.consentChecked && (await isOptedOut(em, m))) return finish(em, m, 'blocked', { code: 'opted_out', message: 'The recipient opted out of texts (STOP); nothing was sent' });
@@ -93,7 +101,7 @@ export async function deliverLoaded(d: MessagingDeps, em: EntityManager, m: Outb
     try {
       const sent = await email.send({ from: d.emailFrom, to: m.toAddress, subject: m.subject ?? '', text: m.body, messageId: `<${m.id}.${attempt}@ai-secretary>` });
       m.providerSid = sent.id;
-      return await finish(em, m, 'sent', null);
+      return await finish(em, m, 'sent', null, email.kind !== 'local' || !opts.deferLocalCommit);
     } catch (err) {
       if (err instanceof ProviderError && !err.retryable) return finish(em, m, 'failed', { code: String(err.status ?? err.kind), message: err.message });
       throw err;
@@ -120,7 +128,7 @@ export async function deliverLoaded(d: MessagingDeps, em: EntityManager, m: Outb
   if (provider.kind === 'local') {
     // Nothing leaves the machine: no attempt to commit first, no callback to race.
     m.providerSid = (await provider.send({ ...send, statusCallback: null })).sid;
-    return finish(em, m, 'sent', null);
+    return finish(em, m, 'sent', null, !opts.deferLocalCommit);
   }
   await em.flush();
   try {

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { nextOccurrence } from '../lib/reminderTime.ts';
 import { nextAllowedTime } from '../lib/quietHours.ts';
@@ -152,7 +153,8 @@ export function createReminderActivities(d: MessagingDeps) {
       }
 
       const to = recipientOf(r, contact);
-      let row = await em.findOne(OutboundMessageSchema, { idempotencyKey: key });
+      // Only a retry of this step can have made the occurrence's row (its unique key guards the rest).
+      let row = already || Context.current().info.attempt > 1 ? await em.findOne(OutboundMessageSchema, { idempotencyKey: key }) : null;
       if (!row) {
         if (!to) {
           end(em, r, 'failed', `the contact has no ${r.channel === 'email' ? 'email address' : 'phone number'}`, occurrence, null);
@@ -185,7 +187,7 @@ export function createReminderActivities(d: MessagingDeps) {
           idempotencyKey: key,
         });
       }
-      const sent = await deliverLoaded(d, em, row, tenant, 1, { consentChecked: true });
+      const sent = await deliverLoaded(d, em, row, tenant, 1, { consentChecked: true, deferLocalCommit: true });
 
       const ok = sent.status === 'sent' || sent.status === 'delivered';
       if (!already) {

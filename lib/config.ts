@@ -35,6 +35,11 @@ const envSchema = z.object({
 
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }),
   DATABASE_POOL_MAX: positiveInt(10),
+  /**
+   * The worker's own pool: it runs up to 100 activities at once, and with the API's 10 a
+   * burst of due reminders queued for connections (bench:reminders: 0.49× → 0.63× at 20).
+   */
+  WORKER_DATABASE_POOL_MAX: positiveInt(25),
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -129,7 +134,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       /** Proxies in front of the API: X-Forwarded-For entries beyond these are the client's own words. */
       trustProxyHops: env.TRUST_PROXY_HOPS,
     },
-    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX },
+    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, workerPoolMax: env.WORKER_DATABASE_POOL_MAX },
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
