@@ -9,7 +9,17 @@ const name = z.string().trim().min(1).max(100);
 export const registerBody = z.strictObject({
   email,
   password,
-  full_name: z.string().trim().min(1).max(200).optional(),
+  // Stored split in two (first word, the rest), each at most 100 characters like first_name and last_name.
+  full_name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .refine((v) => {
+      const [head, ...rest] = v.split(/\s+/);
+      return head.length <= 100 && rest.join(' ').length <= 100;
+    }, 'the first name (first word) and the last name (the rest) must each be at most 100 characters')
+    .optional(),
   first_name: name.optional(),
   last_name: name.optional(),
   tenant_name: z.string().trim().min(1).max(200).optional(),

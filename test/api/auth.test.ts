@@ -21,6 +21,14 @@ describe('auth', () => {
     expect(JSON.stringify(me.body)).not.toContain('argon2');
   });
 
+  it('refuses a full_name whose last name would not fit, with a 422 (found by the fuzz suite: it was a 500)', async () => {
+    const res = await stack.http.post('/api/v1/auth/register', { body: { email: `long-${Date.now()}@example.com`, password: 'correct horse battery', full_name: 'ab '.repeat(66) + 'ab' } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details.fields[0].field).toBe('body.full_name');
+    const fits = await stack.http.post('/api/v1/auth/register', { body: { email: `fits-${Date.now()}@example.com`, password: 'correct horse battery', full_name: `Ada ${'b'.repeat(100)}` } });
+    expect(fits.status).toBe(201);
+  });
+
   it('refuses a second account with the same email (any case) as a DUPLICATE', async () => {
     const t = await aTenant(stack.http);
     const res = await stack.http.post('/api/v1/auth/register', { body: { email: t.email.toUpperCase(), password: 'another password' } });
