@@ -23,7 +23,8 @@ export const WorkflowStartSchema = defineEntity({
     args: p.json<unknown[]>(),
     entityType: p.string().length(50),
     entityId: p.string().length(100),
-    requestId: p.string().length(100).nullable(),
+    // As long as an X-Request-Id the API accepts (api/middleware/requestId.ts).
+    requestId: p.string().length(128).nullable(),
     /** Start a fresh run even when a closed one has this ID (a re-run asked for by a person). */
     rerunnable: p.boolean().default(false),
     startedAt: p.datetime().nullable(),

@@ -200,6 +200,14 @@ describe('reminders', () => {
     expect(outbox).toEqual([expect.objectContaining({ provider_sid: twilio.sentTo('+14155550211')[0].sid, status: 'sent' })]);
   });
 
+  it('carries the longest X-Request-Id the API accepts into its start row (was a 500 found by the fuzz suite)', async () => {
+    const requestId = 'r'.repeat(128);
+    const res = await stack.http.post('/api/v1/reminders', { token: t.token, headers: { 'X-Request-Id': requestId }, body: { to: '+14155550214', message: 'x', send_at: inSeconds(3600) } });
+    expect(res.status).toBe(201);
+    const rows = await stack.orm.em.getConnection().execute('select request_id from workflow_starts where entity_id = ?', [res.body.data.id]);
+    expect(rows).toEqual([{ request_id: requestId }]);
+  });
+
   it('refuses what cannot be a reminder, in the error envelope', async () => {
     const bad = [
       { to: '+14155550212', message: 'x' },
