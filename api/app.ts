@@ -23,6 +23,7 @@ import { leadRoutes } from './leads/routes.ts';
 import { smsRoutes } from './sms/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
 import { reminderRoutes } from './reminders/routes.ts';
+import { calendarRoutes } from './calendar/routes.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
@@ -42,6 +43,7 @@ export const routes: RouteDef[] = [
   ...smsRoutes,
   ...messagingRoutes,
   ...reminderRoutes,
+  ...calendarRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

@@ -32,6 +32,31 @@ const T1 = 'f0e1d2c3-b4a5-4968-8776-655443322110';
 const exampleContact = { id: C1, name: 'Jane Doe', email: 'jane@acme.com', phone: '+15551234567', organization: 'Acme', tags: ['vip'] };
 const exampleLead = { id: L1, title: 'Jane Doe: pricing for 20 seats', source: 'email', status: 'new', contact: exampleContact };
 
+const calendarEvent = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  start_time: z.string(),
+  end_time: z.string(),
+  all_day: z.boolean(),
+  status: z.string(),
+  location: z.string().nullable(),
+  attendees: z.array(z.string()),
+  contact_id: z.uuid().nullable(),
+  lead_id: z.uuid().nullable(),
+});
+const exampleEvent = {
+  id: T1,
+  title: 'Product demo',
+  start_time: '2027-01-15T15:00:00.000Z',
+  end_time: '2027-01-15T16:00:00.000Z',
+  all_day: false,
+  status: 'confirmed',
+  location: null,
+  attendees: ['jane@acme.com'],
+  contact_id: C1,
+  lead_id: L1,
+};
+
 const outboundData = z.object({
   sms_id: z.uuid(),
   channel: z.string(),
@@ -177,9 +202,12 @@ export const EVENT_CATALOGUE = {
   'call.transferred': planned('A call was transferred to a person.', { call_id: T1, to: '+15559876543' }),
   'call.recording.available': planned('A call recording is available.', { call_id: T1, recording_url: 'https://example.com/r.mp3' }),
   'call.transcript.available': planned('A call transcript is available.', { call_id: T1, transcript: 'Hello…' }),
-  'calendar.event.created': planned('A calendar event was created.', { event_id: T1, title: 'Demo', start_time: '2026-01-02T15:00:00Z' }),
-  'calendar.event.updated': planned('A calendar event changed.', { event_id: T1, changed: ['start_time'] }),
-  'calendar.event.deleted': planned('A calendar event was deleted.', { event_id: T1 }),
+  'calendar.event.created': spec('A calendar event was created (through the API; triage proposes events without this event).', z.object({ event: calendarEvent }), { event: exampleEvent }),
+  'calendar.event.updated': spec('A calendar event changed (moved, confirmed, declined, cancelled); `changed` names the fields.', z.object({ event: calendarEvent, changed: z.array(z.string()) }), {
+    event: exampleEvent,
+    changed: ['start_time', 'end_time'],
+  }),
+  'calendar.event.deleted': spec('A calendar event was deleted.', z.object({ event: calendarEvent }), { event: exampleEvent }),
   'sync.completed': planned('A CRM or calendar sync finished.', { integration_id: T1, data_type: 'contacts', created: 3, updated: 1 }),
   'sync.failed': planned('A CRM or calendar sync failed.', { integration_id: T1, data_type: 'contacts', error: 'invalid_grant' }),
   'automation.completed': planned('An automation run finished.', { automation_id: T1, run_id: 'automation-…' }),

@@ -23,3 +23,32 @@ export interface LeadLike {
 export function leadSnapshot(l: LeadLike, contact: ContactLike | null) {
   return { id: l.id, title: l.title, source: l.source, status: l.status, contact: contact ? contactSnapshot(contact) : null };
 }
+
+export interface CalendarEventLike {
+  id: string;
+  title: string;
+  startsAt: Date;
+  endsAt: Date;
+  status: string;
+  allDay?: boolean;
+  location?: string | null;
+  attendees?: string[];
+  contact?: { id: string } | null;
+  lead?: { id: string } | null;
+}
+
+/** The one shape of a calendar event in events. */
+export function calendarEventSnapshot(e: CalendarEventLike) {
+  return {
+    id: e.id,
+    title: e.title,
+    start_time: e.startsAt.toISOString(),
+    end_time: e.endsAt.toISOString(),
+    all_day: e.allDay ?? false,
+    status: e.status,
+    location: e.location ?? null,
+    attendees: e.attendees ?? [],
+    contact_id: e.contact?.id ?? null,
+    lead_id: e.lead?.id ?? null,
+  };
+}

@@ -1,6 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Reminder } from '../../entities/Reminder.ts';
-import { ReminderSchema } from '../../entities/Reminder.ts';
 import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
 import { reminderChangedSignal, reminderStartRequest, reminderWorkflowId } from '../../workflows/sendReminder.client.ts';
 import type { AppContext } from '../context.ts';
@@ -25,14 +24,4 @@ export async function nudgeReminder(ctx: AppContext, r: Reminder): Promise<void>
     await ctx.state.em.flush();
     await startOrDefer(ctx, start);
   }
-}
-
-/**
- * A calendar event moved, or was cancelled or deleted: its reminders plan again (they
- * follow it, or end with it). For the calendar routes to call after their commit.
- */
-export async function nudgeEventReminders(ctx: AppContext, eventId: string): Promise<number> {
-  const reminders = await ctx.state.em.find(ReminderSchema, { event: eventId, status: 'scheduled' });
-  for (const r of reminders) await nudgeReminder(ctx, r);
-  return reminders.length;
 }

@@ -57,6 +57,7 @@ describe('tenant isolation', () => {
       message: (await stack.http.post('/api/v1/inbox/messages', { token: t.token, body: { channel: 'email', content: `Hello from ${tag}`, customer_email: `m-${tag}@example.com` } })).body.data.id as string,
       webhook: (await stack.http.post('/api/v1/webhooks', { token: t.token, body: { url: `https://hooks.example.com/${tag}`, events: ['*'] } })).body.data.id as string,
       reminder: (await stack.http.post('/api/v1/reminders', { token: t.token, body: { to: '+14155550100', message: `Reminder ${tag}`, send_at: new Date(Date.now() + 86_400_000).toISOString() } })).body.data.id as string,
+      event: (await stack.http.post('/api/v1/calendar/events', { token: t.token, body: { title: `Event ${tag}`, start_time: '2031-01-01T10:00:00Z' } })).body.data.id as string,
       outbound: (await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550100', message: `Text ${tag}` } })).body.data.sid as string,
     });
     const mineA = await make(a, 'a');
@@ -69,6 +70,7 @@ describe('tenant isolation', () => {
       ['/api/v1/webhooks', 'webhook'],
       ['/api/v1/reminders', 'reminder'],
       ['/api/v1/sms/outbox', 'outbound'],
+      ['/api/v1/calendar/events', 'event'],
     ] as const) {
       const [seenA, seenB] = [await ids(a, path), await ids(b, path)];
       expect({ path, a: seenA.includes(mineA[key]), b: seenB.includes(mineB[key]) }).toEqual({ path, a: true, b: true });
