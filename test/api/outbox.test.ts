@@ -93,7 +93,14 @@ describe('while Temporal is down', () => {
       { timeoutMs: 60_000, what: 'triage after Temporal returned' },
     );
     expect(triaged.category).toBe('sales_inquiry');
-    const run = await stack.http.get(`/api/v1/runs/triage-${first.body.data.id}`, { token: t.token });
+    // The row is written by the run's last activity; the run closes a moment later.
+    const run = await eventually(
+      async () => {
+        const res = await stack.http.get(`/api/v1/runs/triage-${first.body.data.id}`, { token: t.token });
+        return res.body.data?.status === 'running' ? undefined : res;
+      },
+      { what: 'the triage run to close' },
+    );
     expect(run.status).toBe(200);
     expect(run.body.data.status).toBe('completed');
     expect(await tenantEm(stack.orm, t.tenantId).count(MessageSchema, {})).toBe(1);
