@@ -17,6 +17,7 @@ import pg from 'pg';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
 import { root, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
 import { collectSends, runBareTimers, scheduleReminders } from './bench/reminders.ts';
+import { cpuMsOf } from './bench/proc.ts';
 
 const log = (line: string) => console.log(`[bench:reminders] ${line}`);
 const envInt = (name: string, fallback: number) => {
@@ -61,7 +62,9 @@ async function main() {
   await runBareTimers({ ...bareCommon, n: 20, dueAt: () => Date.now() + 500 });
   log(`1. baseline: ${sizes.reminders} bare timer workflows due together`);
   const bareAt = Date.now() + leadMs(sizes.reminders);
+  const bareCpu0 = cpuMsOf(bareWorker.pid) ?? 0;
   const bare = await runBareTimers({ ...bareCommon, n: sizes.reminders, dueAt: () => bareAt });
+  const bareCpuPer = ((cpuMsOf(bareWorker.pid) ?? 0) - bareCpu0) / sizes.reminders;
   log(`   ${bare.fire.perSecond.toFixed(1)} fired/s; started ${bare.schedulePerSecond.toFixed(1)}/s`);
   const rate = bare.fire.perSecond / 2;
   log(`2. baseline: ${sizes.paced} bare timers due at ${rate.toFixed(1)}/s (half the bare ceiling)`);
@@ -70,15 +73,17 @@ async function main() {
   await bareWorker.stop();
 
   // ---- the product
-  await startWorkerChild('worker', 'workers/main.ts', vars, stops, log);
+  const worker = await startWorkerChild('worker', 'workers/main.ts', vars, stops, log);
   const tenant = await register(api, 'reminders', stamp);
   await scheduleReminders({ apiBaseUrl: api.baseUrl, token: tenant.token, n: 20, concurrency: sizes.concurrency, dueAt: () => Date.now() + 1000 });
   log(`1. ${sizes.reminders} reminders due together (scheduled through the API)`);
   const at = Date.now() + leadMs(sizes.reminders);
+  const cpu0 = cpuMsOf(worker.pid) ?? 0;
   const burst = await scheduleReminders({ apiBaseUrl: api.baseUrl, token: tenant.token, n: sizes.reminders, concurrency: sizes.concurrency, dueAt: () => at });
   log(`   scheduled ${burst.perSecond.toFixed(1)}/s`);
   const fired = await collectSends({ db: pool, tenantId: tenant.tenantId, ids: burst.ids, firstDue: at, timeoutMs, log });
   log(`   ${fired.perSecond.toFixed(1)} sent/s`);
+  const cpuPer = ((cpuMsOf(worker.pid) ?? 0) - cpu0) / sizes.reminders;
   log(`2. ${sizes.paced} reminders due at ${rate.toFixed(1)}/s`);
   const pacedStart = Date.now() + leadMs(sizes.paced);
   const paced = await scheduleReminders({ apiBaseUrl: api.baseUrl, token: tenant.token, n: sizes.paced, concurrency: sizes.concurrency, dueAt: (i) => pacedStart + (i * 1000) / rate });
@@ -86,6 +91,7 @@ async function main() {
 
   const rows: Row[] = [
     { section: `1. firing (baseline: bare timer + one no-op activity, ${sizes.reminders} due together)`, metric: 'sends per second', unit: '/s', value: fired.perSecond, baseline: bare.fire.perSecond, better: 'higher' },
+    { section: `1. firing (baseline: bare timer + one no-op activity, ${sizes.reminders} due together)`, metric: 'worker CPU per reminder (scheduled and fired)', unit: 'ms', value: cpuPer, baseline: bareCpuPer, better: 'lower' },
     { section: `2. lateness at ${rate.toFixed(1)} due/s (baseline: bare timers at the same rate)`, metric: 'p50', unit: 'ms', value: pacedSends.latenessMs.p50, baseline: barePaced.fire.latenessMs.p50, better: 'lower' },
     { section: `2. lateness at ${rate.toFixed(1)} due/s (baseline: bare timers at the same rate)`, metric: 'p99', unit: 'ms', value: pacedSends.latenessMs.p99, baseline: barePaced.fire.latenessMs.p99, better: 'lower' },
     { section: `2. lateness at ${rate.toFixed(1)} due/s (baseline: bare timers at the same rate)`, metric: 'max', unit: 'ms', value: pacedSends.latenessMs.max, baseline: barePaced.fire.latenessMs.max, better: 'lower' },
