@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { wrap } from '@mikro-orm/core';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { nextOccurrence } from '../lib/reminderTime.ts';
 import { nextAllowedTime } from '../lib/quietHours.ts';
@@ -8,7 +9,8 @@ import { CalendarEventSchema, type CalendarEvent } from '../entities/CalendarEve
 import { isOptedOut, type Contact } from '../entities/Contact.ts';
 import type { Tenant } from '../entities/Tenant.ts';
 import { recordEvent } from '../entities/Event.ts';
-import { OutboundMessageSchema } from '../entities/OutboundMessage.ts';
+import { OutboundMessageSchema, type OutboundMessage } from '../entities/OutboundMessage.ts';
+import type { Event } from '../entities/Event.ts';
 import { deliverLoaded, type MessagingDeps } from './messaging.ts';
 
 /** A recurring reminder created with a start in the past begins with its next occurrence from now, not a burst of missed ones. */
@@ -155,6 +157,7 @@ export function createReminderActivities(d: MessagingDeps) {
       const to = recipientOf(r, contact);
       // Only a retry of this step can have made the occurrence's row (its unique key guards the rest).
       let row = already || Context.current().info.attempt > 1 ? await em.findOne(OutboundMessageSchema, { idempotencyKey: key }) : null;
+      const created = !row;
       if (!row) {
         if (!to) {
           end(em, r, 'failed', `the contact has no ${r.channel === 'email' ? 'email address' : 'phone number'}`, occurrence, null);
@@ -215,10 +218,43 @@ export function createReminderActivities(d: MessagingDeps) {
         r.status = 'sent';
         r.nextSendAt = null;
       }
-      await em.flush();
+      // The local sink left its record to this commit: the common case takes one statement.
+      if (created && ok && row.provider === 'local') await commitFire(em, row, r);
+      else await em.flush();
       return more ? { state: 'sent', more: true } : { state: 'ended', status: r.status };
     },
   };
 }
 
 export type ReminderActivities = ReturnType<typeof createReminderActivities>;
+
+/**
+ * Commits a fire whose send had no outside effect (the local sink) in one statement: the
+ * new outbound row, its events and the reminder's bookkeeping, written from the entities
+ * the fire step prepared. One round trip instead of a transaction's five, on the path
+ * every due reminder takes (bench:reminders); atomic like the flush it replaces.
+ */
+async function commitFire(em: EntityManager, row: OutboundMessage, r: Reminder): Promise<void> {
+  const events = [...em.getUnitOfWork().getPersistStack()].filter((e) => wrap(e, true).__meta.className === 'Event') as Event[];
+  const now = new Date();
+  const params: unknown[] = [
+    row.id, now, now, row.tenant.id, row.channel, row.toAddress, row.fromAddress ?? null, row.subject ?? null, row.body, row.contact?.id ?? null,
+    row.status, row.provider ?? null, row.providerSid ?? null, JSON.stringify(row.cause), row.idempotencyKey, row.attempts, row.attemptedAt ?? null, row.sentAt ?? null,
+  ];
+  const eventRows = events.map((e) => {
+    params.push(e.id, now, now, e.tenant.id, e.type, e.entityType, e.entityId, JSON.stringify(e.payload));
+    return '(?, ?, ?, ?, ?, ?, ?, ?::jsonb)';
+  });
+  params.push(r.status, r.nextSendAt ?? null, r.lastOccurrenceAt ?? null, r.sentCount, r.sentAt ?? null, r.lastError ?? null, now, r.id, r.tenant.id);
+  await em.getConnection().execute(
+    `with o as (
+       insert into outbound_messages (id, created_at, updated_at, tenant_id, channel, to_address, from_address, subject, body, contact_id,
+                                      status, provider, provider_sid, cause, idempotency_key, attempts, attempted_at, sent_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)
+     )${eventRows.length ? `, e as (insert into events (id, created_at, updated_at, tenant_id, type, entity_type, entity_id, payload) values ${eventRows.join(', ')})` : ''}
+     update reminders set status = ?, next_send_at = ?, last_occurrence_at = ?, sent_count = ?, sent_at = ?, last_error = ?, updated_at = ?
+     where id = ? and tenant_id = ?`,
+    params,
+  );
+  em.clear();
+}

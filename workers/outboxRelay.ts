@@ -79,6 +79,9 @@ const toQueued = (r: StartRow): QueuedStart => ({
   rerunnable: r.rerunnable,
 });
 
+/** The gap before a pass asked for while another ran: a burst's events go out in one batch. */
+const COALESCE_MS = 20;
+
 export function startOutboxRelay(opts: RelayOptions) {
   const batchSize = opts.batchSize ?? 500;
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 3 });
@@ -87,6 +90,7 @@ export function startOutboxRelay(opts: RelayOptions) {
   let stopped = false;
   let running: Promise<void> | null = null;
   let again = false;
+  let againFull = false;
 
   /** Creates deliveries for a batch of events and marks them dispatched; returns the start rows it made. */
   async function fanOut(): Promise<{ events: number; starts: StartRow[] }> {
@@ -237,12 +241,19 @@ export function startOutboxRelay(opts: RelayOptions) {
     if (removed) opts.log.info({ removed }, 'housekeeping: expired rows deleted');
   }
 
-  async function pass(): Promise<void> {
+  /**
+   * A notified pass only fans out new events; a timed pass (every OUTBOX_POLL_MS) also
+   * probes paused endpoints and starts start rows the fast path missed, which need no
+   * millisecond answer. Under a stream of events a pass per NOTIFY was most of the
+   * worker's database traffic (bench:reminders).
+   */
+  async function pass(full: boolean): Promise<void> {
     for (;;) {
       const { events, starts } = await fanOut();
       if (starts.length) await start(starts);
       if (events < batchSize || stopped) break;
     }
+    if (!full) return;
     await probe();
     for (;;) {
       const stale = await claimStale();
@@ -253,28 +264,36 @@ export function startOutboxRelay(opts: RelayOptions) {
     }
   }
 
-  /** Runs a pass now, or once more after the running one (notifications coalesce). */
-  function wake() {
+  /**
+   * Runs a pass now, or once more shortly after the running one: notifications that
+   * arrive meanwhile coalesce, and the short gap lets a burst of commits batch up.
+   */
+  function wake(full = false) {
     if (stopped) return;
     if (running) {
       again = true;
+      againFull ||= full;
       return;
     }
-    running = pass()
-      .catch((err: unknown) => opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay pass failed; retrying on the next wake'))
-      .finally(() => {
-        running = null;
-        if (again) {
-          again = false;
-          wake();
-        }
-      });
+    running = (async () => {
+      let nextFull = full;
+      for (;;) {
+        await pass(nextFull).catch((err: unknown) => opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay pass failed; retrying on the next wake'));
+        if (!again || stopped) return;
+        nextFull = againFull;
+        again = false;
+        againFull = false;
+        await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+      }
+    })().finally(() => {
+      running = null;
+    });
   }
 
   async function listen() {
     if (stopped) return;
     const client = new pg.Client({ connectionString: opts.databaseUrl });
-    client.on('notification', wake);
+    client.on('notification', () => wake(false));
     client.on('error', () => {
       // The connection dropped (database restart): listen again shortly; the poll covers the gap.
       listener = null;
@@ -290,19 +309,19 @@ export function startOutboxRelay(opts: RelayOptions) {
     }
   }
 
-  const timer = setInterval(wake, opts.pollMs);
+  const timer = setInterval(() => wake(true), opts.pollMs);
   // Apart from the passes: a slow or failing pass never holds housekeeping back.
   const sweep = () =>
     void housekeeping().catch((err: unknown) => opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'housekeeping failed; retrying on the next tick'));
   const housekeepingTimer = setInterval(sweep, opts.housekeepingMs);
   sweep();
   void listen();
-  wake();
+  wake(true);
 
   return {
     /** Runs one pass now and waits for it (tests, bench). */
     async drain() {
-      wake();
+      wake(true);
       while (running) await running;
     },
     async stop() {

@@ -54,6 +54,12 @@ describe('calendar events', () => {
     expect(moved.body.data.end_time).toBe(new Date(Date.parse(moved.body.data.start_time) + 3_600_000).toISOString());
     const sent = await reminderIs(r1.id, 'sent');
     expect(Date.parse(sent.sent_at)).toBeGreaterThanOrEqual(Date.parse(moved.body.data.start_time) - 3_600_000);
+    // Sent through the local sink: its record, its events and the reminder's count, committed together.
+    const record = (await stack.http.get('/api/v1/sms/outbox?per_page=100', { token: t.token })).body.data.find((m: { to: string }) => m.to === '+14155550301');
+    expect(record).toMatchObject({ status: 'sent', provider: 'local', body: 'Check-up soon', attempts: 1, cause: { type: 'reminder', reminder_id: r1.id } });
+    expect(sent.sent_count).toBe(1);
+    const fired = await tenantEm(stack.orm, t.tenantId).find(EventSchema, { entityId: { $in: [record.id, r1.id] } });
+    expect(fired.map((e) => e.type).sort()).toEqual(['reminder.sent', 'sms.sent']);
     const updated = await tenantEm(stack.orm, t.tenantId).findOneOrFail(EventSchema, { entityId: early.id, type: 'calendar.event.updated' });
     expect(updated.payload).toMatchObject({ changed: ['start_time', 'end_time'] });
 

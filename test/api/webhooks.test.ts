@@ -259,6 +259,11 @@ describe('deliveries', () => {
     const since = new Date(Date.now() - 1000).toISOString();
     const first = await trigger(a, { replay: 1 }, 'sync.completed');
     const second = await trigger(a, { replay: 2 }, 'sync.completed');
+    // Fanned out before the endpoint exists (else the relay would give it these two itself).
+    await eventually(
+      async () => ((await tenantEm(stack.orm, a.tenantId).count(EventSchema, { id: { $in: [first.event_id, second.event_id] }, dispatchedAt: { $ne: null } })) === 2 ? true : undefined),
+      { what: 'both events fanned out' },
+    );
     // Registered after both events: nothing was delivered to it yet.
     const hook = await register(a, '/replay', ['sync.completed']);
     const res = await stack.http.post(`${api}/webhooks/${hook.id}/replay`, { token: a.token, body: { since } });
