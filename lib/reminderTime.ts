@@ -25,8 +25,17 @@ export function parseOffset(text: string): number {
   return m[1] === '+' ? ms : -ms;
 }
 
+/**
+ * A zone both Intl (which writes times in templates) and luxon (which does the arithmetic)
+ * understand. Intl is the stricter: luxon alone would take `UTC+3`, which Intl refuses.
+ */
 export function isTimeZone(tz: string): boolean {
-  return DateTime.now().setZone(tz).isValid;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return DateTime.now().setZone(tz).isValid;
+  } catch {
+    return false;
+  }
 }
 
 /** The RRULE's options, or an error message. A DTSTART in the text is refused: the reminder's time is the start. */

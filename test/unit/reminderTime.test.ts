@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { nextOccurrence, parseOffset, parseRrule } from '../../lib/reminderTime.ts';
+import { isTimeZone, nextOccurrence, parseOffset, parseRrule } from '../../lib/reminderTime.ts';
 
 describe('parseOffset', () => {
   it('reads offsets before and after an event', () => {
@@ -13,6 +13,15 @@ describe('parseOffset', () => {
     expect(() => parseOffset('tomorrow')).toThrow(/not an offset/);
     expect(() => parseOffset('-')).toThrow(/not an offset/);
     expect(() => parseOffset('-400d')).toThrow(/at most a year/);
+  });
+});
+
+describe('isTimeZone', () => {
+  it('takes IANA zones and refuses what Intl cannot write times in', () => {
+    expect(isTimeZone('Europe/Berlin')).toBe(true);
+    expect(isTimeZone('Etc/GMT-3')).toBe(true);
+    expect(isTimeZone('UTC+3')).toBe(false);
+    expect(isTimeZone('Mars/Olympus')).toBe(false);
   });
 });
 
