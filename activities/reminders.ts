@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { wrap } from '@mikro-orm/core';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
-import { nextOccurrence } from '../lib/reminderTime.ts';
+import { nextDue } from '../lib/reminderTime.ts';
 import { nextAllowedTime } from '../lib/quietHours.ts';
 import { renderTemplate } from '../lib/template.ts';
 import { ReminderSchema, type Reminder, type ReminderStatus } from '../entities/Reminder.ts';
@@ -12,9 +12,6 @@ import { recordEvent } from '../entities/Event.ts';
 import { OutboundMessageSchema, type OutboundMessage } from '../entities/OutboundMessage.ts';
 import type { Event } from '../entities/Event.ts';
 import { deliverLoaded, type MessagingDeps } from './messaging.ts';
-
-/** A recurring reminder created with a start in the past begins with its next occurrence from now, not a burst of missed ones. */
-const CATCH_UP_MS = 60_000;
 
 export type { ReminderStatus };
 
@@ -36,13 +33,7 @@ function anchorOf(r: Reminder, event: CalendarEvent | null): Anchor {
   return { at: new Date(event.startsAt.getTime() + r.offsetMs) };
 }
 
-function nextDue(r: Reminder, anchor: Date, now: Date): Date | null {
-  const recurrence = { anchor, timezone: r.timezone, rrule: r.rrule, until: r.until };
-  let next = nextOccurrence(recurrence, r.lastOccurrenceAt ?? null);
-  const floor = new Date(now.getTime() - CATCH_UP_MS);
-  if (next && r.rrule && next < floor) next = nextOccurrence(recurrence, r.lastOccurrenceAt && r.lastOccurrenceAt > floor ? r.lastOccurrenceAt : floor);
-  return next;
-}
+const dueOf = (r: Reminder, anchor: Date, now: Date) => nextDue({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, r.lastOccurrenceAt ?? null, now);
 
 async function load(em: EntityManager, reminderId: string) {
   const r = await em.findOneOrFail(ReminderSchema, reminderId);
@@ -55,11 +46,16 @@ function end(em: EntityManager, r: Reminder, status: ReminderStatus, error: stri
   r.nextSendAt = null;
   if (error) r.lastError = error.slice(0, 500);
   if (status === 'failed' || (status === 'cancelled' && error)) {
-    recordEvent(em, { tenantId: r.tenant.id, type: 'reminder.failed', entityType: 'reminder', entityId: r.id, payload: reminderEventData(r, occurrence, 'failed', smsId, error) });
+    recordReminderEvent(em, r, 'failed', occurrence, smsId, error);
   }
 }
 
-export function reminderEventData(r: Reminder, occurrence: Date | null, status: string, smsId: string | null, error: string | null) {
+/** `reminder.sent` or `reminder.failed`, in the one shape of the catalogue. */
+function recordReminderEvent(em: EntityManager, r: Reminder, status: 'sent' | 'failed', occurrence: Date | null, smsId: string | null, error: string | null) {
+  recordEvent(em, { tenantId: r.tenant.id, type: `reminder.${status}`, entityType: 'reminder', entityId: r.id, payload: reminderEventData(r, occurrence, status, smsId, error) });
+}
+
+function reminderEventData(r: Reminder, occurrence: Date | null, status: string, smsId: string | null, error: string | null) {
   return {
     reminder_id: r.id,
     channel: r.channel,
@@ -112,7 +108,7 @@ export function createReminderActivities(d: MessagingDeps) {
         await em.flush();
         return { state: 'ended', status: 'cancelled' };
       }
-      const due = nextDue(r, anchor.at, new Date());
+      const due = dueOf(r, anchor.at, new Date());
       if (!due) {
         end(em, r, r.sentCount > 0 ? 'sent' : 'cancelled', r.sentCount > 0 ? null : 'no occurrence before its end (until)', null, null);
         await em.flush();
@@ -151,7 +147,7 @@ export function createReminderActivities(d: MessagingDeps) {
           return { state: 'ended', status: 'cancelled' };
         }
         // The event moved (or the rule changed): what was planned is not due.
-        if (nextDue(r, anchor.at, occurrence)?.getTime() !== occurrence.getTime()) return { state: 'replan' };
+        if (dueOf(r, anchor.at, occurrence)?.getTime() !== occurrence.getTime()) return { state: 'replan' };
       }
 
       const to = recipientOf(r, contact);
@@ -179,12 +175,14 @@ export function createReminderActivities(d: MessagingDeps) {
           return { state: 'ended', status: 'failed' };
         }
         // Created here, committed by the send (before the provider call when it has an outside effect).
+        const values = templateValues(contact, event, tenant.name);
+        const render = (template: string) => renderTemplate(template, values, { timezone: r.timezone, locale: r.locale });
         row = em.create(OutboundMessageSchema, {
           tenant: input.tenantId,
           channel: r.channel,
           toAddress: to,
-          body: renderTemplate(r.message, templateValues(contact, event, tenant.name), { timezone: r.timezone, locale: r.locale }),
-          subject: r.subject ? renderTemplate(r.subject, templateValues(contact, event, tenant.name), { timezone: r.timezone, locale: r.locale }) : r.channel === 'email' ? 'Reminder' : null,
+          body: render(r.message),
+          subject: r.subject ? render(r.subject) : r.channel === 'email' ? 'Reminder' : null,
           contact: contact?.id ?? null,
           cause: { type: 'reminder', reminder_id: r.id, occurrence: input.dueAt },
           idempotencyKey: key,
@@ -198,11 +196,11 @@ export function createReminderActivities(d: MessagingDeps) {
         if (ok) {
           r.sentCount += 1;
           r.sentAt = new Date();
-          recordEvent(em, { tenantId: input.tenantId, type: 'reminder.sent', entityType: 'reminder', entityId: r.id, payload: reminderEventData(r, occurrence, 'sent', row.id, null) });
+          recordReminderEvent(em, r, 'sent', occurrence, row.id, null);
         }
       }
       const anchor = anchorOf(r, event);
-      const following = r.status === 'scheduled' && 'at' in anchor && r.rrule ? nextDue(r, anchor.at, new Date()) : null;
+      const following = r.status === 'scheduled' && 'at' in anchor && r.rrule ? dueOf(r, anchor.at, new Date()) : null;
       const more = following !== null;
       // Shown at once; the next run plans from the row again.
       if (following) r.nextSendAt = following;
@@ -210,7 +208,7 @@ export function createReminderActivities(d: MessagingDeps) {
         const why = sent.errorCode ?? sent.status;
         if (more) {
           r.lastError = `occurrence ${input.dueAt}: ${why}`;
-          recordEvent(em, { tenantId: input.tenantId, type: 'reminder.failed', entityType: 'reminder', entityId: r.id, payload: reminderEventData(r, occurrence, 'failed', row.id, why) });
+          recordReminderEvent(em, r, 'failed', occurrence, row.id, why);
         } else if (r.status === 'scheduled') {
           end(em, r, 'failed', why, occurrence, row.id);
         }

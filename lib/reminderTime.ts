@@ -82,4 +82,19 @@ export function nextOccurrence(r: Recurrence, after: Date | null): Date | null {
   return next ? withinUntil(unfloat(next, r.timezone), r.until) : null;
 }
 
+/** How far in the past an occurrence may still be sent: a clock a little behind, a worker a moment late. */
+export const CATCH_UP_MS = 60_000;
+
+/**
+ * The occurrence to send next after `last` (null: none sent yet). A recurring reminder
+ * skips occurrences more than CATCH_UP_MS before `now`, so one created with a start in
+ * the past, or a run that slept through an outage, sends one, not a burst of missed ones.
+ */
+export function nextDue(r: Recurrence, last: Date | null, now: Date): Date | null {
+  const next = nextOccurrence(r, last);
+  const floor = new Date(now.getTime() - CATCH_UP_MS);
+  if (!next || !r.rrule || next >= floor) return next;
+  return nextOccurrence(r, last && last > floor ? last : floor);
+}
+
 const withinUntil = (at: Date, until: Date | null | undefined) => (until && at > until ? null : at);

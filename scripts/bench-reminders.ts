@@ -15,16 +15,11 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
-import { root, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
+import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
 import { collectSends, runBareTimers, scheduleReminders } from './bench/reminders.ts';
 import { cpuMsOf } from './bench/proc.ts';
 
 const log = (line: string) => console.log(`[bench:reminders] ${line}`);
-const envInt = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-  return v;
-};
 const sizes = { reminders: envInt('BENCH_REMINDERS', 200), paced: envInt('BENCH_REMINDERS_PACED', 200), concurrency: envInt('BENCH_CONCURRENCY', 20) };
 const timeoutMs = 600_000;
 const stops = stoppers(log);
@@ -32,16 +27,10 @@ const stops = stoppers(log);
 const leadMs = (n: number) => 5_000 + n * 40;
 
 async function register(api: Api, label: string, stamp: string) {
-  const res = await fetch(`${api.baseUrl}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench-${label}-${stamp}@example.com`, password: 'bench password 1234', company_name: `Bench ${label}` }),
-  });
-  const { data } = (await res.json()) as { data: { access_token: string; user: { tenant_id: string }; run: { workflow_id: string } } };
-  await api.temporal.workflow.getHandle(data.run.workflow_id).result();
+  const tenant = await registerTenant(api, label, stamp);
   // Quiet hours would hold the texts whenever the bench runs at night.
-  await fetch(`${api.baseUrl}/api/v1/tenant`, { method: 'PATCH', headers: { authorization: `Bearer ${data.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ quiet_hours: null }) });
-  return { token: data.access_token, tenantId: data.user.tenant_id };
+  await fetch(`${api.baseUrl}/api/v1/tenant`, { method: 'PATCH', headers: { authorization: `Bearer ${tenant.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ quiet_hours: null }) });
+  return tenant;
 }
 
 async function main() {
@@ -103,12 +92,4 @@ async function main() {
   log(`wrote ${files.map((f) => f.slice(root.length + 1)).join(', ')}`);
 }
 
-try {
-  await main();
-  await stops.stopAll();
-  process.exit(0);
-} catch (err) {
-  log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  await stops.stopAll();
-  process.exit(1);
-}
+await runBench(main, stops, log);

@@ -13,16 +13,11 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
-import { root, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
+import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
 import { runTriage } from './bench/throughput.ts';
 import { deadUrl, runBarePosts, runFanOut, startReceiver } from './bench/webhooks.ts';
 
 const log = (line: string) => console.log(`[bench:webhooks] ${line}`);
-const envInt = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-  return v;
-};
 const sizes = {
   events: envInt('BENCH_WEBHOOK_EVENTS', 100),
   pacedEvents: envInt('BENCH_WEBHOOK_PACED_EVENTS', 200),
@@ -32,16 +27,6 @@ const sizes = {
 const timeoutMs = 600_000;
 const stops = stoppers(log);
 
-async function register(api: Api, label: string, stamp: string) {
-  const res = await fetch(`${api.baseUrl}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench-${label}-${stamp}@example.com`, password: 'bench password 1234', company_name: `Bench ${label}` }),
-  });
-  const { data } = (await res.json()) as { data: { access_token: string; user: { tenant_id: string }; run: { workflow_id: string } } };
-  await api.temporal.workflow.getHandle(data.run.workflow_id).result();
-  return { token: data.access_token, tenantId: data.user.tenant_id };
-}
 
 async function subscribe(api: Api, token: string, url: string, events = ['webhook.test']) {
   const res = await fetch(`${api.baseUrl}/api/v1/webhooks`, {
@@ -79,7 +64,7 @@ async function main() {
   const worker = await startWorkerChild('worker', 'workers/main.ts', vars, stops, log);
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   stops.add('pool', () => pool.end());
-  const tenant = await register(api, 'fanout', stamp);
+  const tenant = await registerTenant(api, 'fanout', stamp);
   for (const r of receivers) await subscribe(api, tenant.token, r.url);
   log(`1. fan-out: warm-up, then ${sizes.events} events to ${receivers.length} healthy endpoints`);
   await runFanOut({ apiBaseUrl: api.baseUrl, token: tenant.token, receivers, events: 20, concurrency: sizes.concurrency, timeoutMs, log });
@@ -100,8 +85,8 @@ async function main() {
 
   // ---- triage with and without a subscriber
   const triageCommon = { apiBaseUrl: api.baseUrl, db: pool, client: api.temporal, worker, concurrency: sizes.concurrency, timeoutMs, temporalPid: temporal.pid, log };
-  const none = await register(api, 'nosub', stamp);
-  const one = await register(api, 'onesub', stamp);
+  const none = await registerTenant(api, 'nosub', stamp);
+  const one = await registerTenant(api, 'onesub', stamp);
   await subscribe(api, one.token, receivers[0].url, ['*']);
   log(`3. triage, ${sizes.triage} messages, no subscriber`);
   const triageNone = await runTriage({ ...triageCommon, ...none, n: sizes.triage });
@@ -110,7 +95,7 @@ async function main() {
   await worker.stop();
   // The baseline: the same worker without the outbox relay, as triage ran before the outbox.
   const noRelay = await startWorkerChild('worker without relay', 'workers/main.ts', { ...vars, OUTBOX_RELAY: 'false' }, stops, log);
-  const before = await register(api, 'norelay', stamp);
+  const before = await registerTenant(api, 'norelay', stamp);
   log(`3. triage, ${sizes.triage} messages, worker without the outbox relay`);
   const triageNoRelay = await runTriage({ ...triageCommon, worker: noRelay, ...before, n: sizes.triage });
   await noRelay.stop();
@@ -131,12 +116,4 @@ async function main() {
   log(`wrote ${files.map((f) => f.slice(root.length + 1)).join(', ')}`);
 }
 
-try {
-  await main();
-  await stops.stopAll();
-  process.exit(0);
-} catch (err) {
-  log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  await stops.stopAll();
-  process.exit(1);
-}
+await runBench(main, stops, log);

@@ -25,18 +25,10 @@ import { benchEndpoint, captureSql, startBaseline, type EndpointResult, type Sql
 import { runLoad, stopLoads } from './bench/load.ts';
 import { memoryOf, type MemorySample } from './bench/proc.ts';
 import { formatTable, PALETTE, renderSvg, withRatios, writeJson, type CdfSeries, type Row } from './bench/report.ts';
-import { root, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
+import { envInt, root, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
 import { runBare, runTriage, type ThroughputResult } from './bench/throughput.ts';
 
 const log = (line: string) => console.log(`[bench] ${line}`);
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (got "${raw}")`);
-  return value;
-}
 
 // Defaults sized to finish the whole run in a few minutes on 2 cores (see ARCHITECTURE.md, "Capacity").
 const sizes = {

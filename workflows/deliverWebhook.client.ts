@@ -1,7 +1,7 @@
 import { startWorkflow, type StartContext } from '../lib/workflowClient.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
 import type { deliverWebhookWorkflow, DeliverWebhookInput } from './deliverWebhook.ts';
-import { defineWorkflowKind } from './kind.ts';
+import { defineWorkflowKind, kindStartRequest } from './kind.ts';
 
 export const webhookKind = defineWorkflowKind({ runType: 'webhook', workflowType: 'deliverWebhookWorkflow', entityType: 'webhook_delivery' });
 
@@ -9,15 +9,7 @@ export const webhookWorkflowId = (deliveryId: string) => `webhook-${deliveryId}`
 
 /** The start row for a delivery (committed with the delivery; the relay or the route starts it). */
 export function webhookStartRequest(input: DeliverWebhookInput, opts: { requestId?: string | null; rerun?: boolean } = {}): StartRequest {
-  return {
-    tenantId: input.tenantId,
-    workflowType: webhookKind.workflowType,
-    workflowId: webhookWorkflowId(input.deliveryId),
-    args: [input],
-    entity: { type: webhookKind.entityType, id: input.deliveryId },
-    requestId: opts.requestId ?? null,
-    rerunnable: opts.rerun ?? false,
-  };
+  return kindStartRequest(webhookKind, webhookWorkflowId(input.deliveryId), input.deliveryId, input, opts);
 }
 
 export function startDelivery(ctx: StartContext, input: DeliverWebhookInput) {

@@ -1,4 +1,5 @@
 import type { ActivityDeps, ActivityGroup } from '../activities/deps.ts';
+import type { StartRequest } from '../entities/WorkflowStart.ts';
 
 /**
  * What the worker, `/runs` and the replay suite know about one workflow: its type (the
@@ -23,3 +24,25 @@ export interface RegisteredWorkflow extends WorkflowKind {
 }
 
 export const defineWorkflowKind = <K extends WorkflowKind>(kind: K): K => kind;
+
+/**
+ * The start row of one run of `kind` on `entityId`, its input the only argument: committed
+ * with the change that asks for the work (api/startWork.ts starts it, or the outbox relay).
+ */
+export function kindStartRequest(
+  kind: WorkflowKind,
+  workflowId: string,
+  entityId: string,
+  input: { tenantId: string },
+  opts: { requestId?: string | null; rerun?: boolean } = {},
+): StartRequest {
+  return {
+    tenantId: input.tenantId,
+    workflowType: kind.workflowType,
+    workflowId,
+    args: [input],
+    entity: { type: kind.entityType, id: entityId },
+    requestId: opts.requestId ?? null,
+    rerunnable: opts.rerun ?? false,
+  };
+}

@@ -1,6 +1,6 @@
 import type { StartRequest } from '../entities/WorkflowStart.ts';
 import type { ReviewMessageInput } from './reviewMessage.ts';
-import { defineWorkflowKind } from './kind.ts';
+import { defineWorkflowKind, kindStartRequest } from './kind.ts';
 
 export const reviewKind = defineWorkflowKind({ runType: 'review', workflowType: 'reviewMessageWorkflow', entityType: 'message' });
 
@@ -8,13 +8,5 @@ export const reviewWorkflowId = (messageId: string) => `review-${messageId}`;
 
 /** The start row of a late review; a message may be reviewed again later, so it may run again. */
 export function reviewStartRequest(input: ReviewMessageInput, requestId?: string): StartRequest {
-  return {
-    tenantId: input.tenantId,
-    workflowType: reviewKind.workflowType,
-    workflowId: reviewWorkflowId(input.messageId),
-    args: [input],
-    entity: { type: reviewKind.entityType, id: input.messageId },
-    requestId: requestId ?? null,
-    rerunnable: true,
-  };
+  return kindStartRequest(reviewKind, reviewWorkflowId(input.messageId), input.messageId, input, { requestId, rerun: true });
 }

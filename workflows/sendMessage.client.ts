@@ -2,7 +2,7 @@ import { defineSignal } from '@temporalio/workflow';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
 import type { DeliveryVerdict } from '../lib/smsDelivery.ts';
 import type { SendMessageInput } from './sendMessage.ts';
-import { defineWorkflowKind } from './kind.ts';
+import { defineWorkflowKind, kindStartRequest } from './kind.ts';
 
 export const sendMessageKind = defineWorkflowKind({ runType: 'sms', workflowType: 'sendMessageWorkflow', entityType: 'outbound_message' });
 
@@ -13,12 +13,5 @@ export const deliveryStatusSignal = defineSignal<[DeliveryVerdict]>('deliverySta
 
 /** The start row for an outbound message, committed with it. */
 export function sendMessageStartRequest(input: SendMessageInput, opts: { requestId?: string | null } = {}): StartRequest {
-  return {
-    tenantId: input.tenantId,
-    workflowType: sendMessageKind.workflowType,
-    workflowId: sendMessageWorkflowId(input.messageId),
-    args: [input],
-    entity: { type: sendMessageKind.entityType, id: input.messageId },
-    requestId: opts.requestId ?? null,
-  };
+  return kindStartRequest(sendMessageKind, sendMessageWorkflowId(input.messageId), input.messageId, input, opts);
 }

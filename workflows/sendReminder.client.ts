@@ -1,7 +1,7 @@
 import { defineSignal } from '@temporalio/workflow';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
 import type { ReminderInput } from './sendReminder.ts';
-import { defineWorkflowKind } from './kind.ts';
+import { defineWorkflowKind, kindStartRequest } from './kind.ts';
 
 export const reminderKind = defineWorkflowKind({ runType: 'reminder', workflowType: 'sendReminderWorkflow', entityType: 'reminder' });
 
@@ -11,13 +11,5 @@ export const reminderWorkflowId = (reminderId: string) => `reminder-${reminderId
 export const reminderChangedSignal = defineSignal('reminderChanged');
 
 export function reminderStartRequest(input: ReminderInput, opts: { requestId?: string | null; rerun?: boolean } = {}): StartRequest {
-  return {
-    tenantId: input.tenantId,
-    workflowType: reminderKind.workflowType,
-    workflowId: reminderWorkflowId(input.reminderId),
-    args: [input],
-    entity: { type: reminderKind.entityType, id: input.reminderId },
-    requestId: opts.requestId ?? null,
-    rerunnable: opts.rerun ?? false,
-  };
+  return kindStartRequest(reminderKind, reminderWorkflowId(input.reminderId), input.reminderId, input, opts);
 }

@@ -7,7 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TriageOutcome } from '../activities/triage.ts';
 import type { triageMessageWorkflow, TriageMessageInput, TriageProgress } from './triageMessage.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
-import { defineWorkflowKind } from './kind.ts';
+import { defineWorkflowKind, kindStartRequest } from './kind.ts';
 
 export const triageKind = defineWorkflowKind({ runType: 'triage', workflowType: 'triageMessageWorkflow', entityType: 'message' });
 
@@ -32,15 +32,8 @@ export const INVALID_REVIEW = 'InvalidReview';
 
 /** The start row for a message's triage, committed with the message (api/startWork.ts starts it). */
 export function triageStartRequest(tenantId: string, messageId: string, opts: { reviewTimeoutSeconds: number; rerun?: boolean; requestId?: string }): StartRequest {
-  return {
-    tenantId,
-    workflowType: triageKind.workflowType,
-    workflowId: triageWorkflowId(messageId),
-    args: [{ tenantId, messageId, reviewTimeoutSeconds: opts.reviewTimeoutSeconds } satisfies TriageMessageInput],
-    entity: { type: triageKind.entityType, id: messageId },
-    requestId: opts.requestId ?? null,
-    rerunnable: opts.rerun ?? false,
-  };
+  const input: TriageMessageInput = { tenantId, messageId, reviewTimeoutSeconds: opts.reviewTimeoutSeconds };
+  return kindStartRequest(triageKind, triageWorkflowId(messageId), messageId, input, opts);
 }
 
 /**

@@ -3,6 +3,7 @@ import { MESSAGE_STATUSES } from '../../entities/Message.ts';
 import { MESSAGE_CHANNELS, PRIORITIES, TRIAGE_CATEGORIES } from '../../lib/triage.ts';
 import { listQuery } from '../pagination.ts';
 import { emailField, isoDateTime } from '../validation.ts';
+import { runRefSchema } from '../runs/schema.ts';
 
 const booleanQuery = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
 
@@ -37,7 +38,6 @@ export const messageListQuery = listQuery(['received_at', 'created_at', 'priorit
 
 export const messageParams = z.object({ id: z.uuid({ error: 'must be a UUID' }) });
 
-const runRefSchema = z.object({ workflow_id: z.string(), run_id: z.string().nullable(), status: z.string() });
 
 export const messageSchema = z.object({
   id: z.uuid(),

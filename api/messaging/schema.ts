@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { OUTBOUND_CHANNELS, OUTBOUND_STATUSES } from '../../entities/OutboundMessage.ts';
 import { listQuery } from '../pagination.ts';
+import { runRefSchema } from '../runs/schema.ts';
 import { emailField, phoneField, trimmed, uuidParam } from '../validation.ts';
-
-export const runRefSchema = z.object({ workflow_id: z.string(), run_id: z.string().nullable(), status: z.string() });
 
 export const smsSendBody = z.strictObject({
   to_number: phoneField,

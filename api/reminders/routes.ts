@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import { conflict, notFound, validationError } from '../../lib/errors.ts';
 import { normalizePhone } from '../../lib/phone.ts';
-import { nextOccurrence, parseOffset } from '../../lib/reminderTime.ts';
+import { CATCH_UP_MS, nextDue, parseOffset } from '../../lib/reminderTime.ts';
 import type { EntityManager } from '../../lib/db.ts';
 import { ContactSchema, isOptedOut, type Contact } from '../../entities/Contact.ts';
 import { CalendarEventSchema } from '../../entities/CalendarEvent.ts';
@@ -19,8 +19,6 @@ import { reminderBody, reminderListQuery, reminderParams, reminderSchema, remind
 import { reminderDto } from './serialize.ts';
 
 const SORT = { next_send_at: 'nextSendAt', created_at: 'createdAt', updated_at: 'updatedAt' } as const;
-/** A one-off reminder may be due this much in the past (a clock a little behind); it then goes out at once. */
-const PAST_GRACE_MS = 60_000;
 
 const field = (name: string, message: string, code = 'invalid') => validationError('Invalid reminder', [{ field: `body.${name}`, message, code }]);
 
@@ -60,11 +58,10 @@ async function firstOccurrence(em: EntityManager, r: Reminder): Promise<Date> {
   } else {
     anchor = r.sendAt as Date;
   }
-  const floor = new Date(Date.now() - PAST_GRACE_MS);
-  const recurrence = { anchor, timezone: r.timezone, rrule: r.rrule, until: r.until };
-  const next = r.rrule ? nextOccurrence(recurrence, anchor < floor ? floor : null) : nextOccurrence(recurrence, null);
+  const now = new Date();
+  const next = nextDue({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, null, now);
   if (!next) throw field(r.rrule ? 'until' : 'send_at', 'the reminder would never be sent (its time is before until)');
-  if (next < floor) throw field(r.event ? 'offset' : 'send_at', 'that time has passed');
+  if (next.getTime() < now.getTime() - CATCH_UP_MS) throw field(r.event ? 'offset' : 'send_at', 'that time has passed');
   return next;
 }
 

@@ -3,6 +3,7 @@ import { REMINDER_CHANNELS, REMINDER_STATUSES } from '../../entities/Reminder.ts
 import { isTimeZone, parseOffset, parseRrule } from '../../lib/reminderTime.ts';
 import { isLocale, TEMPLATE_FIELDS, unknownPlaceholders } from '../../lib/template.ts';
 import { listQuery } from '../pagination.ts';
+import { runRefSchema } from '../runs/schema.ts';
 import { isoDateTime, trimmed, uuidParam } from '../validation.ts';
 
 const template = trimmed(1600).superRefine((text, ctx) => {
@@ -116,5 +117,5 @@ export const reminderSchema = z.object({
   last_error: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
-  run: z.object({ workflow_id: z.string(), run_id: z.string().nullable(), status: z.string() }),
+  run: runRefSchema,
 });

@@ -26,6 +26,9 @@ export const runListQuery = z.object({
   entity_id: safeValue.optional(),
 });
 
+/** What a route that starts work says of the run it started (RunRef in lib/workflowClient.ts). */
+export const runRefSchema = z.object({ workflow_id: z.string(), run_id: z.string().nullable(), status: z.string() });
+
 export const runParams = z.object({ workflow_id: safeValue });
 
 export const runSchema = z.object({

@@ -3,6 +3,7 @@ import { TenantSchema, type Tenant } from '../../entities/Tenant.ts';
 import { systemEm } from '../../lib/db.ts';
 import { duplicate, forbidden, serviceUnavailable, validationError } from '../../lib/errors.ts';
 import { HH_MM } from '../../lib/quietHours.ts';
+import { isTimeZone } from '../../lib/reminderTime.ts';
 import { startPhoneNumberCheck } from '../../workflows/checkPhoneNumbers.client.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { phoneField } from '../validation.ts';
@@ -10,15 +11,6 @@ import { startContext } from '../startContext.ts';
 import type { AppContext } from '../context.ts';
 
 const NUMBER_CHECK_DEADLINE_MS = 20_000;
-
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const tenantSchema = z.object({
   id: z.uuid(),

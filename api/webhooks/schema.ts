@@ -90,7 +90,7 @@ export const deliverySchema = z.object({
   workflow_id: z.string(),
 });
 
-export const runRefSchema = z.object({ workflow_id: z.string(), run_id: z.string().nullable(), status: z.string() });
+export { runRefSchema } from '../runs/schema.ts';
 
 export const catalogueEntrySchema = z.object({
   event: z.string(),

@@ -20,11 +20,12 @@ export interface MessagingProviders {
 
 export function createMessagingProviders(config: Pick<Config, 'twilio' | 'smtp' | 'sms'>, secrets: SecretBox): MessagingProviders {
   const clients = new Map<string, TextProvider>();
-  const twilioFor = (accountSid: string, authToken: string) => {
-    const key = `${accountSid}:${authToken}`;
+  /** One client per account and credential; `token` opens the credential only when there is none yet. */
+  const twilioFor = (accountSid: string, credential: string, token: () => string) => {
+    const key = `${accountSid}:${credential}`;
     let provider = clients.get(key);
     if (!provider) {
-      provider = createTwilioTextProvider({ accountSid, authToken, apiUrl: config.twilio.apiUrl, timeoutMs: config.sms.sendTimeoutMs });
+      provider = createTwilioTextProvider({ accountSid, authToken: token(), apiUrl: config.twilio.apiUrl, timeoutMs: config.sms.sendTimeoutMs });
       clients.set(key, provider);
     }
     return provider;
@@ -32,8 +33,10 @@ export function createMessagingProviders(config: Pick<Config, 'twilio' | 'smtp' 
   const local = createLocalTextProvider();
   return {
     text(tenant) {
-      if (tenant.twilioAccountSid && tenant.twilioAuthTokenSealed) return twilioFor(tenant.twilioAccountSid, secrets.open(tenant.twilioAuthTokenSealed));
-      if (config.twilio.accountSid && config.twilio.authToken) return twilioFor(config.twilio.accountSid, config.twilio.authToken);
+      const { twilioAccountSid: sid, twilioAuthTokenSealed: sealed } = tenant;
+      if (sid && sealed) return twilioFor(sid, sealed, () => secrets.open(sealed));
+      const platform = config.twilio;
+      if (platform.accountSid && platform.authToken) return twilioFor(platform.accountSid, platform.authToken, () => platform.authToken as string);
       return local;
     },
     email: config.smtp ? createSmtpEmailProvider(config.smtp) : createLocalEmailProvider(),

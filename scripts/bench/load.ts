@@ -127,3 +127,17 @@ export async function forEachConcurrent(n: number, concurrency: number, work: (i
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, loop));
 }
+
+/** Polls `done` every 100 ms until it holds, saying every 10 s what it still waits for. */
+export async function waitUntil(what: string, done: () => boolean | Promise<boolean>, timeoutMs: number, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastLog = Date.now();
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - lastLog > 10_000) {
+      log(`   still waiting for ${what}`);
+      lastLog = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

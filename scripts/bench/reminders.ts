@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import { forEachConcurrent, latencyStats } from './load.ts';
+import { forEachConcurrent, latencyStats, waitUntil } from './load.ts';
 import type { Log } from './stack.ts';
 
 /**
@@ -39,19 +39,6 @@ export async function scheduleReminders(opts: { apiBaseUrl: string; token: strin
   return { ids, perSecond: opts.n / ((performance.now() - started) / 1000) };
 }
 
-async function waitFor(what: string, done: () => Promise<boolean>, timeoutMs: number, log: Log) {
-  const deadline = Date.now() + timeoutMs;
-  let lastLog = Date.now();
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    if (Date.now() - lastLog > 10_000) {
-      log(`   still waiting for ${what}`);
-      lastLog = Date.now();
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Waits until every reminder sent, then reads each send's lateness from the outbox rows. */
 export async function collectSends(opts: { db: pg.Pool; tenantId: string; ids: string[]; firstDue: number; timeoutMs: number; log: Log }): Promise<FireResult> {
   const sent = async () =>
@@ -61,7 +48,7 @@ export async function collectSends(opts: { db: pg.Pool; tenantId: string; ids: s
         [opts.tenantId, opts.ids],
       )
     ).rows;
-  await waitFor(`${opts.ids.length} reminders to send`, async () => (await sent()).length >= opts.ids.length, opts.timeoutMs, opts.log);
+  await waitUntil(`${opts.ids.length} reminders to send`, async () => (await sent()).length >= opts.ids.length, opts.timeoutMs, opts.log);
   const rows = await sent();
   const last = Math.max(...rows.map((r) => r.sent.getTime()));
   return { n: rows.length, perSecond: rows.length / ((last - opts.firstDue) / 1000), latenessMs: latencyStats(rows.map((r) => r.sent.getTime() - r.due.getTime())) };

@@ -352,3 +352,37 @@ export async function startWorkerChild(name: string, script: string, vars: Recor
   log(`${name} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid})`);
   return { name, pid: child.pid ?? 0, alive, output: () => lines.join('\n'), stop };
 }
+
+/** A size from the environment: a positive integer, or the default when unset or empty. */
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (got "${raw}")`);
+  return value;
+}
+
+/** Signs up a bench tenant through the API and waits for its onboarding to finish. */
+export async function registerTenant(api: Api, label: string, stamp: string): Promise<{ token: string; tenantId: string }> {
+  const res = await fetch(`${api.baseUrl}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `bench-${label}-${stamp}@example.com`, password: 'bench password 1234', company_name: `Bench ${label}` }),
+  });
+  const { data } = (await res.json()) as { data: { access_token: string; user: { tenant_id: string }; run: { workflow_id: string } } };
+  await api.temporal.workflow.getHandle(data.run.workflow_id).result();
+  return { token: data.access_token, tenantId: data.user.tenant_id };
+}
+
+/** Runs a bench script's main, stops everything it started, and exits 0 or 1. */
+export async function runBench(main: () => Promise<void>, stops: Stoppers, log: Log): Promise<never> {
+  try {
+    await main();
+    await stops.stopAll();
+    process.exit(0);
+  } catch (err) {
+    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    await stops.stopAll();
+    process.exit(1);
+  }
+}

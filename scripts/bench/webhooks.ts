@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { startWorkflow } from '../../lib/workflowClient.ts';
-import { forEachConcurrent, latencyStats } from './load.ts';
+import { forEachConcurrent, latencyStats, waitUntil } from './load.ts';
 import type { Log } from './stack.ts';
 
 /**
@@ -47,19 +47,6 @@ export async function deadUrl(): Promise<string> {
   const { port } = s.address() as AddressInfo;
   await new Promise((r) => s.close(r));
   return `http://127.0.0.1:${port}/hook`;
-}
-
-async function waitUntil(what: string, done: () => boolean | Promise<boolean>, timeoutMs: number, log: Log) {
-  const deadline = Date.now() + timeoutMs;
-  let lastLog = Date.now();
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    if (Date.now() - lastLog > 10_000) {
-      log(`   still waiting for ${what}`);
-      lastLog = Date.now();
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export interface FanOutResult {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startStack, type TestStack } from '../support/app.ts';
+import type { TestStack } from '../support/app.ts';
+import { startTwilioStack } from '../support/twilioStack.ts';
 import { aContact, aTenant, eventually, type TestTenant } from '../support/factories.ts';
-import { accountSid, startFakeTwilio, type FakeTwilio } from '../fakes/twilioServer.ts';
+import { accountSid, type FakeTwilio } from '../fakes/twilioServer.ts';
 import { formBody, inboundSms, twilioSignature } from '../fakes/twilio.ts';
 import { captureHistory } from '../support/histories.ts';
 import { tenantEm } from '../../lib/db.ts';
@@ -13,29 +14,16 @@ const PLATFORM_TOKEN = 'reminders-platform-token-0123456789';
 const OUR_NUMBER = '+15005550006';
 let stack: TestStack;
 let twilio: FakeTwilio;
+let close: () => Promise<void>;
 let t: TestTenant;
 
 beforeAll(async () => {
-  twilio = await startFakeTwilio();
-  twilio.addAccount(PLATFORM_SID, { authToken: PLATFORM_TOKEN, numbers: [OUR_NUMBER] });
-  stack = await startStack({
-    env: {
-      TWILIO_ACCOUNT_SID: PLATFORM_SID,
-      TWILIO_AUTH_TOKEN: PLATFORM_TOKEN,
-      TWILIO_PHONE_NUMBER: OUR_NUMBER,
-      TWILIO_API_URL: twilio.url,
-      SMS_SEND_TIMEOUT_MS: '2000',
-      RATE_LIMIT_PER_MINUTE: '1000',
-    },
-  });
+  ({ stack, twilio, close } = await startTwilioStack({ accountSid: PLATFORM_SID, authToken: PLATFORM_TOKEN, number: OUR_NUMBER, env: { SMS_SEND_TIMEOUT_MS: '2000' } }));
   t = await aTenant(stack.http);
   // Quiet hours would hold these texts whenever the suite runs at night; one test turns them on.
   await stack.http.patch('/api/v1/tenant', { token: t.token, body: { quiet_hours: null, timezone: 'America/New_York' } });
 });
-afterAll(async () => {
-  await stack.close();
-  await twilio.close();
-});
+afterAll(() => close());
 
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
 const create = (body: Record<string, unknown>, token = t.token) => stack.http.post('/api/v1/reminders', { token, body });

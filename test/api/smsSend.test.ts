@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, startStack, type TestStack } from '../support/app.ts';
+import type { TestStack } from '../support/app.ts';
+import { startTwilioStack } from '../support/twilioStack.ts';
 import { aContact, aTenant, eventually, type TestTenant } from '../support/factories.ts';
-import { accountSid, startFakeTwilio, type FakeTwilio } from '../fakes/twilioServer.ts';
+import { accountSid, type FakeTwilio } from '../fakes/twilioServer.ts';
 import { formBody, inboundSms, twilioSignature } from '../fakes/twilio.ts';
 import { captureHistory } from '../support/histories.ts';
 import { MessageSchema } from '../../entities/Message.ts';
@@ -14,31 +15,20 @@ const PLATFORM_TOKEN = 'platform-auth-token-0123456789abcdef';
 const OUR_NUMBER = '+15005550006';
 let stack: TestStack;
 let twilio: FakeTwilio;
+let close: () => Promise<void>;
 let t: TestTenant;
 
 beforeAll(async () => {
-  twilio = await startFakeTwilio();
-  twilio.addAccount(PLATFORM_SID, { authToken: PLATFORM_TOKEN, numbers: [OUR_NUMBER] });
-  const port = await freePort();
-  stack = await startStack({
-    port,
-    env: {
-      TWILIO_ACCOUNT_SID: PLATFORM_SID,
-      TWILIO_AUTH_TOKEN: PLATFORM_TOKEN,
-      TWILIO_PHONE_NUMBER: OUR_NUMBER,
-      TWILIO_API_URL: twilio.url,
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      SMS_RETRY_SCHEDULE: '1s,1s',
-      SMS_DELIVERY_WAIT: '20s',
-      RATE_LIMIT_PER_MINUTE: '1000',
-    },
-  });
+  ({ stack, twilio, close } = await startTwilioStack({
+    accountSid: PLATFORM_SID,
+    authToken: PLATFORM_TOKEN,
+    number: OUR_NUMBER,
+    callbacks: true,
+    env: { SMS_RETRY_SCHEDULE: '1s,1s', SMS_DELIVERY_WAIT: '20s' },
+  }));
   t = await aTenant(stack.http);
 });
-afterAll(async () => {
-  await stack.close();
-  await twilio.close();
-});
+afterAll(() => close());
 
 const outboxEntry = (token: string, id: string) => stack.http.get(`/api/v1/sms/outbox/${id}`, { token });
 const settled = (id: string, statuses: string[]) =>

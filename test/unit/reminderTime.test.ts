@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isTimeZone, nextOccurrence, parseOffset, parseRrule } from '../../lib/reminderTime.ts';
+import { isTimeZone, nextDue, nextOccurrence, parseOffset, parseRrule } from '../../lib/reminderTime.ts';
 
 describe('parseOffset', () => {
   it('reads offsets before and after an event', () => {
@@ -59,5 +59,21 @@ describe('nextOccurrence', () => {
     const r = { anchor: new Date('2027-01-01T08:00:00Z'), timezone: 'Europe/Berlin', rrule: 'FREQ=WEEKLY', until: new Date('2027-01-16T00:00:00Z') };
     expect(nextOccurrence(r, new Date('2027-01-08T08:00:00Z'))?.toISOString()).toBe('2027-01-15T08:00:00.000Z');
     expect(nextOccurrence(r, new Date('2027-01-15T08:00:00Z'))).toBeNull();
+  });
+});
+
+describe('nextDue', () => {
+  const now = new Date('2027-05-10T12:00:00Z');
+  it('skips the missed occurrences of a recurring reminder, up to a minute late', () => {
+    const daily = { anchor: new Date('2027-05-07T11:59:30Z'), timezone: 'UTC', rrule: 'FREQ=DAILY' };
+    expect(nextDue(daily, null, now)?.toISOString()).toBe('2027-05-10T11:59:30.000Z');
+    const longAgo = { ...daily, anchor: new Date('2027-05-07T09:00:00Z') };
+    expect(nextDue(longAgo, null, now)?.toISOString()).toBe('2027-05-11T09:00:00.000Z');
+    expect(nextDue(longAgo, new Date('2027-05-08T09:00:00Z'), now)?.toISOString()).toBe('2027-05-11T09:00:00.000Z');
+  });
+  it('keeps a late one-off due, however late (the caller decides whether that is too late)', () => {
+    const once = { anchor: new Date('2027-05-09T08:00:00Z'), timezone: 'UTC' };
+    expect(nextDue(once, null, now)?.toISOString()).toBe('2027-05-09T08:00:00.000Z');
+    expect(nextDue(once, once.anchor, now)).toBeNull();
   });
 });
