@@ -27,6 +27,7 @@ import { calendarRoutes } from './calendar/routes.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
+import { createStartMarks } from './startMarks.ts';
 
 export const API_PREFIX = '/api/v1';
 export const API_VERSION = '0.1.0';
@@ -53,11 +54,12 @@ export const routes: RouteDef[] = [
  * error envelope wrap everything; the token is read before rate limiting (limits are
  * per user) and before idempotency (keys are scoped per user).
  */
-export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters'> & { secrets?: AppDeps['secrets']; limiters?: AppDeps['limiters'] }) {
+export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMarks'> & { secrets?: AppDeps['secrets']; limiters?: AppDeps['limiters'] }) {
   const deps: AppDeps = {
     ...input,
     secrets: input.secrets ?? createSecretBox(input.config.encryption),
     limiters: input.limiters ?? createLimiters(input.config.rateLimit, input.config.database.url),
+    startMarks: createStartMarks(input.orm, input.log),
   };
   const app = new Koa<AppState, AppContextExtras>();
   app.proxy = deps.config.http.trustProxy;

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { Role } from '../entities/User.ts';
 import type { SecretBox } from '../lib/crypto.ts';
 import type { Limiters } from './middleware/rateLimit.ts';
+import type { StartMarks } from './startMarks.ts';
 
 /** What the app is built from; tests pass their own (another task queue, a short TTL). */
 export interface AppDeps {
@@ -18,6 +19,8 @@ export interface AppDeps {
   secrets: SecretBox;
   /** Rate-limit counters (api/middleware/rateLimit.ts); in PostgreSQL unless RATE_LIMIT_STORE=memory. */
   limiters: Limiters;
+  /** Start rows' "started" marks, written in batches (api/startMarks.ts). */
+  startMarks: StartMarks;
 }
 
 /** The claims of our access tokens (koa-jwt puts them on ctx.state.user). */

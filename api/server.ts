@@ -30,6 +30,7 @@ async function shutdown(signal: string) {
   server.close();
   server.closeIdleConnections();
   await new Promise((resolve) => server.once('close', resolve));
+  await app.context.deps.startMarks.drain();
   await app.context.deps.limiters.close();
   await temporal.connection.close();
   await orm.close();

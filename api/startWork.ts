@@ -1,7 +1,6 @@
 import type { RunRef } from '../lib/workflowClient.ts';
 import { startQueued } from '../lib/workflowClient.ts';
-import { tenantEm } from '../lib/db.ts';
-import { WorkflowStartSchema, type WorkflowStart } from '../entities/WorkflowStart.ts';
+import type { WorkflowStart } from '../entities/WorkflowStart.ts';
 import type { AppContext } from './context.ts';
 
 /** How long a request waits for Temporal before it answers `pending` and leaves the start to the relay. */
@@ -29,7 +28,7 @@ export async function startOrDefer(ctx: AppContext, row: WorkflowStart): Promise
       },
       START_DEADLINE_MS,
     );
-    await tenantEm(ctx.deps.orm, row.tenant.id).nativeUpdate(WorkflowStartSchema, { id: row.id, startedAt: null }, { startedAt: new Date(), runId: run.run_id });
+    ctx.deps.startMarks.mark(row.id, run.run_id);
     return run;
   } catch (err) {
     ctx.state.log.warn({ workflowId: row.workflowId, err: err instanceof Error ? err.message : String(err) }, 'workflow start deferred to the outbox relay');

@@ -293,7 +293,8 @@ export function startOutboxRelay(opts: RelayOptions) {
   async function listen() {
     if (stopped) return;
     const client = new pg.Client({ connectionString: opts.databaseUrl });
-    client.on('notification', () => wake(false));
+    // 'starts': a writer handed start rows over (a replay), which only a full pass starts.
+    client.on('notification', (n) => wake(n.payload === 'starts'));
     client.on('error', () => {
       // The connection dropped (database restart): listen again shortly; the poll covers the gap.
       listener = null;

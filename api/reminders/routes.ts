@@ -86,7 +86,6 @@ export const reminderRoutes: RouteDef[] = [
     response: dataSchema(reminderSchema),
     handler: async (ctx, { body, caller }) => {
       const em = ctx.state.em;
-      const tenant = await em.findOneOrFail(TenantSchema, caller.tenantId);
       const contact = body.contact_id ? await contactFor(em, body.contact_id, body.channel) : null;
       const r = em.create(ReminderSchema, {
         tenant: caller.tenantId,
@@ -96,7 +95,8 @@ export const reminderRoutes: RouteDef[] = [
         message: body.message,
         subject: body.subject ?? null,
         sendAt: body.send_at ? new Date(body.send_at) : null,
-        timezone: body.timezone ?? tenant.timezone,
+        // The tenant's zone is read only when the request names none.
+        timezone: body.timezone ?? (await em.findOneOrFail(TenantSchema, caller.tenantId)).timezone,
         locale: body.locale ?? 'en-US',
         event: body.event_id ?? null,
         offset: body.event_id ? (body.offset ?? '-24h') : null,

@@ -249,7 +249,10 @@ export async function startApi(vars: Record<string, string>, stops: Stoppers): P
   stops.add('API Temporal client', () => temporal.connection.close());
   const app = buildApp({ config, orm, temporal, log: createLogger(config.logLevel, 'api') });
   const server = await listen((port, host, ready) => app.listen(port, host, ready));
-  stops.add('API server', () => closeServer(server));
+  stops.add('API server', async () => {
+    await closeServer(server);
+    await app.context.deps.startMarks.drain();
+  });
   return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, config, orm, temporal };
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, eventually } from '../support/factories.ts';
 import { readTestEnv } from '../support/testEnv.ts';
@@ -140,6 +141,60 @@ describe('a client with no message id of its own', () => {
     const other = await stack.http.post('/api/v1/inbox/messages', { token: t.token, headers: { 'Idempotency-Key': 'died-mid-request' }, body: { ...body, content: 'A new question' } });
     expect(other.body.data.id).not.toBe(first.body.data.id);
     expect(await tenantEm(stack.orm, t.tenantId).count(MessageSchema, {})).toBe(2);
+  });
+});
+
+describe('start rows', () => {
+  it('the fast path marks the rows it started (in batches) with their runs, and the relay leaves them alone', async () => {
+    const t = await aTenant(stack.http);
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => stack.http.post('/api/v1/reminders', { token: t.token, body: { to: `+1415555${String(2000 + i)}`, message: `Start mark ${i}`, send_at: sendAt } })),
+    );
+    for (const res of answers) expect(res.body.data.run.status).toBe('running');
+    const rows = await eventually(
+      async () => {
+        const got = await stack.orm.em
+          .getConnection()
+          .execute<Array<{ workflow_id: string; run_id: string | null; attempts: number }>>("select workflow_id, run_id, attempts from workflow_starts where tenant_id = ? and workflow_type = 'sendReminderWorkflow' and started_at is not null", [t.tenantId]);
+        return got.length === answers.length ? got : undefined;
+      },
+      { what: 'every start row marked started' },
+    );
+    const runs = new Map(answers.map((res) => [res.body.data.run.workflow_id, res.body.data.run.run_id]));
+    for (const row of rows) {
+      expect(row.run_id).toBe(runs.get(row.workflow_id));
+      expect(row.attempts).toBe(0);
+    }
+  });
+
+
+  it('a start row handed over to the relay notifies it; a row its writer starts itself does not', async () => {
+    const t = await aTenant(stack.http);
+    const listener = new pg.Client({ connectionString: stack.config.database.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(`${n.channel}:${n.payload}`));
+    try {
+      await listener.query('listen outbox');
+      const insert = (claimed: string) =>
+        stack.orm.em.getConnection().execute(
+          `insert into workflow_starts (id, created_at, updated_at, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, rerunnable, claimed_until, attempts, started_at)
+           values (gen_random_uuid(), now(), now(), ?, 'onboardTenantWorkflow', 'wake-test-' || gen_random_uuid(), '[]', 'tenant', ?, false, ${claimed}, 0, now())`,
+          [t.tenantId, t.tenantId],
+        );
+      await insert('null');
+      await insert("now() + interval '30 seconds'");
+      // A notification sent after both is the marker that everything before it was delivered.
+      await stack.orm.em.getConnection().execute("select pg_notify('outbox', 'marker')");
+      await eventually(async () => (heard.includes('outbox:marker') ? true : undefined), { what: 'the marker notification' });
+      // (Events committed meanwhile, such as the tenant's onboarding, notify with an empty payload.)
+      expect(heard.filter((h) => h !== 'outbox:')).toEqual(['outbox:marker']);
+      await insert("'epoch'");
+      await eventually(async () => (heard.includes('outbox:starts') ? true : undefined), { what: 'the hand-over notification' });
+    } finally {
+      await listener.end();
+    }
   });
 });
 

@@ -57,6 +57,7 @@ export async function startStack(
       await Promise.all(workers.map((w) => w.stop()));
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await app.context.deps.startMarks.drain();
       await app.context.deps.limiters.close();
       await temporal.connection.close();
       await orm.close();
