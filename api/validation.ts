@@ -1,6 +1,7 @@
 import { z, type ZodError, type ZodType } from 'zod';
 import type { FieldIssue } from '../lib/errors.ts';
 import { normalizePhone } from '../lib/phone.ts';
+import { isCurrency, MAX_AMOUNT, toCents } from '../lib/money.ts';
 
 /** zod issues as the envelope's `details.fields`: a dotted path a client can map to a form field. */
 export function zodIssuesToFields(err: ZodError): FieldIssue[] {
@@ -40,3 +41,18 @@ export const phoneField = z
   .string()
   .max(32)
   .transform((v, ctx) => normalizePhone(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a phone number (7 to 15 digits, optional leading +)' }), z.NEVER));
+
+/** A money amount (lib/money.ts): not negative, whole cents, no more than numeric(14, 2) holds. */
+export const amountField = z
+  .number({ error: 'must be a number' })
+  .min(0, 'must not be negative')
+  .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`)
+  .refine((v) => toCents(v) !== null, 'must be in whole cents (at most 2 decimal places)')
+  .transform((v) => toCents(v) ?? v);
+
+/** An ISO 4217 currency code, in any case (stored upper case). */
+export const currencyField = z
+  .string({ error: 'must be a currency code' })
+  .length(3, 'must be a 3-letter ISO 4217 code such as USD')
+  .transform((v) => v.toUpperCase())
+  .refine(isCurrency, 'must be an ISO 4217 currency code such as USD');

@@ -18,7 +18,9 @@ export const LeadSchema = defineEntity({
     title: p.string().length(300),
     source: p.string().length(50),
     status: p.enum(LEAD_STATUSES).default('new'),
-    value: p.decimal('number').nullable(),
+    /** Money in `currency`'s major unit, to the cent (lib/money.ts). */
+    value: p.decimal('number').precision(14).scale(2).nullable(),
+    currency: p.string().length(3).default('USD'),
     score: p.integer().nullable(),
     pipeline: () => p.manyToOne(PipelineSchema).nullable().deleteRule('set null'),
     stageId: p.string().length(50).nullable(),

@@ -75,6 +75,7 @@ export const leadRoutes: RouteDef[] = [
           source: body.source,
           status: body.status,
           value: body.value ?? null,
+          ...(body.currency ? { currency: body.currency } : {}),
           pipeline,
           stageId,
           assignedTo: body.assigned_to ?? null,
@@ -111,7 +112,7 @@ export const leadRoutes: RouteDef[] = [
     method: 'put',
     path: '/crm/leads/:id',
     tag: 'leads',
-    summary: "Update a lead's title, status, stage, value, score, owner or notes",
+    summary: "Update a lead's title, status, stage, value and currency, score, owner or notes",
     params: leadParams,
     body: updateLeadBody,
     response: dataSchema(leadSchema),
@@ -128,6 +129,7 @@ export const leadRoutes: RouteDef[] = [
       if (body.title !== undefined) lead.title = body.title;
       if (body.status !== undefined) lead.status = body.status;
       if (body.value !== undefined) lead.value = body.value;
+      if (body.currency !== undefined) lead.currency = body.currency;
       if (body.stage_id !== undefined) lead.stageId = body.stage_id;
       if (body.assigned_to !== undefined) lead.assignedTo = body.assigned_to ? em.getReference(UserSchema, body.assigned_to) : null;
       if (body.score !== undefined) lead.score = body.score;

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { LEAD_STATUSES } from '../../entities/Lead.ts';
 import { listQuery } from '../pagination.ts';
-import { emailField, phoneField } from '../validation.ts';
-
+import { amountField, currencyField, emailField, phoneField } from '../validation.ts';
 
 /** Seed 000's nested contact: found by email or phone, else created. */
 const nestedContact = z
@@ -21,7 +20,8 @@ export const createLeadBody = z
     title: z.string().trim().min(1).max(300).optional(),
     source: z.string().trim().min(1).max(50).default('manual'),
     status: z.enum(LEAD_STATUSES).default('new'),
-    value: z.number().nonnegative().max(1e12).nullable().optional(),
+    value: amountField.nullable().optional(),
+    currency: currencyField.optional(),
     pipeline_id: z.uuid().optional(),
     stage_id: z.string().trim().max(50).optional(),
     assigned_to: z.uuid().nullable().optional(),
@@ -32,7 +32,8 @@ export const createLeadBody = z
 export const updateLeadBody = z.strictObject({
   title: z.string().trim().min(1).max(300).optional(),
   status: z.enum(LEAD_STATUSES).optional(),
-  value: z.number().nonnegative().max(1e12).nullable().optional(),
+  value: amountField.nullable().optional(),
+  currency: currencyField.optional(),
   stage_id: z.string().trim().max(50).nullable().optional(),
   assigned_to: z.uuid().nullable().optional(),
   score: z.number().int().min(0).max(100).nullable().optional(),
@@ -56,6 +57,7 @@ export const leadSchema = z.object({
   source: z.string(),
   status: z.enum(LEAD_STATUSES),
   value: z.number().nullable(),
+  currency: z.string(),
   score: z.number().nullable(),
   pipeline_id: z.uuid().nullable(),
   stage_id: z.string().nullable(),

@@ -8,6 +8,7 @@ export function leadDto(l: Lead) {
     source: l.source,
     status: l.status,
     value: l.value ?? null,
+    currency: l.currency,
     score: l.score ?? null,
     pipeline_id: l.pipeline?.id ?? null,
     stage_id: l.stageId ?? null,

@@ -44,4 +44,36 @@ describe('leads', () => {
     expect(res.status).toBe(409);
     expect((await stack.http.get(`/api/v1/contacts/${c.id}`, { token: t.token })).status).toBe(200);
   });
+
+  it('keeps money to the cent with its currency, up to the largest amount stored, and refuses what it cannot store with a 422', async () => {
+    const c = await aContact(stack.http, t.token);
+    const stored = async (id: string) => (await stack.orm.em.getConnection().execute('select value::text as value, currency from lead where id = ?', [id]))[0];
+    const made = await stack.http.post('/api/v1/crm/leads', { token: t.token, body: { contact_id: c.id, value: 1234.56, currency: 'eur' } });
+    expect(made.status).toBe(201);
+    expect(made.body.data).toMatchObject({ value: 1234.56, currency: 'EUR' });
+    const id = made.body.data.id;
+    expect(await stored(id)).toEqual({ value: '1234.56', currency: 'EUR' });
+    expect((await stack.http.get(`/api/v1/crm/leads/${id}`, { token: t.token })).body.data).toMatchObject({ value: 1234.56, currency: 'EUR' });
+
+    for (const value of [5e10, 999_999_999_999.99, 0.1 + 0.2]) {
+      const res = await stack.http.put(`/api/v1/crm/leads/${id}`, { token: t.token, body: { value } });
+      expect(res.status).toBe(200);
+      expect(res.body.data.value).toBe(Number(value.toFixed(2)));
+    }
+    const before = await stored(id);
+    for (const [body, field] of [
+      [{ value: 1e12 }, 'body.value'],
+      [{ value: 12.345 }, 'body.value'],
+      [{ value: -1 }, 'body.value'],
+      [{ currency: 'XYZ' }, 'body.currency'],
+      [{ currency: 'dollars' }, 'body.currency'],
+    ] as const) {
+      const res = await stack.http.put(`/api/v1/crm/leads/${id}`, { token: t.token, body });
+      expect(res.status).toBe(422);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toContain(field);
+    }
+    expect(await stored(id)).toEqual(before);
+    const dollars = await stack.http.post('/api/v1/crm/leads', { token: t.token, body: { contact_id: c.id, value: 10 } });
+    expect(dollars.body.data.currency).toBe('USD');
+  });
 });
