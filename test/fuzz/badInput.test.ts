@@ -134,11 +134,13 @@ describe('bad input on every route', () => {
       expect(ops.length).toBeGreaterThan(10);
 
       const leaver = await aTenant(stack.http);
+      const leaverBadAuth = badAuthorizations(leaver.token, leaver.refreshToken, TEST_JWT_SECRET);
       const world: FuzzWorld = {
         seed: SEED,
         token: owner.token,
         tokenFor: (op) => (op.path.endsWith('/auth/logout') ? leaver.token : undefined),
         badAuth: badAuthorizations(owner.token, owner.refreshToken, TEST_JWT_SECRET),
+        badAuthFor: (op) => (op.path.endsWith('/auth/logout') ? leaverBadAuth : undefined),
         own: await listsOf(ops, owner.token),
         foreign: await listsOf(ops, other.token),
         protectedIds: new Set([sentinel.id]),

@@ -83,6 +83,12 @@ export interface FuzzWorld {
   tokenFor?: (op: Operation) => string | undefined;
   /** Broken, forged, expired and oddly formatted Authorization headers. */
   badAuth: AuthVariant[];
+  /**
+   * The same made from the `tokenFor` token, for those operations: some odd formats are
+   * still valid ("BEARER x"), and one of them logging the fuzzing user out everywhere
+   * would end its token halfway through the run.
+   */
+  badAuthFor?: (op: Operation) => AuthVariant[] | undefined;
   /** Collection path (`/api/v1/contacts`) → its items, as the fuzzing tenant lists them: real ids to aim at. */
   own: Record<string, Items>;
   /** The same for another tenant: its ids must never be reachable. */

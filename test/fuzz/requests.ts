@@ -37,11 +37,12 @@ export function buildRequest(world: FuzzWorld, op: Operation, index: number): Fu
     [0.8, 'method'],
   ]);
 
+  const badAuth = world.badAuthFor?.(op) ?? world.badAuth;
   // Who is calling: mostly the valid tenant (so validation and handlers are reached), sometimes nobody or a broken token.
   const auth = rng.weighted<AuthVariant>([
     [op.secured ? 7.5 : 4, { value: `Bearer ${world.tokenFor?.(op) ?? world.token}`, label: 'valid token', invalid: false }],
     [op.secured ? 1.2 : 5, { value: null, label: 'no token', invalid: true }],
-    [1.3, rng.pick(world.badAuth)],
+    [1.3, rng.pick(badAuth)],
   ]);
   const headers: Record<string, string> = {};
   withAuth(headers, auth.value);
@@ -212,7 +213,7 @@ export function buildRequest(world: FuzzWorld, op: Operation, index: number): Fu
       for (let i = 0, n = rng.int(1, 3); i < n; i++) {
         const h = rng.pick(['authorization', 'idempotency', 'request-id', 'accept', 'forwarded', 'misc', 'many']);
         if (h === 'authorization') {
-          const a = rng.pick(world.badAuth);
+          const a = rng.pick(badAuth);
           delete headers.authorization;
           withAuth(headers, a.value);
           authLabel = a.label;
