@@ -24,6 +24,7 @@ import { smsRoutes } from './sms/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
 import { reminderRoutes } from './reminders/routes.ts';
 import { calendarRoutes } from './calendar/routes.ts';
+import { availabilityRoutes } from './calendar/availability.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
@@ -45,6 +46,7 @@ export const routes: RouteDef[] = [
   ...messagingRoutes,
   ...reminderRoutes,
   ...calendarRoutes,
+  ...availabilityRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { DEFAULT_WORKING_HOURS, type WorkingHours } from '../lib/availability.ts';
 
 export const TenantSchema = defineEntity({
   name: 'Tenant',
@@ -14,6 +15,8 @@ export const TenantSchema = defineEntity({
     onboardedAt: p.datetime().nullable(),
     /** Non-urgent messages wait out these hours in the recipient's zone; null: none. */
     quietHours: p.json<{ start: string; end: string } | null>().nullable().onCreate(() => ({ start: '21:00', end: '08:00' })),
+    /** When the business takes appointments, in `timezone` (GET /calendar/availability). */
+    workingHours: p.json<WorkingHours>().onCreate(() => DEFAULT_WORKING_HOURS),
     /** The tenant's own Twilio account (else the platform's); the token sealed (lib/crypto.ts), never returned. */
     twilioAccountSid: p.string().length(64).nullable().unique(),
     twilioAuthTokenSealed: p.text().nullable(),

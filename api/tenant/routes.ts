@@ -3,6 +3,7 @@ import { TenantSchema, type Tenant } from '../../entities/Tenant.ts';
 import { systemEm } from '../../lib/db.ts';
 import { duplicate, forbidden, serviceUnavailable, validationError } from '../../lib/errors.ts';
 import { HH_MM } from '../../lib/quietHours.ts';
+import { periodsProblem, WEEKDAYS, type Weekday, type WorkingHours } from '../../lib/availability.ts';
 import { isTimeZone } from '../../lib/reminderTime.ts';
 import { startPhoneNumberCheck } from '../../workflows/checkPhoneNumbers.client.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
@@ -18,6 +19,7 @@ const tenantSchema = z.object({
   timezone: z.string(),
   phone_numbers: z.array(z.string()),
   quiet_hours: z.object({ start: z.string(), end: z.string() }).nullable(),
+  working_hours: z.object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(z.object({ start: z.string(), end: z.string() }))])) as Record<Weekday, z.ZodArray<z.ZodObject<{ start: z.ZodString; end: z.ZodString }>>>),
   /** The tenant's own Twilio account (its auth token is never returned); null: the platform's. */
   twilio: z.object({ account_sid: z.string(), connected: z.boolean() }).nullable(),
   onboarded_at: z.string().nullable(),
@@ -25,6 +27,16 @@ const tenantSchema = z.object({
 });
 
 const timeOfDay = z.string().regex(HH_MM, 'must be a time of day, HH:MM (24 h)');
+
+/** A weekday's periods: HH:MM to HH:MM (24:00 ends the day), in order of the day, not overlapping. */
+const dayPeriods = z
+  .array(z.strictObject({ start: timeOfDay, end: z.union([timeOfDay, z.literal('24:00')]) }))
+  .max(6)
+  .superRefine((periods, ctx) => {
+    const problem = periodsProblem(periods);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const workingHoursBody = z.strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, dayPeriods.optional()])) as Record<Weekday, z.ZodOptional<typeof dayPeriods>>);
 
 const updateTenantBody = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
@@ -36,6 +48,8 @@ const updateTenantBody = z.strictObject({
     .optional(),
   /** Non-urgent texts wait out these hours in the recipient's zone; null turns them off. */
   quiet_hours: z.strictObject({ start: timeOfDay, end: timeOfDay }).nullable().optional(),
+  /** When appointments can be booked, per weekday, in the tenant's zone; the days given replace those days ([] for closed). */
+  working_hours: workingHoursBody.optional(),
 });
 
 const twilioBody = z.strictObject({
@@ -49,6 +63,7 @@ const tenantDto = (t: Tenant) => ({
   timezone: t.timezone,
   phone_numbers: t.phoneNumbers,
   quiet_hours: t.quietHours ?? null,
+  working_hours: t.workingHours,
   twilio: t.twilioAccountSid ? { account_sid: t.twilioAccountSid, connected: Boolean(t.twilioAuthTokenSealed) } : null,
   onboarded_at: t.onboardedAt?.toISOString() ?? null,
   created_at: t.createdAt.toISOString(),
@@ -95,7 +110,7 @@ export const tenantRoutes: RouteDef[] = [
     method: 'patch',
     path: '/tenant',
     tag: 'tenant',
-    summary: "Change the tenant's name, time zone or inbound phone numbers (admins)",
+    summary: "Change the tenant's name, time zone, inbound phone numbers, quiet hours or working hours (admins)",
     roles: ['admin'],
     body: updateTenantBody,
     response: dataSchema(tenantSchema),
@@ -109,6 +124,7 @@ export const tenantRoutes: RouteDef[] = [
         await checkClaim(ctx, tenant, body.phone_numbers.filter((n) => !tenant.phoneNumbers.includes(n)));
       }
       if (body.quiet_hours !== undefined) tenant.quietHours = body.quiet_hours;
+      if (body.working_hours) tenant.workingHours = { ...tenant.workingHours, ...(Object.fromEntries(Object.entries(body.working_hours).filter(([, periods]) => periods)) as Partial<WorkingHours>) };
       if (body.name !== undefined) tenant.name = body.name;
       if (body.timezone !== undefined) tenant.timezone = body.timezone;
       if (body.phone_numbers !== undefined) tenant.phoneNumbers = [...new Set(body.phone_numbers)];

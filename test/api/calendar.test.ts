@@ -116,3 +116,60 @@ describe('calendar events', () => {
     expect((await stack.http.get(path, { token: t.token })).body.data).toMatchObject({ title: 'Mine', status: 'confirmed' });
   });
 });
+
+describe('availability', () => {
+  const day = '2031-09-03'; // a Wednesday
+  const slotsOn = async (token: string, query: string) => {
+    const res = await stack.http.get(`/api/v1/calendar/availability?${query}`, { token });
+    expect(res.status).toBe(200);
+    return res.body.data as { slots: Array<{ start_time: string }>; busy: Array<{ event_id: string }>; timezone: string; interval: number };
+  };
+  const event = (token: string, body: Record<string, unknown>) => stack.http.post('/api/v1/calendar/events', { token, body: { title: 'Busy', ...body } });
+
+  it("offers the tenant's working hours minus its own proposed and confirmed events, in seed 000's query", async () => {
+    const set = await stack.http.patch('/api/v1/tenant', { token: t.token, body: { working_hours: { wednesday: [{ start: '09:00', end: '12:00' }, { start: '13:00', end: '17:00' }] } } });
+    expect(set.status).toBe(200);
+    expect(set.body.data.working_hours.wednesday).toEqual([{ start: '09:00', end: '12:00' }, { start: '13:00', end: '17:00' }]);
+    // Other days keep their hours.
+    expect(set.body.data.working_hours.monday).toEqual([{ start: '09:00', end: '17:00' }]);
+
+    // Berlin is UTC+2 in September.
+    const confirmed = (await event(t.token, { start_time: `${day}T08:00:00Z`, end_time: `${day}T09:00:00Z` })).body.data;
+    const proposed = (await event(t.token, { start_time: `${day}T12:00:00Z`, end_time: `${day}T12:30:00Z`, status: 'proposed' })).body.data;
+    const cancelled = (await event(t.token, { start_time: `${day}T13:00:00Z`, end_time: `${day}T14:00:00Z` })).body.data;
+    expect((await stack.http.post(`/api/v1/calendar/events/${cancelled.id}/decline`, { token: t.token })).status).toBe(200);
+    await event(t.token, { start_time: `${day}T00:00:00Z`, all_day: true });
+    const other = await aTenant(stack.http);
+    await event(other.token, { start_time: `${day}T07:00:00Z`, end_time: `${day}T15:00:00Z` });
+
+    const got = await slotsOn(t.token, `date=${day}&duration=60`);
+    expect(got.timezone).toBe('Europe/Berlin');
+    expect(got.slots.map((s) => s.start_time)).toEqual([`${day}T07:00:00.000Z`, `${day}T09:00:00.000Z`, `${day}T11:00:00.000Z`, `${day}T13:00:00.000Z`, `${day}T14:00:00.000Z`]);
+    expect(got.busy.map((b) => b.event_id).sort()).toEqual([confirmed.id, proposed.id].sort());
+
+    // Half-hour slots start right after the proposed event; the other tenant's day is all free but its own event.
+    const halves = await slotsOn(t.token, `date=${day}&duration=30&interval=30`);
+    expect(halves.slots.map((s) => s.start_time)).toContain(`${day}T12:30:00.000Z`);
+    const theirs = await slotsOn(other.token, `date=${day}&duration=60&timezone=Europe/Berlin`);
+    expect(theirs.busy).toHaveLength(1);
+  });
+
+  it('refuses a day that does not exist, a zero duration, an unknown zone and working hours that make no sense, changing nothing', async () => {
+    for (const query of ['date=2031-02-30', 'date=tomorrow', 'duration=0', 'duration=abc', 'interval=1', 'timezone=Mars/Olympus']) {
+      const res = await stack.http.get(`/api/v1/calendar/availability?${query}`, { token: t.token });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('VALIDATION_ERROR');
+    }
+    const before = (await stack.http.get('/api/v1/tenant', { token: t.token })).body.data.working_hours;
+    for (const working_hours of [
+      { wednesday: [{ start: '12:00', end: '09:00' }] },
+      { wednesday: [{ start: '09:00', end: '12:00' }, { start: '11:00', end: '14:00' }] },
+      { wednesday: [{ start: '9am', end: '12:00' }] },
+      { funday: [] },
+    ]) {
+      const res = await stack.http.patch('/api/v1/tenant', { token: t.token, body: { working_hours } });
+      expect(res.status).toBe(422);
+    }
+    expect((await stack.http.get('/api/v1/tenant', { token: t.token })).body.data.working_hours).toEqual(before);
+  });
+});
