@@ -25,6 +25,7 @@ import { messagingRoutes } from './messaging/routes.ts';
 import { reminderRoutes } from './reminders/routes.ts';
 import { calendarRoutes } from './calendar/routes.ts';
 import { availabilityRoutes } from './calendar/availability.ts';
+import { calendarConnectionRoutes } from './calendar/connections.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
@@ -47,6 +48,7 @@ export const routes: RouteDef[] = [
   ...reminderRoutes,
   ...calendarRoutes,
   ...availabilityRoutes,
+  ...calendarConnectionRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

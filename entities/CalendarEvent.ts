@@ -2,6 +2,7 @@ import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { TenantScopedSchema } from './base.ts';
 import { ContactSchema } from './Contact.ts';
 import { LeadSchema } from './Lead.ts';
+import { CalendarConnectionSchema } from './CalendarConnection.ts';
 
 export const CALENDAR_EVENT_STATUSES = ['proposed', 'confirmed', 'cancelled'] as const;
 
@@ -11,7 +12,11 @@ export const CalendarEventSchema = defineEntity({
   extends: TenantScopedSchema,
   indexes: [{ properties: ['tenant', 'startsAt'] }],
   // A message's n-th extracted event has one row, however often triage runs.
-  uniques: [{ properties: ['tenant', 'dedupeKey'] }],
+  uniques: [
+    { properties: ['tenant', 'dedupeKey'] },
+    // One row per provider event; a recurring event's instances (and their moved exceptions) each have their own id.
+    { properties: ['connection', 'externalId'] },
+  ],
   properties: {
     title: p.string().length(300),
     description: p.text().nullable(),
@@ -29,6 +34,14 @@ export const CalendarEventSchema = defineEntity({
     externalCalendarId: p.string().length(300).nullable(),
     externalCalendarType: p.string().length(20).nullable(),
     sourceMessageId: p.uuid().nullable(),
+    /** The calendar connection this event is synced with, and its id there. */
+    connection: () => p.manyToOne(CalendarConnectionSchema).nullable().deleteRule('set null'),
+    externalId: p.string().length(1024).nullable(),
+    /** A recurring series' instance: the series' provider id and the instance's original start. */
+    recurringEventId: p.string().length(1024).nullable(),
+    originalStartTime: p.string().length(64).nullable(),
+    /** The `updatedAt` this row had when it last matched the provider: a later change is pushed, a pulled one is not pushed back. */
+    externalSyncedAt: p.datetime().nullable(),
     dedupeKey: p.string().length(200).nullable(),
   },
 });

@@ -18,6 +18,7 @@ import { WebhookEndpointSchema } from './WebhookEndpoint.ts';
 import { WorkflowStartSchema } from './WorkflowStart.ts';
 import { OutboundMessageSchema } from './OutboundMessage.ts';
 import { ReminderSchema } from './Reminder.ts';
+import { CalendarConnectionSchema, CalendarDeletionSchema } from './CalendarConnection.ts';
 
 export const entities = [
   BaseSchema,
@@ -34,6 +35,8 @@ export const entities = [
   MessageSchema,
   LeadSchema,
   CalendarEventSchema,
+  CalendarConnectionSchema,
+  CalendarDeletionSchema,
   TaskSchema,
   WorkflowStartSchema,
   WebhookEndpointSchema,

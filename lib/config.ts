@@ -96,6 +96,15 @@ const envSchema = z.object({
   SMTP_FROM: optionalString,
   SMTP_SECURE: flag(false),
 
+  // Google Calendar (seed 002's names). The URLs point the real client elsewhere (the tests' fake).
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
+  GOOGLE_REDIRECT_URI: optionalString.pipe(z.url().optional()),
+  GOOGLE_API_URL: optionalString.pipe(z.url().optional()),
+  GOOGLE_OAUTH_URL: optionalString.pipe(z.url().optional()),
+  CALENDAR_SYNC_INTERVAL: parsedBy(parseDuration).default(parseDuration('5m')),
+  CALENDAR_SYNC_PAGE_SIZE: positiveInt(250),
+
   WEBHOOK_TIMEOUT_MS: positiveInt(15_000),
   WEBHOOK_RETRY_SCHEDULE: parsedBy(parseSchedule).default(parseSchedule(DEFAULT_WEBHOOK_SCHEDULE)),
   WEBHOOK_DISABLE_AFTER: parsedBy(parseDuration).default(parseDuration('5d')),
@@ -168,6 +177,15 @@ function toConfig(env: z.infer<typeof envSchema>) {
     triage: {
       confidenceThreshold: env.TRIAGE_CONFIDENCE_THRESHOLD,
       reviewTimeoutSeconds: Math.round(env.TRIAGE_REVIEW_TIMEOUT_HOURS * 3600),
+    },
+    google: {
+      clientId: env.GOOGLE_CLIENT_ID,
+      clientSecret: env.GOOGLE_CLIENT_SECRET,
+      redirectUri: env.GOOGLE_REDIRECT_URI,
+      apiUrl: env.GOOGLE_API_URL,
+      oauthUrl: env.GOOGLE_OAUTH_URL,
+      syncIntervalMs: env.CALENDAR_SYNC_INTERVAL,
+      pageSize: env.CALENDAR_SYNC_PAGE_SIZE,
     },
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, phoneNumber: env.TWILIO_PHONE_NUMBER, apiUrl: env.TWILIO_API_URL },
     sms: { retryScheduleMs: env.SMS_RETRY_SCHEDULE, deliveryWaitMs: env.SMS_DELIVERY_WAIT, sendTimeoutMs: env.SMS_SEND_TIMEOUT_MS },

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMIT_EXCEEDED'
   | 'SERVICE_UNAVAILABLE'
+  | 'NOT_IMPLEMENTED'
   | 'INTERNAL_ERROR';
 
 export interface FieldIssue {
@@ -51,3 +52,4 @@ export const rateLimited = (retryAfterSeconds: number) =>
     'Retry-After': String(retryAfterSeconds),
   });
 export const serviceUnavailable = (message: string) => new AppError('SERVICE_UNAVAILABLE', 503, message);
+export const notImplemented = (message: string) => new AppError('NOT_IMPLEMENTED', 501, message);

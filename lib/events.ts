@@ -208,8 +208,16 @@ export const EVENT_CATALOGUE = {
     changed: ['start_time', 'end_time'],
   }),
   'calendar.event.deleted': spec('A calendar event was deleted.', z.object({ event: calendarEvent }), { event: exampleEvent }),
-  'sync.completed': planned('A CRM or calendar sync finished.', { integration_id: T1, data_type: 'contacts', created: 3, updated: 1 }),
-  'sync.failed': planned('A CRM or calendar sync failed.', { integration_id: T1, data_type: 'contacts', error: 'invalid_grant' }),
+  'sync.completed': spec(
+    'A sync pass changed something (calendar: events created, updated and deleted here from the provider, and pushed to it). Passes that change nothing send nothing.',
+    z.object({ integration_id: z.uuid(), data_type: z.string(), provider: z.string(), created: z.number(), updated: z.number(), deleted: z.number(), pushed: z.number() }),
+    { integration_id: T1, data_type: 'calendar', provider: 'google', created: 3, updated: 1, deleted: 0, pushed: 2 },
+  ),
+  'sync.failed': spec(
+    'A sync stopped and needs a person: `invalid_grant` means the provider access was revoked or expired, so the connection needs to be connected again.',
+    z.object({ integration_id: z.uuid(), data_type: z.string(), provider: z.string(), error: z.string() }),
+    { integration_id: T1, data_type: 'calendar', provider: 'google', error: 'invalid_grant' },
+  ),
   'automation.completed': planned('An automation run finished.', { automation_id: T1, run_id: 'automation-…' }),
   'automation.failed': planned('An automation run failed.', { automation_id: T1, error: 'step 2: timeout' }),
   'webhook.endpoint_disabled': spec(

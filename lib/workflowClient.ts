@@ -41,20 +41,13 @@ export interface RunRef {
  * UI) and the entity also goes in the memo, so operators see what a run works on.
  */
 export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec: StartSpec<W>): Promise<RunRef> {
-  const pairs = [
-    { key: TenantIdKey, value: ctx.tenantId },
-    { key: EntityIdKey, value: spec.entity.id },
-    { key: EntityTypeKey, value: spec.entity.type },
-    ...(ctx.requestId ? [{ key: RequestIdKey, value: ctx.requestId }] : []),
-  ];
   const options = {
     args: spec.args,
     taskQueue: ctx.taskQueue,
     workflowId: spec.workflowId,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: spec.rerunnable ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-    typedSearchAttributes: new TypedSearchAttributes(pairs),
-    memo: { tenantId: ctx.tenantId, entityType: spec.entity.type, entityId: spec.entity.id, requestId: ctx.requestId ?? null },
+    ...runTags(ctx, spec.entity),
   };
   // Temporal types `args` conditionally on W, which TypeScript cannot narrow for a generic W;
   // StartSpec already ties `args` to Parameters<W>.
@@ -67,6 +60,20 @@ export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec:
     const description = await ctx.client.workflow.getHandle(spec.workflowId).describe();
     return { workflow_id: spec.workflowId, run_id: description.runId, status: description.status.name.toLowerCase() };
   }
+}
+
+/** What every run carries: tenant, entity and request id as search attributes (filterable in the UI) and the entity in the memo. */
+export function runTags(ctx: Pick<StartContext, 'tenantId' | 'requestId'>, entity: { type: string; id: string }) {
+  const pairs = [
+    { key: TenantIdKey, value: ctx.tenantId },
+    { key: EntityIdKey, value: entity.id },
+    { key: EntityTypeKey, value: entity.type },
+    ...(ctx.requestId ? [{ key: RequestIdKey, value: ctx.requestId }] : []),
+  ];
+  return {
+    typedSearchAttributes: new TypedSearchAttributes(pairs),
+    memo: { tenantId: ctx.tenantId, entityType: entity.type, entityId: entity.id, requestId: ctx.requestId ?? null },
+  };
 }
 
 /** A start owed by a committed row (entities/WorkflowStart.ts), in plain data. */

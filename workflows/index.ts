@@ -6,3 +6,4 @@ export { reviewMessageWorkflow } from './reviewMessage.ts';
 export { sendMessageWorkflow } from './sendMessage.ts';
 export { checkPhoneNumbersWorkflow } from './checkPhoneNumbers.ts';
 export { sendReminderWorkflow } from './sendReminder.ts';
+export { syncCalendarWorkflow } from './syncCalendar.ts';

@@ -7,6 +7,7 @@ import { reviewKind } from './reviewMessage.client.ts';
 import { sendMessageKind } from './sendMessage.client.ts';
 import { phoneNumbersKind } from './checkPhoneNumbers.client.ts';
 import { reminderKind } from './sendReminder.client.ts';
+import { calendarSyncKind } from './syncCalendar.client.ts';
 
 /**
  * Every workflow, one line each: the worker builds its activities from this list,
@@ -23,6 +24,7 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
   { ...sendMessageKind, activities: async (d) => (await import('../activities/messaging.ts')).createMessagingActivities(messagingDeps(d)) },
   { ...phoneNumbersKind, activities: async (d) => (await import('../activities/phoneNumbers.ts')).createPhoneNumberActivities({ orm: d.orm, providers: d.messaging }) },
   { ...reminderKind, activities: async (d) => (await import('../activities/reminders.ts')).createReminderActivities(messagingDeps(d)) },
+  { ...calendarSyncKind, activities: async (d) => (await import('../activities/calendarSync.ts')).createCalendarSyncActivities({ orm: d.orm, secrets: d.secrets, google: d.config.google, pageSize: d.config.google.pageSize }) },
 ];
 
 const messagingDeps = (d: ActivityDeps) => ({

@@ -6,6 +6,7 @@ import { calendarEventSnapshot } from '../../lib/snapshots.ts';
 import type { EntityManager } from '../../lib/db.ts';
 import { CalendarEventSchema, type CalendarEvent } from '../../entities/CalendarEvent.ts';
 import { ContactSchema } from '../../entities/Contact.ts';
+import { CalendarDeletionSchema } from '../../entities/CalendarConnection.ts';
 import { LeadSchema } from '../../entities/Lead.ts';
 import { ReminderSchema, type Reminder } from '../../entities/Reminder.ts';
 import { TenantSchema } from '../../entities/Tenant.ts';
@@ -197,6 +198,8 @@ export const calendarRoutes: RouteDef[] = [
       // Found before the delete nulls their reference; each then sees its event gone.
       const following = await followers(em, e.id);
       recordEvent(em, { tenantId: caller.tenantId, type: 'calendar.event.deleted', entityType: 'calendar_event', entityId: e.id, payload: { event: calendarEventSnapshot(e) } });
+      // A synced event is deleted at the provider by the next sync pass.
+      if (e.connection && e.externalId) em.create(CalendarDeletionSchema, { tenant: caller.tenantId, connection: e.connection.id, externalId: e.externalId });
       em.remove(e);
       await em.flush();
       await nudgeAll(ctx, following);

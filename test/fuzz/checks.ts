@@ -119,7 +119,9 @@ export const isTransportRejection = (req: FuzzRequest, out: Outcome) =>
 export function problemsWith(req: FuzzRequest, out: Outcome, secrets: string[] = []): string[] {
   if (out.networkError) return [`no HTTP answer: ${out.networkError}`];
   const reasons: string[] = [];
-  if (out.status >= 500) reasons.push(`status ${out.status}`);
+  // A 501 NOT_IMPLEMENTED is an answer the API documents (Outlook calendars, Google on a server without its keys).
+  const documentedNotImplemented = out.status === 501 && /"code":"NOT_IMPLEMENTED"/.test(out.text);
+  if (out.status >= 500 && !documentedNotImplemented) reasons.push(`status ${out.status}`);
   const headerId = out.headers?.get('x-request-id') ?? null;
   if (!headerId) reasons.push('no X-Request-Id header');
   if (req.mustNotSucceed && out.status >= 200 && out.status < 300) reasons.push(req.mustNotSucceed);

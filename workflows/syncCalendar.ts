@@ -1,0 +1,94 @@
+import { ActivityFailure, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { CalendarSyncActivities } from '../activities/calendarSync.ts';
+import { presets } from './activityOptions.ts';
+import { reminderChangedSignal, reminderWorkflowId } from './sendReminder.client.ts';
+import { calendarSyncProgressQuery, disconnectSignal, syncNowSignal, type CalendarSyncInput, type CalendarSyncProgress } from './syncCalendar.client.ts';
+
+const { pullCalendar, pushCalendar } = proxyActivities<CalendarSyncActivities>({ ...presets.providerCall, startToCloseTimeout: '30 minutes', heartbeatTimeout: '15 seconds' });
+const { recordSyncPass, disconnectCalendar } = proxyActivities<CalendarSyncActivities>(presets.database);
+
+/** Passes per run before continuing as new (the history of one pass is a handful of events). */
+const PASSES_PER_RUN = 200;
+
+/**
+ * One calendar connection's sync (ID `calendar-sync-<connectionId>`), for as long as it
+ * is connected: pull what changed at the provider (in full after a stale token), push
+ * what changed here, tell reminders whose events moved or ended, then sleep until the
+ * next pass or until asked (syncNow). A revoked grant stops it (the connection waits for
+ * a person); disconnect revokes and ends it.
+ */
+export async function syncCalendarWorkflow(input: CalendarSyncInput): Promise<CalendarSyncProgress> {
+  const ref = { tenantId: input.tenantId, connectionId: input.connectionId };
+  const progress: CalendarSyncProgress = { passes: 0, pages: 0, created: 0, updated: 0, deleted: 0, pushed: 0, resets: 0, ...input.totals, state: 'pulling', last_pass_at: null, last_error: null };
+  let asked = false;
+  let disconnecting = false;
+  setHandler(syncNowSignal, () => {
+    asked = true;
+  });
+  setHandler(disconnectSignal, () => {
+    disconnecting = true;
+  });
+  setHandler(calendarSyncProgressQuery, () => progress);
+
+  for (let pass = 0; pass < PASSES_PER_RUN; pass++) {
+    if (disconnecting) break;
+    asked = false;
+    progress.state = 'pulling';
+    let pulled;
+    let pushed;
+    try {
+      pulled = await pullCalendar(ref);
+      if (pulled.state === 'reset') {
+        progress.resets++;
+        pulled = await pullCalendar(ref);
+      }
+      if (pulled.state !== 'done') {
+        progress.state = 'stopped';
+        return progress;
+      }
+      progress.state = 'pushing';
+      pushed = await pushCalendar(ref);
+      if (pushed.state !== 'done') {
+        progress.state = 'stopped';
+        return progress;
+      }
+    } catch (err) {
+      // The provider stayed down through every retry: try again on the next pass.
+      if (!(err instanceof ActivityFailure)) throw err;
+      progress.last_error = err.cause?.message ?? err.message;
+      log.warn('calendar sync pass failed; trying again next pass', { error: progress.last_error });
+      progress.state = 'waiting';
+      await condition(() => asked || disconnecting, input.intervalMs);
+      asked = false;
+      continue;
+    }
+    if (pulled.state !== 'done') throw new Error('unreachable');
+    progress.last_error = null;
+    for (const reminderId of pulled.reminders) {
+      // A reminder with no open run is planned from its row when it next runs.
+      await getExternalWorkflowHandle(reminderWorkflowId(reminderId)).signal(reminderChangedSignal).catch(() => undefined);
+    }
+    Object.assign(progress, {
+      passes: progress.passes + 1,
+      pages: progress.pages + pulled.pages,
+      created: progress.created + pulled.created,
+      updated: progress.updated + pulled.updated,
+      deleted: progress.deleted + pulled.deleted + pushed.deleted,
+      pushed: progress.pushed + pushed.pushed,
+      last_pass_at: new Date().toISOString(),
+    });
+    if (pulled.created + pulled.updated + pulled.deleted + pushed.pushed + pushed.deleted > 0) {
+      await recordSyncPass({ ...ref, created: pulled.created, updated: pulled.updated, deleted: pulled.deleted + pushed.deleted, pushed: pushed.pushed });
+    }
+    progress.state = 'waiting';
+    await condition(() => asked || disconnecting, input.intervalMs);
+    if (workflowInfo().continueAsNewSuggested) break;
+  }
+  if (disconnecting) {
+    await disconnectCalendar(ref);
+    progress.state = 'stopped';
+    return progress;
+  }
+  const { state: _s, last_pass_at: _l, last_error: _e, ...totals } = progress;
+  return continueAsNew<typeof syncCalendarWorkflow>({ ...input, totals });
+}
