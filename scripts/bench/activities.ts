@@ -1,11 +1,22 @@
-// The baseline's activities: no I/O and no work, so a run of the bare workflow costs
-// exactly what Temporal and the worker charge for scheduling two activities.
+// The baselines' activities: no work beyond the I/O being compared, so a bare run costs
+// what Temporal, the worker and that I/O charge.
+import { Context } from '@temporalio/activity';
+import pg from 'pg';
 
 export interface BenchItem {
   i: number;
 }
 
+/** The calendar benchmark's baseline input: the same fake Google, token and page size as the product's sync. */
+export interface BenchPullInput {
+  apiUrl: string;
+  accessToken: string;
+  pageSize: number;
+  table: string;
+}
+
 export function createBenchActivities() {
+  const pool = process.env.DATABASE_URL ? new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 }) : null;
   return {
     /** Stands in for classifyMessage. */
     async benchFirst(item: BenchItem): Promise<BenchItem> {
@@ -24,6 +35,33 @@ export function createBenchActivities() {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': id }, body: JSON.stringify({ id }) });
       await res.arrayBuffer();
       return res.status;
+    },
+    /**
+     * The calendar benchmark's baseline: page through the events list with plain fetch
+     * and store each page with one multi-row INSERT (no mapping, no events, no ORM),
+     * heartbeating per page like the product. Returns the events stored.
+     */
+    async benchCalendarPull(input: BenchPullInput): Promise<number> {
+      if (!pool) throw new Error('DATABASE_URL is required');
+      let pageToken: string | undefined;
+      let stored = 0;
+      do {
+        const url = new URL('calendar/v3/calendars/primary/events', input.apiUrl);
+        url.searchParams.set('maxResults', String(input.pageSize));
+        url.searchParams.set('singleEvents', 'true');
+        url.searchParams.set('showDeleted', 'true');
+        if (pageToken) url.searchParams.set('pageToken', pageToken);
+        const res = await fetch(url, { headers: { authorization: `Bearer ${input.accessToken}` } });
+        const page = (await res.json()) as { items: Array<{ id: string; summary?: string; start?: { dateTime?: string } }>; nextPageToken?: string };
+        await pool.query(
+          `insert into ${input.table} (id, title, starts_at) select * from unnest($1::text[], $2::text[], $3::timestamptz[]) on conflict (id) do nothing`,
+          [page.items.map((e) => e.id), page.items.map((e) => e.summary ?? ''), page.items.map((e) => e.start?.dateTime ?? null)],
+        );
+        stored += page.items.length;
+        pageToken = page.nextPageToken;
+        Context.current().heartbeat(stored);
+      } while (pageToken);
+      return stored;
     },
   };
 }

@@ -28,3 +28,10 @@ export async function benchTimerWorkflow(input: { dueAt: number }): Promise<numb
   if (wait > 0) await sleep(wait);
   return benchFire();
 }
+
+const { benchCalendarPull } = proxyActivities<Pick<BenchActivities, 'benchCalendarPull'>>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '15 seconds' });
+
+/** The calendar benchmark's baseline: one activity that pages through the calendar and stores it. */
+export async function benchCalendarWorkflow(input: Parameters<BenchActivities['benchCalendarPull']>[0]): Promise<number> {
+  return benchCalendarPull(input);
+}

@@ -212,6 +212,10 @@ export async function startFakeGoogle() {
       accessTokens.clear();
     },
     isRevoked: (token: string) => revoked.has(token),
+    /** An empty calendar again (the benchmark's next run). */
+    clearEvents() {
+      events.clear();
+    },
     setListDelay(ms: number) {
       listDelayMs = ms;
     },
