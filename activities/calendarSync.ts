@@ -47,6 +47,11 @@ interface PullProgress extends PullCounts {
 }
 
 const BATCH = 200;
+
+/** Already gone at the provider (deleted there, or never made): nothing left to do. */
+const ignoreGone = (err: unknown) => {
+  if (!(err instanceof ProviderError && (err.status === 404 || err.status === 410))) throw err;
+};
 /** Never-pushed events of ours older than this stay local when a calendar is connected. */
 const PUSH_HORIZON_MS = 30 * 86_400_000;
 
@@ -222,9 +227,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
         for (;;) {
           const gone = await em.find(CalendarDeletionSchema, { connection: conn.id }, { limit: BATCH });
           for (const d of gone) {
-            await client.remove(conn.calendarId, d.externalId).catch((err: unknown) => {
-              if (!(err instanceof ProviderError && (err.status === 404 || err.status === 410))) throw err;
-            });
+            await client.remove(conn.calendarId, d.externalId).catch(ignoreGone);
             await em.nativeDelete(CalendarDeletionSchema, { id: d.id });
             deleted++;
             ctx.heartbeat();
@@ -247,9 +250,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
             let externalId = e.externalId ?? null;
             if (e.status === 'cancelled') {
               if (externalId) {
-                await client.remove(conn.calendarId, externalId).catch((err: unknown) => {
-                  if (!(err instanceof ProviderError && (err.status === 404 || err.status === 410))) throw err;
-                });
+                await client.remove(conn.calendarId, externalId).catch(ignoreGone);
                 deleted++;
               }
             } else if (!externalId) {
@@ -262,9 +263,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
               });
               pushed++;
             } else {
-              await client.patch(conn.calendarId, externalId, toGoogle({ ...fieldsOf(e), id: e.id }, zone)).catch((err: unknown) => {
-                if (!(err instanceof ProviderError && (err.status === 404 || err.status === 410))) throw err;
-              });
+              await client.patch(conn.calendarId, externalId, toGoogle({ ...fieldsOf(e), id: e.id }, zone)).catch(ignoreGone);
               pushed++;
             }
             await db.execute(

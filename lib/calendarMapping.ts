@@ -101,17 +101,7 @@ export function changedFields(current: LocalEventFields, next: LocalEventFields)
  */
 export const googleIdFor = (localId: string): string => localId.replace(/-/g, '').toLowerCase();
 
-export interface PushableEvent {
-  id: string;
-  title: string;
-  description: string | null;
-  startsAt: Date;
-  endsAt: Date;
-  allDay: boolean;
-  timezone: string | null;
-  location: string | null;
-  attendees: string[];
-}
+export type PushableEvent = Pick<LocalEventFields, 'title' | 'description' | 'startsAt' | 'endsAt' | 'allDay' | 'timezone' | 'location' | 'attendees'> & { id: string };
 
 export interface GoogleEventBody {
   summary: string;

@@ -1,5 +1,5 @@
 import { ActivityFailure, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { CalendarSyncActivities } from '../activities/calendarSync.ts';
+import type { CalendarSyncActivities, PullOutcome, PushOutcome } from '../activities/calendarSync.ts';
 import { presets } from './activityOptions.ts';
 import { reminderChangedSignal, reminderWorkflowId } from './sendReminder.client.ts';
 import { calendarSyncProgressQuery, disconnectSignal, syncNowSignal, type CalendarSyncInput, type CalendarSyncProgress } from './syncCalendar.client.ts';
@@ -9,6 +9,28 @@ const { recordSyncPass, disconnectCalendar } = proxyActivities<CalendarSyncActiv
 
 /** Passes per run before continuing as new (the history of one pass is a handful of events). */
 const PASSES_PER_RUN = 200;
+
+type Pulled = Extract<PullOutcome, { state: 'done' }>;
+type Pushed = Extract<PushOutcome, { state: 'done' }>;
+
+/** Pull (in full again after a stale token), then push: both done, stopped (grant revoked, disconnected), or failed after every retry. */
+async function onePass(ref: { tenantId: string; connectionId: string }, progress: CalendarSyncProgress): Promise<{ pulled: Pulled; pushed: Pushed } | { stopped: true } | { failed: string }> {
+  try {
+    let pulled = await pullCalendar(ref);
+    if (pulled.state === 'reset') {
+      progress.resets++;
+      pulled = await pullCalendar(ref);
+    }
+    if (pulled.state !== 'done') return { stopped: true };
+    progress.state = 'pushing';
+    const pushed = await pushCalendar(ref);
+    if (pushed.state !== 'done') return { stopped: true };
+    return { pulled, pushed };
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    return { failed: err.cause?.message ?? err.message };
+  }
+}
 
 /**
  * One calendar connection's sync (ID `calendar-sync-<connectionId>`), for as long as it
@@ -34,51 +56,34 @@ export async function syncCalendarWorkflow(input: CalendarSyncInput): Promise<Ca
     if (disconnecting) break;
     asked = false;
     progress.state = 'pulling';
-    let pulled;
-    let pushed;
-    try {
-      pulled = await pullCalendar(ref);
-      if (pulled.state === 'reset') {
-        progress.resets++;
-        pulled = await pullCalendar(ref);
-      }
-      if (pulled.state !== 'done') {
-        progress.state = 'stopped';
-        return progress;
-      }
-      progress.state = 'pushing';
-      pushed = await pushCalendar(ref);
-      if (pushed.state !== 'done') {
-        progress.state = 'stopped';
-        return progress;
-      }
-    } catch (err) {
+    const result = await onePass(ref, progress);
+    if ('stopped' in result) {
+      progress.state = 'stopped';
+      return progress;
+    }
+    if ('failed' in result) {
       // The provider stayed down through every retry: try again on the next pass.
-      if (!(err instanceof ActivityFailure)) throw err;
-      progress.last_error = err.cause?.message ?? err.message;
-      log.warn('calendar sync pass failed; trying again next pass', { error: progress.last_error });
-      progress.state = 'waiting';
-      await condition(() => asked || disconnecting, input.intervalMs);
-      asked = false;
-      continue;
-    }
-    if (pulled.state !== 'done') throw new Error('unreachable');
-    progress.last_error = null;
-    for (const reminderId of pulled.reminders) {
-      // A reminder with no open run is planned from its row when it next runs.
-      await getExternalWorkflowHandle(reminderWorkflowId(reminderId)).signal(reminderChangedSignal).catch(() => undefined);
-    }
-    Object.assign(progress, {
-      passes: progress.passes + 1,
-      pages: progress.pages + pulled.pages,
-      created: progress.created + pulled.created,
-      updated: progress.updated + pulled.updated,
-      deleted: progress.deleted + pulled.deleted + pushed.deleted,
-      pushed: progress.pushed + pushed.pushed,
-      last_pass_at: new Date().toISOString(),
-    });
-    if (pulled.created + pulled.updated + pulled.deleted + pushed.pushed + pushed.deleted > 0) {
-      await recordSyncPass({ ...ref, created: pulled.created, updated: pulled.updated, deleted: pulled.deleted + pushed.deleted, pushed: pushed.pushed });
+      progress.last_error = result.failed;
+      log.warn('calendar sync pass failed; trying again next pass', { error: result.failed });
+    } else {
+      const { pulled, pushed } = result;
+      progress.last_error = null;
+      for (const reminderId of pulled.reminders) {
+        // A reminder with no open run is planned from its row when it next runs.
+        await getExternalWorkflowHandle(reminderWorkflowId(reminderId)).signal(reminderChangedSignal).catch(() => undefined);
+      }
+      Object.assign(progress, {
+        passes: progress.passes + 1,
+        pages: progress.pages + pulled.pages,
+        created: progress.created + pulled.created,
+        updated: progress.updated + pulled.updated,
+        deleted: progress.deleted + pulled.deleted + pushed.deleted,
+        pushed: progress.pushed + pushed.pushed,
+        last_pass_at: new Date().toISOString(),
+      });
+      if (pulled.created + pulled.updated + pulled.deleted + pushed.pushed + pushed.deleted > 0) {
+        await recordSyncPass({ ...ref, created: pulled.created, updated: pulled.updated, deleted: pulled.deleted + pushed.deleted, pushed: pushed.pushed });
+      }
     }
     progress.state = 'waiting';
     await condition(() => asked || disconnecting, input.intervalMs);
