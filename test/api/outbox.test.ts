@@ -145,30 +145,6 @@ describe('a client with no message id of its own', () => {
 });
 
 describe('start rows', () => {
-  it('the fast path marks the rows it started (in batches) with their runs, and the relay leaves them alone', async () => {
-    const t = await aTenant(stack.http);
-    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => stack.http.post('/api/v1/reminders', { token: t.token, body: { to: `+1415555${String(2000 + i)}`, message: `Start mark ${i}`, send_at: sendAt } })),
-    );
-    for (const res of answers) expect(res.body.data.run.status).toBe('running');
-    const rows = await eventually(
-      async () => {
-        const got = await stack.orm.em
-          .getConnection()
-          .execute<Array<{ workflow_id: string; run_id: string | null; attempts: number }>>("select workflow_id, run_id, attempts from workflow_starts where tenant_id = ? and workflow_type = 'sendReminderWorkflow' and started_at is not null", [t.tenantId]);
-        return got.length === answers.length ? got : undefined;
-      },
-      { what: 'every start row marked started' },
-    );
-    const runs = new Map(answers.map((res) => [res.body.data.run.workflow_id, res.body.data.run.run_id]));
-    for (const row of rows) {
-      expect(row.run_id).toBe(runs.get(row.workflow_id));
-      expect(row.attempts).toBe(0);
-    }
-  });
-
-
   it('a start row handed over to the relay notifies it; a row its writer starts itself does not', async () => {
     const t = await aTenant(stack.http);
     const listener = new pg.Client({ connectionString: stack.config.database.url });
