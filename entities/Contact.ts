@@ -4,10 +4,25 @@ import { contactSnapshot } from '../lib/snapshots.ts';
 import { recordEvent } from './Event.ts';
 import { TenantScopedSchema } from './base.ts';
 
+/** The text `search` looks in (api/contacts/routes.ts); the same expression as its index, or the index goes unused. */
+export const contactSearchText = (alias?: string) => {
+  const col = (c: string) => (alias ? `${alias}."${c}"` : `"${c}"`);
+  return ['name', 'email', 'phone', 'organization'].map((c) => `coalesce(${col(c)}, '')`).join(" || chr(1) || ");
+};
+
 export const ContactSchema = defineEntity({
   name: 'Contact',
   extends: TenantScopedSchema,
-  indexes: [{ properties: ['tenant', 'email'] }, { properties: ['tenant', 'phone'] }],
+  indexes: [
+    { properties: ['tenant', 'email'] },
+    { properties: ['tenant', 'phone'] },
+    // `search` matches anywhere in name, email, phone or organization (ILIKE '%…%'): one
+    // trigram index (pg_trgm) over the four, joined by a character no search can hold, so a
+    // match never spans two fields. One index, not four: the planner priced four bitmap
+    // scans OR-ed above a full scan and read all 100,000 contacts (bench:search).
+    { name: 'contact_search_trgm_index', expression: `create index "contact_search_trgm_index" on "contact" using gin ((${contactSearchText()}) gin_trgm_ops)` },
+    { name: 'contact_organization_trgm_index', expression: 'create index "contact_organization_trgm_index" on "contact" using gin ("organization" gin_trgm_ops)' },
+  ],
   properties: {
     name: p.string().length(200),
     email: p.string().length(320).nullable(),

@@ -1,7 +1,7 @@
 import { contactSnapshot } from '../../lib/snapshots.ts';
 import { z } from 'zod';
-import type { FilterQuery } from '@mikro-orm/core';
-import { ContactSchema, type Contact } from '../../entities/Contact.ts';
+import { raw, type FilterQuery } from '@mikro-orm/core';
+import { ContactSchema, contactSearchText, type Contact } from '../../entities/Contact.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { notFound } from '../../lib/errors.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
@@ -87,7 +87,8 @@ export const contactRoutes: RouteDef[] = [
       const where: FilterQuery<Contact> = {};
       if (query.search) {
         const like = likePattern(query.search);
-        where.$or = [{ name: { $ilike: like } }, { email: { $ilike: like } }, { phone: { $ilike: like } }, { organization: { $ilike: like } }];
+        // Name, email, phone or organization, through their one trigram index (entities/Contact.ts).
+        Object.assign(where, { [raw((alias) => contactSearchText(alias))]: { $ilike: like } });
       }
       if (query.organization) where.organization = { $ilike: likePattern(query.organization) };
       if (query.tag) where.tags = { $contains: [query.tag] };

@@ -47,5 +47,10 @@ describe('contacts', () => {
     expect(await names('tag=vip')).toEqual(['Cleo 100%_match']);
     // LIKE wildcards in the search are literal characters.
     expect(await names(`search=${encodeURIComponent('%_')}`)).toEqual(['Cleo 100%_match']);
+    // Any of name, email, phone and organization, but a match never spans two of them.
+    await make({ name: 'Dora Dial', phone: '+1 202 555 0147', organization: 'Phones' });
+    expect(await names('search=5550147')).toEqual(['Dora Dial']);
+    expect(await names('search=labs')).toEqual(['Cleo 100%_match']);
+    expect(await names(`search=${encodeURIComponent('Able Acme')}`)).toEqual([]);
   });
 });
