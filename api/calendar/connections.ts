@@ -103,6 +103,19 @@ async function signalSync(ctx: AppContext, c: CalendarConnection, signal: typeof
   return { workflow_id: handle.workflowId, run_id: handle.signaledRunId, status: 'running' };
 }
 
+/**
+ * A change to the tenant's events goes to its connected calendar now rather than at the
+ * next scheduled pass. Best effort: a lost signal only waits for that pass.
+ */
+export async function nudgeCalendarSync(ctx: AppContext): Promise<void> {
+  const c = await ctx.state.em.findOne(CalendarConnectionSchema, { status: 'active' }, { fields: ['id'] });
+  if (!c) return;
+  await ctx.deps.temporal.workflow
+    .getHandle(calendarSyncWorkflowId(c.id))
+    .signal(syncNowSignal)
+    .catch((err: unknown) => ctx.state.log.warn({ err: err instanceof Error ? err.message : String(err), connectionId: c.id }, 'calendar sync not nudged; the next pass takes the change'));
+}
+
 export const calendarConnectionRoutes: RouteDef[] = [
   // Before /calendar/auth/:provider, which would otherwise take `callback` for a provider.
   route({

@@ -15,6 +15,7 @@ import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import type { AppContext } from '../context.ts';
 import { nudgeReminder } from '../reminders/nudge.ts';
+import { nudgeCalendarSync } from './connections.ts';
 import { eventBody, eventListQuery, eventParams, eventSchema, eventUpdateBody } from './schema.ts';
 import { eventDto } from './serialize.ts';
 
@@ -83,6 +84,7 @@ const updateRoute = (method: 'put' | 'patch') =>
       if (changed.length) recordEvent(em, { tenantId: caller.tenantId, type: 'calendar.event.updated', entityType: 'calendar_event', entityId: e.id, payload: { event: after, changed } });
       await em.flush();
       if (changed.includes('start_time') || changed.includes('status')) await nudgeAll(ctx, await followers(em, e.id));
+      await nudgeCalendarSync(ctx);
       return one(eventDto(e));
     },
   });
@@ -103,6 +105,7 @@ const statusRoute = (action: 'confirm' | 'decline', status: 'confirmed' | 'cance
         recordEvent(em, { tenantId: caller.tenantId, type: 'calendar.event.updated', entityType: 'calendar_event', entityId: e.id, payload: { event: calendarEventSnapshot(e), changed: ['status'] } });
         await em.flush();
         await nudgeAll(ctx, await followers(em, e.id));
+        await nudgeCalendarSync(ctx);
       }
       return one(eventDto(e));
     },
@@ -144,6 +147,7 @@ export const calendarRoutes: RouteDef[] = [
       });
       recordEvent(em, { tenantId: caller.tenantId, type: 'calendar.event.created', entityType: 'calendar_event', entityId: e.id, payload: { event: calendarEventSnapshot(e) } });
       await em.flush();
+      await nudgeCalendarSync(ctx);
       return one(eventDto(e));
     },
   }),
@@ -203,6 +207,7 @@ export const calendarRoutes: RouteDef[] = [
       em.remove(e);
       await em.flush();
       await nudgeAll(ctx, following);
+      await nudgeCalendarSync(ctx);
       ctx.status = 204;
       return undefined;
     },

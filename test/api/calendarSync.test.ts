@@ -178,6 +178,13 @@ describe('connecting Google Calendar', () => {
     expect(google.events.get(googleIdFor(made.id))?.status).toBe('cancelled');
   }, 120_000);
 
+  it('sends a change made here to Google at once, without waiting for the next pass', async () => {
+    const made = (await stack.http.post(`${api}/calendar/events`, { token: t.token, body: { title: 'Pushed by itself', start_time: `${DAY}T14:00:00Z`, end_time: `${DAY}T14:15:00Z` } })).body.data;
+    await eventually(async () => (google.events.get(googleIdFor(made.id))?.summary === 'Pushed by itself' ? true : undefined), { what: 'the push', timeoutMs: 30_000 });
+    await stack.http.delete(`${api}/calendar/events/${made.id}`, { token: t.token });
+    await eventually(async () => (google.events.get(googleIdFor(made.id))?.status === 'cancelled' ? true : undefined), { what: 'the delete at Google', timeoutMs: 30_000 });
+  }, 90_000);
+
   it('keeps one row per instance of a recurring event when one instance is moved at Google', async () => {
     const instances = [...google.events.values()].filter((e) => e.recurringEventId === 'weekly').sort((a, b) => a.id.localeCompare(b.id));
     google.update(instances[1].id, { start: { dateTime: `${DAY.slice(0, 8)}09T09:30:00Z` }, end: { dateTime: `${DAY.slice(0, 8)}09T10:30:00Z` } });
