@@ -26,6 +26,7 @@ import { reminderRoutes } from './reminders/routes.ts';
 import { calendarRoutes } from './calendar/routes.ts';
 import { availabilityRoutes } from './calendar/availability.ts';
 import { calendarConnectionRoutes } from './calendar/connections.ts';
+import { leadActivityRoutes } from './leads/activities.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
@@ -49,6 +50,7 @@ export const routes: RouteDef[] = [
   ...calendarRoutes,
   ...availabilityRoutes,
   ...calendarConnectionRoutes,
+  ...leadActivityRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

@@ -19,6 +19,7 @@ import { WorkflowStartSchema } from './WorkflowStart.ts';
 import { OutboundMessageSchema } from './OutboundMessage.ts';
 import { ReminderSchema } from './Reminder.ts';
 import { CalendarConnectionSchema, CalendarDeletionSchema } from './CalendarConnection.ts';
+import { LeadActivitySchema } from './LeadActivity.ts';
 
 export const entities = [
   BaseSchema,
@@ -34,6 +35,7 @@ export const entities = [
   PipelineSchema,
   MessageSchema,
   LeadSchema,
+  LeadActivitySchema,
   CalendarEventSchema,
   CalendarConnectionSchema,
   CalendarDeletionSchema,

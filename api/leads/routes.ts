@@ -10,6 +10,7 @@ import { leadSnapshot } from '../../lib/snapshots.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { likePattern } from '../queries.ts';
+import { recordLeadActivity } from '../../entities/LeadActivity.ts';
 import { createLeadBody, leadListQuery, leadParams, leadSchema, updateLeadBody } from './schema.ts';
 import { leadDto } from './serialize.ts';
 
@@ -116,7 +117,7 @@ export const leadRoutes: RouteDef[] = [
     params: leadParams,
     body: updateLeadBody,
     response: dataSchema(leadSchema),
-    handler: async (ctx, { params, body }) => {
+    handler: async (ctx, { params, body, caller }) => {
       const em = ctx.state.em;
       const lead = await em.findOne(LeadSchema, params.id, { populate: ['contact', 'pipeline'] });
       if (!lead) throw notFound('Lead');
@@ -125,6 +126,14 @@ export const leadRoutes: RouteDef[] = [
       }
       if (body.stage_id && lead.pipeline && !lead.pipeline.stages.some((s) => s.id === body.stage_id)) {
         throw validationError('Invalid body', [{ field: 'body.stage_id', message: 'not a stage of the pipeline' }]);
+      }
+      // Moving a lead is on its timeline (what it was, what it became, who moved it).
+      for (const [field, before, after] of [
+        ['status', lead.status, body.status],
+        ['stage_id', lead.stageId ?? null, body.stage_id],
+      ] as const) {
+        if (after === undefined || after === before) continue;
+        recordLeadActivity(em, { tenantId: caller.tenantId, leadId: lead.id, userId: caller.userId, activityType: `${field === 'status' ? 'status' : 'stage'}_changed`, description: `${field === 'status' ? 'Status' : 'Stage'} changed from ${before ?? 'none'} to ${after ?? 'none'}`, metadata: { from: before, to: after } });
       }
       if (body.title !== undefined) lead.title = body.title;
       if (body.status !== undefined) lead.status = body.status;

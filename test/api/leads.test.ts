@@ -76,4 +76,53 @@ describe('leads', () => {
     const dollars = await stack.http.post('/api/v1/crm/leads', { token: t.token, body: { contact_id: c.id, value: 10 } });
     expect(dollars.body.data.currency).toBe('USD');
   });
+
+  it("keeps one timeline per lead: seed 000's notes, seed 004's activities and its own stage changes, newest first", async () => {
+    const c = await aContact(stack.http, t.token);
+    const lead = (await stack.http.post('/api/v1/crm/leads', { token: t.token, body: { contact_id: c.id } })).body.data;
+    const path = `/api/v1/crm/leads/${lead.id}`;
+    const note = await stack.http.post(`${path}/notes`, { token: t.token, body: { content: 'Had a great call with the prospect. They are very interested in our Pro plan.', type: 'call' } });
+    expect(note.status).toBe(201);
+    expect(note.body.data).toMatchObject({ lead_id: lead.id, type: 'call', created_by: t.userId, content: expect.stringContaining('Pro plan') });
+    const activity = await stack.http.post(`${path}/activities`, {
+      token: t.token,
+      body: { activity_type: 'email_sent', description: 'Sent product demo invitation', metadata: { email_subject: 'Demo of our AI solution', campaign_id: 'campaign_123' } },
+    });
+    expect(activity.status).toBe(201);
+    expect(activity.body.data).toMatchObject({ activity_type: 'email_sent', metadata: { campaign_id: 'campaign_123' } });
+    expect((await stack.http.put(path, { token: t.token, body: { status: 'qualified' } })).status).toBe(200);
+
+    const notes = (await stack.http.get(`${path}/notes`, { token: t.token })).body;
+    expect(notes.data.map((n: { id: string }) => n.id)).toEqual([note.body.data.id]);
+    const timeline = (await stack.http.get(`${path}/activities`, { token: t.token })).body;
+    expect(timeline.data.map((a: { activity_type: string }) => a.activity_type)).toEqual(['status_changed', 'email_sent', 'note']);
+    expect(timeline.data[0]).toMatchObject({ metadata: { from: 'new', to: 'qualified' }, created_by: t.userId });
+    expect(timeline.pagination.total).toBe(3);
+  });
+
+  it('refuses a bad note or activity with a 422 and keeps the timeline as it was; another tenant gets a 404', async () => {
+    const c = await aContact(stack.http, t.token);
+    const lead = (await stack.http.post('/api/v1/crm/leads', { token: t.token, body: { contact_id: c.id } })).body.data;
+    const path = `/api/v1/crm/leads/${lead.id}`;
+    for (const [sub, body] of [
+      ['notes', { content: 'x', type: 'fax' }],
+      ['notes', { content: '   ' }],
+      ['activities', { activity_type: 'Email Sent', description: 'x' }],
+      ['activities', { activity_type: 'email_sent', description: 'x', metadata: { big: 'y'.repeat(20_000) } }],
+    ] as const) {
+      const res = await stack.http.post(`${path}/${sub}`, { token: t.token, body });
+      expect(res.status).toBe(422);
+    }
+    expect((await stack.http.get(`${path}/activities`, { token: t.token })).body.data).toEqual([]);
+    const other = await aTenant(stack.http);
+    for (const res of [
+      await stack.http.post(`${path}/notes`, { token: other.token, body: { content: 'mine now' } }),
+      await stack.http.get(`${path}/notes`, { token: other.token }),
+      await stack.http.post(`${path}/activities`, { token: other.token, body: { activity_type: 'call', description: 'x' } }),
+      await stack.http.get(`${path}/activities`, { token: other.token }),
+    ]) {
+      expect(res.status).toBe(404);
+    }
+    expect((await stack.http.get(`${path}/activities`, { token: t.token })).body.data).toEqual([]);
+  });
 });
