@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { notFound } from '../../lib/errors.ts';
 import type { EntityManager } from '../../lib/db.ts';
 import { LeadSchema } from '../../entities/Lead.ts';
-import { LeadActivitySchema, NOTE_TYPES, recordLeadActivity, type LeadActivity } from '../../entities/LeadActivity.ts';
+import { LeadActivitySchema, NOTE_TYPES, recordLeadActivity, type LeadActivity, type NoteType } from '../../entities/LeadActivity.ts';
 import { listPage, listQuery, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { leadParams } from './schema.ts';
+import type { Caller } from '../context.ts';
 
 const noteBody = z.strictObject({
   content: z.string().trim().min(1, 'must not be empty').max(10_000),
@@ -53,6 +54,20 @@ async function leadOf(em: EntityManager, id: string) {
   return lead;
 }
 
+/** Writes one entry on the caller's behalf, on a lead of the caller's tenant. */
+async function addEntry(em: EntityManager, leadId: string, caller: Caller, entry: { activityType: string; description: string; noteType?: NoteType; metadata?: Record<string, unknown> }): Promise<LeadActivity> {
+  const lead = await leadOf(em, leadId);
+  const written = recordLeadActivity(em, { tenantId: caller.tenantId, leadId: lead.id, userId: caller.userId, ...entry });
+  await em.flush();
+  return written;
+}
+
+/** A page of a lead's timeline (or of its notes alone). */
+async function timeline<D>(em: EntityManager, leadId: string, query: z.infer<typeof timelineQuery>, toDto: (a: LeadActivity) => D, activityType?: string) {
+  const lead = await leadOf(em, leadId);
+  return listPage(em, LeadActivitySchema, { lead: lead.id, ...(activityType ? { activityType } : {}) }, query, { created_at: 'createdAt' }, toDto);
+}
+
 /** A lead's timeline (seed 000's notes, seed 004's activities): one table, notes are entries of type `note`. */
 export const leadActivityRoutes: RouteDef[] = [
   route({
@@ -64,12 +79,7 @@ export const leadActivityRoutes: RouteDef[] = [
     body: noteBody,
     status: 201,
     response: dataSchema(noteSchema),
-    handler: async (ctx, { params, body, caller }) => {
-      const lead = await leadOf(ctx.state.em, params.id);
-      const note = recordLeadActivity(ctx.state.em, { tenantId: caller.tenantId, leadId: lead.id, userId: caller.userId, activityType: 'note', noteType: body.type, description: body.content });
-      await ctx.state.em.flush();
-      return one(noteDto(note));
-    },
+    handler: async (ctx, { params, body, caller }) => one(noteDto(await addEntry(ctx.state.em, params.id, caller, { activityType: 'note', noteType: body.type, description: body.content }))),
   }),
   route({
     method: 'get',
@@ -79,10 +89,7 @@ export const leadActivityRoutes: RouteDef[] = [
     params: leadParams,
     query: timelineQuery,
     response: z.object({ data: z.array(noteSchema), pagination: paginationSchema }),
-    handler: async (ctx, { params, query }) => {
-      const lead = await leadOf(ctx.state.em, params.id);
-      return listPage(ctx.state.em, LeadActivitySchema, { lead: lead.id, activityType: 'note' }, query, { created_at: 'createdAt' }, noteDto);
-    },
+    handler: async (ctx, { params, query }) => timeline(ctx.state.em, params.id, query, noteDto, 'note'),
   }),
   route({
     method: 'post',
@@ -93,12 +100,8 @@ export const leadActivityRoutes: RouteDef[] = [
     body: activityBody,
     status: 201,
     response: dataSchema(activitySchema),
-    handler: async (ctx, { params, body, caller }) => {
-      const lead = await leadOf(ctx.state.em, params.id);
-      const activity = recordLeadActivity(ctx.state.em, { tenantId: caller.tenantId, leadId: lead.id, userId: caller.userId, activityType: body.activity_type, description: body.description, metadata: body.metadata ?? {} });
-      await ctx.state.em.flush();
-      return one(activityDto(activity));
-    },
+    handler: async (ctx, { params, body, caller }) =>
+      one(activityDto(await addEntry(ctx.state.em, params.id, caller, { activityType: body.activity_type, description: body.description, metadata: body.metadata ?? {} }))),
   }),
   route({
     method: 'get',
@@ -108,9 +111,6 @@ export const leadActivityRoutes: RouteDef[] = [
     params: leadParams,
     query: timelineQuery,
     response: z.object({ data: z.array(activitySchema), pagination: paginationSchema }),
-    handler: async (ctx, { params, query }) => {
-      const lead = await leadOf(ctx.state.em, params.id);
-      return listPage(ctx.state.em, LeadActivitySchema, { lead: lead.id }, query, { created_at: 'createdAt' }, activityDto);
-    },
+    handler: async (ctx, { params, query }) => timeline(ctx.state.em, params.id, query, activityDto),
   }),
 ];
