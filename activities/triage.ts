@@ -8,6 +8,7 @@ import { ProviderError } from '../providers/errors.ts';
 import type { TriageClassifier } from '../providers/llm/types.ts';
 import { MessageSchema, type Message, type MessageStatus } from '../entities/Message.ts';
 import { LeadSchema, OPEN_LEAD_STATUSES, type Lead } from '../entities/Lead.ts';
+import { recordLeadActivity } from '../entities/LeadActivity.ts';
 import { CalendarEventSchema } from '../entities/CalendarEvent.ts';
 import { TaskSchema } from '../entities/Task.ts';
 import { PipelineSchema } from '../entities/Pipeline.ts';
@@ -82,7 +83,10 @@ async function defaultPipeline(tx: EntityManager) {
 /** The contact's open lead, or a new one for this message (seed 000: inquiries become leads). */
 async function ensureOpenLead(tx: EntityManager, tenantId: string, message: Message, contact: Contact): Promise<{ lead: Lead; created: boolean }> {
   const open = await tx.findOne(LeadSchema, { contact, status: { $in: OPEN_LEAD_STATUSES } }, { orderBy: { createdAt: 'desc' } });
-  if (open) return { lead: open, created: false };
+  if (open) {
+    onTimeline(tx, tenantId, open, message);
+    return { lead: open, created: false };
+  }
   const pipeline = await defaultPipeline(tx);
   const lead = tx.create(LeadSchema, {
     tenant: tenantId,
@@ -101,7 +105,19 @@ async function ensureOpenLead(tx: EntityManager, tenantId: string, message: Mess
     entityId: lead.id,
     payload: { lead: leadSnapshot(lead, contact), message_id: message.id },
   });
+  onTimeline(tx, tenantId, lead, message);
   return { lead, created: true };
+}
+
+/** The message on its lead's timeline, in the same transaction (a retried apply of the same run writes nothing again). */
+function onTimeline(tx: EntityManager, tenantId: string, lead: Lead, message: Message) {
+  recordLeadActivity(tx, {
+    tenantId,
+    leadId: lead.id,
+    activityType: 'message_received',
+    description: `Inbound ${message.channel} message${message.intent ? `: ${message.intent}` : ''}`,
+    metadata: { message_id: message.id, channel: message.channel, category: message.category ?? null },
+  });
 }
 
 function outcomeOf(message: Message, extra: Partial<TriageOutcome> = {}): TriageOutcome {

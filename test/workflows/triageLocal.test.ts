@@ -30,6 +30,9 @@ describe('triage with the local classifier (no credentials)', () => {
     const lead = await tenantEm(stack.orm, t.tenantId).findOneOrFail(LeadSchema, m.lead_id, { populate: ['contact'] });
     expect(lead.contact.email).toBe('jane@acme.com');
     expect(lead.source).toBe('email');
+    // The message is on the lead's timeline.
+    const timeline = (await stack.http.get(`/api/v1/crm/leads/${lead.id}/activities`, { token: t.token })).body.data;
+    expect(timeline).toEqual([expect.objectContaining({ activity_type: 'message_received', created_by: null, metadata: expect.objectContaining({ message_id: m.id, channel: 'email' }) })]);
   });
 
   it('reads an appointment request into a proposed event', async () => {
