@@ -27,6 +27,7 @@ import { calendarRoutes } from './calendar/routes.ts';
 import { availabilityRoutes } from './calendar/availability.ts';
 import { calendarConnectionRoutes } from './calendar/connections.ts';
 import { leadActivityRoutes } from './leads/activities.ts';
+import { pipelineRoutes } from './leads/pipelines.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
@@ -51,6 +52,7 @@ export const routes: RouteDef[] = [
   ...availabilityRoutes,
   ...calendarConnectionRoutes,
   ...leadActivityRoutes,
+  ...pipelineRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

@@ -16,12 +16,6 @@ import { leadDto } from './serialize.ts';
 
 const SORT_COLUMNS = { created_at: 'createdAt', updated_at: 'updatedAt', value: 'value', score: 'score' } as const;
 
-const pipelineSchema = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  is_default: z.boolean(),
-  stages: z.array(z.object({ id: z.string(), name: z.string(), order: z.number(), probability: z.number() })),
-});
 
 export const leadRoutes: RouteDef[] = [
   route({
@@ -65,7 +59,8 @@ export const leadRoutes: RouteDef[] = [
         if (body.assigned_to && !(await tx.findOne(UserSchema, body.assigned_to))) {
           throw validationError('Invalid body', [{ field: 'body.assigned_to', message: 'no such user' }]);
         }
-        const stageId = body.stage_id ?? (pipeline ? 'new' : null);
+        // A new lead starts on its pipeline's first stage unless told otherwise.
+        const stageId = body.stage_id ?? (pipeline ? ([...pipeline.stages].sort((a, b) => a.order - b.order)[0]?.id ?? null) : null);
         if (pipeline && stageId && !pipeline.stages.some((s) => s.id === stageId)) {
           throw validationError('Invalid body', [{ field: 'body.stage_id', message: 'not a stage of the pipeline' }]);
         }
@@ -165,15 +160,4 @@ export const leadRoutes: RouteDef[] = [
     },
   }),
 
-  route({
-    method: 'get',
-    path: '/crm/pipelines',
-    tag: 'leads',
-    summary: "The tenant's sales pipelines and their stages",
-    response: z.object({ data: z.array(pipelineSchema) }),
-    handler: async (ctx) => {
-      const rows = await ctx.state.em.find(PipelineSchema, {}, { orderBy: { isDefault: 'desc', name: 'asc' } });
-      return { data: rows.map((p) => ({ id: p.id, name: p.name, is_default: p.isDefault, stages: p.stages })) };
-    },
-  }),
 ];

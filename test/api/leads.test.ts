@@ -125,4 +125,56 @@ describe('leads', () => {
     }
     expect((await stack.http.get(`${path}/activities`, { token: t.token })).body.data).toEqual([]);
   });
+
+  it('manages pipelines with ordered stages: a new lead starts on the first, a stage with leads cannot go, one default at a time', async () => {
+    const api = '/api/v1/crm/pipelines';
+    const made = await stack.http.post(api, { token: t.token, body: { name: 'Enterprise', stages: [{ name: 'Discovery', probability: 10 }, { name: 'Demo booked', probability: 40 }, { id: 'won', name: 'Won', probability: 100 }] } });
+    expect(made.status).toBe(201);
+    expect(made.body.data.stages.map((s: { id: string; order: number }) => [s.id, s.order])).toEqual([['discovery', 0], ['demo_booked', 1], ['won', 2]]);
+    const id = made.body.data.id;
+    expect((await stack.http.post(api, { token: t.token, body: { name: 'Enterprise', stages: [{ name: 'X', probability: 1 }] } })).status).toBe(409);
+
+    const c = await aContact(stack.http, t.token);
+    const lead = (await stack.http.post('/api/v1/crm/leads', { token: t.token, body: { contact_id: c.id, pipeline_id: id } })).body.data;
+    expect(lead.stage_id).toBe('discovery');
+    const wrongStage = await stack.http.post('/api/v1/crm/leads', { token: t.token, body: { contact_id: c.id, pipeline_id: id, stage_id: 'qualified' } });
+    expect(wrongStage.status).toBe(422);
+
+    // Dropping the stage the lead is on is refused; reordering and renaming are not.
+    const drop = await stack.http.put(`${api}/${id}`, { token: t.token, body: { stages: [{ name: 'Demo booked', probability: 40 }, { id: 'won', name: 'Won', probability: 100 }] } });
+    expect(drop.status).toBe(409);
+    const reorder = await stack.http.put(`${api}/${id}`, { token: t.token, body: { name: 'Enterprise deals', stages: [{ name: 'Demo booked', probability: 50 }, { name: 'Discovery', probability: 10 }, { id: 'won', name: 'Won', probability: 100 }] } });
+    expect(reorder.status).toBe(200);
+    expect(reorder.body.data.stages.map((s: { id: string }) => s.id)).toEqual(['demo_booked', 'discovery', 'won']);
+
+    const before = (await stack.http.get(api, { token: t.token })).body.data.find((p: { is_default: boolean }) => p.is_default);
+    expect((await stack.http.put(`${api}/${id}`, { token: t.token, body: { is_default: true } })).body.data.is_default).toBe(true);
+    const defaults = (await stack.http.get(api, { token: t.token })).body.data.filter((p: { is_default: boolean }) => p.is_default);
+    expect(defaults.map((p: { id: string }) => p.id)).toEqual([id]);
+    expect((await stack.http.delete(`${api}/${id}`, { token: t.token })).status).toBe(409); // the default, with a lead
+    expect((await stack.http.put(`${api}/${before.id}`, { token: t.token, body: { is_default: true } })).status).toBe(200);
+    expect((await stack.http.delete(`${api}/${id}`, { token: t.token })).status).toBe(409); // still has a lead
+    await stack.http.delete(`/api/v1/crm/leads/${lead.id}`, { token: t.token });
+    expect((await stack.http.delete(`${api}/${id}`, { token: t.token })).status).toBe(204);
+    expect((await stack.http.get(`${api}/${id}`, { token: t.token })).status).toBe(404);
+  });
+
+  it("refuses stages that make no sense with a 422, and gives another tenant's pipeline a 404", async () => {
+    const api = '/api/v1/crm/pipelines';
+    for (const stages of [[], [{ name: 'Won', probability: 100 }, { name: 'won', probability: 90 }], [{ name: 'A', probability: 101 }], [{ id: 'Bad Id', name: 'A', probability: 1 }]]) {
+      expect((await stack.http.post(api, { token: t.token, body: { name: `Bad ${JSON.stringify(stages).length}`, stages } })).status).toBe(422);
+    }
+    const mine = (await stack.http.post(api, { token: t.token, body: { name: 'Mine only', stages: [{ name: 'Open', probability: 5 }] } })).body.data;
+    const other = await aTenant(stack.http);
+    for (const res of [
+      await stack.http.get(`${api}/${mine.id}`, { token: other.token }),
+      await stack.http.put(`${api}/${mine.id}`, { token: other.token, body: { name: 'Taken' } }),
+      await stack.http.delete(`${api}/${mine.id}`, { token: other.token }),
+    ]) {
+      expect(res.status).toBe(404);
+    }
+    const theirs = await stack.http.post('/api/v1/crm/leads', { token: other.token, body: { contact: { name: 'X', email: 'x@example.com' }, pipeline_id: mine.id } });
+    expect(theirs.status).toBe(422);
+    expect((await stack.http.get(`${api}/${mine.id}`, { token: t.token })).body.data.name).toBe('Mine only');
+  });
 });
