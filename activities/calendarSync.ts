@@ -235,8 +235,8 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
           if (gone.length < BATCH) break;
         }
         for (;;) {
-          const due = await db.execute<Array<{ id: string; updated_at: Date }>>(
-            `select id, updated_at from calendar_event
+          const due = await db.execute<Array<{ id: string }>>(
+            `select id from calendar_event
              where tenant_id = ? and status in ('confirmed', 'cancelled')
                and (external_synced_at is null or updated_at > external_synced_at)
                and (connection_id = ? or (connection_id is null and external_id is null and status = 'confirmed' and ends_at > ?))
@@ -244,10 +244,11 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
             [input.tenantId, conn.id, new Date(Date.now() - PUSH_HORIZON_MS), BATCH],
           );
           if (!due.length) break;
+          // A fresh unit of work per batch, so a long push holds one batch of rows at a time.
           const rows = await tenantEm(deps.orm, input.tenantId).find(CalendarEventSchema, { id: { $in: due.map((d) => d.id) } });
           for (const e of rows) {
-            const seen = due.find((d) => d.id === e.id)?.updated_at as Date;
             let externalId = e.externalId ?? null;
+            const body = toGoogle({ ...fieldsOf(e), id: e.id }, zone);
             if (e.status === 'cancelled') {
               if (externalId) {
                 await client.remove(conn.calendarId, externalId).catch(ignoreGone);
@@ -255,7 +256,6 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
               }
             } else if (!externalId) {
               externalId = googleIdFor(e.id);
-              const body = toGoogle({ ...fieldsOf(e), id: e.id }, zone);
               await client.insert(conn.calendarId, { ...body, id: externalId }).catch(async (err: unknown) => {
                 // Inserted by an earlier attempt whose answer was lost: bring it up to date instead.
                 if (!(err instanceof ProviderError && err.status === 409)) throw err;
@@ -263,12 +263,13 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
               });
               pushed++;
             } else {
-              await client.patch(conn.calendarId, externalId, toGoogle({ ...fieldsOf(e), id: e.id }, zone)).catch(ignoreGone);
+              await client.patch(conn.calendarId, externalId, body).catch(ignoreGone);
               pushed++;
             }
+            // Marked pushed only if unchanged since it was read: a change made meanwhile goes next pass.
             await db.execute(
               'update calendar_event set connection_id = ?, external_id = ?, external_calendar_type = ?, external_calendar_id = ?, external_synced_at = updated_at where tenant_id = ? and id = ? and updated_at = ?',
-              [conn.id, externalId, 'google', conn.calendarId, input.tenantId, e.id, seen],
+              [conn.id, externalId, 'google', conn.calendarId, input.tenantId, e.id, e.updatedAt],
             );
             ctx.heartbeat();
           }

@@ -28,6 +28,11 @@ export function paginate(page: number, perPage: number, total: number): Paginati
   return { page, per_page: perPage, total, total_pages: totalPages, has_next: page < totalPages };
 }
 
+/** A list short enough to answer whole (a tenant's pipelines, its calendar connections), in the list shape. */
+export function wholeList<D>(data: D[]): { data: D[]; pagination: Pagination } {
+  return { data, pagination: paginate(1, Math.max(data.length, 1), data.length) };
+}
+
 export const paginationSchema = z.object({
   page: z.number().int(),
   per_page: z.number().int(),

@@ -5,9 +5,9 @@ import { CalendarConnectionSchema, type CalendarConnection } from '../../entitie
 import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
 import { ProviderError } from '../../providers/errors.ts';
 import { authUrl, exchangeCode, googleConfigured } from '../../providers/google/calendar.ts';
-import { calendarSyncKind, calendarSyncStartRequest, calendarSyncWorkflowId, disconnectSignal, syncNowSignal } from '../../workflows/syncCalendar.client.ts';
+import { calendarSyncKind, calendarSyncStartRequest, calendarSyncWorkflowId, disconnectSignal, syncNowSignal, type CalendarSyncInput } from '../../workflows/syncCalendar.client.ts';
 import { runTags, type RunRef } from '../../lib/workflowClient.ts';
-import { paginate, paginationSchema } from '../pagination.ts';
+import { paginationSchema, wholeList } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { runRefSchema } from '../runs/schema.ts';
 import { startOrDefer } from '../startWork.ts';
@@ -91,12 +91,15 @@ async function findConnection(ctx: AppContext, id: string): Promise<CalendarConn
   return c;
 }
 
+/** The sync run's input: every start of it, by row or by signal, begins the same way. */
+const syncInput = (ctx: AppContext, tenantId: string, connectionId: string): CalendarSyncInput => ({ tenantId, connectionId, intervalMs: ctx.deps.config.google.syncIntervalMs });
+
 /** Signals the connection's run, starting one if none is open (Signal-With-Start). */
 async function signalSync(ctx: AppContext, c: CalendarConnection, signal: typeof syncNowSignal | typeof disconnectSignal): Promise<RunRef> {
   const handle = await ctx.deps.temporal.workflow.signalWithStart(calendarSyncKind.workflowType, {
     workflowId: calendarSyncWorkflowId(c.id),
     taskQueue: ctx.deps.config.temporal.taskQueue,
-    args: [{ tenantId: c.tenant.id, connectionId: c.id, intervalMs: ctx.deps.config.google.syncIntervalMs }],
+    args: [syncInput(ctx, c.tenant.id, c.id)],
     signal,
     ...runTags({ tenantId: c.tenant.id, requestId: ctx.state.requestId }, { type: calendarSyncKind.entityType, id: c.id }),
   });
@@ -148,7 +151,7 @@ export const calendarConnectionRoutes: RouteDef[] = [
       const existing = await em.findOne(CalendarConnectionSchema, { provider: 'google' });
       const c =
         existing ??
-        em.create(CalendarConnectionSchema, { tenant: caller.tenantId, provider: 'google', status: 'active', calendarId: 'primary' });
+        em.create(CalendarConnectionSchema, { tenant: caller.tenantId, provider: 'google' });
       Object.assign(c, {
         user: caller.userId,
         status: 'active' as const,
@@ -160,7 +163,7 @@ export const calendarConnectionRoutes: RouteDef[] = [
         syncToken: null,
         lastError: null,
       });
-      const start = queueWorkflowStart(em, calendarSyncStartRequest({ tenantId: caller.tenantId, connectionId: c.id, intervalMs: ctx.deps.config.google.syncIntervalMs }, { requestId: ctx.state.requestId, rerun: true }));
+      const start = queueWorkflowStart(em, calendarSyncStartRequest(syncInput(ctx, caller.tenantId, c.id), { requestId: ctx.state.requestId, rerun: true }));
       await em.flush();
       let run = await startOrDefer(ctx, start);
       // Connected again while its run was open: that run does a pass now, with the new tokens.
@@ -194,7 +197,7 @@ export const calendarConnectionRoutes: RouteDef[] = [
     response: z.object({ data: z.array(connectionSchema), pagination: paginationSchema }),
     handler: async (ctx) => {
       const rows = await ctx.state.em.find(CalendarConnectionSchema, { status: { $ne: 'disconnected' } }, { orderBy: { createdAt: 'asc' } });
-      return { data: rows.map((c) => connectionDto(c)), pagination: paginate(1, Math.max(rows.length, 1), rows.length) };
+      return wholeList(rows.map((c) => connectionDto(c)));
     },
   }),
 

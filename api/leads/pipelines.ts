@@ -4,7 +4,7 @@ import type { EntityManager } from '../../lib/db.ts';
 import { stagesFrom } from '../../lib/pipelines.ts';
 import { LeadSchema } from '../../entities/Lead.ts';
 import { PipelineSchema, type Pipeline } from '../../entities/Pipeline.ts';
-import { paginate, paginationSchema } from '../pagination.ts';
+import { paginationSchema, wholeList } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { trimmed, uuidParam } from '../validation.ts';
 
@@ -59,7 +59,7 @@ export const pipelineRoutes: RouteDef[] = [
     response: z.object({ data: z.array(pipelineSchema), pagination: paginationSchema }),
     handler: async (ctx) => {
       const rows = await ctx.state.em.find(PipelineSchema, {}, { orderBy: { isDefault: 'desc', name: 'asc' } });
-      return { data: rows.map(pipelineDto), pagination: paginate(1, Math.max(rows.length, 1), rows.length) };
+      return wholeList(rows.map(pipelineDto));
     },
   }),
   route({
