@@ -9,6 +9,7 @@ import type { TriageClassifier } from '../providers/llm/types.ts';
 import { MessageSchema, type Message, type MessageStatus } from '../entities/Message.ts';
 import { LeadSchema, OPEN_LEAD_STATUSES, type Lead } from '../entities/Lead.ts';
 import { recordLeadActivity } from '../entities/LeadActivity.ts';
+import { rescoreLead } from '../entities/leadScoring.ts';
 import { CalendarEventSchema } from '../entities/CalendarEvent.ts';
 import { TaskSchema } from '../entities/Task.ts';
 import { PipelineSchema } from '../entities/Pipeline.ts';
@@ -205,6 +206,7 @@ export function createTriageActivities({ orm, classifier, fallback, confidenceTh
           const { lead, created } = await ensureOpenLead(tx, tenantId, message, found.contact);
           message.lead = lead;
           leadCreated = created;
+          await rescoreLead(tx, lead);
         }
 
         const eventIds: string[] = [];
@@ -276,6 +278,7 @@ export function createTriageActivities({ orm, classifier, fallback, confidenceTh
           const { lead, created } = await ensureOpenLead(tx, tenantId, message, message.contact);
           message.lead = lead;
           leadCreated = created;
+          await rescoreLead(tx, lead);
         }
         return outcomeOf(message, { leadCreated });
       });

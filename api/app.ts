@@ -28,6 +28,9 @@ import { availabilityRoutes } from './calendar/availability.ts';
 import { calendarConnectionRoutes } from './calendar/connections.ts';
 import { leadActivityRoutes } from './leads/activities.ts';
 import { pipelineRoutes } from './leads/pipelines.ts';
+import { leadScoreRoutes } from './leads/score.ts';
+import { companyRoutes } from './companies/routes.ts';
+import { analyticsRoutes } from './analytics/routes.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
@@ -43,6 +46,8 @@ export const routes: RouteDef[] = [
   ...tenantRoutes,
   ...userRoutes,
   ...contactRoutes,
+  // Before leadRoutes: `/crm/leads/analytics/…` and `/crm/leads/export` are not lead ids.
+  ...analyticsRoutes,
   ...leadRoutes,
   ...inboxRoutes,
   ...smsRoutes,
@@ -53,6 +58,8 @@ export const routes: RouteDef[] = [
   ...calendarConnectionRoutes,
   ...leadActivityRoutes,
   ...pipelineRoutes,
+  ...leadScoreRoutes,
+  ...companyRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

@@ -3,6 +3,7 @@ import { normalizePhone } from '../lib/phone.ts';
 import { contactSnapshot } from '../lib/snapshots.ts';
 import { recordEvent } from './Event.ts';
 import { TenantScopedSchema } from './base.ts';
+import { CompanySchema, findOrCreateCompany } from './Company.ts';
 
 /** The text `search` looks in (api/contacts/routes.ts); the same expression as its index, or the index goes unused. */
 export const contactSearchText = (alias?: string) => {
@@ -16,6 +17,9 @@ export const ContactSchema = defineEntity({
   indexes: [
     { properties: ['tenant', 'email'] },
     { properties: ['tenant', 'phone'] },
+    { properties: ['tenant', 'createdAt'] },
+    { properties: ['tenant', 'updatedAt'] },
+    { properties: ['tenant', 'name'] },
     // `search` matches anywhere in name, email, phone or organization (ILIKE '%…%'): one
     // trigram index (pg_trgm) over the four, joined by a character no search can hold, so a
     // match never spans two fields. One index, not four: the planner priced four bitmap
@@ -28,6 +32,9 @@ export const ContactSchema = defineEntity({
     email: p.string().length(320).nullable(),
     phone: p.string().length(32).nullable(),
     organization: p.string().length(200).nullable(),
+    /** The company record behind `organization`, when there is one (seed 003). */
+    company: () => p.manyToOne(CompanySchema).nullable().deleteRule('set null').index(),
+    jobTitle: p.string().length(200).nullable(),
     notes: p.text().nullable(),
     tags: p.array().default([]),
     customFields: p.json<Record<string, unknown>>().onCreate(() => ({})),
@@ -43,6 +50,7 @@ export interface ContactHint {
   email?: string | null;
   phone?: string | null;
   company?: string | null;
+  jobTitle?: string | null;
 }
 
 /**
@@ -54,6 +62,7 @@ export async function findOrCreateContact(
   tx: EntityManager,
   tenantId: string,
   hint: ContactHint,
+  options: { linkCompany?: boolean } = {},
 ): Promise<{ contact: Contact; created: boolean } | null> {
   const email = hint.email?.trim().toLowerCase() || null;
   const phone = normalizePhone(hint.phone);
@@ -66,14 +75,20 @@ export async function findOrCreateContact(
     existing.email ??= email;
     existing.phone ??= phone;
     existing.organization ??= hint.company ?? null;
+    existing.jobTitle ??= hint.jobTitle ?? null;
+    if (options.linkCompany && !existing.company && existing.organization) existing.company = await findOrCreateCompany(tx, tenantId, existing.organization);
     return { contact: existing, created: false };
   }
+  // A person's own words (a CRM form, an import) name a company; a message's guess does not make one.
+  const company = options.linkCompany && hint.company?.trim() ? await findOrCreateCompany(tx, tenantId, hint.company) : null;
   const contact = tx.create(ContactSchema, {
     tenant: tenantId,
     name: hint.name?.trim() || email || phone || 'Unknown',
     email,
     phone,
     organization: hint.company ?? null,
+    company,
+    jobTitle: hint.jobTitle ?? null,
   });
   recordEvent(tx, { tenantId, type: 'contact.created', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact) } });
   return { contact, created: true };

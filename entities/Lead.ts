@@ -1,6 +1,8 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { TenantScopedSchema } from './base.ts';
+import { CompanySchema } from './Company.ts';
 import { ContactSchema } from './Contact.ts';
+import type { LeadScore } from '../lib/leadScore.ts';
 import { PipelineSchema } from './Pipeline.ts';
 import { UserSchema } from './User.ts';
 
@@ -12,7 +14,16 @@ export const OPEN_LEAD_STATUSES: LeadStatus[] = ['new', 'contacted', 'qualified'
 export const LeadSchema = defineEntity({
   name: 'Lead',
   extends: TenantScopedSchema,
-  indexes: [{ properties: ['tenant', 'status'] }],
+  // One index per sortable column (api/leads/schema.ts), each led by the tenant, so a sorted page reads in order instead of sorting the tenant's leads.
+  indexes: [
+    { properties: ['tenant', 'status'] },
+    { properties: ['tenant', 'createdAt'] },
+    { properties: ['tenant', 'updatedAt'] },
+    { properties: ['tenant', 'value'] },
+    { properties: ['tenant', 'score'] },
+    { properties: ['tenant', 'title'] },
+    { properties: ['tenant', 'source'] },
+  ],
   properties: {
     contact: () => p.manyToOne(ContactSchema).index(),
     title: p.string().length(300),
@@ -21,7 +32,12 @@ export const LeadSchema = defineEntity({
     /** Money in `currency`'s major unit, to the cent (lib/money.ts). */
     value: p.decimal('number').precision(14).scale(2).nullable(),
     currency: p.string().length(3).default('USD'),
+    /** The overall score as 0–100 points (lib/leadScore.ts), what `min_score` filters on. */
     score: p.integer().nullable(),
+    /** The last scoring in seed 004's shape, with every factor (POST /crm/leads/{id}/score). */
+    scoreDetails: p.json<LeadScore>().nullable().lazy(),
+    scoredAt: p.datetime().nullable(),
+    company: () => p.manyToOne(CompanySchema).nullable().deleteRule('set null').index(),
     pipeline: () => p.manyToOne(PipelineSchema).nullable().deleteRule('set null'),
     stageId: p.string().length(50).nullable(),
     assignedTo: () => p.manyToOne(UserSchema).nullable().deleteRule('set null'),

@@ -20,6 +20,8 @@ import { OutboundMessageSchema } from './OutboundMessage.ts';
 import { ReminderSchema } from './Reminder.ts';
 import { CalendarConnectionSchema, CalendarDeletionSchema } from './CalendarConnection.ts';
 import { LeadActivitySchema } from './LeadActivity.ts';
+import { CompanySchema } from './Company.ts';
+import { LeadImportSchema } from './LeadImport.ts';
 
 export const entities = [
   BaseSchema,
@@ -28,6 +30,7 @@ export const entities = [
   UserSchema,
   RefreshTokenSchema,
   RefreshTokenFamilySchema,
+  CompanySchema,
   ContactSchema,
   EventSchema,
   IdempotencyKeySchema,
@@ -36,6 +39,7 @@ export const entities = [
   MessageSchema,
   LeadSchema,
   LeadActivitySchema,
+  LeadImportSchema,
   CalendarEventSchema,
   CalendarConnectionSchema,
   CalendarDeletionSchema,

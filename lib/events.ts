@@ -177,8 +177,12 @@ export const EVENT_CATALOGUE = {
     lead: exampleLead,
     message_id: M1,
   }),
-  'lead.updated': planned('A lead was changed.', { lead: exampleLead, changed: ['status'] }),
-  'lead.score_changed': planned('A lead\'s score moved.', { lead: exampleLead, previous_score: 40, score: 72 }),
+  'lead.updated': spec('A lead was changed through the API; `changed` names the fields sent.', z.object({ lead, changed: z.array(z.string()) }), { lead: exampleLead, changed: ['status'] }),
+  'lead.score_changed': spec(
+    'A lead\'s score (0–100 points) moved: rescored on create, on a new activity or message, on a status or stage change, or on request.',
+    z.object({ lead, previous_score: z.number().int().nullable(), score: z.number().int(), conversion_probability: z.number() }),
+    { lead: exampleLead, previous_score: 40, score: 72, conversion_probability: 0.61 },
+  ),
   'reminder.sent': spec('A reminder\'s occurrence was sent.', reminderData, exampleReminder),
   'reminder.failed': spec('A reminder could not be sent (opted out, refused by the provider, its event gone); `error` says why.', reminderData, {
     ...exampleReminder,

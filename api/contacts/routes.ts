@@ -3,19 +3,28 @@ import { z } from 'zod';
 import { raw, type FilterQuery } from '@mikro-orm/core';
 import { ContactSchema, contactSearchText, type Contact } from '../../entities/Contact.ts';
 import { recordEvent } from '../../entities/Event.ts';
-import { notFound } from '../../lib/errors.ts';
+import { notFound, validationError } from '../../lib/errors.ts';
+import type { EntityManager } from '../../lib/db.ts';
+import { CompanySchema } from '../../entities/Company.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { likePattern } from '../queries.ts';
 import { contactBody, contactListQuery, contactParams, contactSchema, contactUpdateBody } from './schema.ts';
 import { contactDto } from './serialize.ts';
 
-const SORT_COLUMNS = { created_at: 'createdAt', updated_at: 'updatedAt', name: 'name', email: 'email' } as const;
+const SORT_COLUMNS = { created_at: 'createdAt', updated_at: 'updatedAt', name: 'name', email: 'email', phone: 'phone' } as const;
 
 type ContactInput = z.infer<typeof contactUpdateBody>;
 
 /** Request fields (snake_case) onto entity fields; only what was sent changes. */
-function assignContact(contact: Partial<Contact>, body: ContactInput): void {
+async function assignContact(em: EntityManager, contact: Partial<Contact>, body: ContactInput): Promise<void> {
+  if (body.company_id !== undefined) {
+    const company = body.company_id ? await em.findOne(CompanySchema, body.company_id) : null;
+    if (body.company_id && !company) throw validationError('Invalid body', [{ field: 'body.company_id', message: 'no such company' }]);
+    contact.company = company;
+    if (company && body.organization === undefined) contact.organization = company.name;
+  }
+  if (body.job_title !== undefined) contact.jobTitle = body.job_title;
   if (body.name !== undefined) contact.name = body.name;
   if (body.email !== undefined) contact.email = body.email;
   if (body.phone !== undefined) contact.phone = body.phone;
@@ -38,7 +47,7 @@ const updateRoute = (method: 'put' | 'patch') =>
       const em = ctx.state.em;
       const contact = await em.findOne(ContactSchema, params.id);
       if (!contact) throw notFound('Contact');
-      assignContact(contact, body);
+      await assignContact(em, contact, body);
       recordEvent(em, {
         tenantId: caller.tenantId,
         type: 'contact.updated',
@@ -63,7 +72,7 @@ export const contactRoutes: RouteDef[] = [
     handler: async (ctx, { body, caller }) => {
       const em = ctx.state.em;
       const contact = em.create(ContactSchema, { tenant: caller.tenantId, name: body.name });
-      assignContact(contact, body);
+      await assignContact(em, contact, body);
       recordEvent(em, {
         tenantId: caller.tenantId,
         type: 'contact.created',
@@ -92,6 +101,7 @@ export const contactRoutes: RouteDef[] = [
       }
       if (query.organization) where.organization = { $ilike: likePattern(query.organization) };
       if (query.tag) where.tags = { $contains: [query.tag] };
+      if (query.company_id) where.company = query.company_id;
       return listPage(ctx.state.em, ContactSchema, where, query, SORT_COLUMNS, contactDto);
     },
   }),

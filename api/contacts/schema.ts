@@ -14,6 +14,9 @@ export const contactBody = z.strictObject({
   email: emailField.nullable().optional(),
   phone: phoneField.nullable().optional(),
   organization: optionalText(200),
+  /** Links the contact to a company record; its name becomes the organization unless one is given. */
+  company_id: z.uuid().nullable().optional(),
+  job_title: optionalText(200),
   notes: optionalText(10_000),
   tags: z.array(tag).max(50).optional(),
   custom_fields: customFields.optional(),
@@ -22,10 +25,11 @@ export const contactBody = z.strictObject({
 /** PUT and PATCH both take any subset of the fields. */
 export const contactUpdateBody = contactBody.partial();
 
-export const contactListQuery = listQuery(['created_at', 'updated_at', 'name', 'email'] as const, 'created_at').extend({
+export const contactListQuery = listQuery(['created_at', 'updated_at', 'name', 'email', 'phone'] as const, 'created_at').extend({
   search: z.string().trim().max(200).optional(),
   organization: z.string().trim().max(200).optional(),
   tag: z.string().trim().max(50).optional(),
+  company_id: z.uuid().optional(),
 });
 
 export const contactParams = z.object({ id: z.uuid({ error: 'must be a UUID' }) });
@@ -36,6 +40,8 @@ export const contactSchema = z.object({
   email: z.string().nullable(),
   phone: z.string().nullable(),
   organization: z.string().nullable(),
+  company_id: z.uuid().nullable(),
+  job_title: z.string().nullable(),
   notes: z.string().nullable(),
   tags: z.array(z.string()),
   custom_fields: z.record(z.string(), z.unknown()),

@@ -7,6 +7,8 @@ export function contactDto(c: Contact) {
     email: c.email ?? null,
     phone: c.phone ?? null,
     organization: c.organization ?? null,
+    company_id: c.company?.id ?? null,
+    job_title: c.jobTitle ?? null,
     notes: c.notes ?? null,
     tags: c.tags,
     custom_fields: c.customFields,

@@ -3,6 +3,7 @@ import { notFound } from '../../lib/errors.ts';
 import type { EntityManager } from '../../lib/db.ts';
 import { LeadSchema } from '../../entities/Lead.ts';
 import { LeadActivitySchema, NOTE_TYPES, recordLeadActivity, type LeadActivity, type NoteType } from '../../entities/LeadActivity.ts';
+import { rescoreLead } from '../../entities/leadScoring.ts';
 import { listPage, listQuery, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { leadParams } from './schema.ts';
@@ -56,8 +57,10 @@ async function leadOf(em: EntityManager, id: string) {
 
 /** Writes one entry on the caller's behalf, on a lead of the caller's tenant. */
 async function addEntry(em: EntityManager, leadId: string, caller: Caller, entry: { activityType: string; description: string; noteType?: NoteType; metadata?: Record<string, unknown> }): Promise<LeadActivity> {
-  const lead = await leadOf(em, leadId);
+  const lead = await em.findOne(LeadSchema, leadId, { populate: ['contact'] });
+  if (!lead) throw notFound('Lead');
   const written = recordLeadActivity(em, { tenantId: caller.tenantId, leadId: lead.id, userId: caller.userId, ...entry });
+  await rescoreLead(em, lead);
   await em.flush();
   return written;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { FilterQuery } from '@mikro-orm/core';
-import { LeadSchema, type Lead } from '../../entities/Lead.ts';
+import { LeadSchema } from '../../entities/Lead.ts';
+import { leadWhere } from './filters.ts';
 import { ContactSchema, findOrCreateContact } from '../../entities/Contact.ts';
 import { PipelineSchema } from '../../entities/Pipeline.ts';
 import { UserSchema } from '../../entities/User.ts';
@@ -9,12 +9,14 @@ import { notFound, validationError } from '../../lib/errors.ts';
 import { leadSnapshot } from '../../lib/snapshots.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { likePattern } from '../queries.ts';
 import { recordLeadActivity } from '../../entities/LeadActivity.ts';
+import { CompanySchema } from '../../entities/Company.ts';
+import { rescoreLead } from '../../entities/leadScoring.ts';
 import { createLeadBody, leadListQuery, leadParams, leadSchema, updateLeadBody } from './schema.ts';
 import { leadDto } from './serialize.ts';
 
-const SORT_COLUMNS = { created_at: 'createdAt', updated_at: 'updatedAt', value: 'value', score: 'score' } as const;
+/** Every sortable column has a (tenant, column) index (entities/Lead.ts). */
+export const SORT_COLUMNS = { created_at: 'createdAt', updated_at: 'updatedAt', value: 'value', score: 'score', title: 'title', status: 'status', source: 'source' } as const;
 
 
 export const leadRoutes: RouteDef[] = [
@@ -22,20 +24,11 @@ export const leadRoutes: RouteDef[] = [
     method: 'get',
     path: '/crm/leads',
     tag: 'leads',
-    summary: 'List leads (filters: status, source, contact_email, assigned_to, search, min_score)',
+    summary: 'List leads (filters: status, source, contact_email, assigned_to, search, min_score, company_id, pipeline_id, stage_id; sort by any indexed column)',
     query: leadListQuery,
     response: z.object({ data: z.array(leadSchema), pagination: paginationSchema }),
     handler: async (ctx, { query }) => {
-      const where: FilterQuery<Lead> = {};
-      if (query.status) where.status = query.status;
-      if (query.source) where.source = query.source;
-      if (query.assigned_to) where.assignedTo = query.assigned_to;
-      if (query.min_score !== undefined) where.score = { $gte: query.min_score };
-      if (query.contact_email) where.contact = { email: query.contact_email.toLowerCase() };
-      if (query.search) {
-        const like = likePattern(query.search);
-        where.$or = [{ title: { $ilike: like } }, { contact: { name: { $ilike: like } } }, { contact: { email: { $ilike: like } } }];
-      }
+      const where = leadWhere(query);
       return listPage(ctx.state.em, LeadSchema, where, query, SORT_COLUMNS, leadDto, { populate: ['contact'] });
     },
   }),
@@ -52,8 +45,10 @@ export const leadRoutes: RouteDef[] = [
       const lead = await ctx.state.em.transactional(async (tx) => {
         const contact = body.contact_id
           ? await tx.findOne(ContactSchema, body.contact_id)
-          : (await findOrCreateContact(tx, caller.tenantId, { ...body.contact, company: body.contact?.company }))?.contact;
+          : (await findOrCreateContact(tx, caller.tenantId, { ...body.contact, company: body.contact?.company, jobTitle: body.contact?.job_title }, { linkCompany: true }))?.contact;
         if (!contact) throw validationError('Invalid body', [{ field: 'body.contact_id', message: 'no such contact' }]);
+        const company = body.company_id ? await tx.findOne(CompanySchema, body.company_id) : (contact.company ?? null);
+        if (body.company_id && !company) throw validationError('Invalid body', [{ field: 'body.company_id', message: 'no such company' }]);
         const pipeline = body.pipeline_id ? await tx.findOne(PipelineSchema, body.pipeline_id) : await tx.findOne(PipelineSchema, { isDefault: true });
         if (body.pipeline_id && !pipeline) throw validationError('Invalid body', [{ field: 'body.pipeline_id', message: 'no such pipeline' }]);
         if (body.assigned_to && !(await tx.findOne(UserSchema, body.assigned_to))) {
@@ -76,6 +71,7 @@ export const leadRoutes: RouteDef[] = [
           stageId,
           assignedTo: body.assigned_to ?? null,
           notes: body.notes ?? null,
+          company,
         });
         recordEvent(tx, {
           tenantId: caller.tenantId,
@@ -84,6 +80,7 @@ export const leadRoutes: RouteDef[] = [
           entityId: created.id,
           payload: { lead: leadSnapshot(created, contact), message_id: null },
         });
+        await rescoreLead(tx, created);
         return created;
       });
       return one(leadDto(lead));
@@ -119,6 +116,8 @@ export const leadRoutes: RouteDef[] = [
       if (body.assigned_to && !(await em.findOne(UserSchema, body.assigned_to))) {
         throw validationError('Invalid body', [{ field: 'body.assigned_to', message: 'no such user' }]);
       }
+      const company = body.company_id ? await em.findOne(CompanySchema, body.company_id) : null;
+      if (body.company_id && !company) throw validationError('Invalid body', [{ field: 'body.company_id', message: 'no such company' }]);
       if (body.stage_id && lead.pipeline && !lead.pipeline.stages.some((s) => s.id === body.stage_id)) {
         throw validationError('Invalid body', [{ field: 'body.stage_id', message: 'not a stage of the pipeline' }]);
       }
@@ -138,6 +137,10 @@ export const leadRoutes: RouteDef[] = [
       if (body.assigned_to !== undefined) lead.assignedTo = body.assigned_to ? em.getReference(UserSchema, body.assigned_to) : null;
       if (body.score !== undefined) lead.score = body.score;
       if (body.notes !== undefined) lead.notes = body.notes;
+      if (body.company_id !== undefined) lead.company = company;
+      recordEvent(em, { tenantId: caller.tenantId, type: 'lead.updated', entityType: 'lead', entityId: lead.id, payload: { lead: leadSnapshot(lead, lead.contact), changed: Object.keys(body) } });
+      // A score set by hand stands until the next thing that moves it.
+      if (body.score === undefined && (body.status !== undefined || body.stage_id !== undefined || body.value !== undefined)) await rescoreLead(em, lead);
       await em.flush();
       return one(leadDto(lead));
     },

@@ -9,7 +9,8 @@ const nestedContact = z
     name: z.string().trim().min(1).max(200),
     email: emailField.optional(),
     phone: phoneField.optional(),
-    company: z.string().trim().max(200).optional(),
+    company: z.string().trim().min(1).max(200).optional(),
+    job_title: z.string().trim().min(1).max(200).optional(),
   })
   .refine((c) => c.email || c.phone, { message: 'needs an email or a phone', path: ['email'] });
 
@@ -23,6 +24,7 @@ export const createLeadBody = z
     value: amountField.nullable().optional(),
     currency: currencyField.optional(),
     pipeline_id: z.uuid().optional(),
+    company_id: z.uuid().optional(),
     stage_id: z.string().trim().max(50).optional(),
     assigned_to: z.uuid().nullable().optional(),
     notes: z.string().max(10_000).nullable().optional(),
@@ -35,18 +37,22 @@ export const updateLeadBody = z.strictObject({
   value: amountField.nullable().optional(),
   currency: currencyField.optional(),
   stage_id: z.string().trim().max(50).nullable().optional(),
+  company_id: z.uuid().nullable().optional(),
   assigned_to: z.uuid().nullable().optional(),
   score: z.number().int().min(0).max(100).nullable().optional(),
   notes: z.string().max(10_000).nullable().optional(),
 });
 
-export const leadListQuery = listQuery(['created_at', 'updated_at', 'value', 'score'] as const, 'created_at').extend({
+export const leadListQuery = listQuery(['created_at', 'updated_at', 'value', 'score', 'title', 'status', 'source'] as const, 'created_at').extend({
   status: z.enum(LEAD_STATUSES).optional(),
   source: z.string().trim().max(50).optional(),
   contact_email: z.string().trim().max(320).optional(),
   assigned_to: z.uuid().optional(),
   search: z.string().trim().max(200).optional(),
   min_score: z.coerce.number().int().min(0).max(100).optional(),
+  company_id: z.uuid().optional(),
+  pipeline_id: z.uuid().optional(),
+  stage_id: z.string().trim().max(50).optional(),
 });
 
 export const leadParams = z.object({ id: z.uuid({ error: 'must be a UUID' }) });
@@ -61,6 +67,7 @@ export const leadSchema = z.object({
   score: z.number().nullable(),
   pipeline_id: z.uuid().nullable(),
   stage_id: z.string().nullable(),
+  company_id: z.uuid().nullable(),
   assigned_to: z.uuid().nullable(),
   notes: z.string().nullable(),
   source_message_id: z.uuid().nullable(),

@@ -12,6 +12,7 @@ export function leadDto(l: Lead) {
     score: l.score ?? null,
     pipeline_id: l.pipeline?.id ?? null,
     stage_id: l.stageId ?? null,
+    company_id: l.company?.id ?? null,
     assigned_to: l.assignedTo?.id ?? null,
     notes: l.notes ?? null,
     source_message_id: l.sourceMessageId ?? null,

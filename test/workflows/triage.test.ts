@@ -93,7 +93,7 @@ describe('message triage with an OpenAI-compatible model', () => {
     expect(await em2.count(LeadSchema, { contact: contacts[0].id })).toBe(1);
     expect(await em2.count(TaskSchema, { sourceMessageId: created.id })).toBe(1);
     const types = (await em2.find(EventSchema, { entityId: { $in: [created.id, contacts[0].id, leads[0].id] } })).map((e) => e.type).sort();
-    expect(types).toEqual(['contact.created', 'lead.created', 'message.received', 'message.triaged', 'message.triaged']);
+    expect(types).toEqual(['contact.created', 'lead.created', 'lead.score_changed', 'message.received', 'message.triaged', 'message.triaged']);
   });
 
   it('turns an appointment request into a proposed event at the right time in the tenant zone', async () => {
