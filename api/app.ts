@@ -31,6 +31,7 @@ import { pipelineRoutes } from './leads/pipelines.ts';
 import { leadScoreRoutes } from './leads/score.ts';
 import { companyRoutes } from './companies/routes.ts';
 import { analyticsRoutes } from './analytics/routes.ts';
+import { leadImportExportRoutes } from './leads/importExport.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
@@ -48,6 +49,7 @@ export const routes: RouteDef[] = [
   ...contactRoutes,
   // Before leadRoutes: `/crm/leads/analytics/…` and `/crm/leads/export` are not lead ids.
   ...analyticsRoutes,
+  ...leadImportExportRoutes,
   ...leadRoutes,
   ...inboxRoutes,
   ...smsRoutes,

@@ -105,7 +105,7 @@ export function buildOpenApi(defs: RouteDef[], info: { title: string; version: s
     operation.security = def.auth ? [{ bearerAuth: [] }] : [];
     const body = def.body ?? def.documentedBody;
     if (body) {
-      const type = def.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
+      const type = { json: 'application/json', form: 'application/x-www-form-urlencoded', multipart: 'multipart/form-data' }[def.bodyType];
       operation.requestBody = { required: true, content: { [type]: { schema: toSchema(body, 'input') } } };
     }
     if (def.method === 'post') {

@@ -23,7 +23,7 @@ interface SpecBase<B, Q, P> {
   /** The success body's schema, for the OpenAPI document. */
   response?: ZodType;
   /** Request body content type when not JSON (e.g. Twilio's form posts). */
-  bodyType?: 'json' | 'form';
+  bodyType?: 'json' | 'form' | 'multipart';
   /** A body the handler checks itself (after a signature, say), listed in the docs only. */
   documentedBody?: ZodType;
 }
@@ -57,7 +57,7 @@ export interface RouteDef {
   query?: ZodType;
   params?: ZodType;
   response?: ZodType;
-  bodyType: 'json' | 'form';
+  bodyType: 'json' | 'form' | 'multipart';
   documentedBody?: ZodType;
   run: (ctx: AppContext) => Promise<void>;
 }

@@ -105,6 +105,10 @@ const envSchema = z.object({
   CALENDAR_SYNC_INTERVAL: parsedBy(parseDuration).default(parseDuration('5m')),
   CALENDAR_SYNC_PAGE_SIZE: positiveInt(250),
 
+  // CSV lead import (POST /crm/leads/import): the largest file taken, and rows per transaction.
+  LEAD_IMPORT_MAX_BYTES: positiveInt(50 * 1024 * 1024),
+  LEAD_IMPORT_BATCH_ROWS: positiveInt(500),
+
   WEBHOOK_TIMEOUT_MS: positiveInt(15_000),
   WEBHOOK_RETRY_SCHEDULE: parsedBy(parseSchedule).default(parseSchedule(DEFAULT_WEBHOOK_SCHEDULE)),
   WEBHOOK_DISABLE_AFTER: parsedBy(parseDuration).default(parseDuration('5d')),
@@ -187,6 +191,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       syncIntervalMs: env.CALENDAR_SYNC_INTERVAL,
       pageSize: env.CALENDAR_SYNC_PAGE_SIZE,
     },
+    leadImport: { maxBytes: env.LEAD_IMPORT_MAX_BYTES, batchRows: env.LEAD_IMPORT_BATCH_ROWS },
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, phoneNumber: env.TWILIO_PHONE_NUMBER, apiUrl: env.TWILIO_API_URL },
     sms: { retryScheduleMs: env.SMS_RETRY_SCHEDULE, deliveryWaitMs: env.SMS_DELIVERY_WAIT, sendTimeoutMs: env.SMS_SEND_TIMEOUT_MS },
     smtp: (env.SMTP_HOST ?? env.SMTP_SERVER)

@@ -7,3 +7,4 @@ export { sendMessageWorkflow } from './sendMessage.ts';
 export { checkPhoneNumbersWorkflow } from './checkPhoneNumbers.ts';
 export { sendReminderWorkflow } from './sendReminder.ts';
 export { syncCalendarWorkflow } from './syncCalendar.ts';
+export { importLeadsWorkflow } from './importLeads.ts';

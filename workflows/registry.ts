@@ -8,6 +8,7 @@ import { sendMessageKind } from './sendMessage.client.ts';
 import { phoneNumbersKind } from './checkPhoneNumbers.client.ts';
 import { reminderKind } from './sendReminder.client.ts';
 import { calendarSyncKind } from './syncCalendar.client.ts';
+import { leadImportKind } from './importLeads.client.ts';
 
 /**
  * Every workflow, one line each: the worker builds its activities from this list,
@@ -25,6 +26,7 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
   { ...phoneNumbersKind, activities: async (d) => (await import('../activities/phoneNumbers.ts')).createPhoneNumberActivities({ orm: d.orm, providers: d.messaging }) },
   { ...reminderKind, activities: async (d) => (await import('../activities/reminders.ts')).createReminderActivities(messagingDeps(d)) },
   { ...calendarSyncKind, activities: async (d) => (await import('../activities/calendarSync.ts')).createCalendarSyncActivities({ orm: d.orm, secrets: d.secrets, google: d.config.google, pageSize: d.config.google.pageSize }) },
+  { ...leadImportKind, activities: async (d) => (await import('../activities/leadImport.ts')).createLeadImportActivities({ orm: d.orm, batchRows: d.config.leadImport.batchRows }) },
 ];
 
 const messagingDeps = (d: ActivityDeps) => ({

@@ -1,0 +1,55 @@
+import busboy from 'busboy';
+import { payloadTooLarge, unsupportedMediaType, validationError, badRequest } from '../lib/errors.ts';
+import type { AppContext } from './context.ts';
+
+export interface Upload {
+  filename: string;
+  mimeType: string;
+  content: Buffer;
+}
+
+/**
+ * The one file of a multipart/form-data request (busboy parses the stream; the body
+ * parser leaves multipart alone). Errors are the client's: not multipart (415), no such
+ * field (422), over `maxBytes` (413), a broken body (400).
+ */
+export function readUpload(ctx: AppContext, field: string, maxBytes: number): Promise<Upload> {
+  if (!ctx.is('multipart/form-data')) return Promise.reject(unsupportedMediaType(`Send the file as multipart/form-data in the field "${field}"`));
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: ctx.req.headers, limits: { files: 1, fileSize: maxBytes, fields: 20 } });
+    } catch (err) {
+      reject(badRequest(`Malformed multipart body: ${(err as Error).message}`));
+      return;
+    }
+    let upload: Upload | null = null;
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      ctx.req.unpipe(parser);
+      ctx.req.resume();
+      reject(err);
+    };
+    parser.on('file', (name, stream, info) => {
+      if (name !== field) {
+        stream.resume();
+        return;
+      }
+      const parts: Buffer[] = [];
+      stream.on('data', (d: Buffer) => parts.push(d));
+      stream.on('limit', () => fail(payloadTooLarge(`The file is larger than ${maxBytes} bytes`)));
+      stream.on('end', () => {
+        if (!failed) upload = { filename: info.filename || 'upload.csv', mimeType: info.mimeType, content: Buffer.concat(parts) };
+      });
+    });
+    parser.on('error', (err: Error) => fail(badRequest(`Malformed multipart body: ${err.message}`)));
+    parser.on('close', () => {
+      if (failed) return;
+      if (!upload) return fail(validationError('Invalid body', [{ field: `body.${field}`, message: 'a file is required' }]));
+      resolve(upload);
+    });
+    ctx.req.pipe(parser);
+  });
+}
