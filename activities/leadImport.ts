@@ -4,13 +4,15 @@ import { CsvError, parse } from 'csv-parse';
 import type { MikroORM } from '../lib/db.ts';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { fieldFor, parseImportRow, type ImportField, type ImportRow } from '../lib/leadCsv.ts';
-import { leadSnapshot } from '../lib/snapshots.ts';
-import { findOrCreateContact } from '../entities/Contact.ts';
+import { ContactSchema, type Contact } from '../entities/Contact.ts';
+import { CompanySchema, type Company } from '../entities/Company.ts';
+import { raw } from '@mikro-orm/core';
+import { contactSnapshot, leadSnapshot } from '../lib/snapshots.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { LeadSchema, type Lead } from '../entities/Lead.ts';
 import { LeadImportSchema, MAX_KEPT_REJECTIONS, type ImportRejection } from '../entities/LeadImport.ts';
-import { PipelineSchema } from '../entities/Pipeline.ts';
-import { rescoreLead } from '../entities/leadScoring.ts';
+import { PipelineSchema, type PipelineStage } from '../entities/Pipeline.ts';
+import { rescoreLeads } from '../entities/leadScoring.ts';
 
 export interface LeadImportDeps {
   orm: MikroORM;
@@ -65,60 +67,149 @@ const counts = (i: { rowsDone: number; created: number; updated: number; rejecte
   byte_offset: i.byteOffset,
 });
 
-/** The lead a row means: the one its id names, else the contact's latest lead from the same source. */
-async function leadFor(tx: EntityManager, tenantId: string, row: ImportRow): Promise<{ lead: Lead | null; contact: Lead['contact'] } | { reason: string }> {
-  if (row.id) {
-    const byId = await tx.findOne(LeadSchema, row.id, { populate: ['contact'] });
-    if (byId) return { lead: byId, contact: byId.contact };
-    if (!row.email && !row.phone) return { reason: 'id: no lead with this id, and no email or phone to make one' };
-  }
-  const found = await findOrCreateContact(tx, tenantId, { name: row.name, email: row.email, phone: row.phone, company: row.company, jobTitle: row.jobTitle }, { linkCompany: true });
-  if (!found) return { reason: 'needs an email or a phone' };
-  const source = row.source ?? 'import';
-  const lead = found.created ? null : await tx.findOne(LeadSchema, { contact: found.contact, source }, { orderBy: { createdAt: 'desc' }, populate: ['contact'] });
-  return { lead, contact: found.contact };
+interface PipelineFacts {
+  id: string;
+  stages: PipelineStage[];
 }
 
-/** Writes one row: the lead updated or created, its contact filled in. Returns what happened. */
-async function applyRow(tx: EntityManager, tenantId: string, row: ImportRow, pipeline: Awaited<ReturnType<typeof defaultPipeline>>): Promise<'created' | 'updated' | { reason: string }> {
-  const target = await leadFor(tx, tenantId, row);
-  if ('reason' in target) return target;
-  const contact = target.contact;
-  if (row.name && contact.name !== row.name && target.lead) contact.name = row.name;
-  if (row.jobTitle) contact.jobTitle = row.jobTitle;
-  if (row.industry && contact.company && !contact.company.industry) contact.company.industry = row.industry;
-  let lead = target.lead;
-  const stageOk = (l: Lead | null, p: typeof pipeline) => !row.stageId || (l?.pipeline ?? p)?.stages.some((s) => s.id === row.stageId);
-  if (!stageOk(lead, pipeline)) return { reason: `stage_id: "${row.stageId}" is not a stage of the pipeline` };
-  if (lead) {
-    if (row.title) lead.title = row.title;
-    if (row.status) lead.status = row.status;
-    if (row.value !== null) lead.value = row.value;
-    if (row.currency) lead.currency = row.currency;
-    if (row.notes) lead.notes = row.notes;
-    if (row.stageId) lead.stageId = row.stageId;
-    lead.company ??= contact.company ?? null;
-  } else {
-    lead = tx.create(LeadSchema, {
-      tenant: tenantId,
+/**
+ * What a batch's rows may refer to, read up front in a few queries (after taking the same
+ * advisory locks findOrCreateContact and findOrCreateCompany take, so an API request
+ * making the same contact meanwhile waits): the leads named by id, the contacts with the
+ * rows' emails and phones, their leads, and the companies named. Rows then resolve in
+ * memory, and what they create joins the maps, so two rows for one person make one contact.
+ */
+class BatchLookup {
+  leadsById = new Map<string, Lead>();
+  contactsByEmail = new Map<string, Contact>();
+  contactsByPhone = new Map<string, Contact>();
+  /** `<contact id> <source>` → that contact's latest lead from that source. */
+  leadsByContactSource = new Map<string, Lead>();
+  companies = new Map<string, Company>();
+
+  private tx: EntityManager;
+  private tenantId: string;
+  private pipeline: PipelineFacts | null;
+
+  constructor(tx: EntityManager, tenantId: string, pipeline: PipelineFacts | null) {
+    this.tx = tx;
+    this.tenantId = tenantId;
+    this.pipeline = pipeline;
+  }
+
+  async load(rows: ImportRow[]): Promise<void> {
+    const { tx, tenantId } = this;
+    const ctx = tx.getTransactionContext();
+    const emails = [...new Set(rows.flatMap((r) => (r.email ? [r.email] : [])))];
+    const phones = [...new Set(rows.flatMap((r) => (r.phone ? [r.phone] : [])))];
+    const names = [...new Set(rows.flatMap((r) => (r.company ? [r.company.trim().toLowerCase()] : [])))];
+    const keys = [...new Set([...rows.flatMap((r) => (r.email || r.phone ? [`contact:${tenantId}:${r.email ?? r.phone}`] : [])), ...names.map((n) => `company:${tenantId}:${n}`)])].sort();
+    // Sorted, so two batches (or a batch and a request) never take them in opposite orders.
+    if (keys.length) await tx.getConnection().execute('select count(pg_advisory_xact_lock(hashtext(k))) from unnest(?::text[]) as k', [textArray(keys)], 'all', ctx);
+    const ids = rows.flatMap((r) => (r.id ? [r.id] : []));
+    for (const l of ids.length ? await tx.find(LeadSchema, { id: { $in: ids } }, { populate: ['contact', 'contact.company', 'pipeline'] }) : []) this.leadsById.set(l.id, l);
+    if (emails.length || phones.length) {
+      const or = [...(emails.length ? [{ email: { $in: emails } }] : []), ...(phones.length ? [{ phone: { $in: phones } }] : [])];
+      for (const c of await tx.find(ContactSchema, { $or: or }, { populate: ['company'], orderBy: { createdAt: 'asc' } })) this.remember(c);
+      const contactIds = [...new Set([...this.contactsByEmail.values(), ...this.contactsByPhone.values()].map((c) => c.id))];
+      if (contactIds.length) {
+        for (const l of await tx.find(LeadSchema, { contact: { $in: contactIds } }, { populate: ['contact', 'pipeline'], orderBy: { createdAt: 'asc' } })) this.leadsByContactSource.set(`${l.contact.id} ${l.source}`, l);
+      }
+    }
+    if (names.length) {
+      for (const c of await tx.find(CompanySchema, { [raw((alias) => `lower(${alias}."name")`)]: { $in: names } })) this.companies.set(c.name.toLowerCase(), c);
+    }
+  }
+
+  private remember(c: Contact): void {
+    if (c.email && !this.contactsByEmail.has(c.email)) this.contactsByEmail.set(c.email, c);
+    if (c.phone && !this.contactsByPhone.has(c.phone)) this.contactsByPhone.set(c.phone, c);
+  }
+
+  private company(name: string): Company {
+    const key = name.trim().toLowerCase();
+    let company = this.companies.get(key);
+    if (!company) {
+      company = this.tx.create(CompanySchema, { tenant: this.tenantId, name: name.trim() });
+      this.companies.set(key, company);
+    }
+    return company;
+  }
+
+  /** The row's contact: found (gaps filled, as findOrCreateContact does) or made. */
+  private contact(row: ImportRow): Contact {
+    const found = (row.email ? this.contactsByEmail.get(row.email) : undefined) ?? (row.phone ? this.contactsByPhone.get(row.phone) : undefined);
+    if (found) {
+      found.email ??= row.email;
+      found.phone ??= row.phone;
+      found.organization ??= row.company;
+      if (row.jobTitle) found.jobTitle = row.jobTitle;
+      if (!found.company && found.organization) found.company = this.company(found.organization);
+      this.remember(found);
+      return found;
+    }
+    const contact = this.tx.create(ContactSchema, {
+      tenant: this.tenantId,
+      name: row.name || row.email || row.phone || 'Unknown',
+      email: row.email,
+      phone: row.phone,
+      organization: row.company,
+      company: row.company ? this.company(row.company) : null,
+      jobTitle: row.jobTitle,
+    });
+    recordEvent(this.tx, { tenantId: this.tenantId, type: 'contact.created', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact) } });
+    this.remember(contact);
+    return contact;
+  }
+
+  /** Writes one row: the lead its id names, else the contact's latest lead from the same source, updated; or a new lead. */
+  apply(row: ImportRow): { lead: Lead; created: boolean } | { reason: string } {
+    const byId = row.id ? this.leadsById.get(row.id) : undefined;
+    if (row.id && !byId && !row.email && !row.phone) return { reason: 'id: no lead with this id, and no email or phone to make one' };
+    const source = row.source ?? 'import';
+    const contact = byId?.contact ?? this.contact(row);
+    if (byId && row.name && contact.name !== row.name) contact.name = row.name;
+    if (row.industry && contact.company && !contact.company.industry) contact.company.industry = row.industry;
+    const existing = byId ?? this.leadsByContactSource.get(`${contact.id} ${source}`);
+    const stages = existing ? (existing.pipeline?.stages ?? []) : (this.pipeline?.stages ?? []);
+    if (row.stageId && !stages.some((s) => s.id === row.stageId)) return { reason: `stage_id: "${row.stageId}" is not a stage of the pipeline` };
+    if (existing) {
+      if (row.title) existing.title = row.title;
+      if (row.status) existing.status = row.status;
+      if (row.value !== null) existing.value = row.value;
+      if (row.currency) existing.currency = row.currency;
+      if (row.notes) existing.notes = row.notes;
+      if (row.stageId) existing.stageId = row.stageId;
+      existing.company ??= contact.company ?? null;
+      return { lead: existing, created: false };
+    }
+    const pipeline = this.pipeline;
+    const lead = this.tx.create(LeadSchema, {
+      tenant: this.tenantId,
       contact,
       title: row.title ?? `${contact.name} (import)`,
-      source: row.source ?? 'import',
+      source,
       status: row.status ?? 'new',
       value: row.value,
       ...(row.currency ? { currency: row.currency } : {}),
       notes: row.notes,
-      pipeline,
+      pipeline: pipeline?.id ?? null,
       stageId: row.stageId ?? (pipeline ? ([...pipeline.stages].sort((a, b) => a.order - b.order)[0]?.id ?? null) : null),
       company: contact.company ?? null,
     });
-    recordEvent(tx, { tenantId, type: 'lead.created', entityType: 'lead', entityId: lead.id, payload: { lead: leadSnapshot(lead, contact), message_id: null } });
+    recordEvent(this.tx, { tenantId: this.tenantId, type: 'lead.created', entityType: 'lead', entityId: lead.id, payload: { lead: leadSnapshot(lead, contact), message_id: null } });
+    this.leadsByContactSource.set(`${contact.id} ${source}`, lead);
+    return { lead, created: true };
   }
-  await rescoreLead(tx, lead);
-  return target.lead ? 'updated' : 'created';
 }
 
-const defaultPipeline = (tx: EntityManager) => tx.findOne(PipelineSchema, { isDefault: true });
+/** A Postgres text[] literal, each element quoted. */
+const textArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+
+async function defaultPipeline(tx: EntityManager): Promise<PipelineFacts | null> {
+  const p = await tx.findOne(PipelineSchema, { isDefault: true });
+  return p ? { id: p.id, stages: p.stages } : null;
+}
 
 export function createLeadImportActivities({ orm, batchRows = 500, rowsPerCall = 5_000 }: LeadImportDeps) {
   /**
@@ -130,17 +221,29 @@ export function createLeadImportActivities({ orm, batchRows = 500, rowsPerCall =
     return tenantEm(orm, ref.tenantId).transactional(async (tx) => {
       const [locked] = await tx.getConnection().execute<Array<{ byte_offset: string }>>('select byte_offset from lead_imports where id = ? for update', [ref.importId], 'all', tx.getTransactionContext());
       if (Number(locked?.byte_offset) !== from) return false;
-      const imp = await tx.findOneOrFail(LeadImportSchema, ref.importId);
-      const pipeline = await defaultPipeline(tx);
+      const columns = (await tx.findOneOrFail(LeadImportSchema, ref.importId)).columns as (ImportField | null)[];
+      const parsed = batch.map(({ record }, i) => ({ row: firstRow + i, parsed: parseImportRow(columns, record) }));
+      const lookup = new BatchLookup(tx, ref.tenantId, await defaultPipeline(tx));
+      await lookup.load(parsed.flatMap((p) => ('row' in p.parsed ? [p.parsed.row] : [])));
       const rejections: ImportRejection[] = [];
-      for (const [i, { record }] of batch.entries()) {
-        const rowNumber = firstRow + i;
-        const parsed = parseImportRow(imp.columns as (ImportField | null)[], record);
-        const result = 'reason' in parsed ? parsed : await applyRow(tx, ref.tenantId, parsed.row, pipeline);
-        if (result === 'created') imp.created++;
-        else if (result === 'updated') imp.updated++;
-        else rejections.push({ row: rowNumber, reason: result.reason });
+      const touched = new Set<Lead>();
+      let created = 0;
+      let updated = 0;
+      for (const p of parsed) {
+        const result = 'reason' in p.parsed ? p.parsed : lookup.apply(p.parsed.row);
+        if ('reason' in result) {
+          rejections.push({ row: p.row, reason: result.reason });
+          continue;
+        }
+        if (result.created) created++;
+        else updated++;
+        touched.add(result.lead);
       }
+      // Scored together: one query for the batch, after its rows are written.
+      await rescoreLeads(tx, [...touched]);
+      const imp = await tx.findOneOrFail(LeadImportSchema, ref.importId);
+      imp.created += created;
+      imp.updated += updated;
       imp.rejected += rejections.length;
       if (imp.rejections.length < MAX_KEPT_REJECTIONS) imp.rejections = [...imp.rejections, ...rejections].slice(0, MAX_KEPT_REJECTIONS);
       imp.rowsDone += batch.length;

@@ -6,6 +6,7 @@ import type { Lead } from './Lead.ts';
 import { recordEvent } from './Event.ts';
 
 interface ScoreFacts {
+  id: string;
   status: string;
   source: string;
   value: string | null;
@@ -24,7 +25,7 @@ interface ScoreFacts {
 
 /** Everything the rules look at, in one round trip: the lead, its contact, company and stage, its last 30 days. */
 const FACTS_SQL = `
-select l.status, l.source, l.value, l.stage_id, p.stages,
+select l.id, l.status, l.source, l.value, l.stage_id, p.stages,
        c.email, c.phone, c.organization, c.job_title, co.industry, co.size,
        (select json_object_agg(activity_type, n) from (
           select activity_type, count(*)::int as n from lead_activities
@@ -41,44 +42,57 @@ select l.status, l.source, l.value, l.stage_id, p.stages,
   join contact c on c.id = l.contact_id
   left join pipeline p on p.id = l.pipeline_id
   left join companies co on co.id = coalesce(l.company_id, c.company_id)
- where l.tenant_id = ? and l.id = ?`;
+ where l.tenant_id = ? and l.id = any(?::uuid[])`;
 
 /**
- * Scores a lead from what is stored about it (lib/leadScore.ts), keeps the result on the
+ * Scores leads from what is stored about them (lib/leadScore.ts), keeps each result on its
  * lead and, when its points moved, writes `lead.score_changed`, all in the caller's unit of
- * work. Flushes first, so the change that prompted it (an activity, a status) is counted.
+ * work. Flushes first, so the change that prompted it (an activity, a status) is counted;
+ * one query gathers the facts of every lead given (an import batch rescored at once).
  * Expects `contact` populated.
  */
-export async function rescoreLead(em: EntityManager, lead: Lead, extraFactors: ScoreFactor[] = []): Promise<LeadScore> {
+export async function rescoreLeads(em: EntityManager, leads: Lead[], extraFactors: ScoreFactor[] = []): Promise<Map<string, LeadScore>> {
+  const scores = new Map<string, LeadScore>();
+  if (!leads.length) return scores;
   await em.flush();
-  const tenantId = lead.tenant.id;
-  const [facts] = await em.getConnection().execute<ScoreFacts[]>(FACTS_SQL, [tenantId, lead.id], 'all', em.getTransactionContext());
-  if (!facts) throw new Error(`lead ${lead.id} vanished while being scored`);
-  const score = scoreLead({
-    status: facts.status,
-    source: facts.source,
-    value: facts.value === null ? null : Number(facts.value),
-    stageProbability: facts.stages?.find((s: PipelineStage) => s.id === facts.stage_id)?.probability ?? null,
-    contact: { email: facts.email, phone: facts.phone, organization: facts.organization, jobTitle: facts.job_title },
-    company: facts.industry || facts.size ? { industry: facts.industry, size: facts.size } : null,
-    recentActivities: facts.activities ?? {},
-    daysSinceLastTouch: facts.days_since_last_touch === null ? null : Number(facts.days_since_last_touch),
-    recentMessages: facts.messages ?? [],
-    extraFactors,
-  });
-  const previous = lead.score ?? null;
-  const points = scorePoints(score);
-  lead.score = points;
-  lead.scoreDetails = score;
-  lead.scoredAt = new Date();
-  if (previous !== points) {
-    recordEvent(em, {
-      tenantId,
-      type: 'lead.score_changed',
-      entityType: 'lead',
-      entityId: lead.id,
-      payload: { lead: leadSnapshot(lead, lead.contact), previous_score: previous, score: points, conversion_probability: score.conversion_probability },
+  const tenantId = leads[0].tenant.id;
+  const rows: ScoreFacts[] = await em.getConnection().execute(FACTS_SQL, [tenantId, `{${leads.map((l) => l.id).join(',')}}`], 'all', em.getTransactionContext());
+  const facts = new Map(rows.map((r) => [r.id, r] as const));
+  for (const lead of leads) {
+    const f = facts.get(lead.id);
+    if (!f) throw new Error(`lead ${lead.id} vanished while being scored`);
+    const score = scoreLead({
+      status: f.status,
+      source: f.source,
+      value: f.value === null ? null : Number(f.value),
+      stageProbability: f.stages?.find((s: PipelineStage) => s.id === f.stage_id)?.probability ?? null,
+      contact: { email: f.email, phone: f.phone, organization: f.organization, jobTitle: f.job_title },
+      company: f.industry || f.size ? { industry: f.industry, size: f.size } : null,
+      recentActivities: f.activities ?? {},
+      daysSinceLastTouch: f.days_since_last_touch === null ? null : Number(f.days_since_last_touch),
+      recentMessages: f.messages ?? [],
+      extraFactors,
     });
+    const previous = lead.score ?? null;
+    const points = scorePoints(score);
+    lead.score = points;
+    lead.scoreDetails = score;
+    lead.scoredAt = new Date();
+    if (previous !== points) {
+      recordEvent(em, {
+        tenantId,
+        type: 'lead.score_changed',
+        entityType: 'lead',
+        entityId: lead.id,
+        payload: { lead: leadSnapshot(lead, lead.contact), previous_score: previous, score: points, conversion_probability: score.conversion_probability },
+      });
+    }
+    scores.set(lead.id, score);
   }
-  return score;
+  return scores;
+}
+
+/** One lead rescored (rescoreLeads). */
+export async function rescoreLead(em: EntityManager, lead: Lead, extraFactors: ScoreFactor[] = []): Promise<LeadScore> {
+  return (await rescoreLeads(em, [lead], extraFactors)).get(lead.id)!;
 }
