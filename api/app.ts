@@ -31,6 +31,7 @@ import { pipelineRoutes } from './leads/pipelines.ts';
 import { leadScoreRoutes } from './leads/score.ts';
 import { companyRoutes } from './companies/routes.ts';
 import { analyticsRoutes } from './analytics/routes.ts';
+import { createScoreAdvisor } from '../providers/llm/scoreAdvisor.ts';
 import { leadImportExportRoutes } from './leads/importExport.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
@@ -71,12 +72,13 @@ export const routes: RouteDef[] = [
  * error envelope wrap everything; the token is read before rate limiting (limits are
  * per user) and before idempotency (keys are scoped per user).
  */
-export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMarks'> & { secrets?: AppDeps['secrets']; limiters?: AppDeps['limiters'] }) {
+export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMarks' | 'scoreAdvisor'> & { secrets?: AppDeps['secrets']; limiters?: AppDeps['limiters']; scoreAdvisor?: AppDeps['scoreAdvisor'] }) {
   const deps: AppDeps = {
     ...input,
     secrets: input.secrets ?? createSecretBox(input.config.encryption),
     limiters: input.limiters ?? createLimiters(input.config.rateLimit, input.config.database.url),
     startMarks: createStartMarks(input.orm, input.log),
+    scoreAdvisor: input.scoreAdvisor === undefined ? createScoreAdvisor(input.config.llm) : input.scoreAdvisor,
   };
   const app = new Koa<AppState, AppContextExtras>();
   app.proxy = deps.config.http.trustProxy;

@@ -10,6 +10,8 @@ import type { Limiters } from './middleware/rateLimit.ts';
 import type { StartMarks } from './startMarks.ts';
 
 /** What the app is built from; tests pass their own (another task queue, a short TTL). */
+import type { ScoreAdvisor } from '../providers/llm/scoreAdvisor.ts';
+
 export interface AppDeps {
   config: Config;
   orm: MikroORM;
@@ -21,6 +23,8 @@ export interface AppDeps {
   limiters: Limiters;
   /** Start rows' "started" marks, written in batches (api/startMarks.ts). */
   startMarks: StartMarks;
+  /** The model that adds lead-scoring factors, when an LLM key is configured (providers/llm/scoreAdvisor.ts). */
+  scoreAdvisor: ScoreAdvisor | null;
 }
 
 /** The claims of our access tokens (koa-jwt puts them on ctx.state.user). */

@@ -23,6 +23,8 @@ export const LeadSchema = defineEntity({
     { properties: ['tenant', 'score'] },
     { properties: ['tenant', 'title'] },
     { properties: ['tenant', 'source'] },
+    // `search` matches anywhere in the title (ILIKE '%…%'), through trigrams (api/leads/filters.ts).
+    { name: 'lead_title_trgm_index', expression: 'create index "lead_title_trgm_index" on "lead" using gin ("title" gin_trgm_ops)' },
   ],
   properties: {
     contact: () => p.manyToOne(ContactSchema).index(),

@@ -51,7 +51,7 @@ select l.id, l.status, l.source, l.value, l.stage_id, p.stages,
  * one query gathers the facts of every lead given (an import batch rescored at once).
  * Expects `contact` populated.
  */
-export async function rescoreLeads(em: EntityManager, leads: Lead[], extraFactors: ScoreFactor[] = []): Promise<Map<string, LeadScore>> {
+export async function rescoreLeads(em: EntityManager, leads: Lead[], extraFactors: ScoreFactor[] = [], opts: { keep?: boolean } = {}): Promise<Map<string, LeadScore>> {
   const scores = new Map<string, LeadScore>();
   if (!leads.length) return scores;
   await em.flush();
@@ -73,6 +73,9 @@ export async function rescoreLeads(em: EntityManager, leads: Lead[], extraFactor
       recentMessages: f.messages ?? [],
       extraFactors,
     });
+    scores.set(lead.id, score);
+    // keep: false scores without touching the lead (what the model is shown before it adds its factors).
+    if (opts.keep === false) continue;
     const previous = lead.score ?? null;
     const points = scorePoints(score);
     lead.score = points;
@@ -87,12 +90,11 @@ export async function rescoreLeads(em: EntityManager, leads: Lead[], extraFactor
         payload: { lead: leadSnapshot(lead, lead.contact), previous_score: previous, score: points, conversion_probability: score.conversion_probability },
       });
     }
-    scores.set(lead.id, score);
   }
   return scores;
 }
 
 /** One lead rescored (rescoreLeads). */
-export async function rescoreLead(em: EntityManager, lead: Lead, extraFactors: ScoreFactor[] = []): Promise<LeadScore> {
-  return (await rescoreLeads(em, [lead], extraFactors)).get(lead.id)!;
+export async function rescoreLead(em: EntityManager, lead: Lead, extraFactors: ScoreFactor[] = [], opts: { keep?: boolean } = {}): Promise<LeadScore> {
+  return (await rescoreLeads(em, [lead], extraFactors, opts)).get(lead.id)!;
 }

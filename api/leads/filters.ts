@@ -1,4 +1,5 @@
-import type { FilterQuery } from '@mikro-orm/core';
+import { raw, type FilterQuery } from '@mikro-orm/core';
+import { contactSearchText } from '../../entities/Contact.ts';
 import type { z } from 'zod';
 import type { Lead } from '../../entities/Lead.ts';
 import { likePattern } from '../queries.ts';
@@ -19,7 +20,16 @@ export function leadWhere(query: LeadFilters): FilterQuery<Lead> {
   if (query.contact_email) where.contact = { email: query.contact_email.toLowerCase() };
   if (query.search) {
     const like = likePattern(query.search);
-    where.$or = [{ title: { $ilike: like } }, { contact: { name: { $ilike: like } } }, { contact: { email: { $ilike: like } } }];
+    // The title, or the contact's name, email, phone or organization: each side through its
+    // trigram index (entities/Lead.ts, entities/Contact.ts), joined as ids, so a search
+    // reads the matches instead of every lead joined to its contact. The outer query keeps the tenant.
+    Object.assign(where, {
+      [raw(
+        (alias) =>
+          `${alias}."id" in (select "id" from "lead" where "title" ilike ? union select "id" from "lead" where "contact_id" in (select "id" from "contact" where ${contactSearchText()} ilike ?))`,
+        [like, like],
+      )]: true,
+    });
   }
   return where;
 }

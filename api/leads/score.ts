@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { LeadSchema } from '../../entities/Lead.ts';
+import { LeadSchema, type Lead } from '../../entities/Lead.ts';
+import { LeadActivitySchema } from '../../entities/LeadActivity.ts';
+import type { EntityManager } from '../../lib/db.ts';
+import type { LeadFacts } from '../../providers/llm/scoreAdvisor.ts';
 import { rescoreLead } from '../../entities/leadScoring.ts';
 import { notFound } from '../../lib/errors.ts';
-import type { LeadScore } from '../../lib/leadScore.ts';
+import type { LeadScore, ScoreFactor } from '../../lib/leadScore.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { leadParams } from './schema.ts';
 
@@ -21,6 +24,17 @@ const scoreSchema = z.object({
   scored_at: z.string().nullable(),
 });
 
+/** What the model is shown: the lead, the rules' factors, and its latest timeline entries. */
+async function leadFacts(em: EntityManager, lead: Lead, score: LeadScore): Promise<LeadFacts> {
+  const timeline = await em.find(LeadActivitySchema, { lead: lead.id }, { orderBy: { createdAt: 'desc' }, limit: 15, fields: ['activityType', 'description', 'createdAt'] });
+  return {
+    lead: { title: lead.title, status: lead.status, source: lead.source, value: lead.value ?? null, currency: lead.currency },
+    contact: { name: lead.contact.name, job_title: lead.contact.jobTitle ?? null, company: lead.company?.name ?? lead.contact.organization ?? null },
+    rule_factors: score.breakdown.map((f) => `${f.dimension} ${f.impact > 0 ? '+' : ''}${f.impact}: ${f.reason}`),
+    timeline: timeline.map((a) => `${a.createdAt.toISOString().slice(0, 10)} ${a.activityType}: ${a.description.slice(0, 300)}`),
+  };
+}
+
 const scoreDto = (s: LeadScore, points: number, at: Date | null | undefined) => ({ ...s, score: points, scored_at: at?.toISOString() ?? null });
 
 /** Seed 004's lead scoring: explainable rules (lib/leadScore.ts); leads are also rescored on create, activity and status change. */
@@ -29,14 +43,24 @@ export const leadScoreRoutes: RouteDef[] = [
     method: 'post',
     path: '/crm/leads/:id/score',
     tag: 'leads',
-    summary: "Score a lead now (seed 004): four dimension scores, the conversion probability, and the factors behind them; `lead.score_changed` when its points move",
+    summary: "Score a lead now (seed 004): four dimension scores, the conversion probability, and the factors behind them (explainable rules, plus up to five factors from the LLM when one is configured, each at most ±0.2); `lead.score_changed` when its points move",
     params: leadParams,
     response: dataSchema(scoreSchema),
     handler: async (ctx, { params }) => {
       const em = ctx.state.em;
-      const lead = await em.findOne(LeadSchema, params.id, { populate: ['contact'] });
+      const lead = await em.findOne(LeadSchema, params.id, { populate: ['contact', 'company'] });
       if (!lead) throw notFound('Lead');
-      const score = await rescoreLead(em, lead);
+      let extra: ScoreFactor[] = [];
+      const advisor = ctx.deps.scoreAdvisor;
+      if (advisor) {
+        try {
+          extra = await advisor.suggest(await leadFacts(em, lead, await rescoreLead(em, lead, [], { keep: false })));
+        } catch (err) {
+          // The model is an addition: when it fails, the rules' score is the answer.
+          ctx.state.log.warn({ err: err instanceof Error ? err.message : String(err), advisor: advisor.name }, 'lead scoring without the model');
+        }
+      }
+      const score = await rescoreLead(em, lead, extra);
       await em.flush();
       return one(scoreDto(score, lead.score ?? 0, lead.scoredAt));
     },

@@ -156,5 +156,42 @@ describe('analytics and sorting', () => {
     const names = (await stack.http.get('/api/v1/contacts?sort_by=name&sort_order=asc', { token: fresh.token })).body.data.map((c: { name: string }) => c.name);
     expect(names).toHaveLength(3);
     expect((await stack.http.get('/api/v1/crm/leads?sort_by=password', { token: fresh.token })).status).toBe(422);
+    // Search finds a lead by its title or by its contact's email, and nothing of another tenant's.
+    const found = async (q: string, token = fresh.token) => (await stack.http.get(`/api/v1/crm/leads?search=${encodeURIComponent(q)}`, { token })).body.data.map((l: { title: string }) => l.title);
+    expect(await found('ppl')).toEqual(['apple']);
+    expect(await found('cherry@fruit')).toEqual(['cherry']);
+    expect(await found('50%_')).toEqual([]);
+    expect(await found('apple', other.token)).toEqual([]);
+  });
+});
+
+describe('scoring with a model configured', () => {
+  it("adds the model's factors (bounded, named by the model) to the rules, and keeps the rules' score when the model fails", async () => {
+    const { startFakeOpenAi } = await import('../fakes/openaiServer.ts');
+    const fake = await startFakeOpenAi();
+    const llmStack = await startStack({ worker: false, env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '1000', OPENAI_API_KEY: 'sk-test-score', OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'gpt-test' } });
+    try {
+      const tenant = await aTenant(llmStack.http);
+      const lead = (await llmStack.http.post('/api/v1/crm/leads', { token: tenant.token, body: { contact: { name: 'Budget Bob', email: 'bob@budget.example' } } })).body.data;
+      await llmStack.http.post(`/api/v1/crm/leads/${lead.id}/notes`, { token: tenant.token, body: { content: 'Budget approved for Q1, wants to sign this month', type: 'call' } });
+      fake.enqueue({ content: JSON.stringify({ factors: [{ dimension: 'intent', reason: 'Budget approved, wants to sign this month', impact: 0.9 }] }) });
+      const scored = await llmStack.http.post(`/api/v1/crm/leads/${lead.id}/score`, { token: tenant.token });
+      expect(scored.status).toBe(200);
+      expect(scored.body.data.breakdown).toContainEqual({ dimension: 'intent', reason: 'Budget approved, wants to sign this month', impact: 0.2, source: 'openai:gpt-test' });
+      expect(scored.body.data.factors.positive_factors).toContain('Budget approved, wants to sign this month');
+      const asked = fake.requests.at(-1)!;
+      expect(JSON.stringify(asked.body.messages)).toContain('Budget approved for Q1');
+      expect(asked.headers.authorization).toBe('Bearer sk-test-score');
+
+      fake.enqueue({ status: 500 });
+      fake.enqueue({ status: 500 });
+      const fallback = await llmStack.http.post(`/api/v1/crm/leads/${lead.id}/score`, { token: tenant.token });
+      expect(fallback.status).toBe(200);
+      expect(fallback.body.data.breakdown.every((f: { source: string }) => f.source === 'rules')).toBe(true);
+      expect(fallback.body.data.intent_score).toBeLessThan(scored.body.data.intent_score);
+    } finally {
+      await llmStack.close();
+      await fake.close();
+    }
   });
 });
