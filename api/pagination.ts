@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/core';
+import { raw, type EntityManager, type EntityName, type FilterQuery } from '@mikro-orm/core';
 import { queryInt } from './validation.ts';
 
 export const DEFAULT_PER_PAGE = 20;
@@ -59,13 +59,21 @@ export async function listPage<T extends object, S extends string, D>(
   query: PageQuery<S>,
   sortColumns: Record<S, string>,
   toDto: (row: T) => D,
-  options: { populate?: readonly string[] } = {},
+  options: { populate?: readonly string[]; selective?: boolean } = {},
 ): Promise<{ data: D[]; pagination: Pagination }> {
   // Counted apart from the page: a count needs none of the joins that populate adds.
   const total = await em.count(entity, where as FilterQuery<NoInfer<T>>);
+  const property = sortColumns[query.sort_by];
+  // A selective filter (a trigram search) finds its few rows through its own index and sorts
+  // them; sorting by an expression keeps the planner from walking the sort column's index
+  // instead, filtering 100,000 rows to fill a page (bench:search: 136 ms against 12).
+  // (Timestamps only, the default sort: `+ interval '0 s'` changes neither order nor nulls.)
+  const prop = (em.getMetadata().find(entity)?.properties as Record<string, { fieldNames?: string[]; runtimeType?: string }> | undefined)?.[property];
+  const column = prop?.runtimeType === 'Date' ? prop.fieldNames?.[0] : undefined;
+  const sortKey = options.selective && column ? raw((alias) => `${alias}."${column}" + interval '0 seconds'`) : property;
   const rows = await em.find(entity, where as FilterQuery<NoInfer<T>>, {
     ...(options.populate ? { populate: options.populate as never } : {}),
-    orderBy: { [sortColumns[query.sort_by]]: query.sort_order, id: 'asc' } as never,
+    orderBy: [{ [sortKey]: query.sort_order }, { id: 'asc' }] as never,
     limit: query.per_page,
     offset: (query.page - 1) * query.per_page,
   });

@@ -96,7 +96,7 @@ export const companyRoutes: RouteDef[] = [
       if (query.industry) where.industry = { $ilike: query.industry.replace(/[\\%_]/g, (c) => `\\${c}`) };
       if (query.size) where.size = query.size;
       if (query.domain) where.domain = query.domain.toLowerCase();
-      return listPage(ctx.state.em, CompanySchema, where, query, SORT_COLUMNS, companyDto);
+      return listPage(ctx.state.em, CompanySchema, where, query, SORT_COLUMNS, companyDto, { selective: Boolean(query.search) });
     },
   }),
   route({

@@ -102,7 +102,7 @@ export const contactRoutes: RouteDef[] = [
       if (query.organization) where.organization = { $ilike: likePattern(query.organization) };
       if (query.tag) where.tags = { $contains: [query.tag] };
       if (query.company_id) where.company = query.company_id;
-      return listPage(ctx.state.em, ContactSchema, where, query, SORT_COLUMNS, contactDto);
+      return listPage(ctx.state.em, ContactSchema, where, query, SORT_COLUMNS, contactDto, { selective: Boolean(query.search || query.organization) });
     },
   }),
 

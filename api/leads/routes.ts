@@ -29,7 +29,7 @@ export const leadRoutes: RouteDef[] = [
     response: z.object({ data: z.array(leadSchema), pagination: paginationSchema }),
     handler: async (ctx, { query }) => {
       const where = leadWhere(query);
-      return listPage(ctx.state.em, LeadSchema, where, query, SORT_COLUMNS, leadDto, { populate: ['contact'] });
+      return listPage(ctx.state.em, LeadSchema, where, query, SORT_COLUMNS, leadDto, { populate: ['contact'], selective: Boolean(query.search) });
     },
   }),
 
