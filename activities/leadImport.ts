@@ -3,11 +3,12 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { CsvError, parse } from 'csv-parse';
 import type { MikroORM } from '../lib/db.ts';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
+import { firstStageId } from '../lib/pipelines.ts';
 import { fieldFor, parseImportRow, type ImportField, type ImportRow } from '../lib/leadCsv.ts';
-import { ContactSchema, type Contact } from '../entities/Contact.ts';
-import { CompanySchema, type Company } from '../entities/Company.ts';
-import { raw } from '@mikro-orm/core';
-import { contactSnapshot, leadSnapshot } from '../lib/snapshots.ts';
+import { ContactSchema, contactLockKey, createContact, fillContactGaps, type Contact } from '../entities/Contact.ts';
+import { CompanySchema, companyLockKey, type Company } from '../entities/Company.ts';
+import { LockMode, raw } from '@mikro-orm/core';
+import { leadSnapshot } from '../lib/snapshots.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { LeadSchema, type Lead } from '../entities/Lead.ts';
 import { LeadImportSchema, MAX_KEPT_REJECTIONS, type ImportRejection } from '../entities/LeadImport.ts';
@@ -103,7 +104,7 @@ class BatchLookup {
     const emails = [...new Set(rows.flatMap((r) => (r.email ? [r.email] : [])))];
     const phones = [...new Set(rows.flatMap((r) => (r.phone ? [r.phone] : [])))];
     const names = [...new Set(rows.flatMap((r) => (r.company ? [r.company.trim().toLowerCase()] : [])))];
-    const keys = [...new Set([...rows.flatMap((r) => (r.email || r.phone ? [`contact:${tenantId}:${r.email ?? r.phone}`] : [])), ...names.map((n) => `company:${tenantId}:${n}`)])].sort();
+    const keys = [...new Set([...rows.flatMap((r) => (r.email || r.phone ? [contactLockKey(tenantId, r.email, r.phone)] : [])), ...names.map((n) => companyLockKey(tenantId, n))])].sort();
     // Sorted, so two batches (or a batch and a request) never take them in opposite orders.
     if (keys.length) await tx.getConnection().execute('select count(pg_advisory_xact_lock(hashtext(k))) from unnest(?::text[]) as k', [textArray(keys)], 'all', ctx);
     const ids = rows.flatMap((r) => (r.id ? [r.id] : []));
@@ -140,16 +141,13 @@ class BatchLookup {
   private contact(row: ImportRow): Contact {
     const found = (row.email ? this.contactsByEmail.get(row.email) : undefined) ?? (row.phone ? this.contactsByPhone.get(row.phone) : undefined);
     if (found) {
-      found.email ??= row.email;
-      found.phone ??= row.phone;
-      found.organization ??= row.company;
+      fillContactGaps(found, { email: row.email, phone: row.phone, organization: row.company });
       if (row.jobTitle) found.jobTitle = row.jobTitle;
       if (!found.company && found.organization) found.company = this.company(found.organization);
       this.remember(found);
       return found;
     }
-    const contact = this.tx.create(ContactSchema, {
-      tenant: this.tenantId,
+    const contact = createContact(this.tx, this.tenantId, {
       name: row.name || row.email || row.phone || 'Unknown',
       email: row.email,
       phone: row.phone,
@@ -157,7 +155,6 @@ class BatchLookup {
       company: row.company ? this.company(row.company) : null,
       jobTitle: row.jobTitle,
     });
-    recordEvent(this.tx, { tenantId: this.tenantId, type: 'contact.created', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact) } });
     this.remember(contact);
     return contact;
   }
@@ -194,7 +191,7 @@ class BatchLookup {
       ...(row.currency ? { currency: row.currency } : {}),
       notes: row.notes,
       pipeline: pipeline?.id ?? null,
-      stageId: row.stageId ?? (pipeline ? ([...pipeline.stages].sort((a, b) => a.order - b.order)[0]?.id ?? null) : null),
+      stageId: row.stageId ?? (pipeline ? firstStageId(pipeline.stages) : null),
       company: contact.company ?? null,
     });
     recordEvent(this.tx, { tenantId: this.tenantId, type: 'lead.created', entityType: 'lead', entityId: lead.id, payload: { lead: leadSnapshot(lead, contact), message_id: null } });
@@ -219,9 +216,9 @@ export function createLeadImportActivities({ orm, batchRows = 500, rowsPerCall =
    */
   async function commitBatch(ref: ImportRef, from: number, batch: Parsed[], firstRow: number): Promise<boolean> {
     return tenantEm(orm, ref.tenantId).transactional(async (tx) => {
-      const [locked] = await tx.getConnection().execute<Array<{ byte_offset: string }>>('select byte_offset from lead_imports where id = ? for update', [ref.importId], 'all', tx.getTransactionContext());
-      if (Number(locked?.byte_offset) !== from) return false;
-      const columns = (await tx.findOneOrFail(LeadImportSchema, ref.importId)).columns as (ImportField | null)[];
+      const imp = await tx.findOneOrFail(LeadImportSchema, ref.importId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (imp.byteOffset !== from) return false;
+      const columns = imp.columns as (ImportField | null)[];
       const parsed = batch.map(({ record }, i) => ({ row: firstRow + i, parsed: parseImportRow(columns, record) }));
       const lookup = new BatchLookup(tx, ref.tenantId, await defaultPipeline(tx));
       await lookup.load(parsed.flatMap((p) => ('row' in p.parsed ? [p.parsed.row] : [])));
@@ -241,7 +238,6 @@ export function createLeadImportActivities({ orm, batchRows = 500, rowsPerCall =
       }
       // Scored together: one query for the batch, after its rows are written.
       await rescoreLeads(tx, [...touched]);
-      const imp = await tx.findOneOrFail(LeadImportSchema, ref.importId);
       imp.created += created;
       imp.updated += updated;
       imp.rejected += rejections.length;

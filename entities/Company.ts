@@ -42,13 +42,16 @@ export const CompanySchema = defineEntity({
 
 export type Company = InferEntity<typeof CompanySchema>;
 
+/** The advisory-lock key of a company's name (case aside): whoever may create that company takes it first. */
+export const companyLockKey = (tenantId: string, name: string) => `company:${tenantId}:${name.trim().toLowerCase()}`;
+
 /**
  * The tenant's company of this name (case aside), or a new one. Takes a transaction-scoped
  * advisory lock on the name first, so two leads naming a new company together make one.
  */
 export async function findOrCreateCompany(tx: EntityManager, tenantId: string, name: string): Promise<Company> {
   const trimmed = name.trim();
-  await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`company:${tenantId}:${trimmed.toLowerCase()}`], 'all', tx.getTransactionContext());
+  await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [companyLockKey(tenantId, trimmed)], 'all', tx.getTransactionContext());
   const existing = await tx.findOne(CompanySchema, { [raw((alias) => `lower(${alias}."name")`)]: trimmed.toLowerCase() });
   if (existing) return existing;
   // Written at once (inside the caller's transaction), so a second row naming it in the same

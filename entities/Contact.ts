@@ -3,7 +3,7 @@ import { normalizePhone } from '../lib/phone.ts';
 import { contactSnapshot } from '../lib/snapshots.ts';
 import { recordEvent } from './Event.ts';
 import { TenantScopedSchema } from './base.ts';
-import { CompanySchema, findOrCreateCompany } from './Company.ts';
+import { CompanySchema, findOrCreateCompany, type Company } from './Company.ts';
 
 /** The text `search` looks in (api/contacts/routes.ts); the same expression as its index, or the index goes unused. */
 export const contactSearchText = (alias?: string) => {
@@ -53,6 +53,27 @@ export interface ContactHint {
   jobTitle?: string | null;
 }
 
+/** The advisory-lock key of a contact's identity: whoever may create that contact takes it first (findOrCreateContact, the lead import). */
+export const contactLockKey = (tenantId: string, email: string | null, phone: string | null) => `contact:${tenantId}:${email ?? phone}`;
+
+/** Fills only what the contact lacks: what a person typed into the CRM wins over what a message or a file implies. */
+export function fillContactGaps(contact: Contact, hint: { email: string | null; phone: string | null; organization: string | null }): void {
+  contact.email ??= hint.email;
+  contact.phone ??= hint.phone;
+  contact.organization ??= hint.organization;
+}
+
+/** A new contact with its `contact.created` event, in the caller's unit of work. */
+export function createContact(
+  tx: EntityManager,
+  tenantId: string,
+  fields: { name: string; email: string | null; phone: string | null; organization: string | null; company: Company | null; jobTitle: string | null },
+): Contact {
+  const contact = tx.create(ContactSchema, { tenant: tenantId, ...fields });
+  recordEvent(tx, { tenantId, type: 'contact.created', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact) } });
+  return contact;
+}
+
 /**
  * The tenant's contact with this email or phone, or a new one. Runs inside the caller's
  * transaction and takes a transaction-scoped advisory lock on the identity first, so two
@@ -67,30 +88,18 @@ export async function findOrCreateContact(
   const email = hint.email?.trim().toLowerCase() || null;
   const phone = normalizePhone(hint.phone);
   if (!email && !phone) return null;
-  await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`contact:${tenantId}:${email ?? phone}`], 'all', tx.getTransactionContext());
+  await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [contactLockKey(tenantId, email, phone)], 'all', tx.getTransactionContext());
   const or = [...(email ? [{ email }] : []), ...(phone ? [{ phone }] : [])];
   const existing = await tx.findOne(ContactSchema, { $or: or }, { orderBy: { createdAt: 'asc' } });
   if (existing) {
-    // Fill gaps only: what a person typed into the CRM wins over what a message implies.
-    existing.email ??= email;
-    existing.phone ??= phone;
-    existing.organization ??= hint.company ?? null;
+    fillContactGaps(existing, { email, phone, organization: hint.company ?? null });
     existing.jobTitle ??= hint.jobTitle ?? null;
     if (options.linkCompany && !existing.company && existing.organization) existing.company = await findOrCreateCompany(tx, tenantId, existing.organization);
     return { contact: existing, created: false };
   }
   // A person's own words (a CRM form, an import) name a company; a message's guess does not make one.
   const company = options.linkCompany && hint.company?.trim() ? await findOrCreateCompany(tx, tenantId, hint.company) : null;
-  const contact = tx.create(ContactSchema, {
-    tenant: tenantId,
-    name: hint.name?.trim() || email || phone || 'Unknown',
-    email,
-    phone,
-    organization: hint.company ?? null,
-    company,
-    jobTitle: hint.jobTitle ?? null,
-  });
-  recordEvent(tx, { tenantId, type: 'contact.created', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact) } });
+  const contact = createContact(tx, tenantId, { name: hint.name?.trim() || email || phone || 'Unknown', email, phone, organization: hint.company ?? null, company, jobTitle: hint.jobTitle ?? null });
   return { contact, created: true };
 }
 

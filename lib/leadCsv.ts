@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isCurrency, MAX_AMOUNT, toCents } from './money.ts';
 import { normalizePhone } from './phone.ts';
+import { LEAD_STATUSES, type LeadStatus } from '../entities/Lead.ts';
 
 /**
  * Leads as CSV, both ways. Import matches columns by header name: seed 004's lead fields
@@ -9,7 +10,6 @@ import { normalizePhone } from './phone.ts';
  * `contact.email`, …) and what the export writes, so an export imports back unchanged.
  */
 
-export const LEAD_CSV_STATUSES = ['new', 'contacted', 'qualified', 'proposal', 'negotiation', 'won', 'lost'] as const;
 
 export const IMPORT_FIELDS = ['id', 'title', 'first_name', 'last_name', 'name', 'email', 'phone', 'company', 'job_title', 'industry', 'source', 'status', 'value', 'currency', 'notes', 'stage_id'] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
@@ -61,7 +61,7 @@ export interface ImportRow {
   jobTitle: string | null;
   industry: string | null;
   source: string | null;
-  status: (typeof LEAD_CSV_STATUSES)[number] | null;
+  status: LeadStatus | null;
   value: number | null;
   currency: string | null;
   notes: string | null;
@@ -96,8 +96,8 @@ export function parseImportRow(fields: (ImportField | null)[], record: string[])
   let status: ImportRow['status'] = null;
   if (cell.status) {
     const s = cell.status.toLowerCase().replace(/[\s-]+/g, '_').replace(/^closed_/, '');
-    if (!(LEAD_CSV_STATUSES as readonly string[]).includes(s)) return { reason: `status: "${cell.status.slice(0, 40)}" is not one of ${LEAD_CSV_STATUSES.join(', ')}` };
-    status = s as ImportRow['status'];
+    if (!(LEAD_STATUSES as readonly string[]).includes(s)) return { reason: `status: "${cell.status.slice(0, 40)}" is not one of ${LEAD_STATUSES.join(', ')}` };
+    status = s as LeadStatus;
   }
   let value: number | null = null;
   if (cell.value) {

@@ -144,12 +144,11 @@ export function scoreLead(input: ScoreInput): LeadScore {
     intent_score: dims.intent,
     conversion_probability: round2(clamp01(probability)),
   };
-  const describe = (f: Required<ScoreFactor>) => f.reason;
   return {
     ...score,
     factors: {
-      positive_factors: breakdown.filter((f) => f.impact > 0).map(describe),
-      negative_factors: breakdown.filter((f) => f.impact < 0).map(describe),
+      positive_factors: breakdown.filter((f) => f.impact > 0).map((f) => f.reason),
+      negative_factors: breakdown.filter((f) => f.impact < 0).map((f) => f.reason),
       recommendations: recommendations(score, input),
     },
     breakdown,

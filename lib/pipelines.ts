@@ -42,3 +42,6 @@ export function stagesFrom(input: Array<{ id?: string; name: string; probability
   }
   return { stages, problem: null };
 }
+
+/** Where a new lead starts: the pipeline's first stage by order, if it has any. */
+export const firstStageId = (stages: PipelineStage[]): string | null => [...stages].sort((a, b) => a.order - b.order)[0]?.id ?? null;

@@ -6,7 +6,7 @@ import { LeadSchema } from '../../entities/Lead.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { EntityManager } from '../../lib/db.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
-import { likePattern } from '../queries.ts';
+import { escapeLike, likePattern } from '../queries.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { companyBody, companyDetailSchema, companyListQuery, companyParams, companySchema, companyUpdateBody } from './schema.ts';
 
@@ -93,7 +93,7 @@ export const companyRoutes: RouteDef[] = [
     handler: async (ctx, { query }) => {
       const where: FilterQuery<Company> = {};
       if (query.search) Object.assign(where, { [raw((alias) => companySearchText.replace(/"(name|domain)"/g, `${alias}."$1"`))]: { $ilike: likePattern(query.search) } });
-      if (query.industry) where.industry = { $ilike: query.industry.replace(/[\\%_]/g, (c) => `\\${c}`) };
+      if (query.industry) where.industry = { $ilike: escapeLike(query.industry) };
       if (query.size) where.size = query.size;
       if (query.domain) where.domain = query.domain.toLowerCase();
       return listPage(ctx.state.em, CompanySchema, where, query, SORT_COLUMNS, companyDto, { selective: Boolean(query.search) });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LeadSchema } from '../../entities/Lead.ts';
 import { leadWhere } from './filters.ts';
+import { firstStageId } from '../../lib/pipelines.ts';
 import { ContactSchema, findOrCreateContact } from '../../entities/Contact.ts';
 import { PipelineSchema } from '../../entities/Pipeline.ts';
 import { UserSchema } from '../../entities/User.ts';
@@ -55,7 +56,7 @@ export const leadRoutes: RouteDef[] = [
           throw validationError('Invalid body', [{ field: 'body.assigned_to', message: 'no such user' }]);
         }
         // A new lead starts on its pipeline's first stage unless told otherwise.
-        const stageId = body.stage_id ?? (pipeline ? ([...pipeline.stages].sort((a, b) => a.order - b.order)[0]?.id ?? null) : null);
+        const stageId = body.stage_id ?? (pipeline ? firstStageId(pipeline.stages) : null);
         if (pipeline && stageId && !pipeline.stages.some((s) => s.id === stageId)) {
           throw validationError('Invalid body', [{ field: 'body.stage_id', message: 'not a stage of the pipeline' }]);
         }

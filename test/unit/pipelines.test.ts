@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { defaultPipelineStages, stageIdFrom, stagesFrom } from '../../lib/pipelines.ts';
+import { defaultPipelineStages, firstStageId, stageIdFrom, stagesFrom } from '../../lib/pipelines.ts';
 
 describe('stagesFrom', () => {
   it('keeps given ids, makes the others from names, and numbers stages by position', () => {
@@ -21,5 +21,12 @@ describe('stagesFrom', () => {
   it('gives a name with no letters or digits an id still', () => {
     expect(stageIdFrom('!!!')).toBe('stage');
     expect(defaultPipelineStages().map((s) => s.id)).toContain('new');
+  });
+});
+
+describe('firstStageId', () => {
+  it('is the stage first by order, not by position in the list, and null for none', () => {
+    expect(firstStageId([{ id: 'b', name: 'B', order: 1, probability: 50 }, { id: 'a', name: 'A', order: 0, probability: 10 }])).toBe('a');
+    expect(firstStageId([])).toBeNull();
   });
 });
