@@ -37,6 +37,7 @@ import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createSecretBox } from '../lib/crypto.ts';
 import { createStartMarks } from './startMarks.ts';
+import { directSql } from '../lib/directSql.ts';
 
 export const API_PREFIX = '/api/v1';
 export const API_VERSION = '0.1.0';
@@ -72,12 +73,13 @@ export const routes: RouteDef[] = [
  * error envelope wrap everything; the token is read before rate limiting (limits are
  * per user) and before idempotency (keys are scoped per user).
  */
-export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMarks' | 'scoreAdvisor'> & { secrets?: AppDeps['secrets']; limiters?: AppDeps['limiters']; scoreAdvisor?: AppDeps['scoreAdvisor'] }) {
+export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMarks' | 'scoreAdvisor' | 'sql'> & { secrets?: AppDeps['secrets']; limiters?: AppDeps['limiters']; scoreAdvisor?: AppDeps['scoreAdvisor']; sql?: AppDeps['sql'] }) {
   const deps: AppDeps = {
     ...input,
     secrets: input.secrets ?? createSecretBox(input.config.encryption),
     limiters: input.limiters ?? createLimiters(input.config.rateLimit, input.config.database.url),
     startMarks: createStartMarks(input.orm, input.log),
+    sql: input.sql ?? directSql(input.orm),
     scoreAdvisor: input.scoreAdvisor === undefined ? createScoreAdvisor(input.config.llm) : input.scoreAdvisor,
   };
   const app = new Koa<AppState, AppContextExtras>();
@@ -86,7 +88,7 @@ export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMar
   app.maxIpsCount = deps.config.http.trustProxyHops;
   app.silent = true; // errors are logged once, by errorHandler, with the request id
   app.context.deps = deps;
-  const metrics = httpMetrics();
+  const metrics = deps.config.metrics.enabled ? httpMetrics() : undefined;
   const openApi = buildOpenApi(routes, { title: 'AI Secretary API', version: API_VERSION, prefix: API_PREFIX });
 
   const api = new Router({ prefix: API_PREFIX });
@@ -107,7 +109,7 @@ export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMar
       temporal_ui: deps.config.temporal.uiUrl,
     };
   });
-  if (deps.config.metrics.enabled) {
+  if (metrics) {
     root.get(deps.config.metrics.path, async (ctx) => {
       ctx.type = metrics.registry.contentType;
       ctx.body = await metrics.registry.metrics();
@@ -115,7 +117,8 @@ export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMar
   }
 
   app.use(requestId());
-  app.use(metrics.middleware);
+  // Off means off: no series, no timers, nothing per request.
+  if (metrics) app.use(metrics.middleware);
   app.use(requestLog());
   app.use(errorHandler());
   app.use(authenticate(deps.config.auth));

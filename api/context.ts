@@ -8,6 +8,8 @@ import type { Role } from '../entities/User.ts';
 import type { SecretBox } from '../lib/crypto.ts';
 import type { Limiters } from './middleware/rateLimit.ts';
 import type { StartMarks } from './startMarks.ts';
+import type { StoredCaller } from './storedCaller.ts';
+import type { DirectSql } from '../lib/directSql.ts';
 
 /** What the app is built from; tests pass their own (another task queue, a short TTL). */
 import type { ScoreAdvisor } from '../providers/llm/scoreAdvisor.ts';
@@ -23,6 +25,8 @@ export interface AppDeps {
   limiters: Limiters;
   /** Start rows' "started" marks, written in batches (api/startMarks.ts). */
   startMarks: StartMarks;
+  /** Statements on the hottest paths, straight to the ORM's pool (lib/directSql.ts); the bench records them. */
+  sql: DirectSql;
   /** The model that adds lead-scoring factors, when an LLM key is configured (providers/llm/scoreAdvisor.ts). */
   scoreAdvisor: ScoreAdvisor | null;
 }
@@ -47,6 +51,8 @@ export interface AppState {
   jwtOriginalError?: Error;
   /** sha256 of the caller, their Idempotency-Key and the body, when the request has a key (api/middleware/idempotency.ts). */
   idempotencyRef?: string;
+  /** The caller's stored token version, activity and role when the rate limiter read them (null: no such user). */
+  storedCaller?: StoredCaller | null;
   /** The request's unit of work; tenant-filtered once the caller is authenticated. */
   em: EntityManager;
 }

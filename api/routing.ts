@@ -3,7 +3,8 @@ import { z, type ZodType } from 'zod';
 import type { Role } from '../entities/User.ts';
 import { forbidden, invalidToken, unauthorized, validationError } from '../lib/errors.ts';
 import { tenantEm } from '../lib/db.ts';
-import type { AppContext, Caller } from './context.ts';
+import type { AccessClaims, AppContext, Caller } from './context.ts';
+import { readStoredCaller } from './storedCaller.ts';
 import { zodIssuesToFields } from './validation.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -98,16 +99,15 @@ export function requireCaller(ctx: AppContext): Caller {
 }
 
 /**
- * The token's user as they are now: one primary-key lookup per request, so a
- * deactivation, a role change or "log out everywhere" (each raises the user's token
- * version) ends every access token issued before it at once, not when it expires.
+ * The token's user as they are now: one primary-key lookup per request (or the rate
+ * limiter's, which reads it in the same statement), so a deactivation, a role change or
+ * "log out everywhere" (each raises the user's token version) ends every access token
+ * issued before it at once, not when it expires.
  */
 async function currentCaller(ctx: AppContext, caller: Caller): Promise<Caller> {
-  const rows: Array<{ token_version: number; is_active: boolean; role: Role }> = await ctx.deps.orm.em
-    .getConnection()
-    .execute('select token_version, is_active, role from users where id = ? and tenant_id = ?', [caller.userId, caller.tenantId]);
-  const user = rows[0];
-  if (!user || !user.is_active || user.token_version !== (ctx.state.user?.ver ?? 0)) throw invalidToken('Token is no longer valid: sign in again');
+  const claims = ctx.state.user as AccessClaims;
+  const user = ctx.state.storedCaller === undefined ? await readStoredCaller(ctx.deps.sql, claims) : ctx.state.storedCaller;
+  if (!user || !user.is_active || user.token_version !== (claims.ver ?? 0)) throw invalidToken('Token is no longer valid: sign in again');
   return { ...caller, role: user.role };
 }
 

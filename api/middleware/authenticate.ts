@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import jwt from 'koa-jwt';
 import type { Middleware } from 'koa';
 import type { Config } from '../../lib/config.ts';
@@ -10,7 +11,10 @@ import type { AppContextExtras, AppState } from '../context.ts';
  * provider webhooks pass through while a missing or bad token on a private route is a 401.
  */
 export function authenticate(auth: Config['auth']): Middleware<AppState, AppContextExtras> {
-  return jwt({ secret: auth.jwtSecret, algorithms: [JWT_ALGORITHM], passthrough: true, key: 'user' }) as unknown as Middleware<
+  // A key object made once: given a string, jsonwebtoken tries it as a PEM public key
+  // (and fails) and then makes a secret key, on every request.
+  const secret = createSecretKey(Buffer.from(auth.jwtSecret)) as unknown as string;
+  return jwt({ secret, algorithms: [JWT_ALGORITHM], passthrough: true, key: 'user' }) as unknown as Middleware<
     AppState,
     AppContextExtras
   >;

@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimite
 import type { Config } from '../../lib/config.ts';
 import { rateLimited } from '../../lib/errors.ts';
 import type { AppContextExtras, AppState } from '../context.ts';
+import { consumeWithCaller } from '../storedCaller.ts';
 
 const WINDOW_SECONDS = 60;
 const TABLE = 'rate_limits';
@@ -15,6 +16,8 @@ export interface Limiters {
   api: RateLimiterAbstract;
   /** Failed logins per email: guessing one account's password slows down whatever addresses it comes from. */
   loginFailures: RateLimiterAbstract;
+  /** Where the counters are: `postgres` lets a signed-in request's point ride on its caller lookup (api/storedCaller.ts). */
+  store: Config['rateLimit']['store'];
   close(): Promise<void>;
 }
 
@@ -28,7 +31,7 @@ export function createLimiters(limits: Config['rateLimit'], databaseUrl: string)
   const auth = { points: limits.authPerMinute, duration: WINDOW_SECONDS, keyPrefix: 'auth' };
   const api = { points: limits.perMinute, duration: WINDOW_SECONDS, keyPrefix: 'api' };
   if (limits.store === 'memory') {
-    return { auth: new RateLimiterMemory(auth), api: new RateLimiterMemory(api), loginFailures: new RateLimiterMemory(login), close: async () => undefined };
+    return { auth: new RateLimiterMemory(auth), api: new RateLimiterMemory(api), loginFailures: new RateLimiterMemory(login), store: 'memory', close: async () => undefined };
   }
   // Its own small pool: a counter is one statement, and must not wait behind the ORM's queries.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, allowExitOnIdle: true });
@@ -39,6 +42,7 @@ export function createLimiters(limits: Config['rateLimit'], databaseUrl: string)
     auth: new RateLimiterPostgres({ ...store, ...auth }),
     api: new RateLimiterPostgres({ ...store, ...api }),
     loginFailures: new RateLimiterPostgres({ ...store, ...login }),
+    store: 'postgres',
     close: () => pool.end(),
   };
 }
@@ -56,15 +60,23 @@ export function rateLimit(limiters: Limiters, prefix: string, metricsPath = '/me
     if (exempt.has(ctx.path) || ctx.path.startsWith(`${prefix}/docs`)) return next();
     const isAuth = ctx.path.startsWith(`${prefix}/auth/`) && ctx.path !== `${prefix}/auth/me`;
     const limiter = isAuth ? limiters.auth : limiters.api;
-    const key = !isAuth && ctx.state.user ? `user:${ctx.state.user.sub}` : `ip:${ctx.ip}`;
-    let res: RateLimiterRes;
+    const claims = isAuth ? undefined : ctx.state.user;
+    const key = claims ? `user:${claims.sub}` : `ip:${ctx.ip}`;
+    let res: Pick<RateLimiterRes, 'remainingPoints' | 'msBeforeNext'>;
     let allowed = true;
-    try {
-      res = await limiter.consume(key);
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      res = rejection;
-      allowed = false;
+    if (claims && limiters.store === 'postgres') {
+      const consumed = await consumeWithCaller(ctx.deps.sql, limiter, key, claims, WINDOW_SECONDS * 1000);
+      ({ allowed } = consumed);
+      res = consumed;
+      ctx.state.storedCaller = consumed.caller ?? null;
+    } else {
+      try {
+        res = await limiter.consume(key);
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        res = rejection;
+        allowed = false;
+      }
     }
     ctx.set('X-RateLimit-Limit', String(limiter.points));
     ctx.set('X-RateLimit-Remaining', String(Math.max(0, res.remainingPoints)));
