@@ -1,18 +1,22 @@
 import { contactSnapshot } from '../../lib/snapshots.ts';
 import { z } from 'zod';
-import { raw, type FilterQuery } from '@mikro-orm/core';
 import { ContactSchema, contactSearchText, type Contact } from '../../entities/Contact.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { notFound, validationError } from '../../lib/errors.ts';
 import type { EntityManager } from '../../lib/db.ts';
 import { CompanySchema } from '../../entities/Company.ts';
-import { listPage, paginationSchema } from '../pagination.ts';
+import { paginationSchema } from '../pagination.ts';
+import { listPageSql, SqlWhere, type ListSpec } from '../listSql.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { likePattern } from '../queries.ts';
 import { contactBody, contactListQuery, contactParams, contactSchema, contactUpdateBody } from './schema.ts';
-import { contactDto } from './serialize.ts';
+import { contactColumns, contactDto } from './serialize.ts';
 
-const SORT_COLUMNS = { created_at: 'createdAt', updated_at: 'updatedAt', name: 'name', email: 'email', phone: 'phone' } as const;
+const CONTACT_LIST: ListSpec<z.infer<typeof contactListQuery>['sort_by']> = {
+  table: 'contact',
+  sortColumns: { created_at: 'created_at', updated_at: 'updated_at', name: 'name', email: 'email', phone: 'phone' },
+  columns: contactColumns,
+};
 
 type ContactInput = z.infer<typeof contactUpdateBody>;
 
@@ -92,17 +96,14 @@ export const contactRoutes: RouteDef[] = [
     summary: 'List contacts (filters: search, organization, tag)',
     query: contactListQuery,
     response: z.object({ data: z.array(contactSchema), pagination: paginationSchema }),
-    handler: async (ctx, { query }) => {
-      const where: FilterQuery<Contact> = {};
-      if (query.search) {
-        const like = likePattern(query.search);
-        // Name, email, phone or organization, through their one trigram index (entities/Contact.ts).
-        Object.assign(where, { [raw((alias) => contactSearchText(alias))]: { $ilike: like } });
-      }
-      if (query.organization) where.organization = { $ilike: likePattern(query.organization) };
-      if (query.tag) where.tags = { $contains: [query.tag] };
-      if (query.company_id) where.company = query.company_id;
-      return listPage(ctx.state.em, ContactSchema, where, query, SORT_COLUMNS, contactDto, { selective: Boolean(query.search || query.organization) });
+    handler: async (ctx, { query, caller }) => {
+      const where = new SqlWhere(caller.tenantId);
+      // Name, email, phone or organization, through their one trigram index (entities/Contact.ts).
+      if (query.search) where.and(`${contactSearchText('e')} ilike ${where.value(likePattern(query.search))}`);
+      if (query.organization) where.and(`e.organization ilike ${where.value(likePattern(query.organization))}`);
+      if (query.tag) where.and(`e.tags @> array[${where.value(query.tag)}]::text[]`);
+      if (query.company_id) where.and(`e.company_id = ${where.value(query.company_id)}`);
+      return listPageSql(ctx.deps.sql, CONTACT_LIST, where, query, Boolean(query.search || query.organization));
     },
   }),
 

@@ -1,4 +1,22 @@
 import type { Contact } from '../../entities/Contact.ts';
+import { isoTime, type JsonColumns } from '../listSql.ts';
+
+/** `contactDto` as SQL over a contact row `e`, for the list (api/pagination.ts `listPageJson`). */
+export const contactColumns: JsonColumns = [
+  ['id', 'e.id'],
+  ['name', 'e.name'],
+  ['email', 'e.email'],
+  ['phone', 'e.phone'],
+  ['organization', 'e.organization'],
+  ['company_id', 'e.company_id'],
+  ['job_title', 'e.job_title'],
+  ['notes', 'e.notes'],
+  ['tags', 'e.tags'],
+  ['custom_fields', 'e.custom_fields'],
+  ['sms_opt_out', 'e.sms_opt_out'],
+  ['created_at', isoTime('e.created_at')],
+  ['updated_at', isoTime('e.updated_at')],
+];
 
 export function contactDto(c: Contact) {
   return {

@@ -16,6 +16,8 @@ import { listPage, listQuery, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { startOrDefer } from '../startWork.ts';
 import { leadWhere } from './filters.ts';
+import type { SqlWhere } from '../listSql.ts';
+import type { DirectSql } from '../../lib/directSql.ts';
 import { leadListQuery } from './schema.ts';
 
 const importSchema = z.object({
@@ -78,15 +80,18 @@ function exportRow(l: Lead): ExportRow {
   };
 }
 
-async function* exportRows(em: EntityManager, where: ReturnType<typeof leadWhere>): AsyncGenerator<string[]> {
-  for (let after: string | null = null; ; ) {
-    const page: Lead[] = await em.find(LeadSchema, after ? { $and: [where, { id: { $gt: after } }] } : where, { populate: ['contact', 'company'], orderBy: { id: 'asc' }, limit: EXPORT_PAGE });
+/** Pages of the matching ids in id order (the list's own filters), each read with its contact and company. */
+async function* exportRows(sql: DirectSql, em: EntityManager, filters: SqlWhere): AsyncGenerator<string[]> {
+  for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+    const values = [...filters.values, after];
+    const ids = await sql<{ id: string }>(`select e.id from lead e where ${filters.text} and e.id > $${values.length} order by e.id limit ${EXPORT_PAGE}`, values);
+    const page: Lead[] = ids.length ? await em.find(LeadSchema, { id: { $in: ids.map((r) => r.id) } }, { populate: ['contact', 'company'], orderBy: { id: 'asc' } }) : [];
     for (const lead of page) {
       const row = exportRow(lead);
       yield EXPORT_COLUMNS.map((c) => guardCell(row[c]));
     }
-    if (page.length < EXPORT_PAGE) return;
-    after = page[page.length - 1].id;
+    if (ids.length < EXPORT_PAGE) return;
+    after = ids[ids.length - 1].id;
     em.clear();
   }
 }
@@ -149,10 +154,10 @@ export const leadImportExportRoutes: RouteDef[] = [
     tag: 'leads',
     summary: `Every lead matching the list's filters as CSV (columns ${EXPORT_COLUMNS.join(', ')}), streamed; cells that a spreadsheet would run as a formula start with '`,
     query: exportQuery,
-    handler: async (ctx, { query }) => {
+    handler: async (ctx, { query, caller }) => {
       const { format: _format, ...filters } = query;
       const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS] });
-      Readable.from(exportRows(ctx.state.em, leadWhere(filters))).on('error', (err) => csv.destroy(err)).pipe(csv);
+      Readable.from(exportRows(ctx.deps.sql, ctx.state.em, leadWhere(caller.tenantId, filters))).on('error', (err) => csv.destroy(err)).pipe(csv);
       ctx.set('Content-Disposition', `attachment; filename="leads-${new Date().toISOString().slice(0, 10)}.csv"`);
       ctx.type = 'text/csv; charset=utf-8';
       ctx.status = 200;

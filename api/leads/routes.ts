@@ -8,16 +8,19 @@ import { UserSchema } from '../../entities/User.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { notFound, validationError } from '../../lib/errors.ts';
 import { leadSnapshot } from '../../lib/snapshots.ts';
-import { listPage, paginationSchema } from '../pagination.ts';
+import { paginationSchema } from '../pagination.ts';
+import { listPageSql, type ListSpec } from '../listSql.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { recordLeadActivity } from '../../entities/LeadActivity.ts';
 import { CompanySchema } from '../../entities/Company.ts';
 import { rescoreLead } from '../../entities/leadScoring.ts';
 import { createLeadBody, leadListQuery, leadParams, leadSchema, updateLeadBody } from './schema.ts';
-import { leadDto } from './serialize.ts';
+import { leadColumns, leadDto } from './serialize.ts';
 
 /** Every sortable column has a (tenant, column) index (entities/Lead.ts). */
-export const SORT_COLUMNS = { created_at: 'createdAt', updated_at: 'updatedAt', value: 'value', score: 'score', title: 'title', status: 'status', source: 'source' } as const;
+export const SORT_COLUMNS = { created_at: 'created_at', updated_at: 'updated_at', value: 'value', score: 'score', title: 'title', status: 'status', source: 'source' } as const;
+
+const LEAD_LIST: ListSpec<keyof typeof SORT_COLUMNS> = { table: 'lead', joins: 'join contact c on c.id = e.contact_id', sortColumns: SORT_COLUMNS, columns: leadColumns };
 
 
 export const leadRoutes: RouteDef[] = [
@@ -28,9 +31,8 @@ export const leadRoutes: RouteDef[] = [
     summary: 'List leads (filters: status, source, contact_email, assigned_to, search, min_score, company_id, pipeline_id, stage_id; sort by any indexed column)',
     query: leadListQuery,
     response: z.object({ data: z.array(leadSchema), pagination: paginationSchema }),
-    handler: async (ctx, { query }) => {
-      const where = leadWhere(query);
-      return listPage(ctx.state.em, LeadSchema, where, query, SORT_COLUMNS, leadDto, { populate: ['contact'], selective: Boolean(query.search) });
+    handler: async (ctx, { query, caller }) => {
+      return listPageSql(ctx.deps.sql, LEAD_LIST, leadWhere(caller.tenantId, query), query, Boolean(query.search));
     },
   }),
 
