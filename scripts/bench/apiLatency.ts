@@ -9,8 +9,12 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { buildApp } from '../../api/app.ts';
 import type { Config } from '../../lib/config.ts';
 import { ormOptions } from '../../lib/db.ts';
+import { directSql, type DirectSql } from '../../lib/directSql.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { cdfPoints, runLoad, type LatencyStats } from './load.ts';
+import { cdfPoints, latencyStats, runLoad, type LatencyStats, type LoadResult } from './load.ts';
+
+/** Turns each side takes (benchEndpoint). */
+const ROUNDS = 3;
 import { closeServer, listen, type Log } from './stack.ts';
 
 /**
@@ -18,7 +22,12 @@ import { closeServer, listen, type Log } from './stack.ts';
  * the same time (findAndCount sends its select and its count in parallel), and a wave
  * starts only when the previous one has finished.
  */
-export type SqlWaves = string[][];
+export type SqlWaves = Statement[][];
+
+/** SQL with its values inlined (the ORM's), or text with `$n` values (lib/directSql.ts). */
+export type Statement = string | { text: string; values: unknown[] };
+
+export const statementText = (s: Statement) => (typeof s === 'string' ? s : s.text);
 
 /** Transaction control is replayed by nobody: the baseline has no unit of work to wrap. */
 const TX_CONTROL = /^\s*(begin|start transaction|commit|rollback|savepoint|release savepoint|set transaction)\b/i;
@@ -58,7 +67,20 @@ export async function captureSql(opts: { config: Config; temporal: Client; path:
       return sql;
     },
   });
-  const app = buildApp({ config: opts.config, orm, temporal: opts.temporal, log: createLogger('silent', 'api-capture') });
+  const direct = directSql(orm);
+  const sql: DirectSql = async (text, values = []) => {
+    if (!recording) return direct(text, values);
+    if (inFlight === 0) waves.push([]);
+    inFlight++;
+    const wave = waves[waves.length - 1];
+    try {
+      return await direct(text, values);
+    } finally {
+      inFlight = Math.max(0, inFlight - 1);
+      wave.push({ text: text.trim(), values: [...values] });
+    }
+  };
+  const app = buildApp({ config: opts.config, orm, temporal: opts.temporal, log: createLogger('silent', 'api-capture'), sql });
   const server = await listen((port, host, ready) => app.listen(port, host, ready));
   try {
     const { port } = server.address() as { port: number };
@@ -144,26 +166,44 @@ export interface EndpointOptions {
   log: Log;
 }
 
-async function measure(url: string, opts: EndpointOptions): Promise<LatencyRun> {
+async function measure(url: string, opts: EndpointOptions, requests: number, warmup: number): Promise<LoadResult> {
   const result = await runLoad({
     url,
     method: 'GET',
     // The baseline ignores the token; sending it to both keeps the requests the same size.
     headers: { authorization: `Bearer ${opts.token}` },
-    requests: opts.requests,
+    requests,
     concurrency: opts.concurrency,
-    warmup: opts.warmup,
+    warmup,
     expectStatus: 200,
   });
-  if (result.errors) throw new Error(`GET ${url}: ${result.errors} of ${opts.requests} failed; first: ${result.firstError}`);
-  return { stats: result.stats, throughput: result.throughput, errors: result.errors, cdf: cdfPoints(result.latencies) };
+  if (result.errors) throw new Error(`GET ${url}: ${result.errors} of ${requests} failed; first: ${result.firstError}`);
+  return result;
 }
 
-/** Baseline first, then the API, each after its own warm-up, one at a time so they never share the CPU. */
-export async function benchEndpoint(opts: EndpointOptions): Promise<EndpointResult> {
-  opts.log(`  ${opts.name}: baseline (bare Koa + pg.Pool, same SQL)`);
-  const baseline = await measure(`${opts.baselineBaseUrl}${opts.path}`, opts);
-  opts.log(`  ${opts.name}: API`);
-  const api = await measure(`${opts.apiBaseUrl}${opts.path}`, opts);
-  return { name: opts.name, path: opts.path, sql: opts.sql, baseline, api };
+/** The rounds of one side as one run: every latency, and the requests over the time spent measuring. */
+function pooled(results: LoadResult[]): LatencyRun {
+  const latencies = Float64Array.from(results.flatMap((r) => [...r.latencies]));
+  const elapsedMs = results.reduce((sum, r) => sum + r.elapsedMs, 0);
+  return { stats: latencyStats(latencies), throughput: (latencies.length * 1000) / elapsedMs, errors: 0, cdf: cdfPoints(latencies) };
+}
+
+/**
+ * Baseline and API take turns, ROUNDS times each, and each side's figure pools its
+ * rounds. Run as one block each, the side measured first met whatever the machine was
+ * doing then (a checkpoint, autovacuum after the seeding, a warming JIT) and the other
+ * side did not: one such run put the bare handler 12× slower than the API. Alternating
+ * spreads that over both, and each side warms up before each of its rounds.
+ */
+export async function benchEndpoint(opts: EndpointOptions, rounds = ROUNDS): Promise<EndpointResult> {
+  const base: LoadResult[] = [];
+  const api: LoadResult[] = [];
+  const perRound = Math.ceil(opts.requests / rounds);
+  const warmup = Math.ceil(opts.warmup / rounds);
+  for (let round = 1; round <= rounds; round++) {
+    opts.log(`  ${opts.name}: round ${round}/${rounds}: baseline (bare Koa + pg.Pool, same SQL), then the API`);
+    base.push(await measure(`${opts.baselineBaseUrl}${opts.path}`, opts, perRound, warmup));
+    api.push(await measure(`${opts.apiBaseUrl}${opts.path}`, opts, perRound, warmup));
+  }
+  return { name: opts.name, path: opts.path, sql: opts.sql, baseline: pooled(base), api: pooled(api) };
 }
