@@ -10,7 +10,10 @@ export interface CompanyAddress {
 }
 
 /** The text `search` looks in (api/companies/routes.ts); the same expression as its index. */
-export const companySearchText = `coalesce("name", '') || chr(1) || coalesce("domain", '')`;
+export const companySearchText = (alias?: string) => {
+  const col = (c: string) => (alias ? `${alias}."${c}"` : `"${c}"`);
+  return `coalesce(${col('name')}, '') || chr(1) || coalesce(${col('domain')}, '')`;
+};
 
 /**
  * An organisation contacts work for and leads are sold to (seed 003). Its name is unique
@@ -23,7 +26,7 @@ export const CompanySchema = defineEntity({
   indexes: [
     { name: 'companies_tenant_name_lower_unique', expression: 'create unique index "companies_tenant_name_lower_unique" on "companies" ("tenant_id", lower("name"))' },
     { name: 'companies_tenant_domain_unique', expression: 'create unique index "companies_tenant_domain_unique" on "companies" ("tenant_id", "domain") where "domain" is not null' },
-    { name: 'companies_search_trgm_index', expression: `create index "companies_search_trgm_index" on "companies" using gin ((${companySearchText}) gin_trgm_ops)` },
+    { name: 'companies_search_trgm_index', expression: `create index "companies_search_trgm_index" on "companies" using gin ((${companySearchText()}) gin_trgm_ops)` },
     { properties: ['tenant', 'industry'] },
   ],
   properties: {

@@ -1,32 +1,21 @@
 import { z } from 'zod';
-import { raw, type FilterQuery } from '@mikro-orm/core';
 import { CompanySchema, companySearchText, type Company } from '../../entities/Company.ts';
 import { ContactSchema } from '../../entities/Contact.ts';
 import { LeadSchema } from '../../entities/Lead.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { EntityManager } from '../../lib/db.ts';
-import { listPage, paginationSchema } from '../pagination.ts';
+import { listPageSql, SqlWhere, type ListSpec } from '../listSql.ts';
+import { paginationSchema } from '../pagination.ts';
 import { escapeLike, likePattern } from '../queries.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
+import { companyColumns, companyDto } from './serialize.ts';
 import { companyBody, companyDetailSchema, companyListQuery, companyParams, companySchema, companyUpdateBody } from './schema.ts';
 
-const SORT_COLUMNS = { created_at: 'createdAt', updated_at: 'updatedAt', name: 'name' } as const;
-
-export function companyDto(c: Company) {
-  return {
-    id: c.id,
-    name: c.name,
-    domain: c.domain ?? null,
-    industry: c.industry ?? null,
-    size: c.size ?? null,
-    address: c.address ?? null,
-    phone: c.phone ?? null,
-    website: c.website ?? null,
-    notes: c.notes ?? null,
-    created_at: c.createdAt.toISOString(),
-    updated_at: c.updatedAt.toISOString(),
-  };
-}
+const COMPANY_LIST: ListSpec<z.infer<typeof companyListQuery>['sort_by']> = {
+  table: 'companies',
+  sortColumns: { created_at: 'created_at', updated_at: 'updated_at', name: 'name' },
+  columns: companyColumns,
+};
 
 function assignCompany(c: Partial<Company>, body: z.infer<typeof companyUpdateBody>): void {
   if (body.name !== undefined) c.name = body.name;
@@ -90,13 +79,14 @@ export const companyRoutes: RouteDef[] = [
     summary: 'List companies (filters: search in name and domain, industry, size, domain)',
     query: companyListQuery,
     response: z.object({ data: z.array(companySchema), pagination: paginationSchema }),
-    handler: async (ctx, { query }) => {
-      const where: FilterQuery<Company> = {};
-      if (query.search) Object.assign(where, { [raw((alias) => companySearchText.replace(/"(name|domain)"/g, `${alias}."$1"`))]: { $ilike: likePattern(query.search) } });
-      if (query.industry) where.industry = { $ilike: escapeLike(query.industry) };
-      if (query.size) where.size = query.size;
-      if (query.domain) where.domain = query.domain.toLowerCase();
-      return listPage(ctx.state.em, CompanySchema, where, query, SORT_COLUMNS, companyDto, { selective: Boolean(query.search) });
+    handler: async (ctx, { query, caller }) => {
+      const where = new SqlWhere(caller.tenantId);
+      // Name or domain, through their one trigram index (entities/Company.ts).
+      if (query.search) where.and(`${companySearchText('e')} ilike ${where.value(likePattern(query.search))}`);
+      if (query.industry) where.and(`e.industry ilike ${where.value(escapeLike(query.industry))}`);
+      if (query.size) where.and(`e.size = ${where.value(query.size)}`);
+      if (query.domain) where.and(`e.domain = ${where.value(query.domain.toLowerCase())}`);
+      return listPageSql(ctx.deps.sql, COMPANY_LIST, where, query, Boolean(query.search));
     },
   }),
   route({

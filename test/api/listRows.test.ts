@@ -3,7 +3,7 @@ import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, type TestTenant } from '../support/factories.ts';
 
 // The lists build their rows in SQL (api/listSql.ts) while a single read serialises the
-// entity (contactDto, leadDto): these hold the two answers equal, field for field.
+// entity (contactDto, leadDto, companyDto): these hold the two answers equal, field for field.
 let stack: TestStack;
 let t: TestTenant;
 beforeAll(async () => {
@@ -43,6 +43,29 @@ describe('list rows', () => {
     expect(page.data).toHaveLength(2);
     for (const row of page.data) expect(row).toEqual((await stack.http.get(`/api/v1/crm/leads/${row.id}`, { token: u.token })).body.data);
     expect(page.data.map((r) => (r as Row & { value: number | null }).value).sort()).toEqual([1234.56, null]);
+  });
+
+  it('answer each company as GET /crm/companies/{id} does (less its counts), address and filters included', async () => {
+    const u = await aTenant(stack.http);
+    const full = (await stack.http.post('/api/v1/crm/companies', { token: u.token, body: { name: 'Ünïcode "Works"', domain: 'https://www.Works.example/about', industry: 'Software', size: '11-50', address: { city: 'Lyon', country: 'FR' }, phone: '+1 202 555 0111', website: 'https://works.example', notes: 'two\nlines' } })).body.data;
+    await stack.http.post('/api/v1/crm/companies', { token: u.token, body: { name: 'Bare Co' } });
+    await stack.http.post('/api/v1/contacts', { token: u.token, body: { name: 'Linked', company_id: full.id } });
+    const page = await listed('/api/v1/crm/companies?sort_by=name&sort_order=asc', u.token);
+    expect(page.data.map((r) => (r as Row & { name: string }).name)).toEqual(['Bare Co', 'Ünïcode "Works"']);
+    for (const row of page.data) {
+      const { contacts_count, leads_count, ...one } = (await stack.http.get(`/api/v1/crm/companies/${row.id}`, { token: u.token })).body.data;
+      expect(typeof contacts_count).toBe('number');
+      expect(typeof leads_count).toBe('number');
+      expect(row).toEqual(one);
+    }
+    const names = async (q: string) => (await listed(`/api/v1/crm/companies?${q}`, u.token)).data.map((r) => (r as Row & { name: string }).name);
+    expect(await names('search=works.exa')).toEqual(['Ünïcode "Works"']);
+    expect(await names('industry=software')).toEqual(['Ünïcode "Works"']);
+    expect(await names('industry=soft')).toEqual([]);
+    expect(await names('size=11-50&domain=WORKS.example')).toEqual(['Ünïcode "Works"']);
+    expect(await names('search=bare')).toEqual(['Bare Co']);
+    // Another tenant's companies are neither listed nor counted.
+    expect((await listed('/api/v1/crm/companies?search=works', t.token)).pagination.total).toBe(0);
   });
 
   it('pages in order with the total, and past the end answers an empty page with the total', async () => {
