@@ -163,18 +163,26 @@ function guardedLookup(host: string, policy: OutboundPolicy, resolve: Resolver):
   };
 }
 
-/** POST through the guard: connection-time address check, no redirects, timeout for the whole exchange, body capped. */
-export async function guardedPost(
-  url: string,
-  opts: { headers: Record<string, string>; body: string; timeoutMs: number; maxBodyBytes: number; policy: OutboundPolicy; signal?: AbortSignal; resolve?: Resolver },
-): Promise<OutboundResponse> {
+interface GuardedRequest {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  policy: OutboundPolicy;
+  signal?: AbortSignal;
+  resolve?: Resolver;
+}
+
+/** One request through the guard: connection-time address check, no redirects, timeout for the whole exchange, body capped. */
+function guardedRequest(url: string, opts: GuardedRequest): Promise<Omit<OutboundResponse, 'body'> & { body: Buffer }> {
   const target = checkOutboundUrl(url, opts.policy);
   const host = hostOf(target);
   const started = performance.now();
   const transport = target.protocol === 'https:' ? https : http;
-  return new Promise<OutboundResponse>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     let settled = false;
-    const done = (err: Error | null, value?: OutboundResponse) => {
+    const done = (err: Error | null, value?: Omit<OutboundResponse, 'body'> & { body: Buffer }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -184,8 +192,8 @@ export async function guardedPost(
     const req = transport.request(
       target,
       {
-        method: 'POST',
-        headers: { ...opts.headers, 'content-length': Buffer.byteLength(opts.body) },
+        method: opts.method,
+        headers: opts.body === undefined ? opts.headers : { ...opts.headers, 'content-length': Buffer.byteLength(opts.body) },
         lookup: guardedLookup(host, opts.policy, opts.resolve ?? systemResolver),
         agent: false,
         signal: opts.signal,
@@ -208,7 +216,7 @@ export async function guardedPost(
           const buf = Buffer.concat(chunks);
           if (buf.length > opts.maxBodyBytes) truncated = true;
           const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
-          done(null, { status: res.statusCode ?? 0, headers, body: buf.subarray(0, opts.maxBodyBytes).toString('utf8'), truncated, latencyMs: performance.now() - started });
+          done(null, { status: res.statusCode ?? 0, headers, body: buf.subarray(0, opts.maxBodyBytes), truncated, latencyMs: performance.now() - started });
         };
         res.on('end', finish);
         res.on('error', () => finish());
@@ -224,4 +232,21 @@ export async function guardedPost(
     });
     req.end(opts.body);
   });
+}
+
+/** POST through the guard (webhooks): the answer's first `maxBodyBytes` as UTF-8. */
+export async function guardedPost(
+  url: string,
+  opts: { headers: Record<string, string>; body: string; timeoutMs: number; maxBodyBytes: number; policy: OutboundPolicy; signal?: AbortSignal; resolve?: Resolver },
+): Promise<OutboundResponse> {
+  const res = await guardedRequest(url, { ...opts, method: 'POST' });
+  return { ...res, body: res.body.toString('utf8') };
+}
+
+/** GET through the guard (knowledge-base pages): the answer's bytes, for PDFs as much as pages. A redirect is answered as is, not followed. */
+export async function guardedGet(
+  url: string,
+  opts: { headers?: Record<string, string>; timeoutMs: number; maxBodyBytes: number; policy: OutboundPolicy; signal?: AbortSignal; resolve?: Resolver },
+): Promise<Omit<OutboundResponse, 'body'> & { body: Buffer }> {
+  return guardedRequest(url, { ...opts, headers: opts.headers ?? {}, method: 'GET' });
 }

@@ -1,22 +1,26 @@
 /**
- * A local stand-in for the OpenAI Chat Completions API, so the real `openai` client can be
- * exercised end to end (HTTP, headers, status codes, timeouts) without a network or a key.
+ * A local stand-in for the OpenAI Chat Completions and Embeddings APIs, so the real `openai`
+ * client can be exercised end to end (HTTP, headers, status codes, timeouts) without a
+ * network or a key.
  *
  * Tests script answers with enqueue(); with nothing queued it answers like a plausible
- * model by running the rule-based classifier on the message in the user turn.
+ * model by running the rule-based classifier on the message in the user turn, and embeds
+ * with the local hash embedding, so similar texts get close vectors.
  */
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { EmbeddingCreateParams } from 'openai/resources/embeddings';
+import { hashEmbedding } from '../../lib/knowledge/hashEmbedding.ts';
 import type { TriageInput, TriageResult } from '../../lib/triage.ts';
 import { parseTriageUserMessage } from '../../providers/llm/triagePrompt.ts';
 
-/** One scripted answer; unset fields get realistic defaults. */
+/** One scripted answer for the next request, chat or embeddings; unset fields get realistic defaults. */
 export interface ScriptedResponse {
   /** HTTP status; default 200. Non-2xx statuses get an OpenAI-style error body unless `body` is given. */
   status?: number;
   headers?: Record<string, string>;
-  /** The assistant message content of a 200 answer. */
+  /** The assistant message content of a 200 chat answer (embeddings answers ignore it). */
   content?: string | null;
   /** Set message.refusal, as a model declining a structured-output request does. */
   refusal?: string;
@@ -27,20 +31,24 @@ export interface ScriptedResponse {
   delayMs?: number;
 }
 
-export interface RecordedRequest {
+export interface RecordedRequest<Body = ChatCompletionCreateParamsNonStreaming> {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
-  body: ChatCompletionCreateParamsNonStreaming;
+  body: Body;
   /** When it arrived (ms since epoch), so tests can check a client waited. */
   at: number;
 }
 
+export type RecordedEmbeddingRequest = RecordedRequest<EmbeddingCreateParams>;
+
 export interface FakeOpenAi {
   /** Base URL for the openai client, ending in /v1. */
   url: string;
-  /** Every request received, in order, including ones answered with errors. */
+  /** Every chat completions request received, in order, including ones answered with errors. */
   requests: RecordedRequest[];
+  /** Every embeddings request received, in order, including ones answered with errors. */
+  embeddingRequests: RecordedEmbeddingRequest[];
   /** Queue an answer for the next request (first in, first out). */
   enqueue(response: ScriptedResponse): void;
   close(): Promise<void>;
@@ -78,6 +86,39 @@ function completionBody(model: string, sequence: number, scripted: ScriptedRespo
     ],
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
     system_fingerprint: 'fp_fake',
+  };
+}
+
+/** OpenAI's limit on inputs per embeddings request. */
+const MAX_EMBEDDING_INPUTS = 2048;
+
+const invalidRequest = (message: string, param: string | null): ScriptedResponse => ({
+  status: 400,
+  body: { error: { message: `Fake OpenAI: ${message}`, type: 'invalid_request_error', param, code: null } },
+});
+
+/** The inputs of an embeddings request, or why OpenAI would refuse them. Token-id inputs are not supported. */
+function embeddingInputs(body: EmbeddingCreateParams): string[] | ScriptedResponse {
+  const inputs: unknown[] = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input : [];
+  if (inputs.length === 0) return invalidRequest("'input' must be a non-empty string or array of strings", 'input');
+  if (inputs.length > MAX_EMBEDDING_INPUTS) return invalidRequest(`'input' has ${inputs.length} items, at most ${MAX_EMBEDDING_INPUTS} are allowed`, 'input');
+  if (!inputs.every((input): input is string => typeof input === 'string' && input.length > 0)) return invalidRequest("'input' items must be non-empty strings", 'input');
+  return inputs;
+}
+
+/** Floats as OpenAI sends them for encoding_format "base64": little-endian float32. */
+const toBase64 = (vector: number[]): string => Buffer.from(new Float32Array(vector).buffer).toString('base64');
+
+function embeddingsBody(body: EmbeddingCreateParams, inputs: string[], dimension: number): unknown {
+  const tokens = inputs.reduce((sum, input) => sum + Math.ceil(input.length / 4), 0);
+  return {
+    object: 'list',
+    data: inputs.map((input, index) => {
+      const vector = hashEmbedding(input, dimension);
+      return { object: 'embedding', index, embedding: body.encoding_format === 'base64' ? toBase64(vector) : vector };
+    }),
+    model: body.model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
 }
 
@@ -119,11 +160,22 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+export interface FakeOpenAiOptions {
+  model?: ModelAnswer;
+  /** Length of embedding vectors unless a request asks for `dimensions`; default 1536, as text-embedding-3-small. */
+  embeddingDimension?: number;
+}
+
+const CHAT_PATH = '/v1/chat/completions';
+const EMBEDDINGS_PATH = '/v1/embeddings';
+
 /** Starts the fake on 127.0.0.1 with an ephemeral port. */
-export async function startFakeOpenAi(opts: { model?: ModelAnswer } = {}): Promise<FakeOpenAi> {
+export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<FakeOpenAi> {
   const model = opts.model ?? FAKE_MODEL_ANSWER;
+  const embeddingDimension = opts.embeddingDimension ?? 1536;
   const queue: ScriptedResponse[] = [];
   const requests: RecordedRequest[] = [];
+  const embeddingRequests: RecordedEmbeddingRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let sequence = 0;
 
@@ -139,24 +191,40 @@ export async function startFakeOpenAi(opts: { model?: ModelAnswer } = {}): Promi
     void (async () => {
       const raw = await readBody(req);
       const path = req.url ?? '/';
-      if (req.method !== 'POST' || path.split('?')[0] !== '/v1/chat/completions') {
+      const route = path.split('?')[0];
+      if (req.method !== 'POST' || (route !== CHAT_PATH && route !== EMBEDDINGS_PATH)) {
         send(res, 404, {}, { error: { message: `Fake OpenAI: no route ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: null } });
         return;
       }
-      let body: ChatCompletionCreateParamsNonStreaming;
+      let parsed: unknown;
       try {
-        body = JSON.parse(raw) as ChatCompletionCreateParamsNonStreaming;
+        parsed = JSON.parse(raw);
       } catch {
         send(res, 400, {}, { error: { message: 'Fake OpenAI: body is not JSON', type: 'invalid_request_error', param: null, code: null } });
         return;
       }
-      requests.push({ method: req.method, path, headers: req.headers, body, at: Date.now() });
       sequence += 1;
 
-      const scripted = queue.shift() ?? defaultAnswer(body, model);
+      let scripted: ScriptedResponse;
+      let successBody: () => unknown;
+      if (route === EMBEDDINGS_PATH) {
+        const body = parsed as EmbeddingCreateParams;
+        embeddingRequests.push({ method: req.method, path, headers: req.headers, body, at: Date.now() });
+        const inputs = embeddingInputs(body);
+        const queued = queue.shift() ?? {};
+        // Scripted errors and bodies are sent as given, but vectors need valid inputs: a request OpenAI would refuse gets the refusal.
+        const wantsVectors = queued.body === undefined && (queued.status ?? 200) < 300;
+        scripted = Array.isArray(inputs) || !wantsVectors ? queued : { ...inputs, delayMs: queued.delayMs };
+        successBody = () => embeddingsBody(body, Array.isArray(inputs) ? inputs : [], body.dimensions ?? embeddingDimension);
+      } else {
+        const body = parsed as ChatCompletionCreateParamsNonStreaming;
+        requests.push({ method: req.method, path, headers: req.headers, body, at: Date.now() });
+        scripted = queue.shift() ?? defaultAnswer(body, model);
+        successBody = () => completionBody(body.model, sequence, scripted, raw.length);
+      }
+
       const status = scripted.status ?? 200;
-      const responseBody =
-        scripted.body !== undefined ? scripted.body : status >= 200 && status < 300 ? completionBody(body.model, sequence, scripted, raw.length) : errorBody(status);
+      const responseBody = scripted.body !== undefined ? scripted.body : status >= 200 && status < 300 ? successBody() : errorBody(status);
       const respond = (): void => send(res, status, scripted.headers ?? {}, responseBody);
       if (scripted.delayMs) {
         const timer = setTimeout(() => {
@@ -181,6 +249,7 @@ export async function startFakeOpenAi(opts: { model?: ModelAnswer } = {}): Promi
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    embeddingRequests,
     enqueue(response: ScriptedResponse): void {
       queue.push(response);
     },

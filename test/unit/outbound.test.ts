@@ -1,19 +1,25 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { checkCustomHeaders, checkOutboundUrl, guardedPost, OutboundError, OutboundRefused, parseOutboundPolicy, type Resolver } from '../../lib/outbound.ts';
+import { checkCustomHeaders, checkOutboundUrl, guardedGet, guardedPost, OutboundError, OutboundRefused, parseOutboundPolicy, type Resolver } from '../../lib/outbound.ts';
 
 /** Local servers only: nothing here leaves 127.0.0.1. */
 let server: Server;
 let port: number;
-const seen: Array<{ headers: Record<string, unknown>; body: string }> = [];
+const seen: Array<{ headers: Record<string, unknown>; body: string; method?: string }> = [];
+/** Every byte value, twice: a body that is not UTF-8. */
+const BINARY = Buffer.from([...Array.from({ length: 256 }, (_, i) => i), ...Array.from({ length: 256 }, (_, i) => 255 - i)]);
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      seen.push({ headers: req.headers, body });
+      seen.push({ headers: req.headers, body, method: req.method });
+      if (req.url === '/binary') {
+        res.writeHead(200, { 'content-type': 'application/pdf' });
+        return res.end(BINARY);
+      }
       if (req.url === '/redirect') {
         res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
         return res.end();
@@ -124,5 +130,35 @@ describe('outbound guard: guardedPost', () => {
     const err = await post(`http://127.0.0.1:${deadPort}/`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutboundError);
     expect((err as OutboundError).kind).toBe('connection');
+  });
+});
+
+describe('outbound guard: guardedGet', () => {
+  const get = (url: string, policy = local, extra: { timeoutMs?: number; resolve?: Resolver; maxBodyBytes?: number } = {}) =>
+    guardedGet(url, { headers: { accept: 'text/html' }, timeoutMs: extra.timeoutMs ?? 3000, maxBodyBytes: extra.maxBodyBytes ?? 1024, policy, resolve: extra.resolve });
+
+  it('gets the answer as bytes, intact, without a body of its own', async () => {
+    const res = await get(`http://127.0.0.1:${port}/binary`);
+    expect(res).toMatchObject({ status: 200, truncated: false, headers: { 'content-type': 'application/pdf' } });
+    expect(Buffer.compare(res.body, BINARY)).toBe(0);
+    expect(seen.at(-1)).toMatchObject({ method: 'GET', body: '', headers: { accept: 'text/html' } });
+  });
+
+  it('caps the bytes it reads', async () => {
+    const res = await get(`http://127.0.0.1:${port}/binary`, local, { maxBodyBytes: 100 });
+    expect(res.truncated).toBe(true);
+    expect(Buffer.compare(res.body, BINARY.subarray(0, 100))).toBe(0);
+  });
+
+  it('refuses private addresses by default, at connection time too', async () => {
+    const before = seen.length;
+    await expect(get(`http://127.0.0.1:${port}/ok`, none)).rejects.toBeInstanceOf(OutboundRefused);
+    await expect(get(`https://intranet.test:${port}/`, none, { resolve: fakeDns('10.1.2.3') })).rejects.toMatchObject({ kind: 'refused' });
+    expect(seen.length).toBe(before);
+  });
+
+  it('answers a redirect as it is, and gives up on a server that never answers', async () => {
+    expect((await get(`http://127.0.0.1:${port}/redirect`)).status).toBe(302);
+    await expect(get(`http://127.0.0.1:${port}/hang`, local, { timeoutMs: 300 })).rejects.toMatchObject({ kind: 'timeout' });
   });
 });
