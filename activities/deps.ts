@@ -4,6 +4,8 @@ import type { TriageClassifier } from '../providers/llm/types.ts';
 import type { SecretBox } from '../lib/crypto.ts';
 import type { WebhookPost } from './webhooks.ts';
 import type { MessagingProviders } from '../providers/messaging/index.ts';
+import type { EmbeddingProvider } from '../providers/embeddings/types.ts';
+import type { ReplyDrafter } from '../providers/llm/replyDrafter.ts';
 
 /**
  * Everything an activity factory may need, built once per worker process
@@ -19,6 +21,10 @@ export interface ActivityDeps {
   webhookPost: WebhookPost;
   /** Twilio (the tenant's or the platform's) or the local sink, and SMTP or the local sink. */
   messaging: MessagingProviders;
+  /** The knowledge base's embedding model: an OpenAI-compatible API, a local ONNX model, or the hash fallback. */
+  embeddings: EmbeddingProvider;
+  /** Drafts replies from the knowledge base when an LLM key is configured. */
+  drafter: ReplyDrafter | null;
 }
 
 /** An activity group: plain async functions keyed by activity name. */

@@ -4,6 +4,7 @@ import { CsvError, parse } from 'csv-parse';
 import type { MikroORM } from '../lib/db.ts';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { firstStageId } from '../lib/pipelines.ts';
+import { pgArray } from '../lib/pgArray.ts';
 import { fieldFor, parseImportRow, type ImportField, type ImportRow } from '../lib/leadCsv.ts';
 import { ContactSchema, contactLockKey, createContact, fillContactGaps, type Contact } from '../entities/Contact.ts';
 import { CompanySchema, companyLockKey, type Company } from '../entities/Company.ts';
@@ -106,7 +107,7 @@ class BatchLookup {
     const names = [...new Set(rows.flatMap((r) => (r.company ? [r.company.trim().toLowerCase()] : [])))];
     const keys = [...new Set([...rows.flatMap((r) => (r.email || r.phone ? [contactLockKey(tenantId, r.email, r.phone)] : [])), ...names.map((n) => companyLockKey(tenantId, n))])].sort();
     // Sorted, so two batches (or a batch and a request) never take them in opposite orders.
-    if (keys.length) await tx.getConnection().execute('select count(pg_advisory_xact_lock(hashtext(k))) from unnest(?::text[]) as k', [textArray(keys)], 'all', ctx);
+    if (keys.length) await tx.getConnection().execute('select count(pg_advisory_xact_lock(hashtext(k))) from unnest(?::text[]) as k', [pgArray(keys)], 'all', ctx);
     const ids = rows.flatMap((r) => (r.id ? [r.id] : []));
     for (const l of ids.length ? await tx.find(LeadSchema, { id: { $in: ids } }, { populate: ['contact', 'contact.company', 'pipeline'] }) : []) this.leadsById.set(l.id, l);
     if (emails.length || phones.length) {
@@ -201,7 +202,6 @@ class BatchLookup {
 }
 
 /** A Postgres text[] literal, each element quoted. */
-const textArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 
 async function defaultPipeline(tx: EntityManager): Promise<PipelineFacts | null> {
   const p = await tx.findOne(PipelineSchema, { isDefault: true });

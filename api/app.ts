@@ -32,6 +32,8 @@ import { leadScoreRoutes } from './leads/score.ts';
 import { companyRoutes } from './companies/routes.ts';
 import { analyticsRoutes } from './analytics/routes.ts';
 import { createScoreAdvisor } from '../providers/llm/scoreAdvisor.ts';
+import { knowledgeRoutes } from './knowledge/routes.ts';
+import { createEmbeddingProvider } from '../providers/embeddings/index.ts';
 import { leadImportExportRoutes } from './leads/importExport.ts';
 import { tenantRoutes } from './tenant/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
@@ -64,6 +66,7 @@ export const routes: RouteDef[] = [
   ...pipelineRoutes,
   ...leadScoreRoutes,
   ...companyRoutes,
+  ...knowledgeRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];
@@ -73,7 +76,15 @@ export const routes: RouteDef[] = [
  * error envelope wrap everything; the token is read before rate limiting (limits are
  * per user) and before idempotency (keys are scoped per user).
  */
-export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMarks' | 'scoreAdvisor' | 'sql'> & { secrets?: AppDeps['secrets']; limiters?: AppDeps['limiters']; scoreAdvisor?: AppDeps['scoreAdvisor']; sql?: AppDeps['sql'] }) {
+export function buildApp(
+  input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMarks' | 'scoreAdvisor' | 'sql' | 'embeddings'> & {
+    secrets?: AppDeps['secrets'];
+    limiters?: AppDeps['limiters'];
+    scoreAdvisor?: AppDeps['scoreAdvisor'];
+    sql?: AppDeps['sql'];
+    embeddings?: AppDeps['embeddings'];
+  },
+) {
   const deps: AppDeps = {
     ...input,
     secrets: input.secrets ?? createSecretBox(input.config.encryption),
@@ -81,6 +92,7 @@ export function buildApp(input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMar
     startMarks: createStartMarks(input.orm, input.log),
     sql: input.sql ?? directSql(input.orm),
     scoreAdvisor: input.scoreAdvisor === undefined ? createScoreAdvisor(input.config.llm) : input.scoreAdvisor,
+    embeddings: input.embeddings ?? createEmbeddingProvider(input.config.embeddings),
   };
   const app = new Koa<AppState, AppContextExtras>();
   app.proxy = deps.config.http.trustProxy;

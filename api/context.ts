@@ -13,6 +13,7 @@ import type { DirectSql } from '../lib/directSql.ts';
 
 /** What the app is built from; tests pass their own (another task queue, a short TTL). */
 import type { ScoreAdvisor } from '../providers/llm/scoreAdvisor.ts';
+import type { EmbeddingProvider } from '../providers/embeddings/types.ts';
 
 export interface AppDeps {
   config: Config;
@@ -29,6 +30,8 @@ export interface AppDeps {
   sql: DirectSql;
   /** The model that adds lead-scoring factors, when an LLM key is configured (providers/llm/scoreAdvisor.ts). */
   scoreAdvisor: ScoreAdvisor | null;
+  /** Embeds search queries with the model the worker indexes with (providers/embeddings). */
+  embeddings: EmbeddingProvider;
 }
 
 /** The claims of our access tokens (koa-jwt puts them on ctx.state.user). */

@@ -6,6 +6,8 @@ export interface Upload {
   filename: string;
   mimeType: string;
   content: Buffer;
+  /** The form's text fields sent with the file (a title, …). */
+  fields: Record<string, string>;
 }
 
 /**
@@ -24,6 +26,7 @@ export function readUpload(ctx: AppContext, field: string, maxBytes: number): Pr
       return;
     }
     let upload: Upload | null = null;
+    const fields: Record<string, string> = {};
     let failed = false;
     const fail = (err: Error) => {
       if (failed) return;
@@ -41,8 +44,11 @@ export function readUpload(ctx: AppContext, field: string, maxBytes: number): Pr
       stream.on('data', (d: Buffer) => parts.push(d));
       stream.on('limit', () => fail(payloadTooLarge(`The file is larger than ${maxBytes} bytes`)));
       stream.on('end', () => {
-        if (!failed) upload = { filename: info.filename || 'upload.csv', mimeType: info.mimeType, content: Buffer.concat(parts) };
+        if (!failed) upload = { filename: info.filename || 'upload.csv', mimeType: info.mimeType, content: Buffer.concat(parts), fields };
       });
+    });
+    parser.on('field', (name, value) => {
+      fields[name] = value;
     });
     parser.on('error', (err: Error) => fail(badRequest(`Malformed multipart body: ${err.message}`)));
     parser.on('close', () => {

@@ -31,6 +31,9 @@ export const MessageSchema = defineEntity({
     receivedAt: p.datetime(),
     status: p.enum(MESSAGE_STATUSES).default('new'),
     response: p.text().nullable(),
+    /** A reply drafted from the knowledge base by triage, for a person to send with `response`. */
+    suggestedResponse: p.text().nullable(),
+    suggestedSources: p.json<SuggestedSource[]>().nullable(),
     category: p.enum(TRIAGE_CATEGORIES).nullable(),
     intent: p.string().length(200).nullable(),
     priority: p.enum(PRIORITIES).nullable(),
@@ -49,5 +52,13 @@ export const MessageSchema = defineEntity({
     metadata: p.json<Record<string, unknown>>().onCreate(() => ({})),
   },
 });
+
+/** A passage a drafted reply drew on. */
+export interface SuggestedSource {
+  document_id: string;
+  title: string;
+  chunk_id: string;
+  similarity: number;
+}
 
 export type Message = InferEntity<typeof MessageSchema>;

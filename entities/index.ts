@@ -22,6 +22,8 @@ import { CalendarConnectionSchema, CalendarDeletionSchema } from './CalendarConn
 import { LeadActivitySchema } from './LeadActivity.ts';
 import { CompanySchema } from './Company.ts';
 import { LeadImportSchema } from './LeadImport.ts';
+import { KnowledgeDocumentSchema } from './KnowledgeDocument.ts';
+import { KnowledgeChunkSchema } from './KnowledgeChunk.ts';
 
 export const entities = [
   BaseSchema,
@@ -50,6 +52,8 @@ export const entities = [
   WebhookAttemptSchema,
   OutboundMessageSchema,
   ReminderSchema,
+  KnowledgeDocumentSchema,
+  KnowledgeChunkSchema,
 ];
 
 type Schema = (typeof entities)[number];

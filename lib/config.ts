@@ -72,6 +72,17 @@ const envSchema = z.object({
   OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: positiveInt(20_000),
+  /** An OpenAI-compatible embeddings model (with OPENAI_API_KEY and OPENAI_BASE_URL) for the knowledge base. */
+  EMBEDDINGS_MODEL: optionalString,
+  /** A local ONNX sentence-model folder (@huggingface/transformers), when no API model is set. */
+  EMBEDDINGS_MODEL_PATH: optionalString,
+  /** The vector size of an API model OpenAI does not list (other compatible servers). */
+  EMBEDDINGS_DIMENSIONS: z.coerce.number().int().positive().max(4096).optional(),
+  /** The largest knowledge-base upload or fetched page. */
+  KNOWLEDGE_MAX_BYTES: positiveInt(10 * 1024 * 1024),
+  KNOWLEDGE_FETCH_TIMEOUT_MS: positiveInt(15_000),
+  /** Triage drafts a reply only from passages at least this similar to the message. */
+  KNOWLEDGE_DRAFT_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.5),
   TRIAGE_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
   TRIAGE_REVIEW_TIMEOUT_HOURS: z.coerce.number().positive().default(72),
 
@@ -178,6 +189,15 @@ function toConfig(env: z.infer<typeof envSchema>) {
       model: env.OPENAI_MODEL,
       timeoutMs: env.OPENAI_TIMEOUT_MS,
     },
+    embeddings: {
+      apiKey: env.OPENAI_API_KEY,
+      baseURL: env.OPENAI_BASE_URL,
+      model: env.EMBEDDINGS_MODEL,
+      modelPath: env.EMBEDDINGS_MODEL_PATH,
+      dimension: env.EMBEDDINGS_DIMENSIONS,
+      timeoutMs: env.OPENAI_TIMEOUT_MS,
+    },
+    knowledge: { maxBytes: env.KNOWLEDGE_MAX_BYTES, fetchTimeoutMs: env.KNOWLEDGE_FETCH_TIMEOUT_MS, draftMinSimilarity: env.KNOWLEDGE_DRAFT_MIN_SIMILARITY },
     triage: {
       confidenceThreshold: env.TRIAGE_CONFIDENCE_THRESHOLD,
       reviewTimeoutSeconds: Math.round(env.TRIAGE_REVIEW_TIMEOUT_HOURS * 3600),

@@ -123,6 +123,8 @@ export function outboundEventData(m: {
   };
 }
 
+const knowledgeDocument = z.object({ document_id: z.uuid(), title: z.string(), type: z.string(), revision: z.number().int() });
+
 interface EventSpec {
   description: string;
   /** false: listed so endpoints can subscribe ahead, but no landed code writes it yet. */
@@ -221,6 +223,16 @@ export const EVENT_CATALOGUE = {
     'A sync stopped and needs a person: `invalid_grant` means the provider access was revoked or expired, so the connection needs to be connected again.',
     z.object({ integration_id: z.uuid(), data_type: z.string(), provider: z.string(), error: z.string() }),
     { integration_id: T1, data_type: 'calendar', provider: 'google', error: 'invalid_grant' },
+  ),
+  'knowledge.document.indexed': spec(
+    'A knowledge-base document was indexed and is searchable: its passages, how many were embedded anew (unchanged ones keep their vectors) and the model.',
+    knowledgeDocument.extend({ chunk_count: z.number().int(), chunks_embedded: z.number().int(), embedding_model: z.string() }),
+    { document_id: T1, title: 'Product Features', type: 'text', revision: 1, chunk_count: 3, chunks_embedded: 3, embedding_model: 'local-hash-v1' },
+  ),
+  'knowledge.document.failed': spec(
+    'A knowledge-base document could not be indexed (its URL refused or unreachable, an unsupported or empty file); `error` says why.',
+    knowledgeDocument.extend({ error: z.string() }),
+    { document_id: T1, title: 'Pricing page', type: 'url', revision: 2, error: 'https://example.com/pricing answered 404' },
   ),
   'automation.completed': planned('An automation run finished.', { automation_id: T1, run_id: 'automation-…' }),
   'automation.failed': planned('An automation run failed.', { automation_id: T1, error: 'step 2: timeout' }),

@@ -6,6 +6,8 @@ import { workflowRegistry } from '../workflows/registry.ts';
 import { createSecretBox } from '../lib/crypto.ts';
 import { guardedPost } from '../lib/outbound.ts';
 import { createMessagingProviders } from '../providers/messaging/index.ts';
+import { createEmbeddingProvider } from '../providers/embeddings/index.ts';
+import { createReplyDrafter } from '../providers/llm/replyDrafter.ts';
 
 export type { ActivityDeps };
 
@@ -19,6 +21,8 @@ export function providersFromConfig(config: Config): Omit<ActivityDeps, 'orm'> {
     secrets,
     webhookPost: guardedPost,
     messaging: createMessagingProviders(config, secrets),
+    embeddings: createEmbeddingProvider(config.embeddings),
+    drafter: createReplyDrafter(config.llm),
   };
 }
 

@@ -8,3 +8,4 @@ export { checkPhoneNumbersWorkflow } from './checkPhoneNumbers.ts';
 export { sendReminderWorkflow } from './sendReminder.ts';
 export { syncCalendarWorkflow } from './syncCalendar.ts';
 export { importLeadsWorkflow } from './importLeads.ts';
+export { indexKnowledgeWorkflow } from './indexKnowledge.ts';

@@ -1,10 +1,13 @@
-import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { KnowledgeActivities } from '../activities/knowledge.ts';
 import type { MessageReview, TriageActivities, TriageOutcome } from '../activities/triage.ts';
 import { presets } from './activityOptions.ts';
 import { INVALID_REVIEW, NOT_AWAITING_REVIEW, REVIEW_STATUSES, reviewSignal, reviewUpdate, triageProgressQuery } from './triageMessage.client.ts';
 
 const { classifyMessage } = proxyActivities<Pick<TriageActivities, 'classifyMessage'>>(presets.llmCall);
 const { applyTriage, applyReview } = proxyActivities<Pick<TriageActivities, 'applyTriage' | 'applyReview'>>(presets.database);
+// Drafting is a help, never a blocker: a few tries, then the message goes on without one.
+const { draftKnowledgeReply } = proxyActivities<Pick<KnowledgeActivities, 'draftKnowledgeReply'>>({ ...presets.llmCall, retry: { ...presets.llmCall.retry, maximumAttempts: 3 } });
 
 export interface TriageMessageInput {
   tenantId: string;
@@ -13,7 +16,7 @@ export interface TriageMessageInput {
   reviewTimeoutSeconds: number;
 }
 
-export type TriageStep = 'classifying' | 'applying' | 'awaiting_review' | 'applying_review' | 'done';
+export type TriageStep = 'classifying' | 'applying' | 'drafting' | 'awaiting_review' | 'applying_review' | 'done';
 
 export interface TriageProgress {
   step: TriageStep;
@@ -38,7 +41,8 @@ function validateReview(progress: TriageProgress, pending: MessageReview | undef
 /**
  * Triage of one inbound message (ID `triage-<messageId>`): classify (LLM or local
  * rules), apply the result in one transaction (contact, lead, proposed events, tasks,
- * status, outbox events), and, when confidence is low, wait for a person's review.
+ * status, outbox events), draft a reply from the knowledge base, and, when confidence
+ * is low, wait for a person's review.
  */
 export async function triageMessageWorkflow({ tenantId, messageId, reviewTimeoutSeconds }: TriageMessageInput): Promise<TriageMessageResult> {
   const progress: TriageProgress = { step: 'classifying', classifier: null, outcome: null };
@@ -65,6 +69,11 @@ export async function triageMessageWorkflow({ tenantId, messageId, reviewTimeout
   const { workflowId, runId } = workflowInfo();
   let outcome = await applyTriage({ tenantId, messageId, runKey: `${workflowId}/${runId}`, classification });
   progress.outcome = outcome;
+  // Runs started before the knowledge base replay without the step.
+  if (patched('knowledge-draft')) {
+    progress.step = 'drafting';
+    await draftKnowledgeReply({ tenantId, messageId }).catch(() => undefined);
+  }
 
   let reviewState: TriageMessageResult['review'] = 'not_needed';
   if (outcome.status === 'needs_review') {

@@ -51,6 +51,8 @@ export const messageSchema = z.object({
   received_at: z.string(),
   status: z.enum(MESSAGE_STATUSES),
   response: z.string().nullable(),
+  suggested_response: z.string().nullable().meta({ description: 'A reply drafted from the knowledge base by triage; send it with PUT `response`' }),
+  suggested_sources: z.array(z.object({ document_id: z.uuid(), title: z.string(), chunk_id: z.uuid(), similarity: z.number() })).nullable(),
   category: z.enum(TRIAGE_CATEGORIES).nullable(),
   intent: z.string().nullable(),
   priority: z.enum(PRIORITIES).nullable(),

@@ -14,6 +14,8 @@ export function messageDto(m: Message) {
     received_at: m.receivedAt.toISOString(),
     status: m.status,
     response: m.response ?? null,
+    suggested_response: m.suggestedResponse ?? null,
+    suggested_sources: m.suggestedSources ?? null,
     category: m.category ?? null,
     intent: m.intent ?? null,
     priority: m.priority ?? null,
