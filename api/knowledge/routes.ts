@@ -11,7 +11,7 @@ import { readUpload } from '../multipart.ts';
 import { paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { startOrDefer } from '../startWork.ts';
-import { documentBody, documentDetailSchema, documentListQuery, documentParams, documentSchema, documentUpdateBody, searchBody, searchHitSchema } from './schema.ts';
+import { documentBody, documentDetailSchema, documentListQuery, documentParams, documentSchema, documentUpdateBody, reindexBody, searchBody, searchHitSchema } from './schema.ts';
 import { documentColumns, documentDetail } from './serialize.ts';
 
 const DOCUMENT_LIST: ListSpec<z.infer<typeof documentListQuery>['sort_by']> = {
@@ -170,6 +170,34 @@ export const knowledgeRoutes: RouteDef[] = [
       Object.assign(doc, { revision: doc.revision + 1, status: 'indexing', error: null });
       const { run } = await indexRevision(ctx, doc);
       return one(documentDetail(doc, run));
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/knowledge/reindex',
+    tag: 'knowledge',
+    summary:
+      'Index again every document whose passages were embedded by another model than the configured one (after EMBEDDINGS_MODEL changed), or every document with `all: true`; one run each. Search keeps finding their passages by text meanwhile',
+    roles: ['admin', 'manager'],
+    body: reindexBody,
+    status: 202,
+    response: dataSchema(z.object({ documents: z.number().int(), embedding_model: z.string() })),
+    handler: async (ctx, { body, caller }) => {
+      const em = ctx.state.em;
+      const model = ctx.deps.embeddings.model;
+      const stale = await ctx.deps.sql<{ id: string }>(
+        `select d.id from knowledge_documents d where d.tenant_id = $1 and d.status <> 'indexing'
+           and ($2 or d.embedding_model is distinct from $3 or exists (select 1 from knowledge_chunks c where c.document_id = d.id and c.embedding_model <> $3))`,
+        [caller.tenantId, body.all, model],
+      );
+      const docs = stale.length ? await em.find(KnowledgeDocumentSchema, { id: { $in: stale.map((r) => r.id) } }) : [];
+      // Start rows commit with the new revisions; the outbox relay starts the runs, so a thousand documents make no thousand calls here.
+      for (const doc of docs) {
+        Object.assign(doc, { revision: doc.revision + 1, status: 'indexing', error: null });
+        queueWorkflowStart(em, knowledgeIndexStartRequest({ tenantId: caller.tenantId, documentId: doc.id, revision: doc.revision }, { requestId: ctx.state.requestId }), { handOver: true });
+      }
+      await em.flush();
+      return one({ documents: docs.length, embedding_model: model });
     },
   }),
   route({

@@ -67,3 +67,5 @@ export const searchHitSchema = z.object({
   semantic_score: z.number().nullable(),
   rank_score: z.number().meta({ description: 'Reciprocal rank fusion of the full-text and vector rankings: the order, not a threshold' }),
 });
+
+export const reindexBody = z.strictObject({ all: z.boolean().default(false).meta({ description: 'Every document, not only those embedded by another model' }) });

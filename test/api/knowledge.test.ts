@@ -141,6 +141,29 @@ describe('knowledge base', () => {
     expect(renamed.body.data).toMatchObject({ title: 'Office handbook', revision: 2, status: 'ready' });
   });
 
+  it('re-embeds every passage of another model when asked after a model change, one run per document', async () => {
+    const u = await aTenant(stack.http);
+    const docs = await Promise.all(['Parking is free after 6pm.', 'Deliveries go to the back door.'].map(async (content, i) => (await create({ title: `Note ${i}`, type: 'text', content }, u.token)).body.data as Doc));
+    for (const d of docs) await settled(d.id, u.token);
+    // As if these had been embedded by the model configured before.
+    await stack.orm.em.getConnection().execute("update knowledge_chunks set embedding_model = 'old-model' where document_id = ?", [docs[0].id]);
+    await stack.orm.em.getConnection().execute("update knowledge_documents set embedding_model = 'old-model' where id = ?", [docs[0].id]);
+    expect((await stack.http.post('/api/v1/knowledge/search', { token: u.token, body: { query: 'parking free', min_similarity: 0.9 } })).body.data[0]).toMatchObject({ document_id: docs[0].id, semantic_score: null });
+
+    const res = await stack.http.post('/api/v1/knowledge/reindex', { token: u.token, body: {} });
+    expect(res.status).toBe(202);
+    expect(res.body.data).toEqual({ documents: 1, embedding_model: 'local-hash-v1' });
+    const redone = await eventually(async () => {
+      const d = (await stack.http.get(`/api/v1/knowledge/documents/${docs[0].id}`, { token: u.token })).body.data as Doc & { embedding_model: string };
+      return d.status === 'ready' && d.revision === 2 ? d : undefined;
+    }, { what: 're-embedded', timeoutMs: 60_000 });
+    expect(redone).toMatchObject({ embedding_model: 'local-hash-v1', chunk_count: 1, chunks_embedded: 1 });
+    const models = await stack.orm.em.getConnection().execute<Array<{ embedding_model: string }>>('select embedding_model from knowledge_chunks where document_id = ?', [docs[0].id]);
+    expect(models).toEqual([{ embedding_model: 'local-hash-v1' }]);
+    expect((await stack.http.get(`/api/v1/knowledge/documents/${docs[1].id}`, { token: u.token })).body.data.revision).toBe(1);
+    expect((await stack.http.post('/api/v1/knowledge/reindex', { token: u.token, body: { all: true } })).body.data.documents).toBe(2);
+  });
+
   it('deletes a document with its passages', async () => {
     const doc = (await create({ title: 'Temporary', type: 'text', content: 'The temporary kiosk opens on Saturdays only.' })).body.data as Doc;
     await settled(doc.id);
