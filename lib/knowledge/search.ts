@@ -27,6 +27,8 @@ export interface KnowledgeQuery {
 
 /** Candidates per side before fusion: deep enough that fusion can reorder, shallow enough to stay one cheap statement. */
 const CANDIDATES = 50;
+/** Vectors whose exact cosine is computed, of those nearest by sign bits: all of them up to this many passages. */
+export const RERANKED = 400;
 
 interface CandidateRow {
   id: string;
@@ -42,17 +44,20 @@ interface CandidateRow {
 
 /**
  * The statement, on its own so the bench can run it bare. `$1` tenant, `$2` query text,
- * `$3` model, `$4` the query's vector, `$5` candidates per side.
+ * `$3` model, `$4` the query's vector, `$5` candidates per side, `$6` vectors re-ranked exactly.
  *
  * Lexical side: passages containing any of the query's lexemes (an OR of them, so one
  * missing word does not hide a passage), those matching `websearch_to_tsquery` (every
  * word, phrases, `-not`) first, then by `ts_rank_cd`; the GIN index finds them. Semantic
- * side: the nearest vectors of the current model by dot product (unit vectors: cosine),
- * an exact scan of the tenant's passages. Both sides come back in one round trip with
+ * side: the passages of the current model nearest by the Hamming distance of their sign
+ * bits (binary quantization, one cheap pass), the closest `$6` of those re-ranked by the
+ * exact dot product (unit vectors: cosine). Both sides come back in one round trip with
  * the numbers fusion and calibration need.
  */
 export const KNOWLEDGE_SEARCH_SQL = `
-with q as (
+with signs as materialized (
+  select knowledge_signs($4::real[]) as bits
+), q as (
   select websearch_to_tsquery('english', $2) as web,
          coalesce(tsvector_to_array(to_tsvector('english', $2)), '{}') as lexemes
 ), q2 as (
@@ -65,10 +70,14 @@ with q as (
   from knowledge_chunks c, q2
   where c.tenant_id = $1 and q2.any_word is not null and c.search_vector @@ q2.any_word
   order by rank limit $5
-), semantic as (
-  select c.id, row_number() over (order by knowledge_dot(c.embedding, $4::real[]) desc, c.id) as rank
-  from knowledge_chunks c
+), near as (
+  select c.id, c.embedding
+  from knowledge_chunks c, signs
   where c.tenant_id = $1 and c.embedding_model = $3
+  order by bit_count(c.embedding_signs # signs.bits), c.id limit $6
+), semantic as (
+  select near.id, row_number() over (order by knowledge_dot(near.embedding, $4::real[]) desc, near.id) as rank
+  from near
   order by rank limit $5
 ), picked as (
   select coalesce(l.id, s.id) as id, l.rank as lexical_rank, s.rank as semantic_rank
@@ -91,7 +100,7 @@ cross join q2`;
  */
 export async function searchKnowledge(sql: DirectSql, embeddings: EmbeddingProvider, q: KnowledgeQuery): Promise<KnowledgeHit[]> {
   const [vector] = await embeddings.embed([q.query]);
-  const rows = await sql<CandidateRow>(KNOWLEDGE_SEARCH_SQL, [q.tenantId, q.query, embeddings.model, `{${vector.join(',')}}`, CANDIDATES]);
+  const rows = await sql<CandidateRow>(KNOWLEDGE_SEARCH_SQL, [q.tenantId, q.query, embeddings.model, `{${vector.join(',')}}`, CANDIDATES, RERANKED]);
   const byRank = (side: 'lexical_rank' | 'semantic_rank') =>
     rows
       .filter((r) => r[side] !== null)
