@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers } from './bench/stack.ts';
-import { latencyStats } from './bench/load.ts';
+import { latencyStats, timedSerial } from './bench/load.ts';
 import { splitIntoChunks } from '../lib/knowledge/chunks.ts';
 import { KNOWLEDGE_SEARCH_SQL, RERANKED } from '../lib/knowledge/search.ts';
 import { createLocalEmbeddings } from '../providers/embeddings/localEmbeddings.ts';
@@ -47,16 +47,7 @@ function documentText(d: number, paragraphs: number): string {
   }).join('\n\n');
 }
 
-async function timed(n: number, work: () => Promise<void>) {
-  await work(); // warm
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await work();
-    ms.push(performance.now() - t0);
-  }
-  return ms;
-}
+const timed = timedSerial;
 
 async function main() {
   const stamp = `${Date.now()}_${process.pid}`;

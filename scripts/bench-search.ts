@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers } from './bench/stack.ts';
-import { latencyStats } from './bench/load.ts';
+import { latencyStats, timedSerial } from './bench/load.ts';
 import { contactSearchText } from '../entities/Contact.ts';
 
 const log = (line: string) => console.log(`[bench:search] ${line}`);
@@ -25,16 +25,7 @@ const stops = stoppers(log);
 
 const TRGM = ['contact_search_trgm_index', 'contact_organization_trgm_index'];
 
-async function timed(n: number, work: () => Promise<void>) {
-  await work(); // warm
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await work();
-    ms.push(performance.now() - t0);
-  }
-  return latencyStats(ms);
-}
+const timed = async (n: number, work: () => Promise<void>) => latencyStats(await timedSerial(n, work));
 
 async function main() {
   const stamp = `${Date.now()}_${process.pid}`;

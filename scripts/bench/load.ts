@@ -141,3 +141,15 @@ export async function waitUntil(what: string, done: () => boolean | Promise<bool
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** `work` once to warm up, then `n` times one after another: each call's milliseconds. */
+export async function timedSerial(n: number, work: () => Promise<void>): Promise<number[]> {
+  await work();
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await work();
+    ms.push(performance.now() - t0);
+  }
+  return ms;
+}
