@@ -3,8 +3,9 @@
  *
  * - Order: reciprocal rank fusion of the full-text ranking and the vector ranking
  *   (Σ 1/(k + rank), k = 60). It needs no common scale between the two, but its value
- *   depends on the query and on how many candidates there are, so it is never compared
- *   with a threshold.
+ *   depends on the query and on how many candidates there are: the top result of any
+ *   query scores about the same, relevant or not, so it is never compared with a
+ *   threshold.
  * - Threshold: `similarity`, an absolute score in [0, 1] for each passage on its own: the
  *   share of the query's content words the passage contains, or the embedding cosine
  *   mapped onto [0, 1] by the model's calibration band, whichever is larger. A passage
@@ -29,7 +30,10 @@ export interface Fused<T> {
 
 export const RRF_K = 60;
 
-/** Merges ranked lists (best first) by reciprocal rank; ties go to the smaller key, so the order is deterministic. */
+/**
+ * Merges ranked lists (best first) by reciprocal rank; ties go to the smaller key, so the
+ * order is deterministic. An item listed by several lists is the first list's.
+ */
 export function reciprocalRankFusion<T>(lists: Array<Array<{ key: string; item: T }>>, k = RRF_K): Array<Fused<T>> {
   const fused = new Map<string, Fused<T>>();
   lists.forEach((list, l) => {
@@ -52,6 +56,8 @@ const clamp01 = (x: number) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x))
 
 /** A model's cosine on [0, 1]: its floor to 0, its ceiling to 1, linear between, clamped. */
 export function calibrateCosine(cosine: number, calibration: Calibration): number {
+  // A band of no width is a step, not a division by zero.
+  if (calibration.ceiling <= calibration.floor) return cosine >= calibration.ceiling ? 1 : 0;
   return clamp01((cosine - calibration.floor) / (calibration.ceiling - calibration.floor));
 }
 

@@ -19,6 +19,17 @@ describe('reciprocalRankFusion', () => {
   it('honours k', () => {
     expect(reciprocalRankFusion([list('a')], 0)[0].score).toBe(1);
   });
+
+  it('answers nothing for no lists or empty ones, and a rank slot for every list', () => {
+    expect(reciprocalRankFusion([])).toEqual([]);
+    expect(reciprocalRankFusion([[], []])).toEqual([]);
+    expect(reciprocalRankFusion([[], list('a'), []])).toEqual([{ key: 'a', item: 'A', score: 1 / 61, ranks: [null, 1, null] }]);
+  });
+
+  it('keeps the first list\'s item for a key both lists hold', () => {
+    const fused = reciprocalRankFusion([[{ key: 'k', item: 'lexical' }], [{ key: 'k', item: 'semantic' }]]);
+    expect(fused).toEqual([{ key: 'k', item: 'lexical', score: 2 / 61, ranks: [1, 1] }]);
+  });
 });
 
 describe('similarity', () => {
@@ -29,6 +40,18 @@ describe('similarity', () => {
     expect(calibrateCosine(0.45, calibration)).toBeCloseTo(0.5, 12);
     expect(calibrateCosine(0.9, calibration)).toBe(1);
     expect(calibrateCosine(-0.5, calibration)).toBe(0);
+  });
+
+  it('treats a band of no width as a step instead of dividing by zero', () => {
+    expect(calibrateCosine(0.5, { floor: 0.5, ceiling: 0.5 })).toBe(1);
+    expect(calibrateCosine(0.49, { floor: 0.5, ceiling: 0.5 })).toBe(0);
+  });
+
+  it('stays in [0, 1] whatever it is given', () => {
+    expect(passageSimilarity({ coverage: 1.5, cosine: null, calibration })).toBe(1);
+    expect(passageSimilarity({ coverage: -1, cosine: -1, calibration })).toBe(0);
+    expect(passageSimilarity({ coverage: Number.NaN, cosine: Number.NaN, calibration })).toBe(0);
+    expect(passageSimilarity({ coverage: 0, cosine: 0.2 + 0.5 * 0.123456, calibration })).toBe(0.1235);
   });
 
   it('is the larger of word coverage and calibrated cosine', () => {
