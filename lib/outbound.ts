@@ -145,6 +145,9 @@ export interface OutboundResponse {
   latencyMs: number;
 }
 
+/** The same answer as raw bytes, for callers that read binary documents (PDFs). */
+export type OutboundBytesResponse = Omit<OutboundResponse, 'body'> & { body: Buffer };
+
 export type Resolver = (host: string, cb: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
 const systemResolver: Resolver = (host, cb) => dnsLookup(host, { all: true }, cb);
 
@@ -175,14 +178,14 @@ interface GuardedRequest {
 }
 
 /** One request through the guard: connection-time address check, no redirects, timeout for the whole exchange, body capped. */
-function guardedRequest(url: string, opts: GuardedRequest): Promise<Omit<OutboundResponse, 'body'> & { body: Buffer }> {
+function guardedRequest(url: string, opts: GuardedRequest): Promise<OutboundBytesResponse> {
   const target = checkOutboundUrl(url, opts.policy);
   const host = hostOf(target);
   const started = performance.now();
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const done = (err: Error | null, value?: Omit<OutboundResponse, 'body'> & { body: Buffer }) => {
+    const done = (err: Error | null, value?: OutboundBytesResponse) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -219,7 +222,8 @@ function guardedRequest(url: string, opts: GuardedRequest): Promise<Omit<Outboun
           done(null, { status: res.statusCode ?? 0, headers, body: buf.subarray(0, opts.maxBodyBytes), truncated, latencyMs: performance.now() - started });
         };
         res.on('end', finish);
-        res.on('error', () => finish());
+        // A webhook's verdict is its status, whatever became of the body; a page cut off is not the page.
+        res.on('error', (err) => (opts.method === 'GET' ? done(new OutboundError('connection', `the answer broke off: ${err.message}`)) : finish()));
       },
     );
     const timer = setTimeout(() => {
@@ -247,6 +251,6 @@ export async function guardedPost(
 export async function guardedGet(
   url: string,
   opts: { headers?: Record<string, string>; timeoutMs: number; maxBodyBytes: number; policy: OutboundPolicy; signal?: AbortSignal; resolve?: Resolver },
-): Promise<Omit<OutboundResponse, 'body'> & { body: Buffer }> {
+): Promise<OutboundBytesResponse> {
   return guardedRequest(url, { ...opts, headers: opts.headers ?? {}, method: 'GET' });
 }

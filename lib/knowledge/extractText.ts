@@ -37,9 +37,24 @@ export function detectFormat(input: { bytes: Buffer; contentType?: string | null
   const head = input.bytes.subarray(0, 512).toString('latin1').trimStart().toLowerCase();
   if (head.startsWith('%pdf-')) return 'pdf';
   if (head.startsWith('<!doctype html') || head.startsWith('<html')) return 'html';
-  // A generic type (application/octet-stream) or none, on text with no tell-tale: plain text if it decodes cleanly.
-  if ((!type || type === 'application/octet-stream') && !extension && !input.bytes.subarray(0, 4096).includes(0)) return 'text';
-  throw new UnsupportedDocument(`Cannot read ${type ?? (extension ? `.${extension}` : 'this file')}: send ${SUPPORTED}`);
+  const generic = !type || type === 'application/octet-stream';
+  // An unlabelled upload with no tell-tale: plain text only if it is UTF-8, so a stray binary is refused, not indexed as noise.
+  if (generic && !extension && looksLikeText(input.bytes)) return 'text';
+  // Name what the sender will recognise: the type, unless it says nothing (curl labels every upload octet-stream).
+  const what = !generic ? type : extension ? `.${extension}` : (type ?? 'this file');
+  throw new UnsupportedDocument(`Cannot read ${what}: send ${SUPPORTED}`);
+}
+
+/** The first 4 KB decode as UTF-8 without NULs; `stream` forgives a character cut at the 4 KB edge. */
+function looksLikeText(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 4096);
+  if (head.includes(0)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const decode = (bytes: Buffer) => new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
@@ -61,10 +76,9 @@ function htmlToText(html: string): string {
       { selector: 'script', format: 'skip' },
       { selector: 'style', format: 'skip' },
       { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'h1', options: { uppercase: false } },
-      { selector: 'h2', options: { uppercase: false } },
-      { selector: 'h3', options: { uppercase: false } },
-      { selector: 'table', format: 'dataTable' },
+      // The library shouts headings and table headers by default; passages should read as the page does.
+      ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
+      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
     ],
   });
 }
@@ -73,8 +87,14 @@ async function pdfToText(bytes: Buffer): Promise<string> {
   const { extractText: readPdf, getDocumentProxy } = await import('unpdf');
   let text: string;
   try {
-    const pdf = await getDocumentProxy(new Uint8Array(bytes));
-    text = (await readPdf(pdf, { mergePages: true })).text;
+    // Our own proxy only to quiet PDF.js (verbosity 0: errors only; a malformed upload would print warnings
+    // around the logger). unpdf destroys only the documents it opened, so this one is destroyed here.
+    const pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
+    try {
+      text = (await readPdf(pdf, { mergePages: true })).text;
+    } finally {
+      await pdf.destroy();
+    }
   } catch (err) {
     throw new UnsupportedDocument(`Cannot read this PDF: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -25,10 +25,11 @@ function pdfWith(text: string): Buffer {
 
 describe('extractText', () => {
   it('reads HTML as text: scripts, styles, navigation and image tags gone, headings and paragraphs kept', async () => {
-    const html = '<!doctype html><html><head><style>p{color:red}</style><script>alert(1)</script></head><body><nav>Home | About</nav><h1>Our channels</h1><p>We answer on <a href="https://t.me/x">Telegram</a>, Signal and web widgets.</p><img src="x.png" alt="logo"></body></html>';
+    const html =
+      '<!doctype html><html><head><style>p{color:red}</style><script>alert(1)</script></head><body><nav>Home | About</nav><h1>Our channels</h1><p>We answer on <a href="https://t.me/x">Telegram</a>, Signal and web widgets.</p><img src="x.png" alt="logo"><h4>Weekends</h4><p>Closed.</p></body></html>';
     const { text, format } = await extractText({ bytes: Buffer.from(html), contentType: 'text/html; charset=utf-8' });
     expect(format).toBe('html');
-    expect(text).toBe('Our channels\n\nWe answer on Telegram, Signal and web widgets.');
+    expect(text).toBe('Our channels\n\nWe answer on Telegram, Signal and web widgets.\n\nWeekends\n\nClosed.');
   });
 
   it('passes Markdown and text through, without a BOM, trailing spaces or runs of blank lines', async () => {
@@ -56,5 +57,13 @@ describe('extractText', () => {
     expect(detectFormat({ bytes: Buffer.from('just words') })).toBe('text');
     expect(() => detectFormat({ bytes: Buffer.from('PNG'), contentType: 'image/png' })).toThrow('Cannot read image/png: send plain text (.txt), Markdown (.md), HTML (.html) or PDF (.pdf)');
     expect(() => detectFormat({ bytes: Buffer.from('PK'), filename: 'notes.docx' })).toThrow(UnsupportedDocument);
+  });
+
+  it('names the extension when the type says nothing, and refuses unlabelled bytes that are not UTF-8', async () => {
+    await expect(extractText({ bytes: Buffer.from('PK'), contentType: 'application/octet-stream', filename: 'notes.docx' })).rejects.toThrow('Cannot read .docx: send');
+    expect(detectFormat({ bytes: Buffer.from('Grüße, 日本') })).toBe('text');
+    expect(() => detectFormat({ bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x4a, 0x46]) })).toThrow(UnsupportedDocument);
+    // A character cut at the 4 KB edge is still text.
+    expect(detectFormat({ bytes: Buffer.concat([Buffer.from('a'.repeat(4095)), Buffer.from('é')]) })).toBe('text');
   });
 });

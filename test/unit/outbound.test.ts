@@ -16,6 +16,12 @@ beforeAll(async () => {
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       seen.push({ headers: req.headers, body, method: req.method });
+      if (req.url === '/cut') {
+        res.writeHead(200, { 'content-type': 'text/html', 'content-length': '1000' });
+        res.write('<p>half a page');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
       if (req.url === '/binary') {
         res.writeHead(200, { 'content-type': 'application/pdf' });
         return res.end(BINARY);
@@ -142,6 +148,7 @@ describe('outbound guard: guardedGet', () => {
     expect(res).toMatchObject({ status: 200, truncated: false, headers: { 'content-type': 'application/pdf' } });
     expect(Buffer.compare(res.body, BINARY)).toBe(0);
     expect(seen.at(-1)).toMatchObject({ method: 'GET', body: '', headers: { accept: 'text/html' } });
+    expect(seen.at(-1)?.headers['content-length']).toBeUndefined();
   });
 
   it('caps the bytes it reads', async () => {
@@ -155,6 +162,10 @@ describe('outbound guard: guardedGet', () => {
     await expect(get(`http://127.0.0.1:${port}/ok`, none)).rejects.toBeInstanceOf(OutboundRefused);
     await expect(get(`https://intranet.test:${port}/`, none, { resolve: fakeDns('10.1.2.3') })).rejects.toMatchObject({ kind: 'refused' });
     expect(seen.length).toBe(before);
+  });
+
+  it('fails, rather than answering part of a page, when the connection breaks off mid-body', async () => {
+    await expect(get(`http://127.0.0.1:${port}/cut`)).rejects.toMatchObject({ kind: 'connection', message: expect.stringContaining('broke off') });
   });
 
   it('answers a redirect as it is, and gives up on a server that never answers', async () => {
