@@ -55,7 +55,11 @@ describe('lead import and export', () => {
       { row: 4, reason: 'email: "not-an-email" is not an email address' },
       { row: 5, reason: expect.stringMatching(/^status: "maybe" is not one of/) },
     ]);
-    const run = await stack.http.get(`/api/v1/runs/lead-import-${first.body.data.id}`, { token: t.token });
+    // The row commits 'completed' inside the last activity; the run closes a moment later.
+    const run = await eventually(async () => {
+      const res = await stack.http.get(`/api/v1/runs/lead-import-${first.body.data.id}`, { token: t.token });
+      return res.body.data?.status === 'running' ? undefined : res;
+    }, { what: 'the import run closed' });
     captureHistory(`lead-import-${first.body.data.id}`, 'lead-import-completed');
     expect(run.body.data).toMatchObject({ type: 'importLeadsWorkflow', status: 'completed', result: { state: 'completed', created: 3, rejected: 2 } });
 

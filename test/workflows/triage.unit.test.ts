@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Classification, MessageReview, TriageActivities, TriageOutcome } from '../../activities/triage.ts';
+import type { DraftOutcome, KnowledgeActivities } from '../../activities/knowledge.ts';
 import { reviewSignal, reviewUpdate, triageProgressQuery } from '../../workflows/triageMessage.client.ts';
 import type { TriageMessageResult } from '../../workflows/triageMessage.ts';
 import { aTriageResult } from '../support/triage.ts';
 import { workflowTestEnv } from '../support/workflowWorker.ts';
 
-/** The triage workflow's decisions with its three activities mocked: no API, no database, no LLM. */
+/** The triage workflow's decisions with its activities mocked: no API, no database, no LLM. */
 let env: Awaited<ReturnType<typeof workflowTestEnv>>;
 beforeAll(async () => {
   env = await workflowTestEnv();
@@ -25,9 +26,14 @@ const outcome = (over: Partial<TriageOutcome> = {}): TriageOutcome => ({
   ...over,
 });
 
-function mocks(applied: TriageOutcome) {
+function mocks(applied: TriageOutcome, draft: () => Promise<DraftOutcome> = async () => ({ drafted: true, sources: 1, by: 'mock' })) {
   const reviews: MessageReview[] = [];
-  const activities: TriageActivities = {
+  const drafts: string[] = [];
+  const activities: TriageActivities & Pick<KnowledgeActivities, 'draftKnowledgeReply'> = {
+    async draftKnowledgeReply({ messageId }) {
+      drafts.push(messageId);
+      return draft();
+    },
     async classifyMessage(): Promise<Classification> {
       return { result: aTriageResult(), classifier: 'mock', fallbackReason: null };
     },
@@ -39,7 +45,7 @@ function mocks(applied: TriageOutcome) {
       return outcome({ status: review.status ?? 'triaged', category: review.category ?? applied.category, leadId: 'lead-1', leadCreated: true });
     },
   };
-  return { activities, reviews };
+  return { activities, reviews, drafts };
 }
 
 const start = (taskQueue: string, reviewTimeoutSeconds = 60) =>
@@ -59,10 +65,20 @@ async function awaitingReview(handle: Awaited<ReturnType<typeof start>>) {
 
 describe('triageMessageWorkflow', () => {
   it('applies a confident triage and needs no review', async () => {
-    const { activities, reviews } = mocks(outcome());
+    const { activities, reviews, drafts } = mocks(outcome());
     const result = await env.withWorker(activities, async (q) => (await start(q)).result());
     expect(result).toMatchObject({ review: 'not_needed', classifier: 'mock', status: 'triaged' });
     expect(reviews).toEqual([]);
+    expect(drafts).toHaveLength(1);
+  });
+
+  it('goes on without a draft when drafting a reply keeps failing, after three tries', async () => {
+    const { activities, drafts } = mocks(outcome(), async () => {
+      throw new Error('knowledge base unreachable');
+    });
+    const result = await env.withWorker(activities, async (q) => (await start(q)).result());
+    expect(result).toMatchObject({ review: 'not_needed', status: 'triaged' });
+    expect(drafts).toHaveLength(3);
   });
 
   it('waits for a review, takes it as an Update, and answers with what the activity applied', async () => {
