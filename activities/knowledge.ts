@@ -10,7 +10,7 @@ import { guardedGet, OutboundError, OutboundRefused, type OutboundPolicy } from 
 import type { EmbeddingProvider } from '../providers/embeddings/types.ts';
 import type { ReplyDrafter } from '../providers/llm/replyDrafter.ts';
 import { directSql } from '../lib/directSql.ts';
-import { pgArray } from '../lib/pgArray.ts';
+import { pgArray, pgNumbers } from '../lib/pgArray.ts';
 import { searchKnowledge } from '../lib/knowledge/search.ts';
 import { quotedPassageReply } from '../lib/knowledge/quotedReply.ts';
 import { MessageSchema, type SuggestedSource } from '../entities/Message.ts';
@@ -52,8 +52,6 @@ export interface EmbedOutcome {
 const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'KnowledgeSourceRefused');
 
 const exec = <R>(tx: EntityManager, text: string, values: unknown[]) => tx.getConnection().execute<R[]>(text, values, 'all', tx.getTransactionContext());
-
-const vectorLiteral = (v: number[]) => `{${v.join(',')}}`;
 
 function eventData(doc: Pick<KnowledgeDocument, 'id' | 'title' | 'type'>, revision: number) {
   return { document_id: doc.id, title: doc.title, type: doc.type, revision };
@@ -153,7 +151,7 @@ export function createKnowledgeActivities({ orm, embeddings, policy, maxBytes, f
             tx,
             `insert into knowledge_chunks (id, created_at, updated_at, tenant_id, document_id, position, content, content_hash, embedding, embedding_model)
              select v.id, now(), now(), ?, ?, v.position, v.content, v.hash, v.embedding::real[], ? from unnest(?::uuid[], ?::int[], ?::text[], ?::text[], ?::text[]) as v(id, position, content, hash, embedding)`,
-            [ref.tenantId, doc.id, model, pgArray(fresh.map(() => randomUUID())), pgArray(fresh.map((c) => c.position)), pgArray(fresh.map((c) => c.content)), pgArray(fresh.map((c) => c.contentHash)), pgArray(vectors.map(vectorLiteral))],
+            [ref.tenantId, doc.id, model, pgArray(fresh.map(() => randomUUID())), pgArray(fresh.map((c) => c.position)), pgArray(fresh.map((c) => c.content)), pgArray(fresh.map((c) => c.contentHash)), pgArray(vectors.map(pgNumbers))],
           );
         }
         const outcome = { superseded: false, chunks_total: chunks.length, chunks_embedded: fresh.length, chunks_reused: kept.length, embedding_model: model };

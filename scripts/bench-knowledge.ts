@@ -18,6 +18,7 @@ import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startData
 import { latencyStats, timedSerial } from './bench/load.ts';
 import { splitIntoChunks } from '../lib/knowledge/chunks.ts';
 import { KNOWLEDGE_SEARCH_SQL, RERANKED } from '../lib/knowledge/search.ts';
+import { pgNumbers } from '../lib/pgArray.ts';
 import { createLocalEmbeddings } from '../providers/embeddings/localEmbeddings.ts';
 
 const log = (line: string) => console.log(`[bench:knowledge] ${line}`);
@@ -116,7 +117,7 @@ async function main() {
     };
     const bare = async () => {
       const [vector] = await local.embed([query]);
-      await db.query(KNOWLEDGE_SEARCH_SQL, [tenant.tenantId, query, local.model, `{${vector.join(',')}}`, 50, RERANKED]);
+      await db.query(KNOWLEDGE_SEARCH_SQL, [tenant.tenantId, query, local.model, pgNumbers(vector), 50, RERANKED]);
     };
     // Alternate in halves, so a slow moment of the machine falls on both.
     const half = Math.ceil(sizes.requests / 2);

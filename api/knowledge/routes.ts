@@ -30,11 +30,19 @@ const UPLOAD_EXTENSIONS = ['.txt', '.md', '.markdown', '.pdf', '.html', '.htm'];
  */
 const INDEX_WAIT_MS = 5_000;
 
+/** The document's next revision, to be indexed again: its text or source changed, or someone asked. */
+function nextRevision(doc: KnowledgeDocument): void {
+  Object.assign(doc, { revision: doc.revision + 1, status: 'indexing', error: null });
+}
+
+/** The start row of the document's current revision's indexing run, in the unit of work. */
+const queueIndexing = (ctx: AppContext, doc: KnowledgeDocument, opts: { handOver?: boolean } = {}) =>
+  queueWorkflowStart(ctx.state.em, knowledgeIndexStartRequest({ tenantId: doc.tenant.id, documentId: doc.id, revision: doc.revision }, { requestId: ctx.state.requestId }), opts);
+
 /** Commits the document's new revision with its indexing start row, starts it, and waits a little for it. */
-async function indexRevision(ctx: AppContext, doc: KnowledgeDocument): Promise<{ doc: KnowledgeDocument; run: RunRef }> {
-  const em = ctx.state.em;
-  const start = queueWorkflowStart(em, knowledgeIndexStartRequest({ tenantId: doc.tenant.id, documentId: doc.id, revision: doc.revision }, { requestId: ctx.state.requestId }));
-  await em.flush();
+async function indexRevision(ctx: AppContext, doc: KnowledgeDocument): Promise<RunRef> {
+  const start = queueIndexing(ctx, doc);
+  await ctx.state.em.flush();
   const run = await startOrDefer(ctx, start);
   if (run.run_id) {
     const finished = await ctx.deps.temporal.connection
@@ -42,11 +50,11 @@ async function indexRevision(ctx: AppContext, doc: KnowledgeDocument): Promise<{
       .then(() => true)
       .catch(() => false);
     if (finished) {
-      await em.refresh(doc);
+      await ctx.state.em.refresh(doc);
       run.status = 'completed';
     }
   }
-  return { doc, run };
+  return run;
 }
 
 async function findDocument(ctx: AppContext, id: string): Promise<KnowledgeDocument> {
@@ -75,8 +83,7 @@ export const knowledgeRoutes: RouteDef[] = [
         content: body.type === 'text' ? body.content : '',
         format: body.type === 'text' ? 'text' : null,
       });
-      const { run } = await indexRevision(ctx, doc);
-      return one(documentDetail(doc, run));
+      return one(documentDetail(doc, await indexRevision(ctx, doc)));
     },
   }),
   route({
@@ -102,8 +109,7 @@ export const knowledgeRoutes: RouteDef[] = [
       const title = (upload.fields.title ?? '').trim() || filename.replace(/\.[^.]+$/, '') || filename;
       if (title.length > 255) throw validationError('Invalid body', [{ field: 'body.title', message: 'must be at most 255 characters' }]);
       const doc = ctx.state.em.create(KnowledgeDocumentSchema, { tenant: caller.tenantId, title, type: 'file', filename, file: upload.content, content: '' });
-      const { run } = await indexRevision(ctx, doc);
-      return one(documentDetail(doc, run));
+      return one(documentDetail(doc, await indexRevision(ctx, doc)));
     },
   }),
   route({
@@ -151,9 +157,8 @@ export const knowledgeRoutes: RouteDef[] = [
         }
         if (body.content !== undefined) doc.content = body.content;
         if (body.source_url !== undefined) doc.sourceUrl = body.source_url;
-        Object.assign(doc, { revision: doc.revision + 1, status: 'indexing', error: null });
-        const { run } = await indexRevision(ctx, doc);
-        return one(documentDetail(doc, run));
+        nextRevision(doc);
+        return one(documentDetail(doc, await indexRevision(ctx, doc)));
       },
     }),
   ),
@@ -167,9 +172,8 @@ export const knowledgeRoutes: RouteDef[] = [
     response: dataSchema(documentDetailSchema),
     handler: async (ctx, { params }) => {
       const doc = await findDocument(ctx, params.id);
-      Object.assign(doc, { revision: doc.revision + 1, status: 'indexing', error: null });
-      const { run } = await indexRevision(ctx, doc);
-      return one(documentDetail(doc, run));
+      nextRevision(doc);
+      return one(documentDetail(doc, await indexRevision(ctx, doc)));
     },
   }),
   route({
@@ -193,8 +197,8 @@ export const knowledgeRoutes: RouteDef[] = [
       const docs = stale.length ? await em.find(KnowledgeDocumentSchema, { id: { $in: stale.map((r) => r.id) } }) : [];
       // Start rows commit with the new revisions; the outbox relay starts the runs, so a thousand documents make no thousand calls here.
       for (const doc of docs) {
-        Object.assign(doc, { revision: doc.revision + 1, status: 'indexing', error: null });
-        queueWorkflowStart(em, knowledgeIndexStartRequest({ tenantId: caller.tenantId, documentId: doc.id, revision: doc.revision }, { requestId: ctx.state.requestId }), { handOver: true });
+        nextRevision(doc);
+        queueIndexing(ctx, doc, { handOver: true });
       }
       await em.flush();
       return one({ documents: docs.length, embedding_model: model });

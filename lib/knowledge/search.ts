@@ -1,4 +1,5 @@
 import type { DirectSql } from '../directSql.ts';
+import { pgNumbers } from '../pgArray.ts';
 import type { EmbeddingProvider } from '../../providers/embeddings/types.ts';
 import { passageSimilarity, reciprocalRankFusion } from './rankFusion.ts';
 
@@ -75,18 +76,21 @@ with signs as materialized (
   from knowledge_chunks c, signs
   where c.tenant_id = $1 and c.embedding_model = $3
   order by bit_count(c.embedding_signs # signs.bits), c.id limit $6
+), scored as (
+  select near.id, knowledge_dot(near.embedding, $4::real[]) as cosine from near
 ), semantic as (
-  select near.id, row_number() over (order by knowledge_dot(near.embedding, $4::real[]) desc, near.id) as rank
-  from near
+  select id, cosine, row_number() over (order by cosine desc, id) as rank
+  from scored
   order by rank limit $5
 ), picked as (
-  select coalesce(l.id, s.id) as id, l.rank as lexical_rank, s.rank as semantic_rank
+  select coalesce(l.id, s.id) as id, l.rank as lexical_rank, s.rank as semantic_rank, s.cosine
   from lexical l full join semantic s on s.id = l.id
 )
 select c.id, c.document_id, d.title, c.content, c.position, p.lexical_rank::int, p.semantic_rank::int,
        case when cardinality(q2.lexemes) = 0 then 0
             else (select count(*) from unnest(q2.lexemes) l where l = any(tsvector_to_array(c.search_vector)))::float8 / cardinality(q2.lexemes) end as coverage,
-       case when c.embedding_model = $3 then knowledge_dot(c.embedding, $4::real[]) end as cosine
+       -- Computed once: the semantic side's own, else (a lexical-only passage of the current model) here.
+       coalesce(p.cosine, case when c.embedding_model = $3 then knowledge_dot(c.embedding, $4::real[]) end) as cosine
 from picked p
 join knowledge_chunks c on c.id = p.id
 join knowledge_documents d on d.id = c.document_id
@@ -100,7 +104,7 @@ cross join q2`;
  */
 export async function searchKnowledge(sql: DirectSql, embeddings: EmbeddingProvider, q: KnowledgeQuery): Promise<KnowledgeHit[]> {
   const [vector] = await embeddings.embed([q.query]);
-  const rows = await sql<CandidateRow>(KNOWLEDGE_SEARCH_SQL, [q.tenantId, q.query, embeddings.model, `{${vector.join(',')}}`, CANDIDATES, RERANKED]);
+  const rows = await sql<CandidateRow>(KNOWLEDGE_SEARCH_SQL, [q.tenantId, q.query, embeddings.model, pgNumbers(vector), CANDIDATES, RERANKED]);
   const byRank = (side: 'lexical_rank' | 'semantic_rank') =>
     rows
       .filter((r) => r[side] !== null)
