@@ -33,6 +33,7 @@ import { companyRoutes } from './companies/routes.ts';
 import { analyticsRoutes } from './analytics/routes.ts';
 import { createScoreAdvisor } from '../providers/llm/scoreAdvisor.ts';
 import { knowledgeRoutes } from './knowledge/routes.ts';
+import { integrationRoutes } from './integrations/routes.ts';
 import { createEmbeddingProvider } from '../providers/embeddings/index.ts';
 import { leadImportExportRoutes } from './leads/importExport.ts';
 import { tenantRoutes } from './tenant/routes.ts';
@@ -67,6 +68,7 @@ export const routes: RouteDef[] = [
   ...leadScoreRoutes,
   ...companyRoutes,
   ...knowledgeRoutes,
+  ...integrationRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

@@ -46,6 +46,8 @@ export const LeadSchema = defineEntity({
     notes: p.text().nullable(),
     /** The inbound message that produced this lead, if any. */
     sourceMessageId: p.uuid().nullable(),
+    /** Deleted or archived in a synced CRM: kept, out of lists unless asked for (`archived=true`). */
+    archivedAt: p.datetime().nullable(),
   },
 });
 

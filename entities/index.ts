@@ -24,6 +24,7 @@ import { CompanySchema } from './Company.ts';
 import { LeadImportSchema } from './LeadImport.ts';
 import { KnowledgeDocumentSchema } from './KnowledgeDocument.ts';
 import { KnowledgeChunkSchema } from './KnowledgeChunk.ts';
+import { IntegrationRecordSchema, IntegrationSchema, IntegrationSyncRunSchema, IntegrationSyncStateSchema } from './Integration.ts';
 
 export const entities = [
   BaseSchema,
@@ -54,6 +55,10 @@ export const entities = [
   ReminderSchema,
   KnowledgeDocumentSchema,
   KnowledgeChunkSchema,
+  IntegrationSchema,
+  IntegrationSyncStateSchema,
+  IntegrationSyncRunSchema,
+  IntegrationRecordSchema,
 ];
 
 type Schema = (typeof entities)[number];

@@ -116,6 +116,15 @@ const envSchema = z.object({
   CALENDAR_SYNC_INTERVAL: parsedBy(parseDuration).default(parseDuration('5m')),
   CALENDAR_SYNC_PAGE_SIZE: positiveInt(250),
 
+  // CRM integrations. The URLs point the real clients elsewhere (a sandbox, the tests' fakes).
+  SALESFORCE_LOGIN_URL: optionalString.pipe(z.url().optional()),
+  SALESFORCE_API_VERSION: z.string().regex(/^\d{2}\.0$/, 'must look like 62.0').default('62.0'),
+  SALESFORCE_CLIENT_ID: optionalString,
+  SALESFORCE_CLIENT_SECRET: optionalString,
+  HUBSPOT_API_URL: optionalString.pipe(z.url().optional()),
+  CRM_SYNC_PAGE_SIZE: positiveInt(2_000),
+  CRM_SYNC_OVERLAP: parsedBy(parseDuration).default(parseDuration('2m')),
+
   // CSV lead import (POST /crm/leads/import): the largest file taken, and rows per transaction.
   LEAD_IMPORT_MAX_BYTES: positiveInt(50 * 1024 * 1024),
   LEAD_IMPORT_BATCH_ROWS: positiveInt(500),
@@ -210,6 +219,12 @@ function toConfig(env: z.infer<typeof envSchema>) {
       oauthUrl: env.GOOGLE_OAUTH_URL,
       syncIntervalMs: env.CALENDAR_SYNC_INTERVAL,
       pageSize: env.CALENDAR_SYNC_PAGE_SIZE,
+    },
+    crm: {
+      salesforce: { loginUrl: env.SALESFORCE_LOGIN_URL, apiVersion: env.SALESFORCE_API_VERSION, clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET },
+      hubspot: { apiUrl: env.HUBSPOT_API_URL },
+      pageSize: env.CRM_SYNC_PAGE_SIZE,
+      overlapMs: env.CRM_SYNC_OVERLAP,
     },
     leadImport: { maxBytes: env.LEAD_IMPORT_MAX_BYTES, batchRows: env.LEAD_IMPORT_BATCH_ROWS },
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, phoneNumber: env.TWILIO_PHONE_NUMBER, apiUrl: env.TWILIO_API_URL },

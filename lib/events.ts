@@ -215,8 +215,20 @@ export const EVENT_CATALOGUE = {
   }),
   'calendar.event.deleted': spec('A calendar event was deleted.', z.object({ event: calendarEvent }), { event: exampleEvent }),
   'sync.completed': spec(
-    'A sync pass changed something (calendar: events created, updated and deleted here from the provider, and pushed to it). Passes that change nothing send nothing.',
-    z.object({ integration_id: z.uuid(), data_type: z.string(), provider: z.string(), created: z.number(), updated: z.number(), deleted: z.number(), pushed: z.number() }),
+    'A sync pass or run finished (calendar: a pass that changed something; CRM: every run). Counts of records created, updated and deleted (archived) here from the provider and pushed to it; a CRM run adds what it fetched, the conflicts the field rule settled and the records the provider refused.',
+    z.object({
+      integration_id: z.uuid(),
+      data_type: z.string(),
+      provider: z.string(),
+      created: z.number(),
+      updated: z.number(),
+      deleted: z.number(),
+      pushed: z.number(),
+      fetched: z.number().optional(),
+      archived: z.number().optional(),
+      conflicts: z.number().optional(),
+      errors: z.number().optional(),
+    }),
     { integration_id: T1, data_type: 'calendar', provider: 'google', created: 3, updated: 1, deleted: 0, pushed: 2 },
   ),
   'sync.failed': spec(

@@ -3,6 +3,7 @@
  * the Temporal dev server and PostgreSQL, applies migrations, then runs a worker and
  * the API as child processes. Ctrl-C stops everything, workers draining first.
  */
+import { workerNodeArgs } from '../lib/workerProcess.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -67,7 +68,7 @@ async function temporalAddress(): Promise<{ address: string; uiUrl: string }> {
 }
 
 function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [join(root, script)], { env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [...(script === 'workers/main.ts' ? workerNodeArgs(env) : []), join(root, script)], { env, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!shuttingDown) {
       say(`${name} exited (${signal ?? code}); stopping everything`);

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../lib/logger.ts';
 import { startQueued, type QueuedStart } from '../lib/workflowClient.ts';
 import { subscribes } from '../lib/webhookMatch.ts';
+import { reconcileCrmSchedules } from '../lib/crmSchedules.ts';
 import { webhookKind, webhookStartRequest, webhookWorkflowId } from '../workflows/deliverWebhook.client.ts';
 
 /**
@@ -239,6 +240,21 @@ export function startOutboxRelay(opts: RelayOptions) {
     let removed = 0;
     for (const sql of batches) removed += (await pool.query(sql)).rowCount ?? 0;
     if (removed) opts.log.info({ removed }, 'housekeeping: expired rows deleted');
+    await crmSchedules();
+  }
+
+  /**
+   * Integrations whose Temporal Schedules the API could not set (Temporal was down when
+   * they changed): set now. Left a few seconds to the API's own call first.
+   */
+  async function crmSchedules(): Promise<void> {
+    const { rows } = await pool.query<{ id: string; tenant_id: string; status: string; data_types: string[]; sync_interval_minutes: number; updated_at: Date }>(
+      "select id, tenant_id, status, data_types, sync_interval_minutes, updated_at from integrations where schedule_pending and updated_at < now() - interval '10 seconds' limit 50",
+    );
+    for (const r of rows) {
+      await reconcileCrmSchedules(opts.client, opts.taskQueue, r.id, { id: r.id, tenantId: r.tenant_id, status: r.status, dataTypes: r.data_types, syncIntervalMinutes: r.sync_interval_minutes });
+      await pool.query('update integrations set schedule_pending = false where id = $1 and updated_at = $2', [r.id, r.updated_at]);
+    }
   }
 
   /**

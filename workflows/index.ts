@@ -9,3 +9,4 @@ export { sendReminderWorkflow } from './sendReminder.ts';
 export { syncCalendarWorkflow } from './syncCalendar.ts';
 export { importLeadsWorkflow } from './importLeads.ts';
 export { indexKnowledgeWorkflow } from './indexKnowledge.ts';
+export { syncCrmWorkflow } from './syncCrm.ts';

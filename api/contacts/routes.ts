@@ -103,6 +103,7 @@ export const contactRoutes: RouteDef[] = [
       if (query.organization) where.and(`e.organization ilike ${where.value(likePattern(query.organization))}`);
       if (query.tag) where.and(`e.tags @> array[${where.value(query.tag)}]::text[]`);
       if (query.company_id) where.and(`e.company_id = ${where.value(query.company_id)}`);
+      where.and(query.archived ? 'e.archived_at is not null' : 'e.archived_at is null');
       return listPageSql(ctx.deps.sql, CONTACT_LIST, where, query, Boolean(query.search || query.organization));
     },
   }),

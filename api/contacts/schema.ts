@@ -27,6 +27,8 @@ export const contactUpdateBody = contactBody.partial();
 
 export const contactListQuery = listQuery(['created_at', 'updated_at', 'name', 'email', 'phone'] as const, 'created_at').extend({
   search: z.string().trim().max(200).optional(),
+  /** true: only contacts archived by a CRM sync; otherwise only live ones. */
+  archived: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
   organization: z.string().trim().max(200).optional(),
   tag: z.string().trim().max(50).optional(),
   company_id: z.uuid().optional(),
@@ -46,6 +48,8 @@ export const contactSchema = z.object({
   tags: z.array(z.string()),
   custom_fields: z.record(z.string(), z.unknown()),
   sms_opt_out: z.boolean(),
+  /** Deleted or archived in a synced CRM (GET /contacts?archived=true lists these). */
+  archived_at: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -14,6 +14,7 @@ export const contactColumns: JsonColumns = [
   ['tags', 'e.tags'],
   ['custom_fields', 'e.custom_fields'],
   ['sms_opt_out', 'e.sms_opt_out'],
+  ['archived_at', isoTime('e.archived_at')],
   ['created_at', isoTime('e.created_at')],
   ['updated_at', isoTime('e.updated_at')],
 ];
@@ -31,6 +32,7 @@ export function contactDto(c: Contact) {
     tags: c.tags,
     custom_fields: c.customFields,
     sms_opt_out: c.smsOptOut,
+    archived_at: c.archivedAt?.toISOString() ?? null,
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
   };

@@ -15,6 +15,7 @@ export function leadWhere(tenantId: string, query: LeadFilters): SqlWhere {
   if (query.company_id) where.and(`e.company_id = ${where.value(query.company_id)}`);
   if (query.pipeline_id) where.and(`e.pipeline_id = ${where.value(query.pipeline_id)}`);
   if (query.stage_id) where.and(`e.stage_id = ${where.value(query.stage_id)}`);
+  where.and(query.archived ? 'e.archived_at is not null' : 'e.archived_at is null');
   if (query.min_score !== undefined) where.and(`e.score >= ${where.value(query.min_score)}`);
   if (query.contact_email) where.and(`exists (select 1 from contact ce where ce.id = e.contact_id and ce.email = ${where.value(query.contact_email.toLowerCase())})`);
   if (query.search) {

@@ -49,6 +49,8 @@ export const leadListQuery = listQuery(['created_at', 'updated_at', 'value', 'sc
   contact_email: z.string().trim().max(320).optional(),
   assigned_to: z.uuid().optional(),
   search: z.string().trim().max(200).optional(),
+  /** true: only leads archived by a CRM sync; otherwise only live ones. */
+  archived: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
   min_score: z.coerce.number().int().min(0).max(100).optional(),
   company_id: z.uuid().optional(),
   pipeline_id: z.uuid().optional(),
@@ -71,6 +73,8 @@ export const leadSchema = z.object({
   assigned_to: z.uuid().nullable(),
   notes: z.string().nullable(),
   source_message_id: z.uuid().nullable(),
+  /** Deleted or archived in a synced CRM (GET /crm/leads?archived=true lists these). */
+  archived_at: z.string().nullable(),
   contact: z.object({ id: z.uuid(), name: z.string(), email: z.string().nullable(), phone: z.string().nullable(), company: z.string().nullable() }),
   created_at: z.string(),
   updated_at: z.string(),

@@ -16,6 +16,7 @@ export const leadColumns: JsonColumns = [
   ['assigned_to', 'e.assigned_to_id'],
   ['notes', 'e.notes'],
   ['source_message_id', 'e.source_message_id'],
+  ['archived_at', isoTime('e.archived_at')],
   ['contact', "json_build_object('id', c.id, 'name', c.name, 'email', c.email, 'phone', c.phone, 'company', c.organization)"],
   ['created_at', isoTime('e.created_at')],
   ['updated_at', isoTime('e.updated_at')],
@@ -37,6 +38,7 @@ export function leadDto(l: Lead) {
     assigned_to: l.assignedTo?.id ?? null,
     notes: l.notes ?? null,
     source_message_id: l.sourceMessageId ?? null,
+    archived_at: l.archivedAt?.toISOString() ?? null,
     contact: {
       id: l.contact.id,
       name: l.contact.name,

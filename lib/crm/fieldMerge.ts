@@ -36,14 +36,17 @@ export function mergePulled(input: {
   owners?: Readonly<Record<string, FieldOwner>>;
 }): PullMerge {
   const { fields, local, remote, owners = {} } = input;
-  // Never synced: nothing to compare against, so whatever differs counts as changed on both sides.
+  // Never synced (the first sync meets a record both sides have): a side with a value
+  // counts as having changed it, so a value fills the other side's gap and only two
+  // different values are a conflict.
   const base = input.base ?? {};
+  const changedOn = (side: FieldValues, f: string) => (input.base === null ? side[f] !== null && side[f] !== undefined : !same(side[f], base[f]));
   const apply: FieldValues = {};
   const conflicts: PullMerge['conflicts'] = [];
   let localPending = false;
   for (const f of fields) {
-    const remoteChanged = input.base === null || !same(remote[f], base[f]);
-    const localChanged = input.base === null || !same(local[f], base[f]);
+    const remoteChanged = changedOn(remote, f);
+    const localChanged = changedOn(local, f);
     if (same(local[f], remote[f])) continue;
     if (!remoteChanged) {
       if (owners[f] === 'remote') apply[f] = remote[f] ?? null;

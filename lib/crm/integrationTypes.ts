@@ -6,7 +6,8 @@ import { CRM_DATA_TYPES, ownableFields, type CrmDataType } from './mappings.ts';
  */
 export interface ConfigField {
   name: string;
-  secret: boolean;
+  /** Sealed at rest and never returned. */
+  is_secret: boolean;
   required: boolean;
   description: string;
 }
@@ -25,7 +26,7 @@ export interface IntegrationTypeInfo {
   note?: string;
 }
 
-const field = (name: string, secret: boolean, description: string, required = false): ConfigField => ({ name, secret, required, description });
+const field = (name: string, secret: boolean, description: string, required = false): ConfigField => ({ name, is_secret: secret, required, description });
 
 export const INTEGRATION_CATALOGUE: readonly IntegrationTypeInfo[] = [
   {
@@ -116,6 +117,6 @@ export function splitConfig(
   if (problems.length) return { problems };
   const settings: Record<string, string> = {};
   const secrets: Record<string, string> = {};
-  for (const [name, value] of Object.entries(merged)) (known.get(name)?.secret ? secrets : settings)[name] = value;
+  for (const [name, value] of Object.entries(merged)) (known.get(name)?.is_secret ? secrets : settings)[name] = value;
   return { settings, secrets };
 }

@@ -53,7 +53,8 @@ function loginUrlFor(settings: SalesforceSettings, creds: SalesforceCredentials)
 export function asSalesforceError(err: unknown, last: HttpResponse | null): ProviderError {
   if (err instanceof ProviderError) return err;
   const e = err as { errorCode?: string; name?: string; message?: string; code?: string };
-  const code = e.errorCode ?? (e.name && /^[A-Z_]+$/.test(e.name) ? e.name : undefined) ?? e.code;
+  // A SOAP login fault arrives as a plain Error whose message starts with its code ("INVALID_LOGIN: …").
+  const code = e.errorCode ?? (e.name && /^[A-Z_]+$/.test(e.name) ? e.name : undefined) ?? e.code ?? /^([A-Z][A-Z_]{4,}):/.exec(e.message ?? '')?.[1];
   const message = `Salesforce: ${e.message ?? String(err)}`.slice(0, 500);
   const status = last?.statusCode;
   const retryAfter = Number(last?.headers['retry-after']);
@@ -62,7 +63,8 @@ export function asSalesforceError(err: unknown, last: HttpResponse | null): Prov
   if (code && /INVALID_LOGIN|INVALID_SESSION_ID|invalid_grant|INVALID_AUTH|LOGIN_MUST_USE_SECURITY_TOKEN|PASSWORD_LOCKOUT|API_DISABLED_FOR_ORG|INVALID_OPERATION_WITH_EXPIRED_PASSWORD/i.test(code)) {
     return new ProviderError('salesforce', 'auth', message, { status, code });
   }
-  if (/invalid_grant|authentication failure|INVALID_LOGIN/i.test(message)) return new ProviderError('salesforce', 'auth', message, { status, code });
+  // A refresh token refused ("Unable to refresh session due to: expired access/refresh token").
+  if (/invalid_grant|authentication failure|INVALID_LOGIN|unable to refresh session|expired access\/refresh token/i.test(message)) return new ProviderError('salesforce', 'auth', message, { status, code: code ?? 'invalid_grant' });
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'ENOTFOUND') return new ProviderError('salesforce', 'unavailable', message, { code });
   if (status !== undefined && status >= 500) return new ProviderError('salesforce', 'unavailable', message, { status, code });
   if (status === 401) return new ProviderError('salesforce', 'auth', message, { status, code });

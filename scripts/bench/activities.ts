@@ -1,6 +1,8 @@
 // The baselines' activities: no work beyond the I/O being compared, so a bare run costs
 // what Temporal, the worker and that I/O charge.
 import { Context } from '@temporalio/activity';
+import { Connection } from 'jsforce';
+import type { QueryResult } from 'jsforce/lib/query.js';
 import pg from 'pg';
 
 export interface BenchItem {
@@ -11,6 +13,15 @@ export interface BenchItem {
 export interface BenchPullInput {
   apiUrl: string;
   accessToken: string;
+  pageSize: number;
+  table: string;
+}
+
+/** The CRM sync benchmark's baseline input: the same fake Salesforce, login and page size as the product's sync. */
+export interface BenchCrmInput {
+  loginUrl: string;
+  username: string;
+  password: string;
   pageSize: number;
   table: string;
 }
@@ -62,6 +73,31 @@ export function createBenchActivities() {
         Context.current().heartbeat(stored);
       } while (pageToken);
       return stored;
+    },
+    /**
+     * The CRM sync benchmark's baseline: the same `jsforce` login and query/queryMore pages
+     * as the product, each page stored with one multi-row INSERT (no mapping, no merge, no
+     * links), heartbeating per page. Returns the records stored.
+     */
+    async benchCrmPull(input: BenchCrmInput): Promise<number> {
+      if (!pool) throw new Error('DATABASE_URL is required');
+      const conn = new Connection({ loginUrl: input.loginUrl, version: '62.0' });
+      await conn.login(input.username, input.password);
+      const options = { autoFetch: false, maxFetch: 100_000, scanAll: false, responseTarget: 'QueryResult' as const, headers: { 'Sforce-Query-Options': `batchSize=${input.pageSize}` } };
+      let page: QueryResult<Record<string, string>> = await conn.query<Record<string, string>>('SELECT Id, SystemModstamp, FirstName, LastName, Email, Phone, Title FROM Contact ORDER BY SystemModstamp ASC, Id ASC', options);
+      let stored = 0;
+      for (;;) {
+        await pool.query(`insert into ${input.table} (id, name, email) select * from unnest($1::text[], $2::text[], $3::text[]) on conflict (id) do nothing`, [
+          page.records.map((r) => r.Id),
+          page.records.map((r) => `${r.FirstName ?? ''} ${r.LastName}`),
+          page.records.map((r) => r.Email),
+        ]);
+        stored += page.records.length;
+        Context.current().heartbeat(stored);
+        if (page.done || !page.nextRecordsUrl) return stored;
+        const locator = page.nextRecordsUrl;
+        page = await conn.queryMore<Record<string, string>>(locator, options);
+      }
     },
   };
 }

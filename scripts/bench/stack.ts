@@ -1,6 +1,7 @@
 // Start and stop of what the bench runs against: PostgreSQL, the Temporal dev server,
 // the API (in this process) and worker processes. Every start registers its stop, and
 // the stops run in reverse order, so workers drain before Temporal and PostgreSQL go.
+import { workerNodeArgs } from '../../lib/workerProcess.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -288,7 +289,7 @@ const READY_MARK = '"msg":"worker started"';
  * never stall it, and shown only with BENCH_VERBOSE=1.
  */
 export async function startWorkerChild(name: string, script: string, vars: Record<string, string>, stops: Stoppers, log: Log, timeoutMs = 180_000): Promise<ChildWorker> {
-  const child = spawn(process.execPath, [join(root, script)], {
+  const child = spawn(process.execPath, [...(script === 'workers/main.ts' ? workerNodeArgs(vars) : []), join(root, script)], {
     // Only what Node needs from the caller's env; the rest is the bench's own (see serviceEnv).
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...vars, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -35,3 +35,10 @@ const { benchCalendarPull } = proxyActivities<Pick<BenchActivities, 'benchCalend
 export async function benchCalendarWorkflow(input: Parameters<BenchActivities['benchCalendarPull']>[0]): Promise<number> {
   return benchCalendarPull(input);
 }
+
+const { benchCrmPull } = proxyActivities<Pick<BenchActivities, 'benchCrmPull'>>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '15 seconds' });
+
+/** The CRM sync benchmark's baseline: one activity that pages through the org's contacts and stores them. */
+export async function benchCrmWorkflow(input: Parameters<BenchActivities['benchCrmPull']>[0]): Promise<number> {
+  return benchCrmPull(input);
+}

@@ -104,7 +104,8 @@ async function send(req: FuzzRequest): Promise<Outcome> {
 beforeAll(async () => {
   stack = await startStack({
     worker: false,
-    env: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000', TWILIO_AUTH_TOKEN },
+    // A CRM that refuses connections at once: credential tests answer "unreachable" without waiting.
+    env: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000', TWILIO_AUTH_TOKEN, HUBSPOT_API_URL: 'http://127.0.0.1:9', SALESFORCE_LOGIN_URL: 'http://127.0.0.1:9' },
   });
   owner = await aTenant(stack.http);
   other = await aTenant(stack.http);
@@ -117,6 +118,10 @@ beforeAll(async () => {
   for (const t of [owner, other]) {
     const res = await stack.http.post('/api/v1/inbox/messages', { token: t.token, body: { channel: 'email', content: 'Hello, I would like a quote.', customer_email: 'buyer@example.com' } });
     if (res.status !== 201) throw new Error(`message create failed: ${res.status} ${res.text}`);
+  }
+  for (const t of [owner, other]) {
+    const res = await stack.http.post('/api/v1/integrations', { token: t.token, body: { type: 'hubspot', config: { access_token: 'pat-fuzz-token' }, sync_interval_minutes: 0 } });
+    if (res.status !== 201) throw new Error(`integration create failed: ${res.status} ${res.text}`);
   }
   const number = await stack.http.patch('/api/v1/tenant', { token: owner.token, body: { phone_numbers: [TENANT_NUMBER] } });
   if (number.status !== 200) throw new Error(`tenant number failed: ${number.status} ${number.text}`);

@@ -35,10 +35,12 @@ describe('mergePulled', () => {
     expect(m.localPending).toBe(true);
   });
 
-  it('treats a first meeting (no base) as both sides changed: equal fields are not conflicts', () => {
+  it('treats a first meeting (no base) as a merge: a value fills a gap, only two different values conflict', () => {
     const m = mergePulled({ fields, base: null, local: { Email: 'a@x.com', Phone: '1', Title: null }, remote: { Email: 'a@x.com', Phone: '2', Title: 'CEO' }, localChangedAt: earlier, remoteChangedAt: later });
     expect(m.apply).toEqual({ Phone: '2', Title: 'CEO' });
-    expect(m.conflicts.map((c) => c.field)).toEqual(['Phone', 'Title']);
+    expect(m.conflicts).toEqual([{ field: 'Phone', winner: 'remote' }]);
+    const ours = mergePulled({ fields, base: null, local: { Email: 'a@x.com', Phone: '1', Title: null }, remote: { Email: 'a@x.com', Phone: null, Title: 'CEO' }, localChangedAt: later, remoteChangedAt: earlier });
+    expect(ours).toEqual({ apply: { Title: 'CEO' }, conflicts: [], localPending: true });
   });
 });
 
