@@ -129,8 +129,12 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
       await store.update(sql, scope, updates);
       await store.unarchive(sql, scope, unarchive);
       const ids = await store.insert(sql, scope, inserts.map(({ values }) => mapping.toLocal(values)));
-      inserts.forEach(({ r, values }, i) => links.push({ remoteId: r.id, localId: ids[i], base: values, remoteModifiedAt: r.modifiedAt, synced: true }));
-      counts.created += ids.length;
+      inserts.forEach(({ r, values }, i) => {
+        const localId = ids[i];
+        if (!localId) return;
+        links.push({ remoteId: r.id, localId, base: values, remoteModifiedAt: r.modifiedAt, synced: true });
+        counts.created++;
+      });
       await writeLinks(sql, scope, links);
       const newest = records.reduce<Date | null>((m, r) => (!m || r.modifiedAt > m ? r.modifiedAt : m), run.newestChange ?? null);
       await sql(

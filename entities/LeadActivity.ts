@@ -25,6 +25,8 @@ export const LeadActivitySchema = defineEntity({
     noteType: p.enum(NOTE_TYPES).nullable(),
     description: p.text(),
     metadata: p.json<Record<string, unknown>>().onCreate(() => ({})),
+    /** Deleted in a synced CRM: kept, out of the timeline. */
+    archivedAt: p.datetime().nullable(),
   },
 });
 

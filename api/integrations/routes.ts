@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IntegrationSchema, IntegrationSyncRunSchema, IntegrationSyncStateSchema, type Integration } from '../../entities/Integration.ts';
 import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
 import { INTEGRATION_CATALOGUE, splitConfig, typeInfo } from '../../lib/crm/integrationTypes.ts';
-import { ownableFields, type CrmDataType } from '../../lib/crm/mappings.ts';
+import { dataTypesOf, ownableFields, supportsDataType, type CrmDataType } from '../../lib/crm/mappings.ts';
 import { reconcileCrmSchedules } from '../../lib/crmSchedules.ts';
 import { conflict, notFound, validationError, type FieldIssue } from '../../lib/errors.ts';
 import { crmClientFor, openConfig } from '../../providers/crm/index.ts';
@@ -50,8 +50,10 @@ function configOrThrow(type: string, config: Record<string, string | null>, prev
   return split;
 }
 
-/** Field owners must name fields the integration's data types map (GET /integrations/types lists them). */
+/** Data types the provider syncs; field owners naming fields they map (GET /integrations/types lists both). */
 function checkOwners(type: Integration['type'], dataTypes: string[], owners: Record<string, string>): void {
+  const unsupported = dataTypes.filter((d) => !supportsDataType(type, d as CrmDataType));
+  if (unsupported.length) throw validationError('Invalid data types', [{ field: 'body.data_types', message: `${type} syncs ${dataTypesOf(type).join(', ')}` }]);
   const allowed = new Set(dataTypes.flatMap((d) => ownableFields(type, d as CrmDataType)));
   const issues: FieldIssue[] = Object.keys(owners)
     .filter((f) => !allowed.has(f))
@@ -222,12 +224,13 @@ export const integrationRoutes: RouteDef[] = [
     tag: 'integrations',
     roles: [...MANAGERS],
     summary:
-      'Start a sync of one data type now (`contacts`, `leads`): the run `crm-sync-<id>-<data_type>` (the one already running, if any). Incremental from the stored cursor; the first is a full sync. Progress via `/runs/{id}` and `GET` on this path',
+      'Start a sync of one data type now (`contacts`, `leads`; Salesforce also `activities`: lead timeline notes as Tasks, after the leads are synced): the run `crm-sync-<id>-<data_type>` (the one already running, if any). Incremental from the stored cursor; the first is a full sync. Progress via `/runs/{id}` and `GET` on this path',
     params: syncParams,
     status: 202,
     response: dataSchema(syncStartSchema),
     handler: async (ctx, { params, caller }) => {
       const i = await findIntegration(ctx, params.id);
+      if (!supportsDataType(i.type, params.data_type)) throw validationError('Invalid path', [{ field: 'params.data_type', message: `${i.type} syncs ${dataTypesOf(i.type).join(', ')}` }]);
       if (i.status !== 'active') throw conflict(i.status === 'needs_reauth' ? 'The integration needs new credentials (PATCH its config, then POST /test)' : 'The integration is disabled');
       const start = queueWorkflowStart(ctx.state.em, crmSyncStartRequest({ tenantId: caller.tenantId, integrationId: i.id, dataType: params.data_type, trigger: 'manual' }, { requestId: ctx.state.requestId }));
       await ctx.state.em.flush();

@@ -6,7 +6,7 @@ import { trimmed, uuidParam } from '../validation.ts';
 export const integrationParams = z.object({ id: uuidParam });
 export const syncParams = z.object({
   id: uuidParam,
-  data_type: z.string().max(40).pipe(z.enum(CRM_DATA_TYPES, { error: `must be one of ${CRM_DATA_TYPES.join(', ')} (activities are not synced yet)` })),
+  data_type: z.string().max(40).pipe(z.enum(CRM_DATA_TYPES, { error: `must be one of ${CRM_DATA_TYPES.join(', ')}` })),
 });
 
 /** Config values are checked per type (lib/crm/integrationTypes.ts); here only their shape. */

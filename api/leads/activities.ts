@@ -68,7 +68,7 @@ async function addEntry(em: EntityManager, leadId: string, caller: Caller, entry
 /** A page of a lead's timeline (or of its notes alone). */
 async function timeline<D>(em: EntityManager, leadId: string, query: z.infer<typeof timelineQuery>, toDto: (a: LeadActivity) => D, activityType?: string) {
   const lead = await leadOf(em, leadId);
-  return listPage(em, LeadActivitySchema, { lead: lead.id, ...(activityType ? { activityType } : {}) }, query, { created_at: 'createdAt' }, toDto);
+  return listPage(em, LeadActivitySchema, { lead: lead.id, archivedAt: null, ...(activityType ? { activityType } : {}) }, query, { created_at: 'createdAt' }, toDto);
 }
 
 /** A lead's timeline (seed 000's notes, seed 004's activities): one table, notes are entries of type `note`. */

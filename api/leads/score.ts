@@ -26,7 +26,7 @@ const scoreSchema = z.object({
 
 /** What the model is shown: the lead, the rules' factors, and its latest timeline entries. */
 async function leadFacts(em: EntityManager, lead: Lead, score: LeadScore): Promise<LeadFacts> {
-  const timeline = await em.find(LeadActivitySchema, { lead: lead.id }, { orderBy: { createdAt: 'desc' }, limit: 15, fields: ['activityType', 'description', 'createdAt'] });
+  const timeline = await em.find(LeadActivitySchema, { lead: lead.id, archivedAt: null }, { orderBy: { createdAt: 'desc' }, limit: 15, fields: ['activityType', 'description', 'createdAt'] });
   return {
     lead: { title: lead.title, status: lead.status, source: lead.source, value: lead.value ?? null, currency: lead.currency },
     contact: { name: lead.contact.name, job_title: lead.contact.jobTitle ?? null, company: lead.company?.name ?? lead.contact.organization ?? null },

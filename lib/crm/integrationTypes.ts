@@ -1,4 +1,6 @@
-import { CRM_DATA_TYPES, ownableFields, type CrmDataType } from './mappings.ts';
+import { dataTypesOf, ownableFields, type CrmDataType, type CrmProviderType } from './mappings.ts';
+
+const ownable = (provider: CrmProviderType) => Object.fromEntries(dataTypesOf(provider).map((d) => [d, ownableFields(provider, d)]));
 
 /**
  * Seed 001's integration types, each with the config fields it takes and which are
@@ -34,7 +36,7 @@ export const INTEGRATION_CATALOGUE: readonly IntegrationTypeInfo[] = [
     category: 'crm',
     name: 'Salesforce',
     available: true,
-    data_types: CRM_DATA_TYPES,
+    data_types: dataTypesOf('salesforce'),
     auth_methods: [
       { name: 'password', fields: ['username', 'password'] },
       { name: 'oauth', fields: ['instance_url', 'access_token'] },
@@ -48,17 +50,17 @@ export const INTEGRATION_CATALOGUE: readonly IntegrationTypeInfo[] = [
       field('access_token', true, 'OAuth: an access token'),
       field('refresh_token', true, 'OAuth: a refresh token (needs SALESFORCE_CLIENT_ID and SECRET on the server)'),
     ],
-    ownable_fields: { contacts: ownableFields('salesforce', 'contacts'), leads: ownableFields('salesforce', 'leads') },
+    ownable_fields: ownable('salesforce'),
   },
   {
     type: 'hubspot',
     category: 'crm',
     name: 'HubSpot',
     available: true,
-    data_types: CRM_DATA_TYPES,
+    data_types: dataTypesOf('hubspot'),
     auth_methods: [{ name: 'private_app', fields: ['access_token'] }],
     config_fields: [field('access_token', true, 'A private app’s access token (scopes: crm.objects.contacts and crm.objects.deals read and write)', true)],
-    ownable_fields: { contacts: ownableFields('hubspot', 'contacts'), leads: ownableFields('hubspot', 'leads') },
+    ownable_fields: ownable('hubspot'),
   },
   {
     type: 'sap',

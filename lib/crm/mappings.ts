@@ -6,7 +6,7 @@ import type { FieldOwner, FieldValue, FieldValues } from './fieldMerge.ts';
  * open lead stages onto Salesforce's two "open" statuses) never reads as a change when
  * the provider hands back what we sent. Pure: the activities do the I/O around it.
  */
-export const CRM_DATA_TYPES = ['contacts', 'leads'] as const;
+export const CRM_DATA_TYPES = ['contacts', 'leads', 'activities'] as const;
 export type CrmDataType = (typeof CRM_DATA_TYPES)[number];
 export type CrmProviderType = 'salesforce' | 'hubspot';
 
@@ -148,12 +148,43 @@ const hubspotDeal: ObjectMapping = {
   toRemote: (l) => ({ dealname: text(l.title), amount: num(l.value) === null ? null : String(num(l.value)), dealstage: HS_DEAL_STAGE[String(l.status)] ?? HS_DEAL_STAGE.new }),
 };
 
-const MAPPINGS: Record<CrmProviderType, Record<CrmDataType, ObjectMapping>> = {
-  salesforce: { contacts: salesforceContact, leads: salesforceLead },
+const NOTE_TO_SUBTYPE: Record<string, string> = { call: 'Call', email: 'Email' };
+const firstLine = (v: unknown) => (text(v) ?? '').split('\n')[0].slice(0, 255) || null;
+
+/**
+ * A lead's timeline note as a Salesforce Task on that Lead (`WhoId`). `lead_remote_id` is
+ * the lead's Salesforce id, which the activities store reads from the leads' links: a Task
+ * on a lead that is not synced has nowhere to go here, and a note of ours on such a lead
+ * nowhere there.
+ */
+const salesforceTask: ObjectMapping = {
+  object: 'Task',
+  modifiedField: 'SystemModstamp',
+  fields: ['Subject', 'Description', 'TaskSubtype', 'WhoId'],
+  localFieldOf: { Subject: 'description', Description: 'description', TaskSubtype: 'note_type', WhoId: 'lead' },
+  toLocal: (r) => ({
+    description: text(r.Description) ?? text(r.Subject) ?? '',
+    note_type: text(r.TaskSubtype)?.toLowerCase() === 'call' ? 'call' : text(r.TaskSubtype)?.toLowerCase() === 'email' ? 'email' : 'note',
+    lead_remote_id: text(r.WhoId),
+  }),
+  toRemote: (l) => ({ Subject: firstLine(l.description), Description: text(l.description), TaskSubtype: NOTE_TO_SUBTYPE[String(l.note_type)] ?? 'Task', WhoId: text(l.lead_remote_id) }),
+};
+
+/** Which of our data types each provider syncs (HubSpot's notes hang off deals through associations: not yet). */
+const MAPPINGS: Record<CrmProviderType, Partial<Record<CrmDataType, ObjectMapping>>> = {
+  salesforce: { contacts: salesforceContact, leads: salesforceLead, activities: salesforceTask },
   hubspot: { contacts: hubspotContact, leads: hubspotDeal },
 };
 
-export const mappingFor = (provider: CrmProviderType, dataType: CrmDataType): ObjectMapping => MAPPINGS[provider][dataType];
+export const supportsDataType = (provider: CrmProviderType, dataType: CrmDataType): boolean => Boolean(MAPPINGS[provider][dataType]);
+
+export function mappingFor(provider: CrmProviderType, dataType: CrmDataType): ObjectMapping {
+  const mapping = MAPPINGS[provider][dataType];
+  if (!mapping) throw new Error(`${provider} does not sync ${dataType}`);
+  return mapping;
+}
+
+export const dataTypesOf = (provider: CrmProviderType): CrmDataType[] => CRM_DATA_TYPES.filter((d) => supportsDataType(provider, d));
 
 /** `field_owners` (our field names) in the provider's terms, for the merge. */
 export function remoteOwners(mapping: ObjectMapping, owners: Readonly<Record<string, FieldOwner>> | undefined): Record<string, FieldOwner> {
@@ -179,5 +210,5 @@ export function remoteValues(mapping: ObjectMapping, record: Record<string, unkn
 
 /** Every local field name a provider field may be owned by, for validating `field_owners`. */
 export function ownableFields(provider: CrmProviderType, dataType: CrmDataType): string[] {
-  return [...new Set(Object.values(MAPPINGS[provider][dataType].localFieldOf))];
+  return [...new Set(Object.values(MAPPINGS[provider][dataType]?.localFieldOf ?? {}))];
 }

@@ -104,9 +104,9 @@ describe('integrations API (seed 001)', () => {
     const res = await stack.http.get(`${api}/integrations/types`, { token: t.token });
     expect(res.status).toBe(200);
     const byType = Object.fromEntries((res.body.data as Array<{ type: string }>).map((x) => [x.type, x]));
-    expect(byType.salesforce).toMatchObject({ category: 'crm', available: true, data_types: ['contacts', 'leads'] });
+    expect(byType.salesforce).toMatchObject({ category: 'crm', available: true, data_types: ['contacts', 'leads', 'activities'] });
     expect(byType.salesforce).toMatchObject({ config_fields: expect.arrayContaining([{ name: 'password', is_secret: true, required: false, description: expect.any(String) }]) });
-    expect(byType.hubspot).toMatchObject({ available: true });
+    expect(byType.hubspot).toMatchObject({ available: true, data_types: ['contacts', 'leads'], ownable_fields: { contacts: ['name', 'email', 'phone', 'organization', 'job_title'] } });
     expect(byType.sap).toMatchObject({ category: 'erp', available: false });
   });
 
@@ -357,6 +357,35 @@ describe('Salesforce leads sync', () => {
     const again = await sync(tenant, id, 'leads');
     expect(again.counts).toMatchObject({ updated: 0, pushed: 0 });
     expect((await sql<{ status: string }>("select status from lead where tenant_id = ? and title = 'Wants 20 seats'", [tenant.tenantId]))[0].status).toBe('qualified');
+
+    // Activities: timeline notes on synced leads, as Tasks on those Leads.
+    const lena = sf.records('Lead').find((l) => l.Email === 'lena@leads.example');
+    const [task] = sf.seed('Task', [
+      { Subject: 'Called Lena', Description: 'Called Lena about pricing', TaskSubtype: 'Call', WhoId: String(lena?.Id) },
+      { Subject: 'Someone else', Description: 'On a record we do not sync', WhoId: '003000000000999AAA' },
+    ]);
+    const [ours] = await sql<{ id: string }>("select id from lead where tenant_id = ? and title = 'Wants 20 seats'", [tenant.tenantId]);
+    await stack.http.post(`${api}/crm/leads/${ours.id}/notes`, { token: tenant.token, body: { content: 'Sent the proposal', type: 'email' } });
+    const activities = await sync(tenant, id, 'activities');
+    expect(activities.counts).toMatchObject({ fetched: 2, created: 1, pushed: 1, errors: 0 });
+    const [lenaLead] = await sql<{ id: string }>("select l.id from lead l join contact c on c.id = l.contact_id where l.tenant_id = ? and c.email = 'lena@leads.example'", [tenant.tenantId]);
+    const timeline = await stack.http.get(`${api}/crm/leads/${lenaLead.id}/notes`, { token: tenant.token });
+    expect(timeline.body.data).toEqual([expect.objectContaining({ content: 'Called Lena about pricing', type: 'call' })]);
+    const oursAtSf = sf.records('Lead').find((l) => l.Email === 'prospect@ours.example');
+    expect(sf.records('Task').find((x) => x.WhoId === oursAtSf?.Id)).toMatchObject({ Subject: 'Sent the proposal', Description: 'Sent the proposal', TaskSubtype: 'Email' });
+
+    sf.remove('Task', task.Id);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const removed = await sync(tenant, id, 'activities');
+    expect(removed.counts.archived).toBe(1);
+    expect((await stack.http.get(`${api}/crm/leads/${lenaLead.id}/notes`, { token: tenant.token })).body.data).toEqual([]);
+  });
+
+  it('refuses a data type the provider does not sync', async () => {
+    const tenant = await aTenant(stack.http);
+    const res = await stack.http.post(`${api}/integrations`, { token: tenant.token, body: { type: 'hubspot', config: { access_token: 'pat-x' }, data_types: ['activities'] } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details.fields[0]).toMatchObject({ field: 'body.data_types', message: 'hubspot syncs contacts, leads' });
   });
 });
 
