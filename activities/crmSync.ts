@@ -9,7 +9,7 @@ import { IntegrationSchema, IntegrationSyncRunSchema, IntegrationSyncStateSchema
 import { addCounts as add, emptyCounts, type SyncCounts } from '../lib/crm/syncCounts.ts';
 import { ProviderError } from '../providers/errors.ts';
 import { crmClientFor, type CrmSettings } from '../providers/crm/index.ts';
-import type { CrmClient, PullCursor, RemoteRecord } from '../providers/crm/types.ts';
+import type { CrmClient, Person, PullCursor, RemoteRecord } from '../providers/crm/types.ts';
 import { localStoreFor, markRemoteArchived, sqlOf, writeLinks, type LinkWrite, type LocalRow, type Scope } from './crmStores.ts';
 
 export interface CrmSyncDeps {
@@ -47,6 +47,7 @@ const PAGES_PER_CALL = 50;
 const PUSH_BATCH = 200;
 
 const same = (a: LocalValues, b: LocalValues) => Object.keys(a).every((k) => (a[k] ?? null) === (b[k] ?? null));
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 /** The local field a mapping matches records by when neither side has linked them yet. */
 const emailFieldOf = (mapping: ObjectMapping) => Object.entries(mapping.localFieldOf).find(([, local]) => local === 'email' || local === 'contact_email') ?? null;
 
@@ -88,7 +89,15 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
   }
 
   /** One page of the provider's records, merged into ours in one transaction with the run's cursor and counts. */
-  async function applyPage(em: EntityManager, scope: Scope, run: IntegrationSyncRun, mapping: ObjectMapping, owners: Record<string, FieldOwner>, records: RemoteRecord[], cursor: PullCursor): Promise<SyncCounts> {
+  async function applyPage(
+    em: EntityManager,
+    scope: Scope,
+    run: IntegrationSyncRun,
+    mapping: ObjectMapping,
+    owners: Record<string, FieldOwner>,
+    page: { records: RemoteRecord[]; cursor: PullCursor; people: Map<string, Person> | null },
+  ): Promise<SyncCounts> {
+    const { records, cursor } = page;
     const counts = emptyCounts();
     await em.transactional(async (tx) => {
       const sql = sqlOf(tx);
@@ -128,7 +137,12 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
       }
       await store.update(sql, scope, updates);
       await store.unarchive(sql, scope, unarchive);
-      const ids = await store.insert(sql, scope, inserts.map(({ values }) => mapping.toLocal(values)));
+      // A lead that is two records there (a HubSpot deal and its contact) arrives with its person.
+      const personOf = (id: string): LocalValues => {
+        const p = page.people?.get(id);
+        return p ? { contact_name: p.name, contact_email: p.email, contact_phone: p.phone, contact_organization: p.organization } : {};
+      };
+      const ids = await store.insert(sql, scope, inserts.map(({ r, values }) => ({ ...mapping.toLocal(values), ...personOf(r.id) })));
       inserts.forEach(({ r, values }, i) => {
         const localId = ids[i];
         if (!localId) return;
@@ -212,7 +226,8 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
       try {
         const from = run.cursor ?? { since: null, ts: null, id: null };
         for await (const page of client.changes(mapping, from, deps.pageSize)) {
-          await applyPage(em, input, run, mapping, owners, page.records, page.cursor);
+          const people = client.peopleOf && input.dataType === 'leads' ? await client.peopleOf(mapping, page.records.map((r) => r.id)) : null;
+          await applyPage(em, input, run, mapping, owners, { ...page, people });
           pages++;
           ctx.heartbeat({ pages, counts: run.counts });
           if (pages >= PAGES_PER_CALL) return { state: 'more', counts: run.counts };
@@ -339,7 +354,12 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
             }
           }
           const counts = emptyCounts();
-          const made = await client.create(mapping, creates.map((c) => Object.fromEntries(Object.entries(c.values).filter(([, v]) => v !== null))));
+          // A lead that is two records there: its person first (found by email or made), then the lead's record associated to it.
+          const people =
+            client.ensurePeople && input.dataType === 'leads' && creates.length
+              ? await client.ensurePeople(creates.map(({ row: { values: v } }) => ({ name: str(v.contact_name), email: str(v.contact_email), phone: str(v.contact_phone), organization: str(v.contact_organization) })))
+              : undefined;
+          const made = await client.create(mapping, creates.map((c) => Object.fromEntries(Object.entries(c.values).filter(([, v]) => v !== null))), people);
           made.forEach((m, i) => {
             if (!m.id) {
               counts.errors++;

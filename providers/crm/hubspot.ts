@@ -1,9 +1,10 @@
 import { Client } from '@hubspot/api-client';
-import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/index.js';
+import type { AssociationSpecAssociationCategoryEnum, FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/index.js';
 import type { FieldValues } from '../../lib/crm/fieldMerge.ts';
 import type { ObjectMapping } from '../../lib/crm/mappings.ts';
 import { ProviderError } from '../errors.ts';
-import type { CrmClient, CrmQuota, PullCursor, RemoteRecord } from './types.ts';
+import { joinName, splitName } from '../../lib/crm/mappings.ts';
+import type { CrmClient, CrmQuota, Person, PullCursor, RemoteRecord } from './types.ts';
 
 export interface HubSpotSettings {
   /** HUBSPOT_API_URL: another API root (the tests' fake HubSpot); unset, HubSpot's. */
@@ -22,6 +23,9 @@ const op = (o: 'GT' | 'GTE' | 'IN') => o as unknown as FilterOperatorEnum;
 const SEARCH_PAGE = 200;
 /** Batch writes take at most 100 inputs. */
 const BATCH = 100;
+/** HubSpot's own association from a deal to a contact. */
+const ASSOCIATION_CATEGORY = 'HUBSPOT_DEFINED' as unknown as AssociationSpecAssociationCategoryEnum;
+const DEAL_TO_CONTACT = 3;
 
 /** What the client threw, as a ProviderError: HubSpot's status, category and Retry-After. */
 export function asHubSpotError(err: unknown): ProviderError {
@@ -145,11 +149,15 @@ export function hubspotClient(settings: HubSpotSettings, creds: HubSpotCredentia
       } while (next);
     },
 
-    async create(mapping, records) {
+    async create(mapping, records, people) {
       const out: Array<{ id: string | null; error?: string }> = [];
       for (let i = 0; i < records.length; i += BATCH) {
         const chunk = records.slice(i, i + BATCH);
-        const res = await call(() => client.crm.objects.batchApi.create(mapping.object, { inputs: chunk.map((r) => ({ properties: toProperties(r), associations: [] })) }));
+        const associations = (j: number) => {
+          const person = people?.[i + j];
+          return person ? [{ to: { id: person }, types: [{ associationCategory: ASSOCIATION_CATEGORY, associationTypeId: DEAL_TO_CONTACT }] }] : [];
+        };
+        const res = await call(() => client.crm.objects.batchApi.create(mapping.object, { inputs: chunk.map((r, j) => ({ properties: toProperties(r), associations: associations(j) })) }));
         // HubSpot answers a batch's results in no promised order: match them back by what was sent.
         const unmatched = [...res.results];
         for (const r of chunk) {
@@ -178,6 +186,49 @@ export function hubspotClient(settings: HubSpotSettings, creds: HubSpotCredentia
         client.crm.objects.searchApi.doSearch(mapping.object, { filterGroups: [{ filters: [{ propertyName: field, operator: op('IN'), values }] }], properties: [field], limit: SEARCH_PAGE, after: '0', sorts: [] }),
       );
       return page.results.map((r) => ({ id: String(r.id), value: String(r.properties[field] ?? '').toLowerCase() }));
+    },
+
+    async peopleOf(_mapping, ids) {
+      const out = new Map<string, Person>();
+      if (!ids.length) return out;
+      const links = await call(() => client.crm.associations.v4.batchApi.getPage('deals', 'contacts', { inputs: ids.map((id) => ({ id })) }));
+      const contactOf = new Map<string, string>();
+      for (const r of links.results) {
+        const first = r.to[0];
+        if (first) contactOf.set(String(r._from.id), String(first.toObjectId));
+      }
+      const contactIds = [...new Set(contactOf.values())];
+      if (!contactIds.length) return out;
+      const people = await call(() => client.crm.objects.batchApi.read('contacts', { inputs: contactIds.map((id) => ({ id })), properties: ['firstname', 'lastname', 'email', 'phone', 'company'], propertiesWithHistory: [] }));
+      const byId = new Map(people.results.map((p) => [String(p.id), p.properties]));
+      for (const [deal, contact] of contactOf) {
+        const p = byId.get(contact);
+        if (p) out.set(deal, { name: joinName(p.firstname, p.lastname), email: p.email?.toLowerCase() || null, phone: p.phone || null, organization: p.company || null });
+      }
+      return out;
+    },
+
+    /** Contacts by email (an upsert: found, else made); people with no email are made. */
+    async ensurePeople(people) {
+      const props = (p: Person) => {
+        const { first, last } = splitName(p.name);
+        return toProperties({ firstname: first, lastname: last, email: p.email, phone: p.phone, company: p.organization });
+      };
+      const out: Array<string | null> = people.map(() => null);
+      const withEmail = people.map((p, i) => ({ p, i })).filter(({ p }) => p.email);
+      for (let k = 0; k < withEmail.length; k += BATCH) {
+        const chunk = withEmail.slice(k, k + BATCH);
+        const res = await call(() => client.crm.objects.batchApi.upsert('contacts', { inputs: chunk.map(({ p }) => ({ idProperty: 'email', id: String(p.email), properties: props(p) })) }));
+        const byEmail = new Map(res.results.map((r) => [String(r.properties.email ?? '').toLowerCase(), String(r.id)]));
+        for (const { p, i } of chunk) out[i] = byEmail.get(String(p.email).toLowerCase()) ?? null;
+      }
+      const without = people.map((p, i) => ({ p, i })).filter(({ p }) => !p.email && p.name);
+      for (let k = 0; k < without.length; k += BATCH) {
+        const chunk = without.slice(k, k + BATCH);
+        const res = await call(() => client.crm.objects.batchApi.create('contacts', { inputs: chunk.map(({ p }) => ({ properties: props(p), associations: [] })) }));
+        chunk.forEach(({ i }, j) => (out[i] = res.results[j] ? String(res.results[j].id) : null));
+      }
+      return out;
     },
 
     async quota() {

@@ -43,12 +43,27 @@ export interface CrmClient {
   deleted(mapping: ObjectMapping, since: Date, until: Date): Promise<DeletedWindow>;
   /** Pages of every live record id, for a full reconcile; `after` resumes. */
   allIds(mapping: ObjectMapping, after: string | null, pageSize: number): AsyncGenerator<{ ids: string[]; after: string }>;
-  /** Creates records, answering their ids in order (null where one was refused, with why). */
-  create(mapping: ObjectMapping, records: FieldValues[]): Promise<Array<{ id: string | null; error?: string }>>;
+  /** Creates records, answering their ids in order (null where one was refused, with why); `people`: each one's person (ensurePeople's ids) to associate. */
+  create(mapping: ObjectMapping, records: FieldValues[], people?: Array<string | null>): Promise<Array<{ id: string | null; error?: string }>>;
   /** Updates records by id; answers why each refused one was refused. */
   update(mapping: ObjectMapping, records: Array<{ id: string; fields: FieldValues }>): Promise<Array<{ id: string; error?: string }>>;
   /** Records with these values in a field (a contact's email): finds a record a lost answer created. */
   findBy(mapping: ObjectMapping, field: string, values: string[]): Promise<Array<{ id: string; value: string }>>;
   /** The daily quota as last seen (a header on every answer), else asked for. */
   quota(): Promise<CrmQuota | null>;
+  /**
+   * Where a lead is two records (HubSpot: a deal and its contact): each record's associated
+   * person, by record id, as our contact fields.
+   */
+  peopleOf?(mapping: ObjectMapping, ids: string[]): Promise<Map<string, Person>>;
+  /** The provider's ids of these people (found by email, else created), in order; a lead's record is created associated to its person. */
+  ensurePeople?(people: Person[]): Promise<Array<string | null>>;
+}
+
+/** A lead's person, in our terms. */
+export interface Person {
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  organization: string | null;
 }

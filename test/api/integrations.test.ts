@@ -458,6 +458,34 @@ describe('HubSpot contacts sync', () => {
   });
 });
 
+describe('HubSpot leads sync', () => {
+  it('pulls a deal with its associated contact, and pushes a lead of ours as a deal on its contact', async () => {
+    const tenant = await aTenant(stack.http);
+    const token = hs.addToken();
+    const res = await stack.http.post(`${api}/integrations`, { token: tenant.token, body: { type: 'hubspot', config: { access_token: token }, data_types: ['contacts', 'leads'], sync_interval_minutes: 0 } });
+    const id = res.body.data.id as string;
+    const [person] = hs.seed('contacts', [{ firstname: 'Dee', lastname: 'Buyer', email: 'dee.buyer@example.com', company: 'Buyers Co' }]);
+    const [deal] = hs.seed('deals', [{ dealname: 'Annual plan', amount: '1200', dealstage: 'qualifiedtobuy' }]);
+    const linked = await fetch(`${hs.url}/crm/v4/objects/deals/${deal.id}/associations/default/contacts/${person.id}`, { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    expect(linked.ok).toBe(true);
+    const contact = await stack.http.post(`${api}/contacts`, { token: tenant.token, body: { name: 'Olive Ours', email: 'olive@ours.example', organization: 'Ours Ltd' } });
+    await stack.http.post(`${api}/crm/leads`, { token: tenant.token, body: { contact_id: contact.body.data.id, title: 'Local deal', status: 'proposal', value: 500 } });
+
+    const run = await sync(tenant, id, 'leads');
+    expect(run.counts).toMatchObject({ fetched: 1, created: 1, pushed: 1, errors: 0 });
+    const [pulled] = await sql<{ title: string; status: string; value: string; email: string; organization: string }>(
+      "select l.title, l.status, l.value, c.email, c.organization from lead l join contact c on c.id = l.contact_id where l.tenant_id = ? and l.title = 'Annual plan'",
+      [tenant.tenantId],
+    );
+    expect(pulled).toMatchObject({ status: 'qualified', email: 'dee.buyer@example.com', organization: 'Buyers Co' });
+    expect(Number(pulled.value)).toBe(1200);
+    const pushed = hs.records('deals').find((d) => d.properties.dealname === 'Local deal');
+    expect(pushed?.properties).toMatchObject({ amount: '500', dealstage: 'presentationscheduled' });
+    const [assoc] = hs.associationsOf('deals', String(pushed?.id)).filter((a) => a.toType === 'contacts');
+    expect(hs.get('contacts', assoc.toId)?.properties).toMatchObject({ email: 'olive@ours.example', firstname: 'Olive', lastname: 'Ours' });
+  });
+});
+
 describe('secrets', () => {
   it('never appear in the API’s or the worker’s log lines', () => {
     const logs = [...logLines, ...workers.map((w) => w.output())].join('\n');

@@ -591,6 +591,22 @@ export async function startFakeHubSpot() {
       return send(res, 200, { results: [{ name: 'private-apps-api-calls-daily', usageLimit: apiUsage.max, currentUsage: apiUsage.used, collectedAt: new Date().toISOString(), fetchStatus: 'SUCCESS', resetsAt: reset.toISOString() }] });
     }
 
+    // v4 batch read: each input's associated records of one type (the deals' contacts).
+    const v4Batch = /^\/crm\/v4\/associations\/([^/]+)\/([^/]+)\/batch\/read$/.exec(path);
+    if (v4Batch && method === 'POST') {
+      calls.associations++;
+      const from = knownType(decodeURIComponent(v4Batch[1]));
+      const to = knownType(decodeURIComponent(v4Batch[2]));
+      const inputs = isObject(body) && Array.isArray(body.inputs) ? (body.inputs as unknown[]) : [];
+      if (inputs.length > 1000) throw validation('at most 1000 inputs');
+      const results = inputs.flatMap((i) => {
+        const id = asString(isObject(i) ? i.id : undefined);
+        const found = (associations.get(`${from}:${id}`) ?? []).filter((x) => x.toType === to);
+        return found.length ? [{ from: { id }, to: found.map((x) => ({ toObjectId: Number(x.toId), associationTypes: [{ category: x.category, typeId: x.typeId, label: null }] })) }] : [];
+      });
+      return send(res, 200, { status: 'COMPLETE', results, startedAt: new Date().toISOString(), completedAt: new Date().toISOString() });
+    }
+
     const v4 = /^\/crm\/v4\/objects\/([^/]+)\/([^/]+)\/associations\/(?:(default)\/)?([^/]+)(?:\/([^/]+))?$/.exec(path);
     if (v4) {
       calls.associations++;
