@@ -110,6 +110,19 @@ export async function markRemoteArchived(sql: Sql, scope: Scope, remoteIds: stri
   return rows.map((r) => r.local_id);
 }
 
+const LINK_COLUMNS = 'l.remote_id, l.base, l.local_synced_at, l.remote_archived_at';
+
+/** Our rows linked to these provider ids: `joins` brings our table(s) onto the links `l` (its `?`s bound by `joinParams`). */
+async function linkedBy(sql: Sql, scope: Scope, remoteIds: string[], q: { columns: string; joins: string; joinParams?: unknown[]; toRow: (r: Record<string, unknown>) => LocalRow }) {
+  if (!remoteIds.length) return new Map<string, { link: Link; row: LocalRow }>();
+  const rows = await sql(
+    `select ${q.columns}, ${LINK_COLUMNS} from integration_records l ${q.joins}
+     where l.tenant_id = ? and l.integration_id = ? and l.data_type = ? and l.remote_id = any(?::text[])`,
+    [...(q.joinParams ?? []), scope.tenantId, scope.integrationId, scope.dataType, pgArray(remoteIds)],
+  );
+  return new Map(rows.map((r) => [r.remote_id as string, { link: linkOf(r as unknown as LinkColumns) as Link, row: q.toRow(r) }]));
+}
+
 const contactValues = (r: Record<string, unknown>): LocalValues => ({
   name: (r.name as string) ?? null,
   email: (r.email as string) ?? null,
@@ -157,16 +170,7 @@ async function updateContacts(sql: Sql, tenantId: string, rows: Array<{ id: stri
 }
 
 const contactsStore: LocalStore = {
-  async linked(sql, scope, remoteIds) {
-    if (!remoteIds.length) return new Map();
-    const rows = await sql(
-      `select ${CONTACT_COLUMNS}, l.remote_id, l.base, l.local_synced_at, l.remote_archived_at
-       from integration_records l join contact c on c.tenant_id = l.tenant_id and c.id = l.local_id
-       where l.tenant_id = ? and l.integration_id = ? and l.data_type = ? and l.remote_id = any(?::text[])`,
-      [scope.tenantId, scope.integrationId, scope.dataType, pgArray(remoteIds)],
-    );
-    return new Map(rows.map((r) => [r.remote_id as string, { link: linkOf(r as unknown as LinkColumns) as Link, row: contactRow(r) }]));
-  },
+  linked: (sql, scope, remoteIds) => linkedBy(sql, scope, remoteIds, { columns: CONTACT_COLUMNS, joins: 'join contact c on c.tenant_id = l.tenant_id and c.id = l.local_id', toRow: contactRow }),
   async unlinkedByEmail(sql, scope, emails) {
     if (!emails.length) return new Map();
     const rows = await sql(
@@ -180,7 +184,7 @@ const contactsStore: LocalStore = {
   update: (sql, scope, rows) => updateContacts(sql, scope.tenantId, rows),
   async pushCandidates(sql, scope, afterId, limit) {
     const rows = await sql(
-      `select ${CONTACT_COLUMNS}, l.remote_id, l.base, l.local_synced_at, l.remote_archived_at from contact c ${linkJoin('c')}
+      `select ${CONTACT_COLUMNS}, ${LINK_COLUMNS} from contact c ${linkJoin('c')}
        where c.tenant_id = ? and c.archived_at is null and (l.id is null or c.updated_at > coalesce(l.local_synced_at, '-infinity'))
          and c.id > ? order by c.id limit ?`,
       [scope.integrationId, scope.dataType, scope.tenantId, afterId ?? '00000000-0000-0000-0000-000000000000', limit],
@@ -223,16 +227,12 @@ const contactPart = (v: LocalValues): LocalValues => ({ name: v.contact_name ?? 
 const carriesContact = (v: LocalValues) => 'contact_name' in v || 'contact_email' in v;
 
 const leadsStore: LocalStore = {
-  async linked(sql, scope, remoteIds) {
-    if (!remoteIds.length) return new Map();
-    const rows = await sql(
-      `select ${LEAD_COLUMNS}, l.remote_id, l.base, l.local_synced_at, l.remote_archived_at
-       from integration_records l join lead d on d.tenant_id = l.tenant_id and d.id = l.local_id join contact c on c.tenant_id = d.tenant_id and c.id = d.contact_id
-       where l.tenant_id = ? and l.integration_id = ? and l.data_type = ? and l.remote_id = any(?::text[])`,
-      [scope.tenantId, scope.integrationId, scope.dataType, pgArray(remoteIds)],
-    );
-    return new Map(rows.map((r) => [r.remote_id as string, { link: linkOf(r as unknown as LinkColumns) as Link, row: leadRow(r) }]));
-  },
+  linked: (sql, scope, remoteIds) =>
+    linkedBy(sql, scope, remoteIds, {
+      columns: LEAD_COLUMNS,
+      joins: 'join lead d on d.tenant_id = l.tenant_id and d.id = l.local_id join contact c on c.tenant_id = d.tenant_id and c.id = d.contact_id',
+      toRow: leadRow,
+    }),
   async unlinkedByEmail(sql, scope, emails) {
     if (!emails.length) return new Map();
     const rows = await sql(
@@ -299,7 +299,7 @@ const leadsStore: LocalStore = {
   async pushCandidates(sql, scope, afterId, limit) {
     // A lead counts as changed when it or its contact changed since it last matched.
     const rows = await sql(
-      `select ${LEAD_COLUMNS}, greatest(d.updated_at, c.updated_at) as changed_at, l.remote_id, l.base, l.local_synced_at, l.remote_archived_at
+      `select ${LEAD_COLUMNS}, greatest(d.updated_at, c.updated_at) as changed_at, ${LINK_COLUMNS}
        from lead d join contact c on c.tenant_id = d.tenant_id and c.id = d.contact_id ${linkJoin('d')}
        where d.tenant_id = ? and d.archived_at is null and (l.id is null or greatest(d.updated_at, c.updated_at) > coalesce(l.local_synced_at, '-infinity'))
          and d.id > ? order by d.id limit ?`,
@@ -340,17 +340,13 @@ async function leadsByRemote(sql: Sql, scope: Scope, remoteIds: Array<string | n
 }
 
 const activitiesStore: LocalStore = {
-  async linked(sql, scope, remoteIds) {
-    if (!remoteIds.length) return new Map();
-    const rows = await sql(
-      `select ${ACTIVITY_COLUMNS}, l.remote_id, l.base, l.local_synced_at, l.remote_archived_at
-       from integration_records l join lead_activities a on a.tenant_id = l.tenant_id and a.id = l.local_id
-       left ${leadLink('a')}
-       where l.tenant_id = ? and l.integration_id = ? and l.data_type = ? and l.remote_id = any(?::text[])`,
-      [scope.integrationId, scope.tenantId, scope.integrationId, scope.dataType, pgArray(remoteIds)],
-    );
-    return new Map(rows.map((r) => [r.remote_id as string, { link: linkOf(r as unknown as LinkColumns) as Link, row: activityRow(r) }]));
-  },
+  linked: (sql, scope, remoteIds) =>
+    linkedBy(sql, scope, remoteIds, {
+      columns: ACTIVITY_COLUMNS,
+      joins: `join lead_activities a on a.tenant_id = l.tenant_id and a.id = l.local_id left ${leadLink('a')}`,
+      joinParams: [scope.integrationId],
+      toRow: activityRow,
+    }),
   async unlinkedByEmail() {
     return new Map();
   },
@@ -385,7 +381,7 @@ const activitiesStore: LocalStore = {
   async pushCandidates(sql, scope, afterId, limit) {
     // Only notes on synced leads: the provider has a record to hang them on.
     const rows = await sql(
-      `select ${ACTIVITY_COLUMNS}, l.remote_id, l.base, l.local_synced_at, l.remote_archived_at
+      `select ${ACTIVITY_COLUMNS}, ${LINK_COLUMNS}
        from lead_activities a ${leadLink('a')} ${linkJoin('a')}
        where a.tenant_id = ? and a.activity_type = 'note' and a.archived_at is null and (l.id is null or a.updated_at > coalesce(l.local_synced_at, '-infinity'))
          and a.id > ? order by a.id limit ?`,

@@ -17,28 +17,13 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
-import { memoryOf } from './bench/proc.ts';
+import { watchMemory } from './bench/proc.ts';
 import { waitUntil } from './bench/load.ts';
 import { startFakeGoogle, type FakeGoogle } from '../test/fakes/googleServer.ts';
 
 const log = (line: string) => console.log(`[bench:calendar] ${line}`);
 const sizes = { events: envInt('BENCH_CALENDAR_EVENTS', 10_000), pageSize: envInt('CALENDAR_SYNC_PAGE_SIZE', 250) };
 const stops = stoppers(log);
-
-/** Samples a process's resident set every 100 ms until stopped; returns the largest growth over the first sample. */
-function watchMemory(pid: number) {
-  const first = memoryOf(pid)?.rssMb ?? 0;
-  let peak = first;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, memoryOf(pid)?.rssMb ?? 0);
-  }, 100);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return { startMb: first, peakMb: peak, growthMb: peak - first };
-    },
-  };
-}
 
 const googleEnv = (google: FakeGoogle) => ({
   GOOGLE_CLIENT_ID: 'bench.apps.googleusercontent.com',

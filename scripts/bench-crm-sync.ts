@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
-import { memoryOf } from './bench/proc.ts';
+import { watchMemory } from './bench/proc.ts';
 import { waitUntil } from './bench/load.ts';
 import { startFakeSalesforce, type FakeSalesforce } from '../test/fakes/salesforceServer.ts';
 
@@ -27,21 +27,6 @@ const sizes = { records: envInt('BENCH_CRM_RECORDS', 100_000), pageSize: envInt(
 const stops = stoppers(log);
 const PASSWORD = 'bench-password';
 const TOKEN = 'benchToken';
-
-/** Samples a process's resident set every 100 ms until stopped. */
-function watchMemory(pid: number) {
-  const first = memoryOf(pid)?.rssMb ?? 0;
-  let peak = first;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, memoryOf(pid)?.rssMb ?? 0);
-  }, 100);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return { startMb: first, peakMb: peak };
-    },
-  };
-}
 
 /** The org's contacts, changed over the last day (distinct timestamps, a few shared), each with a distinct email. */
 function fill(sf: FakeSalesforce, n: number, label: string) {

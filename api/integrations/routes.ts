@@ -75,6 +75,13 @@ async function syncSchedules(ctx: AppContext, integrationId: string, i: Integrat
   }
 }
 
+/** Commits a created or changed integration, brings its Schedules in line, and answers it. */
+async function saved(ctx: AppContext, i: Integration) {
+  await ctx.state.em.flush();
+  await syncSchedules(ctx, i.id, i);
+  return one(dto(ctx, i));
+}
+
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -131,9 +138,7 @@ export const integrationRoutes: RouteDef[] = [
         syncIntervalMinutes: body.sync_interval_minutes ?? 60,
         fieldOwners: body.field_owners ?? {},
       });
-      await ctx.state.em.flush();
-      await syncSchedules(ctx, i.id, i);
-      return one(dto(ctx, i));
+      return saved(ctx, i);
     },
   }),
   route({
@@ -169,9 +174,7 @@ export const integrationRoutes: RouteDef[] = [
       if (body.field_owners) i.fieldOwners = body.field_owners;
       if (body.status) i.status = body.status;
       i.schedulePending = true;
-      await ctx.state.em.flush();
-      await syncSchedules(ctx, i.id, i);
-      return one(dto(ctx, i));
+      return saved(ctx, i);
     },
   }),
   route({

@@ -56,3 +56,18 @@ function clockTickHz(): number {
   }
   return ticksPerSecond;
 }
+
+/** Samples a process's resident set every 100 ms until stopped: where it started and its peak. */
+export function watchMemory(pid: number) {
+  const first = memoryOf(pid)?.rssMb ?? 0;
+  let peak = first;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, memoryOf(pid)?.rssMb ?? 0);
+  }, 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { startMb: first, peakMb: peak, growthMb: peak - first };
+    },
+  };
+}

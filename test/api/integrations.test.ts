@@ -1,6 +1,6 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
+import { logSink } from '../support/logSink.ts';
 import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
 import { captureHistory } from '../support/histories.ts';
 import { startFakeSalesforce, type FakeSalesforce } from '../fakes/salesforceServer.ts';
@@ -14,13 +14,7 @@ import { crmScheduleId } from '../../workflows/syncCrm.client.ts';
  * (test/fakes/salesforceServer.ts, hubspotServer.ts). Pages of 200 records, a one-second
  * overlap, so counts are exact.
  */
-const logLines: string[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    logLines.push(...chunk.toString().split('\n').filter(Boolean));
-    done();
-  },
-});
+const { lines: logLines, stream: sink } = logSink();
 
 let stack: TestStack;
 let sf: FakeSalesforce;

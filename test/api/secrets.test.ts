@@ -1,16 +1,10 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
+import { logSink } from '../support/logSink.ts';
 import { aTenant } from '../support/factories.ts';
 import { createLogger } from '../../lib/logger.ts';
 
-const lines: string[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    done();
-  },
-});
+const { lines, stream: sink } = logSink();
 
 let stack: TestStack;
 beforeAll(async () => {
