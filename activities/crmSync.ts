@@ -172,6 +172,10 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
       const { em, integration } = await load(input);
       if (!integration) return { state: 'stopped', reason: 'integration deleted' };
       if (integration.status !== 'active') return { state: 'stopped', reason: integration.status };
+      // Secrets sealed with a key since rotated out of ENCRYPTION_KEY are sealed again with the current one.
+      if (deps.secrets.isStale(integration.secretsSealed)) {
+        await em.nativeUpdate(IntegrationSchema, { id: integration.id, secretsSealed: integration.secretsSealed }, { secretsSealed: deps.secrets.seal(deps.secrets.open(integration.secretsSealed)) });
+      }
       return em.transactional(async (tx) => {
         const sql = sqlOf(tx);
         await sql(

@@ -252,7 +252,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
  * together, by name, so an operator fixes them in one go rather than one per restart.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withSealingKey(env));
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
@@ -264,6 +264,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return toConfig(parsed.data);
+}
+
+/** ENCRYPTION_KEYS alone works too: its first key seals, all of them open. */
+function withSealingKey(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.ENCRYPTION_KEY || !env.ENCRYPTION_KEYS?.trim()) return env;
+  const [first, ...rest] = env.ENCRYPTION_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
+  return { ...env, ENCRYPTION_KEY: first, ENCRYPTION_KEYS: rest.join(',') };
 }
 
 /**

@@ -16,6 +16,13 @@ describe('config', () => {
     }
   });
 
+  it('takes ENCRYPTION_KEYS alone: its first key seals, the others open', () => {
+    const [a, b] = ['ab'.repeat(32), 'cd'.repeat(32)];
+    const config = loadConfig({ DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: `${a}, ${b}` });
+    expect(config.encryption.current.toString('hex')).toBe(a);
+    expect(config.encryption.previous.map((k) => k.toString('hex'))).toEqual([b]);
+  });
+
   it('derives TLS for Temporal Cloud from an API key', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: 'ab'.repeat(32), TEMPORAL_API_KEY: 'key' });
     expect(config.temporal).toMatchObject({ apiKey: 'key', tls: true, taskQueue: 'ai-secretary' });

@@ -1,3 +1,4 @@
+import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
 import { z } from 'zod';
 import { conflict } from '../../lib/errors.ts';
 import { paginate, paginationSchema } from '../pagination.ts';
@@ -5,6 +6,16 @@ import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { runDetailSchema, runListQuery, runParams, runSchema } from './schema.ts';
 import { describeOwnedRun, listRuns, runDto, runOutcome } from './temporalRuns.ts';
 
+
+/** An activity's last heartbeat details, decoded (its first value), or null. */
+function heartbeatOf(payloads: Parameters<typeof fromPayloadsAtIndex>[2] | null | undefined): unknown {
+  if (!payloads?.length) return null;
+  try {
+    return fromPayloadsAtIndex(defaultPayloadConverter, 0, payloads) ?? null;
+  } catch {
+    return null;
+  }
+}
 export const runRoutes: RouteDef[] = [
   route({
     method: 'get',
@@ -36,6 +47,7 @@ export const runRoutes: RouteDef[] = [
         state: String(a.state ?? 'unknown'),
         attempt: a.attempt ?? 1,
         last_failure: a.lastFailure?.message ?? null,
+        heartbeat: heartbeatOf(a.heartbeatDetails?.payloads),
       }));
       return one({ ...runDto(description), ...outcome, pending_activities: pending });
     },

@@ -54,6 +54,8 @@ export const runDetailSchema = runSchema.extend({
       state: z.string(),
       attempt: z.number().int(),
       last_failure: z.string().nullable(),
+      /** What the activity last reported while working (a sync's pages and counts so far). */
+      heartbeat: z.unknown().nullable(),
     }),
   ),
 });

@@ -6,6 +6,7 @@ import { captureHistory } from '../support/histories.ts';
 import { startFakeSalesforce, type FakeSalesforce } from '../fakes/salesforceServer.ts';
 import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspotServer.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { createSecretBox, parseKey } from '../../lib/crypto.ts';
 import { crmScheduleId } from '../../workflows/syncCrm.client.ts';
 
 /**
@@ -26,6 +27,8 @@ const api = '/api/v1';
 const SF_PASSWORD = 'sf-password-Secret1';
 const SF_TOKEN = 'sfSecurityTokenXYZ';
 const HOUR_AGO = () => new Date(Date.now() - 3_600_000);
+/** A key rotated out: in ENCRYPTION_KEYS, it still opens what it sealed. */
+const OLD_KEY = 'a1'.repeat(32);
 
 beforeAll(async () => {
   [sf, hs] = await Promise.all([startFakeSalesforce(), startFakeHubSpot()]);
@@ -42,6 +45,7 @@ beforeAll(async () => {
       HUBSPOT_API_URL: hs.url,
       CRM_SYNC_PAGE_SIZE: '200',
       CRM_SYNC_OVERLAP: '1s',
+      ENCRYPTION_KEYS: OLD_KEY,
     },
     log: createLogger('debug', 'api-test', { destination: sink }),
   });
@@ -130,6 +134,18 @@ describe('integrations API (seed 001)', () => {
     expect(sap.body.error.details.fields[0].message).toMatch(/not available yet/);
     const owners = await stack.http.post(`${api}/integrations`, { token: t.token, body: { type: 'hubspot', config: { access_token: 'x' }, field_owners: { shoe_size: 'local' } } });
     expect(owners.body.error.details.fields[0].field).toBe('body.field_owners.shoe_size');
+  });
+
+  it('opens secrets sealed with a rotated-out key and seals them again with the current one', async () => {
+    const tenant = await aTenant(stack.http);
+    const id = await addSalesforce(tenant);
+    const old = createSecretBox({ current: parseKey(OLD_KEY) });
+    await sql('update integrations set secrets_sealed = ? where id = ?', [old.seal(JSON.stringify({ password: SF_PASSWORD, security_token: SF_TOKEN })), id]);
+    const run = await sync(tenant, id);
+    expect(run.status).toBe('completed');
+    const [row] = await sql<{ secrets_sealed: string }>('select secrets_sealed from integrations where id = ?', [id]);
+    expect(old.isStale(row.secrets_sealed)).toBe(true);
+    expect(() => old.open(row.secrets_sealed)).toThrow(/unknown key/);
   });
 
   it('tests the credentials for real: a wrong password says so and needs re-auth; fixed, it is active again', async () => {
@@ -295,6 +311,13 @@ describe('Salesforce contacts sync', () => {
       const runs = (await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[];
       return runs[0]?.status === 'running' && runs[0].counts.fetched >= 1_000 ? true : undefined;
     }, { what: 'a few pages', timeoutMs: 60_000 });
+    // Progress while it pulls: the page activity's heartbeat, through /runs.
+    const live = await eventually(async () => {
+      const run = (await stack.http.get(`${api}/runs/crm-sync-${id}-contacts`, { token: tenant.token })).body.data;
+      const pull = (run.pending_activities as Array<{ activity_type: string; heartbeat: { pages: number; counts: { fetched: number } } | null }>).find((a) => a.activity_type === 'pullCrmPages');
+      return pull?.heartbeat && pull.heartbeat.counts.fetched > 0 ? { run, pull } : undefined;
+    }, { what: 'the pull’s heartbeat' });
+    expect(live.run.progress).toMatchObject({ state: 'pulling' });
     await stack.worker?.kill();
     workers.push(await stack.startWorker());
     sf.delayMs = 0;
