@@ -170,10 +170,25 @@ const salesforceTask: ObjectMapping = {
   toRemote: (l) => ({ Subject: firstLine(l.description), Description: text(l.description), TaskSubtype: NOTE_TO_SUBTYPE[String(l.note_type)] ?? 'Task', WhoId: text(l.lead_remote_id) }),
 };
 
-/** Which of our data types each provider syncs (HubSpot's notes hang off deals through associations: not yet). */
+/**
+ * A lead's timeline note as a HubSpot note associated to the lead's deal. The deal is an
+ * association, not a property: the provider reads it into `deal_id` and writes it back as
+ * the note's association (providers/crm/hubspot.ts).
+ */
+export const HUBSPOT_NOTE_DEAL = 'deal_id';
+const hubspotNote: ObjectMapping = {
+  object: 'notes',
+  modifiedField: 'hs_lastmodifieddate',
+  fields: ['hs_note_body', HUBSPOT_NOTE_DEAL],
+  localFieldOf: { hs_note_body: 'description', [HUBSPOT_NOTE_DEAL]: 'lead' },
+  toLocal: (r) => ({ description: text(r.hs_note_body) ?? '', note_type: 'note', lead_remote_id: text(r[HUBSPOT_NOTE_DEAL]) }),
+  toRemote: (l) => ({ hs_note_body: text(l.description), [HUBSPOT_NOTE_DEAL]: text(l.lead_remote_id) }),
+};
+
+/** Which of our data types each provider syncs, and as what. */
 const MAPPINGS: Record<CrmProviderType, Partial<Record<CrmDataType, ObjectMapping>>> = {
   salesforce: { contacts: salesforceContact, leads: salesforceLead, activities: salesforceTask },
-  hubspot: { contacts: hubspotContact, leads: hubspotDeal },
+  hubspot: { contacts: hubspotContact, leads: hubspotDeal, activities: hubspotNote },
 };
 
 export const supportsDataType = (provider: CrmProviderType, dataType: CrmDataType): boolean => Boolean(MAPPINGS[provider][dataType]);

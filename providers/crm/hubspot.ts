@@ -3,7 +3,7 @@ import type { AssociationSpecAssociationCategoryEnum, FilterOperatorEnum } from 
 import type { FieldValues } from '../../lib/crm/fieldMerge.ts';
 import type { ObjectMapping } from '../../lib/crm/mappings.ts';
 import { ProviderError } from '../errors.ts';
-import { joinName, splitName } from '../../lib/crm/mappings.ts';
+import { HUBSPOT_NOTE_DEAL, joinName, splitName } from '../../lib/crm/mappings.ts';
 import type { CrmClient, CrmQuota, Person, PullCursor, RemoteRecord } from './types.ts';
 
 export interface HubSpotSettings {
@@ -26,6 +26,7 @@ const BATCH = 100;
 /** HubSpot's own association from a deal to a contact. */
 const ASSOCIATION_CATEGORY = 'HUBSPOT_DEFINED' as unknown as AssociationSpecAssociationCategoryEnum;
 const DEAL_TO_CONTACT = 3;
+const NOTE_TO_DEAL = 214;
 
 /** What the client threw, as a ProviderError: HubSpot's status, category and Retry-After. */
 export function asHubSpotError(err: unknown): ProviderError {
@@ -80,6 +81,19 @@ export function hubspotClient(settings: HubSpotSettings, creds: HubSpotCredentia
       throw asHubSpotError(err);
     }
   }
+  /** Each note's deal (its first associated one), as the mapping's `deal_id` field. */
+  async function withDeals(records: RemoteRecord[]): Promise<void> {
+    const links = await call(() => client.crm.associations.v4.batchApi.getPage('notes', 'deals', { inputs: records.map((r) => ({ id: r.id })) }));
+    const dealOf = new Map(links.results.filter((l) => l.to[0]).map((l) => [String(l._from.id), String(l.to[0].toObjectId)]));
+    for (const r of records) r.fields = { ...r.fields, [HUBSPOT_NOTE_DEAL]: dealOf.get(r.id) ?? null };
+  }
+  /** The record's properties as HubSpot takes them: a note's deal is an association, and a new note needs its time. */
+  const propertiesOf = (mapping: ObjectMapping, r: FieldValues, creating: boolean): Record<string, string> => {
+    if (mapping.object !== 'notes') return toProperties(r);
+    const { [HUBSPOT_NOTE_DEAL]: _deal, ...rest } = r;
+    return toProperties(creating ? { ...rest, hs_timestamp: new Date().toISOString() } : rest);
+  };
+
   /** A GET outside the generated APIs (`apiRequest` answers failures rather than throwing them). */
   async function getJson<T>(path: string): Promise<T> {
     return call(async () => {
@@ -119,6 +133,7 @@ export function hubspotClient(settings: HubSpotSettings, creds: HubSpotCredentia
         );
         const records = page.results.map((r) => toRecord(mapping, r));
         if (!records.length) return;
+        if (mapping.object === 'notes') await withDeals(records);
         const last = records[records.length - 1];
         const newest = records.reduce((m, r) => (r.modifiedAt > m ? r.modifiedAt : m), new Date(cursor.ts ?? 0));
         cursor = { ...cursor, ts: newest.toISOString(), id: last.id };
@@ -153,11 +168,12 @@ export function hubspotClient(settings: HubSpotSettings, creds: HubSpotCredentia
       const out: Array<{ id: string | null; error?: string }> = [];
       for (let i = 0; i < records.length; i += BATCH) {
         const chunk = records.slice(i, i + BATCH);
-        const associations = (j: number) => {
-          const person = people?.[i + j];
-          return person ? [{ to: { id: person }, types: [{ associationCategory: ASSOCIATION_CATEGORY, associationTypeId: DEAL_TO_CONTACT }] }] : [];
+        const associations = (r: FieldValues, j: number) => {
+          const to = mapping.object === 'notes' ? r[HUBSPOT_NOTE_DEAL] : people?.[i + j];
+          const type = mapping.object === 'notes' ? NOTE_TO_DEAL : DEAL_TO_CONTACT;
+          return to ? [{ to: { id: String(to) }, types: [{ associationCategory: ASSOCIATION_CATEGORY, associationTypeId: type }] }] : [];
         };
-        const res = await call(() => client.crm.objects.batchApi.create(mapping.object, { inputs: chunk.map((r, j) => ({ properties: toProperties(r), associations: associations(j) })) }));
+        const res = await call(() => client.crm.objects.batchApi.create(mapping.object, { inputs: chunk.map((r, j) => ({ properties: propertiesOf(mapping, r, true), associations: associations(r, j) })) }));
         // HubSpot answers a batch's results in no promised order: match them back by what was sent.
         const unmatched = [...res.results];
         for (const r of chunk) {
@@ -174,7 +190,7 @@ export function hubspotClient(settings: HubSpotSettings, creds: HubSpotCredentia
       const out: Array<{ id: string; error?: string }> = [];
       for (let i = 0; i < records.length; i += BATCH) {
         const chunk = records.slice(i, i + BATCH);
-        await call(() => client.crm.objects.batchApi.update(mapping.object, { inputs: chunk.map((r) => ({ id: r.id, properties: toProperties(r.fields) })) }));
+        await call(() => client.crm.objects.batchApi.update(mapping.object, { inputs: chunk.map((r) => ({ id: r.id, properties: propertiesOf(mapping, r.fields, false) })) }));
         out.push(...chunk.map((r) => ({ id: r.id })));
       }
       return out;

@@ -104,7 +104,7 @@ describe('integrations API (seed 001)', () => {
     const byType = Object.fromEntries((res.body.data as Array<{ type: string }>).map((x) => [x.type, x]));
     expect(byType.salesforce).toMatchObject({ category: 'crm', available: true, data_types: ['contacts', 'leads', 'activities'] });
     expect(byType.salesforce).toMatchObject({ config_fields: expect.arrayContaining([{ name: 'password', is_secret: true, required: false, description: expect.any(String) }]) });
-    expect(byType.hubspot).toMatchObject({ available: true, data_types: ['contacts', 'leads'], ownable_fields: { contacts: ['name', 'email', 'phone', 'organization', 'job_title'] } });
+    expect(byType.hubspot).toMatchObject({ available: true, data_types: ['contacts', 'leads', 'activities'], ownable_fields: { contacts: ['name', 'email', 'phone', 'organization', 'job_title'] } });
     expect(byType.sap).toMatchObject({ category: 'erp', available: false });
   });
 
@@ -398,11 +398,11 @@ describe('Salesforce leads sync', () => {
     expect((await stack.http.get(`${api}/crm/leads/${lenaLead.id}/notes`, { token: tenant.token })).body.data).toEqual([]);
   });
 
-  it('refuses a data type the provider does not sync', async () => {
+  it('refuses a data type nobody syncs', async () => {
     const tenant = await aTenant(stack.http);
-    const res = await stack.http.post(`${api}/integrations`, { token: tenant.token, body: { type: 'hubspot', config: { access_token: 'pat-x' }, data_types: ['activities'] } });
+    const res = await stack.http.post(`${api}/integrations`, { token: tenant.token, body: { type: 'hubspot', config: { access_token: 'pat-x' }, data_types: ['invoices'] } });
     expect(res.status).toBe(422);
-    expect(res.body.error.details.fields[0]).toMatchObject({ field: 'body.data_types', message: 'hubspot syncs contacts, leads' });
+    expect(res.body.error.details.fields[0]).toMatchObject({ field: 'body.data_types.0', message: 'must be one of contacts, leads, activities' });
   });
 });
 
@@ -500,6 +500,21 @@ describe('HubSpot leads sync', () => {
     expect(pushed?.properties).toMatchObject({ amount: '500', dealstage: 'presentationscheduled' });
     const [assoc] = hs.associationsOf('deals', String(pushed?.id)).filter((a) => a.toType === 'contacts');
     expect(hs.get('contacts', assoc.toId)?.properties).toMatchObject({ email: 'olive@ours.example', firstname: 'Olive', lastname: 'Ours' });
+
+    // Activities: timeline notes as HubSpot notes associated to the lead's deal.
+    const [note] = hs.seed('notes', [{ hs_note_body: 'Dee wants a discount' }]);
+    const put = await fetch(`${hs.url}/crm/v4/objects/notes/${note.id}/associations/default/deals/${deal.id}`, { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    expect(put.ok).toBe(true);
+    const [local] = await sql<{ id: string }>("select id from lead where tenant_id = ? and title = 'Local deal'", [tenant.tenantId]);
+    await stack.http.post(`${api}/crm/leads/${local.id}/notes`, { token: tenant.token, body: { content: 'Olive signed the NDA' } });
+    await stack.http.patch(`${api}/integrations/${id}`, { token: tenant.token, body: { data_types: ['contacts', 'leads', 'activities'] } });
+    const activities = await sync(tenant, id, 'activities');
+    expect(activities.counts).toMatchObject({ fetched: 1, created: 1, pushed: 1, errors: 0 });
+    const [annual] = await sql<{ id: string }>("select id from lead where tenant_id = ? and title = 'Annual plan'", [tenant.tenantId]);
+    expect((await stack.http.get(`${api}/crm/leads/${annual.id}/notes`, { token: tenant.token })).body.data).toEqual([expect.objectContaining({ content: 'Dee wants a discount' })]);
+    const sent = hs.records('notes').find((n) => n.properties.hs_note_body === 'Olive signed the NDA');
+    expect(sent?.properties.hs_timestamp).toBeTruthy();
+    expect(hs.associationsOf('notes', String(sent?.id)).filter((a) => a.toType === 'deals').map((a) => a.toId)).toEqual([String(pushed?.id)]);
   });
 });
 

@@ -36,6 +36,13 @@ describe('mappings', () => {
     expect(remoteValues(m, { dealname: 'Big deal', amount: '1200.5', dealstage: 'contractsent' })).toEqual(remoteValues(m, { dealname: 'Big deal', amount: '1200.50', dealstage: 'contractsent' }));
   });
 
+  it('maps a timeline note to a Salesforce Task on its Lead and to a HubSpot note on its deal', () => {
+    const note = { description: 'Called about pricing\nThey want 20 seats', note_type: 'call', lead_remote_id: '00Q1' };
+    expect(mappingFor('salesforce', 'activities').toRemote(note)).toEqual({ Subject: 'Called about pricing', Description: 'Called about pricing\nThey want 20 seats', TaskSubtype: 'Call', WhoId: '00Q1' });
+    expect(mappingFor('hubspot', 'activities').toRemote({ ...note, lead_remote_id: '77' })).toEqual({ hs_note_body: 'Called about pricing\nThey want 20 seats', deal_id: '77' });
+    expect(mappingFor('salesforce', 'activities').toLocal({ Subject: 'Email sent', Description: null, TaskSubtype: 'Email', WhoId: '00Q2' })).toEqual({ description: 'Email sent', note_type: 'email', lead_remote_id: '00Q2' });
+  });
+
   it('names owned fields in our terms and applies them to every provider field they feed', () => {
     expect(remoteOwners(mappingFor('hubspot', 'contacts'), { name: 'remote', phone: 'local' })).toEqual({ firstname: 'remote', lastname: 'remote', phone: 'local' });
   });
