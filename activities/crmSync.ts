@@ -189,7 +189,14 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
         );
         if (state.lease_run && state.lease_run !== input.runKey && state.lease_until && new Date(state.lease_until).getTime() > Date.now()) {
           const [holder] = await sql<{ workflow_id: string }>('select workflow_id from integration_sync_runs where tenant_id = ? and run_key = ?', [input.tenantId, state.lease_run]);
-          return { state: 'busy', heldBy: holder?.workflow_id ?? state.lease_run };
+          const heldBy = holder?.workflow_id ?? state.lease_run;
+          // Shown among the data type's runs, so an asked-for sync that found one running is not a mystery.
+          await sql(
+            `insert into integration_sync_runs (id, created_at, updated_at, tenant_id, integration_id, data_type, workflow_id, run_key, trigger, status, "full", counts, error, finished_at)
+             values (gen_random_uuid(), now(), now(), ?, ?, ?, ?, ?, ?, 'skipped', false, ?::jsonb, ?, now()) on conflict (run_key) do nothing`,
+            [input.tenantId, input.integrationId, input.dataType, input.workflowId, input.runKey, input.trigger, JSON.stringify(emptyCounts()), `another sync of ${input.dataType} was running (${heldBy})`.slice(0, 500)],
+          );
+          return { state: 'busy', heldBy };
         }
         await sql('update integration_sync_states set lease_run = ?, lease_until = ?, updated_at = now() where tenant_id = ? and integration_id = ? and data_type = ?', [
           input.runKey,

@@ -336,11 +336,23 @@ describe('Salesforce contacts sync', () => {
     const described = await handle.describe();
     expect(described.spec.intervals?.[0]?.every).toBe(30 * 60_000);
     expect(described.action).toMatchObject({ workflowType: 'syncCrmWorkflow', workflowId: `crm-sync-${id}-contacts` });
+    // A scheduled run that finds an asked-for one pulling leaves it be: skipped, and says why.
+    sf.seed('Contact', Array.from({ length: 1_000 }, (_, i) => ({ LastName: `Slow ${i}`, Email: `slow${i}@example.com` })));
+    sf.delayMs = 500;
+    expect((await stack.http.post(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).status).toBe(202);
+    await eventually(async () => (((await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[])[0]?.status === 'running' ? true : undefined), { what: 'the asked-for run' });
+    await handle.trigger();
+    const skipped = await eventually(async () => ((await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[]).find((r) => r.trigger === 'schedule'), { what: 'the skipped run' });
+    expect(skipped).toMatchObject({ status: 'skipped', error: expect.stringContaining(`another sync of contacts was running (crm-sync-${id}-contacts)`) });
+    sf.delayMs = 0;
+    await eventually(async () => (((await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[]).some((r) => r.trigger === 'manual' && r.status === 'running') ? undefined : true), { what: 'the asked-for run to end', timeoutMs: 60_000 });
+    await eventually(async () => ((await stack.http.get(`${api}/runs/crm-sync-${id}-contacts`, { token: tenant.token })).body.data.status !== 'running' ? true : undefined), { what: 'its workflow to close' });
+
     sf.seed('Contact', [{ LastName: 'Scheduled', Email: 'scheduled@example.com' }]);
     await handle.trigger();
     const run = await eventually(async () => {
       const runs = (await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[];
-      return runs[0]?.trigger === 'schedule' && runs[0].status !== 'running' ? runs[0] : undefined;
+      return runs[0]?.trigger === 'schedule' && runs[0].status !== 'running' && runs[0].status !== 'skipped' ? runs[0] : undefined;
     }, { what: 'the scheduled run' });
     expect(run).toMatchObject({ status: 'completed', counts: { created: 1 } });
     expect(run.workflow_id).toMatch(new RegExp(`^crm-sync-${id}-contacts-`));
@@ -348,7 +360,7 @@ describe('Salesforce contacts sync', () => {
     expect((listed.body.data as Array<{ workflow_id: string }>).map((r) => r.workflow_id)).toContain(run.workflow_id);
     await stack.http.patch(`${api}/integrations/${id}`, { token: tenant.token, body: { sync_interval_minutes: 0 } });
     await expect(handle.describe()).rejects.toThrow(/not found/i);
-  });
+  }, 120_000);
 });
 
 describe('Salesforce leads sync', () => {
