@@ -34,6 +34,7 @@ import { analyticsRoutes } from './analytics/routes.ts';
 import { createScoreAdvisor } from '../providers/llm/scoreAdvisor.ts';
 import { knowledgeRoutes } from './knowledge/routes.ts';
 import { integrationRoutes } from './integrations/routes.ts';
+import { voiceRoutes } from './voice/routes.ts';
 import { createEmbeddingProvider } from '../providers/embeddings/index.ts';
 import { leadImportExportRoutes } from './leads/importExport.ts';
 import { tenantRoutes } from './tenant/routes.ts';
@@ -69,6 +70,7 @@ export const routes: RouteDef[] = [
   ...companyRoutes,
   ...knowledgeRoutes,
   ...integrationRoutes,
+  ...voiceRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

@@ -43,6 +43,7 @@ const TAGS: Record<string, string> = {
   reminders: 'Reminders by SMS, WhatsApp or email: at a time in a zone or relative to a calendar event, optionally repeating; one durable workflow each.',
   knowledge: 'The knowledge base (seed 000): documents indexed by a durable workflow, hybrid search, and the replies triage drafts from it.',
   integrations: 'CRM integrations (seed 001): Salesforce and HubSpot connections with sealed credentials, and their incremental two-way syncs, one workflow per run.',
+  voice: 'Outbound AI voice calls (seed 004): a durable workflow per call, its conversation through Updates.',
   webhooks: 'Outgoing webhooks: endpoints, the event catalogue, deliveries, retries and replays.',
   runs: 'The Temporal workflows of the caller\'s tenant.',
 };

@@ -40,6 +40,8 @@ export const ContactSchema = defineEntity({
     customFields: p.json<Record<string, unknown>>().onCreate(() => ({})),
     /** Set by STOP/UNSUBSCRIBE over SMS; nothing may text this contact while true. */
     smsOptOut: p.boolean().default(false),
+    /** Asked not to be called (on a call, or set by a person): no AI call dials this contact. */
+    doNotCall: p.boolean().default(false),
     /** Deleted or archived in a synced CRM: kept, out of lists unless asked for (`archived=true`). */
     archivedAt: p.datetime().nullable(),
   },

@@ -24,6 +24,7 @@ import { CompanySchema } from './Company.ts';
 import { LeadImportSchema } from './LeadImport.ts';
 import { KnowledgeDocumentSchema } from './KnowledgeDocument.ts';
 import { KnowledgeChunkSchema } from './KnowledgeChunk.ts';
+import { VoiceCallSchema } from './VoiceCall.ts';
 import { IntegrationRecordSchema, IntegrationSchema, IntegrationSyncRunSchema, IntegrationSyncStateSchema } from './Integration.ts';
 
 export const entities = [
@@ -59,6 +60,7 @@ export const entities = [
   IntegrationSyncStateSchema,
   IntegrationSyncRunSchema,
   IntegrationRecordSchema,
+  VoiceCallSchema,
 ];
 
 type Schema = (typeof entities)[number];

@@ -10,3 +10,4 @@ export { syncCalendarWorkflow } from './syncCalendar.ts';
 export { importLeadsWorkflow } from './importLeads.ts';
 export { indexKnowledgeWorkflow } from './indexKnowledge.ts';
 export { syncCrmWorkflow } from './syncCrm.ts';
+export { placeCallWorkflow } from './placeCall.ts';

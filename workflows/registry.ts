@@ -11,6 +11,7 @@ import { calendarSyncKind } from './syncCalendar.client.ts';
 import { leadImportKind } from './importLeads.client.ts';
 import { knowledgeIndexKind } from './indexKnowledge.client.ts';
 import { crmSyncKind } from './syncCrm.client.ts';
+import { callKind } from './placeCall.client.ts';
 
 /**
  * Every workflow, one line each: the worker builds its activities from this list,
@@ -30,6 +31,7 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
   { ...calendarSyncKind, activities: async (d) => (await import('../activities/calendarSync.ts')).createCalendarSyncActivities({ orm: d.orm, secrets: d.secrets, google: d.config.google, pageSize: d.config.google.pageSize }) },
   { ...leadImportKind, activities: async (d) => (await import('../activities/leadImport.ts')).createLeadImportActivities({ orm: d.orm, batchRows: d.config.leadImport.batchRows }) },
   { ...crmSyncKind, activities: async (d) => (await import('../activities/crmSync.ts')).createCrmSyncActivities({ orm: d.orm, secrets: d.secrets, settings: d.config.crm, pageSize: d.config.crm.pageSize, overlapMs: d.config.crm.overlapMs }) },
+  { ...callKind, activities: async (d) => { const m = await import('../activities/voiceCalls.ts'); return m.createVoiceCallActivities({ orm: d.orm, dialer: m.simulatedDialer }); } },
   { ...knowledgeIndexKind, activities: async (d) => (await import('../activities/knowledge.ts')).createKnowledgeActivities({ orm: d.orm, embeddings: d.embeddings, policy: d.config.outbound, drafter: d.drafter, ...d.config.knowledge }) },
 ];
 

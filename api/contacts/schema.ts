@@ -48,6 +48,8 @@ export const contactSchema = z.object({
   tags: z.array(z.string()),
   custom_fields: z.record(z.string(), z.unknown()),
   sms_opt_out: z.boolean(),
+  /** No AI call dials a contact who asked not to be called. */
+  do_not_call: z.boolean(),
   /** Deleted or archived in a synced CRM (GET /contacts?archived=true lists these). */
   archived_at: z.string().nullable(),
   created_at: z.string(),

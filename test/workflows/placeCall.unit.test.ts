@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { VoiceCallActivities } from '../../activities/voiceCalls.ts';
+import type { CallProgress, EndAnswer } from '../../workflows/placeCall.client.ts';
+import { workflowTestEnv } from '../support/workflowWorker.ts';
+
+/**
+ * The call workflow's attempts with its activities mocked (waits of 50 ms): busy then
+ * answered on the next attempt, no answer until the budget is spent (one budget for every
+ * reason), voicemail ending it, a refusal before dialling, and a dial planned later.
+ */
+let env: Awaited<ReturnType<typeof workflowTestEnv>>;
+beforeAll(async () => {
+  env = await workflowTestEnv();
+});
+afterAll(() => env.close());
+
+const context = { agentName: 'Sarah', businessName: 'Acme', leadName: 'John', leadCompany: null, purpose: null };
+
+async function run(opts: { dials: string[]; plan?: Array<{ at: string | null; refused: string | null }>; maxAttempts?: number; talk?: boolean }) {
+  const calls: string[] = [];
+  const dials = [...opts.dials];
+  const plans = [...(opts.plan ?? [])];
+  let finished: { outcome: string; reason: string | null } | null = null;
+  const activities: Partial<VoiceCallActivities> = {
+    async planDial() {
+      calls.push('plan');
+      return plans.shift() ?? { at: new Date().toISOString(), refused: null };
+    },
+    async dialCall({ attempt }) {
+      const outcome = dials.shift() ?? 'failed';
+      calls.push(`dial ${attempt}: ${outcome}`);
+      return { outcome };
+    },
+    async converseTurn({ text }) {
+      calls.push(`heard: ${text}`);
+      return { success: true, ai_response: 'Great!', audio_data: null, analysis: { sentiment: 0.5, intent: 'general_inquiry', objections: [], interest_signals: [] }, conversation_state: 'discovery', should_continue: true };
+    },
+    async finishCall({ outcome, reason }) {
+      calls.push(`finish: ${outcome}`);
+      finished = { outcome, reason };
+      const summary = { duration_minutes: 0, total_exchanges: 0, conversation_state: 'greeting' as const, objections_raised: [], interest_signals: [], overall_sentiment: 0, recommendation: '' };
+      return { success: true, call_id: 'c', status: outcome === 'answered' ? 'completed' : outcome, summary, analytics: { conversion_probability: 0, engagement_score: 0, total_turns: 0, avg_sentiment: 0 } } satisfies EndAnswer;
+    },
+  };
+  const workflowId = `call-unit-${randomUUID()}`;
+  const result = await env.withWorker(activities as VoiceCallActivities, async (taskQueue) => {
+    const handle = await env.client.workflow.start('placeCallWorkflow', { taskQueue, workflowId, args: [{ tenantId: randomUUID(), callId: randomUUID(), context, maxAttempts: opts.maxAttempts ?? 3, retryDelaysMs: [50] }] });
+    await handle.executeUpdate('start', { args: [{}] });
+    if (opts.talk) {
+      expect(await handle.executeUpdate('respond', { args: [{ text: 'Yes, go ahead' }] })).toMatchObject({ ai_response: 'Great!' });
+      await handle.executeUpdate('end', { args: [{ reason: 'completed' }] });
+    }
+    return (await handle.result()) as CallProgress;
+  });
+  return { calls, result, finished };
+}
+
+describe('placeCallWorkflow', () => {
+  it('tries again after busy and holds the conversation when answered', async () => {
+    const { calls, result } = await run({ dials: ['busy', 'answered'], talk: true });
+    expect(calls).toEqual(['plan', 'dial 1: busy', 'plan', 'dial 2: answered', 'heard: Yes, go ahead', 'finish: answered']);
+    expect(result).toMatchObject({ status: 'completed', attempt: 2, turns: 3 });
+  });
+
+  it('gives up when no answer has used the one attempt budget, whatever the reasons', async () => {
+    const { calls, result } = await run({ dials: ['no_answer', 'busy', 'no_answer', 'answered'] });
+    expect(calls.filter((c) => c.startsWith('dial'))).toEqual(['dial 1: no_answer', 'dial 2: busy', 'dial 3: no_answer']);
+    expect(calls.at(-1)).toBe('finish: no_answer');
+    expect(result).toMatchObject({ status: 'no_answer', attempt: 3 });
+  });
+
+  it('stops at a voicemail and does not try again', async () => {
+    const { calls } = await run({ dials: ['voicemail', 'answered'] });
+    expect(calls).toEqual(['plan', 'dial 1: voicemail', 'finish: voicemail']);
+  });
+
+  it('never dials a person who asked not to be called', async () => {
+    const { calls, finished } = await run({ dials: ['answered'], plan: [{ at: null, refused: 'do_not_call' }] });
+    expect(calls).toEqual(['plan', 'finish: do_not_call']);
+    expect(finished).toEqual({ outcome: 'do_not_call', reason: null });
+  });
+
+  it('waits for a dial planned later, and plans again when the window closed meanwhile (the attempt unspent)', async () => {
+    const soon = () => new Date(Date.now() + 300).toISOString();
+    const { calls, result } = await run({ dials: ['not_now', 'busy', 'no_answer'], plan: [{ at: soon(), refused: null }], maxAttempts: 2 });
+    expect(calls.filter((c) => c.startsWith('dial'))).toEqual(['dial 1: not_now', 'dial 1: busy', 'dial 2: no_answer']);
+    expect(result.status).toBe('no_answer');
+  });
+});
