@@ -8,6 +8,7 @@ import { createLogger } from '../lib/logger.ts';
 import { createTemporalClient } from '../lib/temporal.ts';
 import { API_PREFIX, buildApp } from './app.ts';
 import { answerClientErrors } from './httpServer.ts';
+import { attachVoiceRealtime } from './voice/realtime.ts';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'api');
@@ -21,6 +22,7 @@ const server = app.listen(config.http.port, config.http.host, () => {
 });
 
 answerClientErrors(server);
+const realtime = attachVoiceRealtime(server, app.context.deps);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -29,6 +31,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'API stopping: finishing in-flight requests');
   server.close();
   server.closeIdleConnections();
+  realtime.close();
   await new Promise((resolve) => server.once('close', resolve));
   await app.context.deps.startMarks.drain();
   await app.context.deps.limiters.close();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import WebSocket from 'ws';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
 import { captureHistory } from '../support/histories.ts';
@@ -96,6 +97,59 @@ describe('a voice call, seed 004 end to end', () => {
     // call.ended and call.completed are written in one transaction (one timestamp).
     expect(events.map((e) => e.type).sort()).toEqual(['call.completed', 'call.ended', 'call.started']);
     expect((await stack.http.post(`${api}/voice/calls/${callId}/respond`, { token: t.token, body: { text: 'Hello?' } })).status).toBe(409);
+  });
+});
+
+/** A WebSocket to a call's realtime endpoint, its messages queued as they come. */
+async function realtime(callId: string, token: string) {
+  const ws = new WebSocket(`${stack.http.base.replace('http', 'ws')}${api}/voice/calls/${callId}/realtime?access_token=${token}`);
+  const inbox: Array<Record<string, unknown>> = [];
+  ws.on('message', (data) => inbox.push(JSON.parse(data.toString()) as Record<string, unknown>));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const next = () => eventually(async () => inbox.shift(), { what: 'a WebSocket message' });
+  return { ws, next, send: (m: Record<string, unknown>) => ws.send(JSON.stringify(m)) };
+}
+
+/** The status an upgrade was refused with. */
+const refusedUpgrade = (url: string) =>
+  new Promise<number>((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('open', () => reject(new Error('the upgrade was accepted')));
+  });
+
+describe('the realtime WebSocket (seed 004)', () => {
+  it('takes text_input and answers ai_response, refuses audio without a speech API, and ends with the summary', async () => {
+    const created = await stack.http.post(`${api}/voice/calls`, { token: t.token, body: { phone_number: '+15550005555', purpose: 'Follow-up' } });
+    const id = created.body.data.id as string;
+    await stack.http.post(`${api}/voice/calls/${id}/start`, { token: t.token });
+    const { ws, next, send } = await realtime(id, t.token);
+    send({ type: 'text_input', text: 'Hi, sure, I have a few minutes' });
+    expect(await next()).toMatchObject({ type: 'ai_response', conversation_state: 'discovery', should_continue: true, audio: null, text: expect.any(String) });
+    send({ type: 'audio_chunk', data: 'UklGRg==' });
+    expect(await next()).toMatchObject({ type: 'error', code: 'AUDIO_UNSUPPORTED' });
+    send({ type: 'text_input', text: 'We use spreadsheets and lose track of leads' });
+    expect(await next()).toMatchObject({ type: 'ai_response', conversation_state: 'discovery' });
+    send({ type: 'shout' });
+    expect(await next()).toMatchObject({ type: 'error', code: 'VALIDATION_ERROR' });
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    send({ type: 'end', reason: 'completed' });
+    expect(await next()).toMatchObject({ type: 'call_ended', status: 'completed', summary: { total_exchanges: 2 } });
+    expect(await closed).toBe(1000);
+    expect((await getCall(id)).transcript).toHaveLength(5);
+  });
+
+  it('checks the token on upgrade and hides another tenant’s call', async () => {
+    const created = await stack.http.post(`${api}/voice/calls`, { token: t.token, body: { phone_number: '+15550006666' } });
+    const url = `${stack.http.base.replace('http', 'ws')}${api}/voice/calls/${created.body.data.id}/realtime`;
+    expect(await refusedUpgrade(url)).toBe(401);
+    expect(await refusedUpgrade(`${url}?access_token=not-a-token`)).toBe(401);
+    const other = await aTenant(stack.http);
+    expect(await refusedUpgrade(`${url}?access_token=${other.token}`)).toBe(404);
+    await stack.http.post(`${api}/voice/calls/${created.body.data.id}/end`, { token: t.token });
   });
 });
 

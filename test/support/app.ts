@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../../lib/logger.ts';
 import { createTemporalClient } from '../../lib/temporal.ts';
 import { buildApp } from '../../api/app.ts';
 import { answerClientErrors } from '../../api/httpServer.ts';
+import { attachVoiceRealtime } from '../../api/voice/realtime.ts';
 import { testConfig, testEnvVars } from './config.ts';
 import { httpClient, type HttpClient } from './http.ts';
 import { startWorkerProcess, type WorkerProcess } from './worker.ts';
@@ -38,6 +39,7 @@ export async function startStack(
     const s = app.listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
   });
   answerClientErrors(server);
+  const realtime = attachVoiceRealtime(server, app.context.deps);
   const workers: WorkerProcess[] = [];
   const startWorker = async () => {
     const w = await startWorkerProcess(vars);
@@ -55,6 +57,7 @@ export async function startStack(
     startWorker,
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
+      realtime.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await app.context.deps.startMarks.drain();

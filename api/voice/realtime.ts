@@ -1,0 +1,130 @@
+import { createSecretKey, randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import jwt from 'jsonwebtoken';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { JWT_ALGORITHM } from '../auth/tokens.ts';
+import type { AccessClaims, AppDeps } from '../context.ts';
+import { readStoredCaller } from '../storedCaller.ts';
+import { callWorkflowId, endCallUpdate, respondUpdate } from '../../workflows/placeCall.client.ts';
+
+const PATH = /^\/api\/v1\/voice\/calls\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/realtime\/?$/i;
+/** One message at most this large (a chunk of audio, base64). */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** An upgrade refused before it becomes a WebSocket: the API's error envelope over plain HTTP. */
+function refuse(socket: Duplex, status: 401 | 404, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message, details: null, request_id: randomUUID() } });
+  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** The access token of an upgrade: the Authorization header, else `access_token` in the query (browsers cannot set headers on a WebSocket). */
+function tokenOf(req: IncomingMessage, url: URL): string | null {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  return url.searchParams.get('access_token') ?? url.searchParams.get('token');
+}
+
+const send = (ws: WebSocket, message: Record<string, unknown>) => {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+};
+
+/**
+ * `ws://…/api/v1/voice/calls/{id}/realtime` (seed 004): `text_input` messages reach the
+ * call's run as `respond` Updates, one at a time, and come back as `ai_response`;
+ * `end` ends the call and answers `call_ended` with its summary. The access token is
+ * checked on upgrade (signature, expiry, the user's token version), and a call of another
+ * tenant is a 404 then, before any WebSocket exists.
+ */
+export function attachVoiceRealtime(server: Server, deps: Pick<AppDeps, 'config' | 'temporal' | 'sql' | 'log'>): { close(): void } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const secret = createSecretKey(Buffer.from(deps.config.auth.jwtSecret));
+
+  async function admit(req: IncomingMessage, url: URL, callId: string): Promise<{ tenantId: string } | { status: 401 | 404; code: string; message: string }> {
+    const token = tokenOf(req, url);
+    if (!token) return { status: 401, code: 'UNAUTHORIZED', message: 'Authentication required: a Bearer token or access_token' };
+    let claims: AccessClaims;
+    try {
+      claims = jwt.verify(token, secret, { algorithms: [JWT_ALGORITHM] }) as AccessClaims;
+    } catch {
+      return { status: 401, code: 'INVALID_TOKEN', message: 'Token is invalid or expired' };
+    }
+    const user = await readStoredCaller(deps.sql, claims);
+    if (!user || !user.is_active || user.token_version !== (claims.ver ?? 0)) return { status: 401, code: 'INVALID_TOKEN', message: 'Token is no longer valid: sign in again' };
+    const rows = await deps.sql<{ id: string }>('select id from voice_calls where tenant_id = $1 and id = $2', [claims.tenant_id, callId]);
+    if (!rows.length) return { status: 404, code: 'NOT_FOUND', message: 'Call not found' };
+    return { tenantId: claims.tenant_id };
+  }
+
+  function session(ws: WebSocket, callId: string): void {
+    const handle = deps.temporal.workflow.getHandle(callWorkflowId(callId));
+    // Utterances are answered in the order they were said.
+    let queue: Promise<void> = Promise.resolve();
+    const refused = (err: unknown) => {
+      if (err instanceof WorkflowUpdateFailedError) return send(ws, { type: 'error', code: 'CONFLICT', message: `The call refused this: ${err.cause?.message ?? err.message}` });
+      if (err instanceof WorkflowNotFoundError) return send(ws, { type: 'error', code: 'CONFLICT', message: 'The call is not running' });
+      deps.log.warn({ callId, err: err instanceof Error ? err.message : String(err) }, 'voice realtime message failed');
+      send(ws, { type: 'error', code: 'INTERNAL_ERROR', message: 'The message could not be handled; try again' });
+    };
+    ws.on('message', (raw: RawData) => {
+      let message: { type?: unknown; text?: unknown; reason?: unknown };
+      try {
+        message = JSON.parse(raw.toString()) as typeof message;
+      } catch {
+        return send(ws, { type: 'error', code: 'VALIDATION_ERROR', message: 'Messages are JSON: {"type": "text_input", "text": "…"}' });
+      }
+      if (message.type === 'audio_chunk') return send(ws, { type: 'error', code: 'AUDIO_UNSUPPORTED', message: 'Audio needs a speech API on this server: send text_input' });
+      if (message.type === 'text_input') {
+        const text = typeof message.text === 'string' ? message.text.trim().slice(0, 4_000) : '';
+        if (!text) return send(ws, { type: 'error', code: 'VALIDATION_ERROR', message: 'text_input needs a non-empty text' });
+        queue = queue.then(async () => {
+          try {
+            const answer = await handle.executeUpdate(respondUpdate, { args: [{ text }] });
+            send(ws, { type: 'ai_response', text: answer.ai_response, audio: answer.audio_data, analysis: answer.analysis, conversation_state: answer.conversation_state, should_continue: answer.should_continue });
+            if (!answer.should_continue) ws.close(1000, 'call ended');
+          } catch (err) {
+            refused(err);
+          }
+        });
+        return;
+      }
+      if (message.type === 'end') {
+        queue = queue.then(async () => {
+          try {
+            const ended = await handle.executeUpdate(endCallUpdate, { args: [{ reason: typeof message.reason === 'string' ? message.reason.slice(0, 100) : 'completed' }] });
+            send(ws, { type: 'call_ended', status: ended.status, summary: ended.summary, analytics: ended.analytics });
+            ws.close(1000, 'call ended');
+          } catch (err) {
+            refused(err);
+          }
+        });
+        return;
+      }
+      send(ws, { type: 'error', code: 'VALIDATION_ERROR', message: 'type must be text_input, audio_chunk or end' });
+    });
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = PATH.exec(url.pathname);
+    if (!match) return refuse(socket, 404, 'NOT_FOUND', 'No WebSocket here');
+    admit(req, url, match[1].toLowerCase()).then(
+      (admitted) => {
+        if ('status' in admitted) return refuse(socket, admitted.status, admitted.code, admitted.message);
+        wss.handleUpgrade(req, socket, head, (ws) => session(ws, match[1].toLowerCase()));
+      },
+      (err: unknown) => {
+        deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'voice realtime upgrade failed');
+        socket.destroy();
+      },
+    );
+  });
+  return {
+    /** Closes every open session (shutdown: an upgraded socket no longer holds the HTTP server open). */
+    close() {
+      for (const client of wss.clients) client.close(1001, 'server stopping');
+      wss.close();
+    },
+  };
+}
