@@ -123,7 +123,9 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
      * retry finds its turn already there (by position) and answers it again.
      */
     async converseTurn(ref: CallRef & { text: string; state: ConversationState; turnsInState: number; turn: number; context: CallContext }): Promise<RespondAnswer> {
-      const { em, call } = await load(ref);
+      // The transcript alone: a turn is on the hot path of a live call.
+      const em = tenantEm(deps.orm, ref.tenantId);
+      const call = await em.findOneOrFail(VoiceCallSchema, ref.callId, { fields: ['id', 'transcript'] });
       const analysis = analyzeUtterance(ref.text);
       const state = nextState(ref.state, analysis, ref.turnsInState);
       const reply = agentReply(ref.context, state, analysis);

@@ -19,6 +19,13 @@ import { callDto } from './serialize.ts';
 const RETRY_DELAYS_MS = [10 * 60_000, 60 * 60_000];
 const DEFAULT_AGENT_NAME = 'Alex';
 
+/** That the caller's tenant has this call (a 404 otherwise): one indexed read, for the Update routes. */
+async function ownCall(ctx: AppContext, id: string): Promise<string> {
+  const found = await ctx.state.em.count(VoiceCallSchema, { id });
+  if (!found) throw notFound('Call');
+  return id;
+}
+
 async function findCall(ctx: AppContext, id: string): Promise<VoiceCall> {
   const call = await ctx.state.em.findOne(VoiceCallSchema, id, { populate: ['lead', 'contact'] });
   if (!call) throw notFound('Call');
@@ -136,11 +143,11 @@ export const voiceRoutes: RouteDef[] = [
     body: respondBody,
     response: dataSchema(respondAnswerSchema),
     handler: async (ctx, { params, body }) => {
-      const call = await findCall(ctx, params.id);
+      const callId = await ownCall(ctx, params.id);
       if (!body.text) {
         throw validationError('Invalid body', [{ field: 'body.text', message: body.audio_data ? 'audio needs a speech API on this server: send the words as text' : 'is required' }]);
       }
-      return one(await updateCall(ctx, call.id, respondUpdate, { text: body.text }));
+      return one(await updateCall(ctx, callId, respondUpdate, { text: body.text }));
     },
   }),
   route({
@@ -152,8 +159,7 @@ export const voiceRoutes: RouteDef[] = [
     body: endBody,
     response: dataSchema(endAnswerSchema),
     handler: async (ctx, { params, body }) => {
-      const call = await findCall(ctx, params.id);
-      return one(await updateCall(ctx, call.id, endCallUpdate, { reason: body?.reason ?? 'completed' }));
+      return one(await updateCall(ctx, await ownCall(ctx, params.id), endCallUpdate, { reason: body?.reason ?? 'completed' }));
     },
   }),
 ];

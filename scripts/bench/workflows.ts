@@ -1,7 +1,7 @@
 // The baseline workflow of the throughput benchmark: the same shape as
 // triageMessageWorkflow (two activities in sequence, with the same timeout and retry
 // presets) and nothing else. Bundled only by the bench's own worker (bareWorker.ts).
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import { presets } from '../../workflows/activityOptions.ts';
 import type { BenchActivities, BenchItem } from './activities.ts';
 
@@ -41,4 +41,19 @@ const { benchCrmPull } = proxyActivities<Pick<BenchActivities, 'benchCrmPull'>>(
 /** The CRM sync benchmark's baseline: one activity that pages through the org's contacts and stores them. */
 export async function benchCrmWorkflow(input: Parameters<BenchActivities['benchCrmPull']>[0]): Promise<number> {
   return benchCrmPull(input);
+}
+
+/** The voice benchmark's baseline Update: one utterance, answered after one no-op activity. */
+export const benchTurnUpdate = defineUpdate<number, [string]>('respond');
+
+/** The voice benchmark's baseline: a workflow that takes `turns` Updates (a conversation's shape, nothing else). */
+export async function benchCallWorkflow(turns: number): Promise<number> {
+  let n = 0;
+  setHandler(benchTurnUpdate, async () => {
+    await benchSecond({ i: n });
+    return ++n;
+  });
+  await condition(() => n >= turns);
+  await condition(allHandlersFinished);
+  return n;
 }
