@@ -1,4 +1,4 @@
-import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ReminderActivities, ReminderPlan, ReminderStatus } from '../activities/reminders.ts';
 import { presets } from './activityOptions.ts';
 import { reminderChangedSignal } from './sendReminder.client.ts';
@@ -30,8 +30,12 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
   });
   let first = input.plan;
   for (;;) {
+    // A change signalled before the run's first task (the event moved right after the
+    // reminder was made) is delivered when the handler is set: the plan in the input is
+    // stale then, so read the row again instead of forgetting the signal.
+    const stale = first !== undefined && changed && patched('reminder-change-before-start');
     changed = false;
-    const plan: ReminderPlan = first ? { state: 'due', ...first } : await planReminder({ tenantId: input.tenantId, reminderId: input.reminderId });
+    const plan: ReminderPlan = first && !stale ? { state: 'due', ...first } : await planReminder({ tenantId: input.tenantId, reminderId: input.reminderId });
     first = undefined;
     if (plan.state === 'ended') return plan.status;
     let wakeAt = Date.parse(plan.dueAt);

@@ -66,6 +66,35 @@ describe('sendReminderWorkflow', () => {
     expect(fires.map((f) => [f.dueAt, f.version])).toEqual([[soon, 2]]);
   });
 
+  it('reads the row again when the change came with its very start (the plan in its input is stale)', async () => {
+    const soon = inMs(300);
+    const plans: number[] = [];
+    const fires: string[] = [];
+    const activities: ReminderActivities = {
+      async planReminder() {
+        plans.push(Date.now());
+        return { state: 'due', dueAt: soon, version: 2 };
+      },
+      async fireReminder(input) {
+        fires.push(input.dueAt);
+        return { state: 'ended', status: 'sent' };
+      },
+    };
+    const result = await env.withWorker(activities, async (taskQueue) => {
+      // The signal in the run's first task: the event moved before the worker picked the reminder up.
+      const handle = await env.client.workflow.signalWithStart('sendReminderWorkflow', {
+        taskQueue,
+        workflowId: `reminder-unit-${randomUUID()}`,
+        args: [{ tenantId: randomUUID(), reminderId: randomUUID(), plan: { dueAt: inMs(3_600_000), version: 1 } }],
+        signal: 'reminderChanged',
+      });
+      return handle.result();
+    });
+    expect(result).toBe('sent');
+    expect(plans).toHaveLength(1);
+    expect(fires).toEqual([soon]);
+  });
+
   it('ends without firing when the plan says it ended (cancelled)', async () => {
     const { result, fires } = await run(() => ({ state: 'ended', status: 'cancelled' }), () => ({ state: 'ended', status: 'sent' }));
     expect(result).toBe('cancelled');
