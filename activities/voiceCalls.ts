@@ -138,6 +138,18 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
       return answer;
     },
 
+    /** The workflow's transcript (local engine), written behind its answers: an older snapshot never overwrites a longer one. */
+    async saveTranscript(ref: CallRef & { transcript: Turn[] }): Promise<void> {
+      const last = ref.transcript.at(-1);
+      const caller = [...ref.transcript].reverse().find((t) => t.role === 'caller');
+      await tenantEm(deps.orm, ref.tenantId)
+        .getConnection()
+        .execute(
+          'update voice_calls set transcript = ?::jsonb, conversation_state = ?, last_analysis = ?::jsonb, updated_at = now() where tenant_id = ? and id = ? and jsonb_array_length(transcript) <= ?',
+          [JSON.stringify(ref.transcript), last?.state ?? 'greeting', caller?.analysis ? JSON.stringify(caller.analysis) : null, ref.tenantId, ref.callId, ref.transcript.length],
+        );
+    },
+
     /**
      * Closes the call once: its status from the last outcome, the summary and analytics of
      * its transcript, an activity on its lead (rescored), a person who asked not to be

@@ -5,8 +5,9 @@
  * no-op activity), same concurrency, same run:
  *
  *   1. calls per second (goal ≥ 0.7×);
- *   2. one `respond` turn's latency, p50 / p99, against the bare Update round trip (goal
- *      p99 ≤ 1.5×; the conversation engine is local, so no LLM is in the way).
+ *   2. one `respond` turn's latency, p50 / p99, on an answered call, against the bare
+ *      Update round trip (goal p99 ≤ 1.5×; the conversation engine is local, so no LLM
+ *      is in the way).
  *
  * Sizes (env): BENCH_VOICE_CALLS (100), BENCH_VOICE_CONCURRENCY (10).
  */
@@ -67,6 +68,13 @@ async function product(api: Api, vars: Record<string, string>, stamp: string) {
   const seconds = await pool(sizes.calls, sizes.concurrency, async (i) => {
     const call = await post('/voice/calls', { phone_number: `+1555${String(1_000_000 + i).slice(-7)}`, purpose: 'Discovery call' });
     await post(`/voice/calls/${String(call.id)}/start`, {});
+    // A turn is timed from an answered call: the dial before it is not a turn (the first
+    // utterance would otherwise wait for it, and the bare workflow dials nothing).
+    for (;;) {
+      const res = await fetch(`${api.baseUrl}/api/v1/voice/calls/${String(call.id)}`, { headers });
+      if (((await res.json()) as { data: { status: string } }).data.status === 'in_progress') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     let going = true;
     for (const text of TURNS) {
       const t0 = performance.now();

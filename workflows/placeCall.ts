@@ -1,10 +1,10 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { VoiceCallActivities } from '../activities/voiceCalls.ts';
-import { openingMessage } from '../lib/voice/conversation.ts';
+import { agentReply, analyzeUtterance, nextState, openingMessage, type Turn } from '../lib/voice/conversation.ts';
 import { presets } from './activityOptions.ts';
 import { callProgressQuery, endCallUpdate, respondUpdate, startCallUpdate, type CallInput, type CallProgress, type EndAnswer } from './placeCall.client.ts';
 
-const { planDial, finishCall } = proxyActivities<VoiceCallActivities>(presets.database);
+const { planDial, finishCall, saveTranscript } = proxyActivities<VoiceCallActivities>(presets.database);
 // A dial is made once per attempt: the activity records the attempt before placing it and
 // answers the recorded outcome when retried, so a worker crash never dials twice.
 const { dialCall } = proxyActivities<VoiceCallActivities>({ ...presets.providerCall, retry: { ...presets.providerCall.retry, maximumAttempts: 5 } });
@@ -29,6 +29,17 @@ export async function placeCallWorkflow(input: CallInput): Promise<CallProgress>
   let final: EndAnswer | null = null;
   let speaking = false;
   let turnsInState = 0;
+  // The local engine is pure: its turns are taken here and answered at once, the transcript
+  // written behind them (in order) instead of an activity per utterance before the answer.
+  let transcript: Turn[] = [];
+  let saving: Promise<void> = Promise.resolve();
+  const save = (snapshot: Turn[]) => {
+    saving = saving.then(() =>
+      saveTranscript({ ...ref, transcript: snapshot }).catch((err: unknown) => {
+        log.warn('transcript not saved; the next turn writes it whole', { error: err instanceof Error ? err.message : String(err) });
+      }),
+    );
+  };
   const over = () => final !== null || ending !== null;
 
   setHandler(callProgressQuery, () => progress);
@@ -45,6 +56,16 @@ export async function placeCallWorkflow(input: CallInput): Promise<CallProgress>
       },
     },
   );
+  /** One utterance answered by the local engine, appended to the transcript. */
+  const localTurn = (text: string) => {
+    const analysis = analyzeUtterance(text);
+    const state = nextState(progress.conversation_state, analysis, turnsInState + 1);
+    const reply = agentReply(input.context, state, analysis);
+    transcript = [...transcript, { role: 'caller', text, state: progress.conversation_state, analysis }, { role: 'agent', text: reply.text, state }];
+    save(transcript);
+    return { success: true as const, ai_response: reply.text, audio_data: null, analysis, conversation_state: state, should_continue: reply.should_continue };
+  };
+
   setHandler(
     respondUpdate,
     async ({ text }) => {
@@ -53,7 +74,7 @@ export async function placeCallWorkflow(input: CallInput): Promise<CallProgress>
       if (over()) throw ApplicationFailure.nonRetryable('the call has ended', 'CallEnded');
       speaking = true;
       try {
-        const answer = await converseTurn({ ...ref, text, state: progress.conversation_state, turnsInState: turnsInState + 1, turn: progress.turns, context: input.context });
+        const answer = patched('local-turn-in-workflow') ? localTurn(text) : await converseTurn({ ...ref, text, state: progress.conversation_state, turnsInState: turnsInState + 1, turn: progress.turns, context: input.context });
         turnsInState = answer.conversation_state === progress.conversation_state ? turnsInState + 1 : 0;
         progress.conversation_state = answer.conversation_state;
         progress.turns += 2;
@@ -111,6 +132,7 @@ export async function placeCallWorkflow(input: CallInput): Promise<CallProgress>
     outcome = dialed.outcome;
     if (dialed.outcome === 'answered') {
       Object.assign(progress, { status: 'in_progress', turns: 1 });
+      transcript = [{ role: 'agent', text: openingMessage(input.context), state: 'greeting' }];
       await condition(() => ending !== null, CONVERSATION_LIMIT_MS);
       break;
     }
@@ -120,6 +142,7 @@ export async function placeCallWorkflow(input: CallInput): Promise<CallProgress>
     attempt++;
     if (await condition(() => ending !== null, delay)) break;
   }
+  await saving;
   final = await finishCall({ ...ref, outcome: ending && outcome !== 'answered' ? 'cancelled' : outcome, reason: ending, workflowId: workflowInfo().workflowId });
   Object.assign(progress, { status: final.status, outcome, dial_at: null });
   // An `end` or `respond` Update still answering finishes before the run closes.

@@ -32,9 +32,8 @@ async function run(opts: { dials: string[]; plan?: Array<{ at: string | null; re
       calls.push(`dial ${attempt}: ${outcome}`);
       return { outcome };
     },
-    async converseTurn({ text }) {
-      calls.push(`heard: ${text}`);
-      return { success: true, ai_response: 'Great!', audio_data: null, analysis: { sentiment: 0.5, intent: 'general_inquiry', objections: [], interest_signals: [] }, conversation_state: 'discovery', should_continue: true };
+    async saveTranscript({ transcript }) {
+      calls.push(`saved ${transcript.length} turns`);
     },
     async finishCall({ outcome, reason }) {
       calls.push(`finish: ${outcome}`);
@@ -48,7 +47,8 @@ async function run(opts: { dials: string[]; plan?: Array<{ at: string | null; re
     const handle = await env.client.workflow.start('placeCallWorkflow', { taskQueue, workflowId, args: [{ tenantId: randomUUID(), callId: randomUUID(), context, maxAttempts: opts.maxAttempts ?? 3, retryDelaysMs: [50] }] });
     await handle.executeUpdate('start', { args: [{}] });
     if (opts.talk) {
-      expect(await handle.executeUpdate('respond', { args: [{ text: 'Yes, go ahead' }] })).toMatchObject({ ai_response: 'Great!' });
+      // The local engine answers in the workflow; the transcript is written behind the answer.
+      expect(await handle.executeUpdate('respond', { args: [{ text: 'Yes, go ahead' }] })).toMatchObject({ conversation_state: 'discovery', should_continue: true, analysis: { interest_signals: ['verbal_interest'] } });
       await handle.executeUpdate('end', { args: [{ reason: 'completed' }] });
     }
     return (await handle.result()) as CallProgress;
@@ -59,7 +59,7 @@ async function run(opts: { dials: string[]; plan?: Array<{ at: string | null; re
 describe('placeCallWorkflow', () => {
   it('tries again after busy and holds the conversation when answered', async () => {
     const { calls, result } = await run({ dials: ['busy', 'answered'], talk: true });
-    expect(calls).toEqual(['plan', 'dial 1: busy', 'plan', 'dial 2: answered', 'heard: Yes, go ahead', 'finish: answered']);
+    expect(calls).toEqual(['plan', 'dial 1: busy', 'plan', 'dial 2: answered', 'saved 3 turns', 'finish: answered']);
     expect(result).toMatchObject({ status: 'completed', attempt: 2, turns: 3 });
   });
 
