@@ -458,13 +458,19 @@ describe('HubSpot contacts sync', () => {
     expect(JSON.stringify(res.body)).not.toContain(token);
   });
 
-  it('syncs past HubSpot’s 10,000-result search cap by windowing on the id', async () => {
+  it('syncs past HubSpot’s search cap by windowing on the id', async () => {
+    // The fake answers at most 1,000 results into one query here (HubSpot: 10,000, which
+    // test/providers/crmFakes.test.ts shows), so 1,050 contacts page past it in a second.
+    hs.settings.searchCap = 1_000;
     const contact = (i: number) => ({ firstname: 'Hub', lastname: `Spot ${i}`, email: `hs${i}@example.com` });
-    hs.seed('contacts', Array.from({ length: 10_049 }, (_, i) => contact(i)), { modifiedAt: new Date(Date.now() - 7_200_000) });
-    hs.seed('contacts', [contact(10_049)], { modifiedAt: HOUR_AGO() });
+    hs.seed('contacts', Array.from({ length: 1_049 }, (_, i) => contact(i)), { modifiedAt: new Date(Date.now() - 7_200_000) });
+    hs.seed('contacts', [contact(1_049)], { modifiedAt: HOUR_AGO() });
     await stack.http.post(`${api}/contacts`, { token: tenant.token, body: { name: 'Local Only', email: 'local-hs@example.com' } });
+    const failed = hs.calls.failed;
     const run = await sync(tenant, id, 'contacts', { timeoutMs: 120_000 });
-    expect(run.counts).toMatchObject({ fetched: 10_050, created: 10_050, pushed: 1, errors: 0 });
+    hs.settings.searchCap = 10_000;
+    expect(run.counts).toMatchObject({ fetched: 1_050, created: 1_050, pushed: 1, errors: 0 });
+    expect(hs.calls.failed).toBe(failed);
     expect(hs.records('contacts').find((r) => r.properties.email === 'local-hs@example.com')).toMatchObject({ properties: expect.objectContaining({ firstname: 'Local', lastname: 'Only' }) });
   }, 150_000);
 

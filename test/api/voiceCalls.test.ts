@@ -73,7 +73,11 @@ describe('a voice call, seed 004 end to end', () => {
     expect(second.ai_response).toMatch(/^I understand budget matters/);
     const third = await say('Can we schedule a demo next Tuesday?');
     expect(third).toMatchObject({ conversation_state: 'closing', should_continue: true });
-    const call = await getCall(callId);
+    // The transcript is written behind the answers: it catches up in a moment.
+    const call = await eventually(async () => {
+      const c = await getCall(callId);
+      return c.transcript.length === 7 ? c : undefined;
+    }, { what: 'the transcript' });
     expect(call).toMatchObject({ status: 'in_progress', conversation_state: 'closing', attempts: [{ n: 1, outcome: 'answered' }] });
     expect(call.transcript.map((x: { role: string }) => x.role)).toEqual(['agent', 'caller', 'agent', 'caller', 'agent', 'caller', 'agent']);
   });
@@ -151,6 +155,26 @@ describe('the realtime WebSocket (seed 004)', () => {
     expect(await refusedUpgrade(`${url}?access_token=${other.token}`)).toBe(404);
     await stack.http.post(`${api}/voice/calls/${created.body.data.id}/end`, { token: t.token });
   });
+});
+
+describe('a worker killed mid-call', () => {
+  it('carries on with the same transcript and never dials again', async () => {
+    const created = await stack.http.post(`${api}/voice/calls`, { token: t.token, body: { phone_number: '+15550007777' } });
+    const id = created.body.data.id as string;
+    await stack.http.post(`${api}/voice/calls/${id}/start`, { token: t.token });
+    const first = await stack.http.post(`${api}/voice/calls/${id}/respond`, { token: t.token, body: { text: 'Yes, I have a minute' } });
+    expect(first.body.data.conversation_state).toBe('discovery');
+    await stack.worker?.kill();
+    const worker = await stack.startWorker();
+    const second = await stack.http.post(`${api}/voice/calls/${id}/respond`, { token: t.token, body: { text: 'How much does it cost?' } });
+    expect(second.body.data).toMatchObject({ conversation_state: 'qualification', analysis: { interest_signals: ['pricing_interest'] } });
+    const ended = await stack.http.post(`${api}/voice/calls/${id}/end`, { token: t.token, body: { reason: 'completed' } });
+    expect(ended.body.data).toMatchObject({ status: 'completed', summary: { total_exchanges: 2 } });
+    const call = await getCall(id);
+    expect(call.attempts).toEqual([expect.objectContaining({ n: 1, outcome: 'answered' })]);
+    expect(call.transcript.map((x: { role: string; text: string }) => `${x.role}: ${x.text}`).filter((l: string) => l.startsWith('caller'))).toEqual(['caller: Yes, I have a minute', 'caller: How much does it cost?']);
+    expect(worker.child.pid).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 describe('calling window and consent', () => {

@@ -155,7 +155,8 @@ export async function startFakeHubSpot() {
   const requests: Array<{ method: string; path: string; headers: IncomingMessage['headers']; body: unknown }> = [];
   const faults: Array<HsFault & { remaining: number }> = [];
   /** Settings a test may change: batch results' order (HubSpot does not promise input order) and the search rate limit (HubSpot: 5 a second; null: not enforced). */
-  const settings: { batchOrder: 'input' | 'reversed'; searchPerSecond: number | null; delayMs: number } = { batchOrder: 'input', searchPerSecond: null, delayMs: 0 };
+  /** `searchCap`: how far into one query search answers (HubSpot's 10,000; a test may lower it to page past it cheaply). */
+  const settings: { batchOrder: 'input' | 'reversed'; searchPerSecond: number | null; delayMs: number; searchCap: number } = { batchOrder: 'input', searchPerSecond: null, delayMs: 0, searchCap: MAX_SEARCH_RESULTS };
   const idLists = new Map<string, number[]>();
   const searchCache = new Map<string, { version: number; rows: HsRecord[] }>();
   const emailIndex = { version: -1, byEmail: new Map<string, string>() };
@@ -411,7 +412,7 @@ export async function startFakeHubSpot() {
     if (limit > MAX_SEARCH_LIMIT) throw validation(`limit: must be less than or equal to ${MAX_SEARCH_LIMIT}, was ${limit}`);
     const after = body.after === undefined || body.after === null || body.after === '' ? 0 : Number(body.after);
     if (!Number.isInteger(after) || after < 0) throw validation(`after must be a non-negative integer, was ${asString(body.after)}`);
-    if (after + limit > MAX_SEARCH_RESULTS) throw validation(`Search results are limited to ${MAX_SEARCH_RESULTS} records: after (${after}) + limit (${limit}) is past the ${MAX_SEARCH_RESULTS}th result. Narrow the filters instead of paging further.`);
+    if (after + limit > settings.searchCap) throw validation(`Search results are limited to ${settings.searchCap} records: after (${after}) + limit (${limit}) is past the ${settings.searchCap}th result. Narrow the filters instead of paging further.`);
     const groups = body.filterGroups === undefined ? [] : body.filterGroups;
     if (!Array.isArray(groups)) throw validation('filterGroups must be an array');
     if (groups.length > 5) throw validation(`Too many filter groups: ${groups.length}, the maximum is 5`);
