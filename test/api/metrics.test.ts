@@ -32,12 +32,14 @@ describe('worker metrics', () => {
     const { startWorkerProcess } = await import('../support/worker.ts');
     const worker = await startWorkerProcess({ ...stack.vars, METRICS_ENABLED: 'true', WORKER_METRICS_PORT: String(port) });
     try {
-      // Slot gauges appear once the pollers run, a moment after start.
+      // Slot gauges appear once the pollers run, a moment after start, the workflow
+      // worker's and the activity worker's each in its own time.
+      const activitySlots = /temporal_worker_task_slots_available\{[^}]*worker_type="ActivityWorker"/;
       const text = await eventually(async () => {
         const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        return body.includes('temporal_worker_task_slots_available') ? body : undefined;
+        return activitySlots.test(body) ? body : undefined;
       }, { what: 'slot metrics', timeoutMs: 20_000 });
-      expect(text).toMatch(/temporal_worker_task_slots_available\{[^}]*worker_type="ActivityWorker"/);
+      expect(text).toMatch(activitySlots);
       expect(text).toContain(`task_queue="${stack.vars.TEMPORAL_TASK_QUEUE}"`);
     } finally {
       await worker.stop();
