@@ -6,6 +6,7 @@ import type { WebhookPost } from './webhooks.ts';
 import type { MessagingProviders } from '../providers/messaging/index.ts';
 import type { EmbeddingProvider } from '../providers/embeddings/types.ts';
 import type { ReplyDrafter } from '../providers/llm/replyDrafter.ts';
+import type { CallAgent } from '../providers/llm/callAgent.ts';
 
 /**
  * Everything an activity factory may need, built once per worker process
@@ -25,6 +26,8 @@ export interface ActivityDeps {
   embeddings: EmbeddingProvider;
   /** Drafts replies from the knowledge base when an LLM key is configured. */
   drafter: ReplyDrafter | null;
+  /** Speaks for the business on AI calls when an LLM key is configured. */
+  callAgent: CallAgent | null;
 }
 
 /** An activity group: plain async functions keyed by activity name. */

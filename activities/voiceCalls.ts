@@ -9,6 +9,8 @@ import { rescoreLead } from '../entities/leadScoring.ts';
 import { TenantSchema } from '../entities/Tenant.ts';
 import { FINAL_CALL_STATUSES, VoiceCallSchema, type CallStatus, type VoiceCall } from '../entities/VoiceCall.ts';
 import type { EndAnswer, RespondAnswer } from '../workflows/placeCall.client.ts';
+import type { CallAgent } from '../providers/llm/callAgent.ts';
+import { log } from '@temporalio/activity';
 
 /**
  * Places a call and says what happened. The local simulator (the embedded default) answers
@@ -25,6 +27,8 @@ export const simulatedDialer: VoiceDialer = {
 export interface VoiceCallDeps {
   orm: MikroORM;
   dialer: VoiceDialer;
+  /** The model's lines when an LLM is configured; the local engine otherwise, and when it fails. */
+  agent?: CallAgent | null;
 }
 
 interface CallRef {
@@ -126,14 +130,27 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
       // The transcript alone: a turn is on the hot path of a live call.
       const em = tenantEm(deps.orm, ref.tenantId);
       const call = await em.findOneOrFail(VoiceCallSchema, ref.callId, { fields: ['id', 'transcript'] });
-      const analysis = analyzeUtterance(ref.text);
-      const state = nextState(ref.state, analysis, ref.turnsInState);
-      const reply = agentReply(ref.context, state, analysis);
-      const answer: RespondAnswer = { success: true, ai_response: reply.text, audio_data: null, analysis, conversation_state: state, should_continue: reply.should_continue };
+      const local = (): RespondAnswer => {
+        const analysis = analyzeUtterance(ref.text);
+        const state = nextState(ref.state, analysis, ref.turnsInState);
+        const reply = agentReply(ref.context, state, analysis);
+        return { success: true, ai_response: reply.text, audio_data: null, analysis, conversation_state: state, should_continue: reply.should_continue };
+      };
+      let answer = local();
+      if (deps.agent) {
+        try {
+          const turn = await deps.agent.next({ context: ref.context, state: ref.state, transcript: call.transcript.slice(0, ref.turn), text: ref.text });
+          answer = { success: true, audio_data: null, ...turn };
+        } catch (err) {
+          // The call goes on: the local engine answers this turn.
+          log.warn('the model did not answer the call turn; the local engine did', { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      const { analysis, conversation_state: state } = answer;
       // `turn`: the position of this utterance (the opening line is 0).
       const existing = call.transcript[ref.turn + 1];
       if (call.transcript[ref.turn]?.text === ref.text && existing?.role === 'agent') return { ...answer, ai_response: existing.text };
-      const transcript: Turn[] = [...call.transcript.slice(0, ref.turn), { role: 'caller', text: ref.text, state: ref.state, analysis }, { role: 'agent', text: reply.text, state }];
+      const transcript: Turn[] = [...call.transcript.slice(0, ref.turn), { role: 'caller', text: ref.text, state: ref.state, analysis }, { role: 'agent', text: answer.ai_response, state }];
       await em.nativeUpdate(VoiceCallSchema, { id: call.id }, { transcript, conversationState: state, lastAnalysis: analysis });
       return answer;
     },

@@ -1,3 +1,4 @@
+import { createCallAgent } from '../providers/llm/callAgent.ts';
 import type { Config } from '../lib/config.ts';
 import type { ActivityDeps, ActivityGroup } from '../activities/deps.ts';
 import { createTriageClassifier } from '../providers/llm/index.ts';
@@ -23,6 +24,7 @@ export function providersFromConfig(config: Config): Omit<ActivityDeps, 'orm'> {
     messaging: createMessagingProviders(config, secrets),
     embeddings: createEmbeddingProvider(config.embeddings),
     drafter: createReplyDrafter(config.llm),
+    callAgent: createCallAgent(config.llm),
   };
 }
 

@@ -14,6 +14,8 @@ export interface CallInput {
   maxAttempts: number;
   /** Waits before each further attempt after busy or no answer (the last repeats). */
   retryDelaysMs: number[];
+  /** `llm`: each turn is an activity asking the model (an LLM key was configured when the call was made); else the local engine, in the workflow. */
+  engine?: 'local' | 'llm';
 }
 
 export interface CallProgress {

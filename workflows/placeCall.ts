@@ -74,7 +74,7 @@ export async function placeCallWorkflow(input: CallInput): Promise<CallProgress>
       if (over()) throw ApplicationFailure.nonRetryable('the call has ended', 'CallEnded');
       speaking = true;
       try {
-        const answer = patched('local-turn-in-workflow') ? localTurn(text) : await converseTurn({ ...ref, text, state: progress.conversation_state, turnsInState: turnsInState + 1, turn: progress.turns, context: input.context });
+        const answer = input.engine !== 'llm' && patched('local-turn-in-workflow') ? localTurn(text) : await converseTurn({ ...ref, text, state: progress.conversation_state, turnsInState: turnsInState + 1, turn: progress.turns, context: input.context });
         turnsInState = answer.conversation_state === progress.conversation_state ? turnsInState + 1 : 0;
         progress.conversation_state = answer.conversation_state;
         progress.turns += 2;

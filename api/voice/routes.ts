@@ -87,6 +87,7 @@ export const voiceRoutes: RouteDef[] = [
             context: { agentName: agent, businessName: tenant.name, leadName: contact?.name ?? null, leadCompany: contact?.organization ?? null, purpose: body.purpose ?? null },
             maxAttempts: body.max_attempts,
             retryDelaysMs: RETRY_DELAYS_MS,
+            engine: ctx.deps.config.llm.apiKey ? 'llm' : 'local',
           },
           { requestId: ctx.state.requestId },
         ),
