@@ -10,7 +10,8 @@ import { addCounts as add, emptyCounts, type SyncCounts } from '../lib/crm/syncC
 import { ProviderError } from '../providers/errors.ts';
 import { crmClientFor, type CrmSettings } from '../providers/crm/index.ts';
 import type { CrmClient, Person, PullCursor, RemoteRecord } from '../providers/crm/types.ts';
-import { localStoreFor, markRemoteArchived, sqlOf, writeLinks, type LinkWrite, type LocalRow, type Scope } from './crmStores.ts';
+import { pgArray } from '../lib/pgArray.ts';
+import { localStoreFor, markRemoteArchived, sqlOf, writeLinks, type LinkWrite, type LocalRow, type Scope, type Sql } from './crmStores.ts';
 
 export interface CrmSyncDeps {
   orm: MikroORM;
@@ -52,7 +53,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : nul
 const emailFieldOf = (mapping: ObjectMapping) => Object.entries(mapping.localFieldOf).find(([, local]) => local === 'email' || local === 'contact_email') ?? null;
 
 export function createCrmSyncActivities(deps: CrmSyncDeps) {
-  const clientOf = (_em: EntityManager, i: Integration): CrmClient =>
+  const clientOf = async (i: Integration): Promise<CrmClient> =>
     deps.clientFor?.(i) ??
     crmClientFor(deps.settings, deps.secrets, i, async (accessToken, instanceUrl) => {
       // A refreshed OAuth token: sealed with the rest, so the next run starts with it.
@@ -96,7 +97,7 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
     mapping: ObjectMapping,
     owners: Record<string, FieldOwner>,
     page: { records: RemoteRecord[]; cursor: PullCursor; people: Map<string, Person> | null },
-  ): Promise<SyncCounts> {
+  ): Promise<void> {
     const { records, cursor } = page;
     const counts = emptyCounts();
     await em.transactional(async (tx) => {
@@ -160,6 +161,12 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
       run.cursor = cursor;
       run.newestChange = newest;
     });
+  }
+
+  /** Adds to the run's counts in the caller's transaction (so a retried step counts nothing twice); answers the new counts. */
+  async function countInRun(sql: Sql, tenantId: string, run: IntegrationSyncRun, delta: Partial<SyncCounts>): Promise<SyncCounts> {
+    const counts = add(run.counts, delta);
+    await sql('update integration_sync_runs set counts = ?::jsonb, updated_at = now() where tenant_id = ? and id = ?', [JSON.stringify(counts), tenantId, run.id]);
     return counts;
   }
 
@@ -231,7 +238,7 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
       const ctx = Context.current();
       const mapping = mappingFor(integration.type, input.dataType);
       const owners = remoteOwners(mapping, integration.fieldOwners);
-      const client = clientOf(em, integration);
+      const client = await clientOf(integration);
       let pages = 0;
       const beat = setInterval(() => ctx.heartbeat({ pages, counts: run.counts }), 2_000);
       try {
@@ -267,7 +274,7 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
       // The first (full) sync has nothing to compare with yet.
       if (!state?.deletionsCheckedAt) return { state: 'done', counts: run.counts };
       const mapping = mappingFor(integration.type, input.dataType);
-      const client = clientOf(em, integration);
+      const client = await clientOf(integration);
       const store = localStoreFor(input.dataType);
       const ctx = Context.current();
       // Archived with the run's count in one transaction, so a retry counts each record once.
@@ -276,9 +283,7 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
           const sql = sqlOf(tx);
           const localIds = await markRemoteArchived(sql, input, remoteIds);
           await store.archive(sql, input, localIds);
-          const counts = add(run.counts, { archived: localIds.length });
-          await sql('update integration_sync_runs set counts = ?::jsonb, updated_at = now() where tenant_id = ? and id = ?', [JSON.stringify(counts), input.tenantId, run.id]);
-          run.counts = counts;
+          run.counts = await countInRun(sql, input.tenantId, run, { archived: localIds.length });
         });
       try {
         // From a minute before the last check (Salesforce counts deletions by the minute): archiving twice is a no-op.
@@ -296,7 +301,7 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
             input.tenantId,
             input.integrationId,
             input.dataType,
-            `{${page.ids.map((id) => `"${id.replace(/["\\]/g, '')}"`).join(',')}}`,
+            pgArray(page.ids),
           ]);
           await em.nativeUpdate(IntegrationSyncRunSchema, { id: run.id }, { reconcileAfter: page.after });
           ctx.heartbeat();
@@ -325,7 +330,7 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
       if (integration.status !== 'active') return { state: 'stopped', reason: integration.status };
       const mapping = mappingFor(integration.type, input.dataType);
       const owners = remoteOwners(mapping, integration.fieldOwners);
-      const client = clientOf(em, integration);
+      const client = await clientOf(integration);
       const store = localStoreFor(input.dataType);
       const emailField = emailFieldOf(mapping);
       const ctx = Context.current();
@@ -388,11 +393,10 @@ export function createCrmSyncActivities(deps: CrmSyncDeps) {
             counts.pushed++;
             links.push({ remoteId: u.id, localId: updates[i].row.id, base: updates[i].base, remoteModifiedAt: null, synced: updates[i].row.updatedAt });
           });
-          await em.transactional(async (tx) => {
+          run.counts = await em.transactional(async (tx) => {
             await writeLinks(sqlOf(tx), input, links);
-            await sqlOf(tx)(`update integration_sync_runs set counts = ?::jsonb, updated_at = now() where tenant_id = ? and id = ?`, [JSON.stringify(add(run.counts, counts)), input.tenantId, run.id]);
+            return countInRun(sqlOf(tx), input.tenantId, run, counts);
           });
-          run.counts = add(run.counts, counts);
           ctx.heartbeat({ afterId, counts: run.counts });
           if (candidates.length < PUSH_BATCH) break;
         }

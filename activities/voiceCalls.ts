@@ -173,19 +173,18 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
      * called again marked so, and `call.ended` plus `call.completed` or `call.failed`.
      */
     async finishCall(ref: CallRef & { outcome: string; reason: string | null; workflowId: string }): Promise<EndAnswer> {
-      const { em, call } = await load(ref);
-      if (FINAL_CALL_STATUSES.includes(call.status) && call.summary && call.analytics) {
-        return { success: true, call_id: call.id, status: call.status, summary: call.summary, analytics: call.analytics };
-      }
-      const endedAt = new Date();
-      const talked = call.answeredAt ? endedAt.getTime() - call.answeredAt.getTime() : 0;
-      const { summary, analytics } = summarizeCall(call.transcript, talked);
-      const status: CallStatus = STATUS_OF[ref.outcome] ?? 'failed';
-      const askedNotToCall = call.transcript.some((t) => t.analysis?.intent === 'do_not_call');
-      await em.transactional(async (tx) => {
-        const row = await tx.findOneOrFail(VoiceCallSchema, call.id, { populate: ['lead', 'contact'] });
-        Object.assign(row, { status, summary, analytics, endedAt, endReason: (ref.reason ?? ref.outcome).slice(0, 100) });
-        if (askedNotToCall && row.contact) row.contact.doNotCall = true;
+      // One read, in the transaction that closes the call.
+      return tenantEm(deps.orm, ref.tenantId).transactional(async (tx) => {
+        const call = await tx.findOneOrFail(VoiceCallSchema, ref.callId, { populate: ['lead', 'contact'] });
+        if (FINAL_CALL_STATUSES.includes(call.status) && call.summary && call.analytics) {
+          return { success: true as const, call_id: call.id, status: call.status, summary: call.summary, analytics: call.analytics };
+        }
+        const endedAt = new Date();
+        const talked = call.answeredAt ? endedAt.getTime() - call.answeredAt.getTime() : 0;
+        const { summary, analytics } = summarizeCall(call.transcript, talked);
+        const status: CallStatus = STATUS_OF[ref.outcome] ?? 'failed';
+        Object.assign(call, { status, summary, analytics, endedAt, endReason: (ref.reason ?? ref.outcome).slice(0, 100) });
+        if (call.contact && call.transcript.some((t) => t.analysis?.intent === 'do_not_call')) call.contact.doNotCall = true;
         const base = { call_id: call.id };
         recordEvent(tx, { tenantId: ref.tenantId, type: 'call.ended', entityType: 'voice_call', entityId: call.id, payload: { ...base, duration_seconds: Math.round(talked / 1000) } });
         if (status === 'completed') {
@@ -193,20 +192,20 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
         } else {
           recordEvent(tx, { tenantId: ref.tenantId, type: 'call.failed', entityType: 'voice_call', entityId: call.id, payload: { ...base, error: ref.outcome } });
         }
-        if (row.lead) {
+        if (call.lead) {
           recordLeadActivity(tx, {
             tenantId: ref.tenantId,
-            leadId: row.lead.id,
+            leadId: call.lead.id,
             activityType: status === 'completed' ? 'call_completed' : 'call_failed',
             description: status === 'completed' ? `AI call: ${summary.recommendation}` : `AI call not completed: ${ref.outcome}`,
             metadata: { call_id: call.id, run: ref.workflowId, summary, analytics },
           });
           await tx.flush();
-          await rescoreLead(tx, row.lead);
+          await rescoreLead(tx, call.lead);
         }
         await tx.flush();
+        return { success: true as const, call_id: call.id, status, summary, analytics };
       });
-      return { success: true, call_id: call.id, status, summary, analytics };
     },
   };
 }

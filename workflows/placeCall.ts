@@ -12,8 +12,8 @@ const { converseTurn } = proxyActivities<VoiceCallActivities>({ ...presets.provi
 
 /** A conversation nobody ends is closed after this long. */
 const CONVERSATION_LIMIT_MS = 60 * 60_000;
-/** Outcomes after which the call is not tried again. */
-const FINAL_OUTCOMES = new Set(['answered', 'declined', 'voicemail', 'failed', 'do_not_call', 'opted_out', 'outside_window']);
+/** Dial outcomes after which the call is not tried again (an answered call ends after its conversation). */
+const FINAL_OUTCOMES = new Set(['declined', 'voicemail', 'failed', 'do_not_call', 'opted_out']);
 
 /**
  * One outbound AI call (ID `call-<id>`): it waits to be started, dials inside the calling

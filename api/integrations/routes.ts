@@ -202,7 +202,7 @@ export const integrationRoutes: RouteDef[] = [
     response: dataSchema(testResultSchema),
     handler: async (ctx, { params }) => {
       const i = await findIntegration(ctx, params.id);
-      const client = crmClientFor(ctx.deps.config.crm, ctx.deps.secrets, i);
+      const client = await crmClientFor(ctx.deps.config.crm, ctx.deps.secrets, i);
       const wasActive = i.status;
       try {
         const { account } = await withTimeout(client.test(), TEST_TIMEOUT_MS);

@@ -1,10 +1,11 @@
-import { createSecretKey, randomUUID } from 'node:crypto';
+import { createSecretKey } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import jwt from 'jsonwebtoken';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { JWT_ALGORITHM } from '../auth/tokens.ts';
+import { writeRawError } from '../httpServer.ts';
 import type { AccessClaims, AppDeps } from '../context.ts';
 import { readStoredCaller } from '../storedCaller.ts';
 import { callWorkflowId, endCallUpdate, respondUpdate } from '../../workflows/placeCall.client.ts';
@@ -14,10 +15,7 @@ const PATH = /^\/api\/v1\/voice\/calls\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /** An upgrade refused before it becomes a WebSocket: the API's error envelope over plain HTTP. */
-function refuse(socket: Duplex, status: 401 | 404, code: string, message: string): void {
-  const body = JSON.stringify({ error: { code, message, details: null, request_id: randomUUID() } });
-  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
+const refuse = (socket: Duplex, status: 401 | 404, code: string, message: string) => writeRawError(socket, status, status === 401 ? 'Unauthorized' : 'Not Found', code, message);
 
 /** The access token of an upgrade: the Authorization header, else `access_token` in the query (browsers cannot set headers on a WebSocket). */
 function tokenOf(req: IncomingMessage, url: URL): string | null {

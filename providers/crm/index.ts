@@ -1,7 +1,7 @@
 import type { SecretBox } from '../../lib/crypto.ts';
 import type { IntegrationType } from '../../entities/Integration.ts';
-import { hubspotClient, type HubSpotCredentials, type HubSpotSettings } from './hubspot.ts';
-import { salesforceClient, type SalesforceCredentials, type SalesforceSettings } from './salesforce.ts';
+import type { HubSpotCredentials, HubSpotSettings } from './hubspot.ts';
+import type { SalesforceCredentials, SalesforceSettings } from './salesforce.ts';
 import type { CrmClient } from './types.ts';
 
 export interface CrmSettings {
@@ -23,10 +23,12 @@ export function openConfig(secrets: SecretBox, i: IntegrationCredentials): Recor
 
 /**
  * The real client for an integration. `onToken` stores an access token the client
- * refreshed (Salesforce OAuth), so the next run starts with it.
+ * refreshed (Salesforce OAuth), so the next run starts with it. The client library is
+ * loaded on first use: the API reads this module for its routes and should not load
+ * jsforce (150 ms here) at start for a credentials test nobody may run.
  */
-export function crmClientFor(settings: CrmSettings, secrets: SecretBox, i: IntegrationCredentials, onToken?: (accessToken: string, instanceUrl: string) => Promise<void>): CrmClient {
+export async function crmClientFor(settings: CrmSettings, secrets: SecretBox, i: IntegrationCredentials, onToken?: (accessToken: string, instanceUrl: string) => Promise<void>): Promise<CrmClient> {
   const config = openConfig(secrets, i);
-  if (i.type === 'salesforce') return salesforceClient(settings.salesforce, config as unknown as SalesforceCredentials, onToken);
-  return hubspotClient(settings.hubspot, config as unknown as HubSpotCredentials);
+  if (i.type === 'salesforce') return (await import('./salesforce.ts')).salesforceClient(settings.salesforce, config as unknown as SalesforceCredentials, onToken);
+  return (await import('./hubspot.ts')).hubspotClient(settings.hubspot, config as unknown as HubSpotCredentials);
 }
