@@ -4,7 +4,7 @@ import { systemEm, tenantEm, type EntityManager } from '../lib/db.ts';
 import { ProviderError } from '../providers/errors.ts';
 import type { MessagingProviders, TextProvider } from '../providers/messaging/index.ts';
 import { OutboundMessageSchema, type OutboundMessage, type OutboundStatus } from '../entities/OutboundMessage.ts';
-import { TenantSchema, type Tenant } from '../entities/Tenant.ts';
+import { senderNumber, TenantSchema, type Tenant } from '../entities/Tenant.ts';
 import { isOptedOut } from '../entities/Contact.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { outboundEventData } from '../lib/events.ts';
@@ -35,11 +35,6 @@ const resultOf = (m: OutboundMessage, awaitingCallback = false): SendResult => (
   errorCode: m.errorCode ?? null,
   awaitingCallback,
 });
-
-/** The number a tenant's texts come from: its own first number, else the platform's. */
-export function senderNumber(tenant: Tenant, platformNumber: string | undefined): string | null {
-  return tenant.phoneNumbers[0] ?? platformNumber ?? null;
-}
 
 async function finish(em: EntityManager, m: OutboundMessage, status: OutboundStatus, error: { code: string; message: string } | null, commit = true): Promise<SendResult> {
   m.status = status;

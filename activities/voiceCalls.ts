@@ -6,27 +6,20 @@ import { agentReply, analyzeUtterance, nextState, summarizeCall, type CallContex
 import { recordEvent } from '../entities/Event.ts';
 import { recordLeadActivity } from '../entities/LeadActivity.ts';
 import { rescoreLead } from '../entities/leadScoring.ts';
-import { TenantSchema } from '../entities/Tenant.ts';
-import { FINAL_CALL_STATUSES, VoiceCallSchema, type CallStatus, type VoiceCall } from '../entities/VoiceCall.ts';
+import { senderNumber, TenantSchema, type Tenant } from '../entities/Tenant.ts';
+import type { LineStatus, VoiceDialer } from '../providers/voice/index.ts';
+import { ProviderError } from '../providers/errors.ts';
+import { FINAL_CALL_STATUSES, VoiceCallSchema, type CallAttempt, type CallStatus, type VoiceCall } from '../entities/VoiceCall.ts';
 import type { EndAnswer, RespondAnswer } from '../workflows/placeCall.client.ts';
 import type { CallAgent } from '../providers/llm/callAgent.ts';
 import { log } from '@temporalio/activity';
 
-/**
- * Places a call and says what happened. The local simulator (the embedded default) answers
- * every call as a person; the Twilio dialer comes with the voice webhooks.
- */
-export interface VoiceDialer {
-  dial(call: { id: string; phoneNumber: string; attempt: number }): Promise<{ outcome: 'answered' | 'busy' | 'no_answer' | 'voicemail' | 'failed'; providerCallId: string }>;
-}
-
-export const simulatedDialer: VoiceDialer = {
-  dial: async (call) => ({ outcome: 'answered', providerCallId: `sim-${call.id}-${call.attempt}` }),
-};
-
 export interface VoiceCallDeps {
   orm: MikroORM;
-  dialer: VoiceDialer;
+  /** The tenant's own Twilio account, else the platform's, else the local simulator. */
+  dialerFor: (tenant: Tenant) => VoiceDialer;
+  /** Where Twilio reaches the call's webhooks (PUBLIC_BASE_URL), the platform's number, and how long a phone rings. */
+  phone: { publicBaseUrl?: string; platformNumber?: string; ringSeconds: number };
   /** The model's lines when an LLM is configured; the local engine otherwise, and when it fails. */
   agent?: CallAgent | null;
 }
@@ -61,6 +54,39 @@ const STATUS_OF: Record<string, CallStatus> = {
   cancelled: 'cancelled',
 };
 
+export interface DialAnswer {
+  outcome: string;
+  providerCallId: string | null;
+  /** Why an attempt failed, in words (a provider's refusal, a missing setting). */
+  reason: string | null;
+}
+
+/**
+ * Records an attempt's outcome (and the provider's id for it); an answered call starts its
+ * transcript with the agent's opening line and says `call.started` once.
+ */
+async function settle(em: EntityManager, call: VoiceCall, recorded: CallAttempt[], a: { n: number; outcome: string; providerCallId: string | null; opening: string; reason?: string }): Promise<DialAnswer> {
+  // Written directly (the loaded row stays as read): a flush must never put older attempts back.
+  const attempts = recorded.map((x) => (x.n === a.n ? { ...x, outcome: a.outcome, provider_call_id: a.providerCallId ?? x.provider_call_id, ...(a.reason ? { error: a.reason.slice(0, 300) } : {}) } : x));
+  const answered = a.outcome === 'answered';
+  await em.transactional(async (tx) => {
+    await tx.nativeUpdate(
+      VoiceCallSchema,
+      { id: call.id },
+      {
+        attempts,
+        ...(a.providerCallId ? { providerCallId: a.providerCallId } : {}),
+        ...(answered ? { status: 'in_progress', answeredAt: new Date(), transcript: [{ role: 'agent', text: a.opening, state: 'greeting' }] } : { status: a.outcome === 'placed' ? 'dialing' : 'scheduled' }),
+      },
+    );
+    if (answered && !call.answeredAt) {
+      recordEvent(tx, { tenantId: call.tenant.id, type: 'call.started', entityType: 'voice_call', entityId: call.id, payload: { call_id: call.id, to: call.phoneNumber } });
+      await tx.flush();
+    }
+  });
+  return { outcome: a.outcome, providerCallId: a.providerCallId, reason: a.reason ?? null };
+}
+
 export function createVoiceCallActivities(deps: VoiceCallDeps) {
   async function load(ref: CallRef): Promise<{ em: EntityManager; call: VoiceCall }> {
     const em = tenantEm(deps.orm, ref.tenantId);
@@ -69,8 +95,7 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
   }
 
   /** When the next dial may happen: inside the tenant's calling hours in the recipient's zone (the contact's, else the tenant's), within the call's window. */
-  async function dialTime(em: EntityManager, call: VoiceCall, now: Date): Promise<Date | null> {
-    const tenant = await em.findOneOrFail(TenantSchema, call.tenant.id);
+  function dialTime(tenant: Tenant, call: VoiceCall, now: Date): Date | null {
     const contactZone = call.contact?.customFields?.timezone;
     const zone = isZone(contactZone) ? contactZone : tenant.timezone;
     return nextDialTime(now, zone, tenant.workingHours, { notBefore: call.notBefore ?? null, notAfter: call.notAfter ?? null });
@@ -82,44 +107,76 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
       const { em, call } = await load(ref);
       const refused = refusal(call);
       if (refused) return { at: null, refused };
-      return { at: (await dialTime(em, call, new Date()))?.toISOString() ?? null, refused: null };
+      const tenant = await em.findOneOrFail(TenantSchema, call.tenant.id);
+      return { at: dialTime(tenant, call, new Date())?.toISOString() ?? null, refused: null };
     },
 
     /**
      * One attempt: consent and calling hours checked again right before dialling, the
      * attempt recorded before the dial and its outcome after. A retry of an attempt that
-     * already has an outcome answers it instead of dialling again.
+     * already has an outcome answers it; one that died mid-dial asks the provider whether
+     * the call was placed before dialling again, so a crash never dials twice. On Twilio the
+     * outcome is `placed`: what happened next arrives through its webhooks.
      */
-    async dialCall(ref: CallRef & { attempt: number; opening: string }): Promise<{ outcome: string }> {
+    async dialCall(ref: CallRef & { attempt: number; opening: string; waitForBeep: boolean }): Promise<DialAnswer> {
       const { em, call } = await load(ref);
       const recorded = call.attempts.find((a) => a.n === ref.attempt);
-      if (recorded && recorded.outcome !== 'dialing') return { outcome: recorded.outcome };
+      if (recorded && recorded.outcome !== 'dialing') return { outcome: recorded.outcome, providerCallId: recorded.provider_call_id, reason: recorded.error ?? null };
       const refused = refusal(call);
-      if (refused) return { outcome: refused };
+      if (refused) return { outcome: refused, providerCallId: null, reason: null };
+      const tenant = await em.findOneOrFail(TenantSchema, call.tenant.id);
       const now = new Date();
-      if ((await dialTime(em, call, now))?.getTime() !== now.getTime()) return { outcome: 'not_now' };
-      const attempts = [...call.attempts.filter((a) => a.n !== ref.attempt), { n: ref.attempt, at: now.toISOString(), outcome: 'dialing', provider_call_id: null }];
-      await em.nativeUpdate(VoiceCallSchema, { id: call.id }, { attempts, status: 'dialing' });
-      const dialed = await deps.dialer.dial({ id: call.id, phoneNumber: call.phoneNumber, attempt: ref.attempt });
-      const done = attempts.map((a) => (a.n === ref.attempt ? { ...a, outcome: dialed.outcome, provider_call_id: dialed.providerCallId } : a));
-      const answered = dialed.outcome === 'answered';
-      await em.transactional(async (tx) => {
-        await tx.nativeUpdate(
-          VoiceCallSchema,
-          { id: call.id },
-          {
-            attempts: done,
-            providerCallId: dialed.providerCallId,
-            // Answered: the agent's opening line starts the transcript.
-            ...(answered ? { status: 'in_progress', answeredAt: new Date(), transcript: [{ role: 'agent', text: ref.opening, state: 'greeting' }] } : { status: 'scheduled' }),
-          },
-        );
-        if (answered && ref.attempt === done.length && !call.answeredAt) {
-          recordEvent(tx, { tenantId: ref.tenantId, type: 'call.started', entityType: 'voice_call', entityId: call.id, payload: { call_id: call.id, to: call.phoneNumber } });
-          await tx.flush();
-        }
-      });
-      return { outcome: dialed.outcome };
+      if (dialTime(tenant, call, now)?.getTime() !== now.getTime()) return { outcome: 'not_now', providerCallId: null, reason: null };
+      const dialer = deps.dialerFor(tenant);
+      const from = senderNumber(tenant, deps.phone.platformNumber);
+      const base = deps.phone.publicBaseUrl?.replace(/\/$/, '');
+      const attempts = recorded ? call.attempts : [...call.attempts, { n: ref.attempt, at: now.toISOString(), outcome: 'dialing', provider_call_id: null }];
+      if (!recorded) await em.nativeUpdate(VoiceCallSchema, { id: call.id }, { attempts, status: 'dialing' });
+      const fail = (reason: string) => settle(em, call, attempts, { n: ref.attempt, outcome: 'failed', providerCallId: null, opening: ref.opening, reason });
+      if (dialer.kind === 'twilio' && !from) return fail('No number to call from: add one to the tenant (PATCH /tenant phone_numbers) or set TWILIO_PHONE_NUMBER');
+      if (dialer.kind === 'twilio' && !base) return fail('PUBLIC_BASE_URL is not set, so Twilio cannot reach the call’s webhooks');
+      const query = `call=${call.id}&attempt=${ref.attempt}`;
+      const request = {
+        callId: call.id,
+        attempt: ref.attempt,
+        to: call.phoneNumber,
+        from: from ?? 'local',
+        answerUrl: `${base}/api/v1/voice/twilio/answer?${query}`,
+        statusCallback: `${base}/api/v1/voice/twilio/status?${query}`,
+        waitForBeep: ref.waitForBeep,
+        ringSeconds: deps.phone.ringSeconds,
+      };
+      let dialed: { outcome: string; providerCallId: string };
+      try {
+        const earlier = call.attempts.flatMap((a) => (a.n !== ref.attempt && a.provider_call_id ? [a.provider_call_id] : []));
+        const placed = recorded ? await dialer.findPlaced({ to: request.to, from: request.from, since: new Date(recorded.at), excluding: earlier }) : null;
+        dialed = placed ? { outcome: 'placed', providerCallId: placed } : await dialer.dial(request);
+      } catch (err) {
+        // Refused for good (an invalid number, no permission to call there, bad credentials): this attempt failed.
+        if (err instanceof ProviderError && !err.retryable) return fail(`${err.provider} refused the call${err.code ? ` (${err.code})` : ''}: ${err.message}`);
+        throw err;
+      }
+      return settle(em, call, attempts, { n: ref.attempt, outcome: dialed.outcome, providerCallId: dialed.providerCallId, opening: ref.opening });
+    },
+
+    /** What the line's webhooks (or a status check) said of an attempt placed on Twilio: recorded once. */
+    async settleAttempt(ref: CallRef & { attempt: number; outcome: string; providerCallId: string | null; opening: string }): Promise<DialAnswer> {
+      const { em, call } = await load(ref);
+      const recorded = call.attempts.find((a) => a.n === ref.attempt);
+      if (recorded?.outcome === ref.outcome) return { outcome: recorded.outcome, providerCallId: recorded.provider_call_id, reason: recorded.error ?? null };
+      return settle(em, call, call.attempts, { n: ref.attempt, outcome: ref.outcome, providerCallId: ref.providerCallId, opening: ref.opening });
+    },
+
+    /** The provider's view of a call, when its callbacks have gone quiet. */
+    async lineStatus(ref: CallRef & { providerCallId: string }): Promise<LineStatus> {
+      const tenant = await tenantEm(deps.orm, ref.tenantId).findOneOrFail(TenantSchema, ref.tenantId);
+      return deps.dialerFor(tenant).status(ref.providerCallId);
+    },
+
+    /** Hangs up a call still ringing or live (ended from the API, cancelled, or the conversation is over); a call already over stays as it is. */
+    async hangUp(ref: CallRef & { providerCallId: string }): Promise<void> {
+      const tenant = await tenantEm(deps.orm, ref.tenantId).findOneOrFail(TenantSchema, ref.tenantId);
+      await deps.dialerFor(tenant).hangUp(ref.providerCallId);
     },
 
     /**

@@ -35,6 +35,7 @@ import { createScoreAdvisor } from '../providers/llm/scoreAdvisor.ts';
 import { knowledgeRoutes } from './knowledge/routes.ts';
 import { integrationRoutes } from './integrations/routes.ts';
 import { voiceRoutes } from './voice/routes.ts';
+import { twilioVoiceRoutes } from './voice/twilio.ts';
 import { createEmbeddingProvider } from '../providers/embeddings/index.ts';
 import { leadImportExportRoutes } from './leads/importExport.ts';
 import { tenantRoutes } from './tenant/routes.ts';
@@ -71,6 +72,7 @@ export const routes: RouteDef[] = [
   ...knowledgeRoutes,
   ...integrationRoutes,
   ...voiceRoutes,
+  ...twilioVoiceRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

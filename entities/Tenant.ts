@@ -26,3 +26,8 @@ export const TenantSchema = defineEntity({
 });
 
 export type Tenant = InferEntity<typeof TenantSchema>;
+
+/** The number a tenant's texts and calls come from: its own first number, else the platform's. */
+export function senderNumber(tenant: Tenant, platformNumber: string | undefined): string | null {
+  return tenant.phoneNumbers[0] ?? platformNumber ?? null;
+}

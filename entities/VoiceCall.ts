@@ -14,6 +14,8 @@ export interface CallAttempt {
   at: string;
   outcome: string;
   provider_call_id: string | null;
+  /** Why the attempt failed, when it did. */
+  error?: string;
 }
 
 /**

@@ -98,6 +98,12 @@ const envSchema = z.object({
   SMS_DELIVERY_WAIT: parsedBy(parseDuration).default(parseDuration('15m')),
   /** One request to Twilio; a send activity lost with its worker is retried this plus 10 s later. */
   SMS_SEND_TIMEOUT_MS: positiveInt(15_000),
+  /** Waits before calling again after busy or no answer (inside the calling hours); the last repeats. */
+  VOICE_RETRY_SCHEDULE: parsedBy(parseSchedule).default(parseSchedule('10m,1h')),
+  /** A ringing or quiet phone call is checked with Twilio after this long without news (a lost callback). */
+  VOICE_LINE_CHECK: parsedBy(parseDuration).default(parseDuration('2m')),
+  /** How long an outbound call rings before it counts as no answer. */
+  VOICE_RING_SECONDS: positiveInt(30),
   // Seed 002 names the host SMTP_SERVER; SMTP_HOST is accepted too.
   SMTP_SERVER: optionalString,
   SMTP_HOST: optionalString,
@@ -228,6 +234,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     leadImport: { maxBytes: env.LEAD_IMPORT_MAX_BYTES, batchRows: env.LEAD_IMPORT_BATCH_ROWS },
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, phoneNumber: env.TWILIO_PHONE_NUMBER, apiUrl: env.TWILIO_API_URL },
+    voice: { retryScheduleMs: env.VOICE_RETRY_SCHEDULE, lineCheckMs: env.VOICE_LINE_CHECK, ringSeconds: env.VOICE_RING_SECONDS },
     sms: { retryScheduleMs: env.SMS_RETRY_SCHEDULE, deliveryWaitMs: env.SMS_DELIVERY_WAIT, sendTimeoutMs: env.SMS_SEND_TIMEOUT_MS },
     smtp: (env.SMTP_HOST ?? env.SMTP_SERVER)
       ? { host: (env.SMTP_HOST ?? env.SMTP_SERVER) as string, port: env.SMTP_PORT, secure: env.SMTP_SECURE || env.SMTP_PORT === 465, user: env.SMTP_USERNAME, password: env.SMTP_PASSWORD }

@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
 import type { CallAnalytics, CallContext, CallSummary, ConversationState, UtteranceAnalysis } from '../lib/voice/conversation.ts';
 import { defineWorkflowKind, kindStartRequest } from './kind.ts';
@@ -16,6 +16,10 @@ export interface CallInput {
   retryDelaysMs: number[];
   /** `llm`: each turn is an activity asking the model (an LLM key was configured when the call was made); else the local engine, in the workflow. */
   engine?: 'local' | 'llm';
+  /** Left once on an answering machine (voice_settings.voicemail_message); none: hang up and try again. */
+  voicemailMessage?: string | null;
+  /** A ringing or quiet phone call is checked with the provider after this long without news. */
+  lineCheckMs?: number;
 }
 
 export interface CallProgress {
@@ -59,6 +63,24 @@ export const startCallUpdate = defineUpdate<StartAnswer, [{ voice_config?: Recor
 export const respondUpdate = defineUpdate<RespondAnswer, [{ text: string }]>('respond');
 /** POST /voice/calls/{id}/end: hang up (or give up a call not made yet); answers the summary. */
 export const endCallUpdate = defineUpdate<EndAnswer, [{ reason: string }]>('end');
+/** What the phone says once the line is answered: the opening line then listen, the voicemail message, or nothing (hang up). */
+export interface ConnectAnswer {
+  action: 'converse' | 'voicemail' | 'hangup';
+  say: string | null;
+}
+
+/** Twilio's answer webhook (/voice/twilio/answer): who answered the attempt's call (answering-machine detection). */
+export const connectCallUpdate = defineUpdate<ConnectAnswer, [{ attempt: number; call_sid: string; answered_by: string | null }]>('connect');
+
+/** One of Twilio's status callbacks for an attempt (/voice/twilio/status). */
+export interface LineEvent {
+  attempt: number;
+  call_sid: string;
+  status: string;
+  answered_by: string | null;
+}
+export const lineStatusSignal = defineSignal<[LineEvent]>('lineStatus');
+
 export const callProgressQuery = defineQuery<CallProgress>('progress');
 
 export function callStartRequest(input: CallInput, opts: { requestId?: string | null } = {}): StartRequest {

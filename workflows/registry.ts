@@ -31,7 +31,14 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
   { ...calendarSyncKind, activities: async (d) => (await import('../activities/calendarSync.ts')).createCalendarSyncActivities({ orm: d.orm, secrets: d.secrets, google: d.config.google, pageSize: d.config.google.pageSize }) },
   { ...leadImportKind, activities: async (d) => (await import('../activities/leadImport.ts')).createLeadImportActivities({ orm: d.orm, batchRows: d.config.leadImport.batchRows }) },
   { ...crmSyncKind, activities: async (d) => (await import('../activities/crmSync.ts')).createCrmSyncActivities({ orm: d.orm, secrets: d.secrets, settings: d.config.crm, pageSize: d.config.crm.pageSize, overlapMs: d.config.crm.overlapMs }) },
-  { ...callKind, activities: async (d) => { const m = await import('../activities/voiceCalls.ts'); return m.createVoiceCallActivities({ orm: d.orm, dialer: m.simulatedDialer, agent: d.callAgent }); } },
+  {
+    ...callKind,
+    activities: async (d) => {
+      const [m, voice] = await Promise.all([import('../activities/voiceCalls.ts'), import('../providers/voice/index.ts')]);
+      const phone = { publicBaseUrl: d.config.http.publicBaseUrl, platformNumber: d.config.twilio.phoneNumber, ringSeconds: d.config.voice.ringSeconds };
+      return m.createVoiceCallActivities({ orm: d.orm, dialerFor: voice.createVoiceDialers(d.config, d.secrets), phone, agent: d.callAgent });
+    },
+  },
   { ...knowledgeIndexKind, activities: async (d) => (await import('../activities/knowledge.ts')).createKnowledgeActivities({ orm: d.orm, embeddings: d.embeddings, policy: d.config.outbound, drafter: d.drafter, ...d.config.knowledge }) },
 ];
 

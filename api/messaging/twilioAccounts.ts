@@ -4,12 +4,14 @@ import { isValidTwilioSignature } from '../../providers/twilio/signature.ts';
 import { TenantSchema, type Tenant } from '../../entities/Tenant.ts';
 import type { AppContext } from '../context.ts';
 
-/** The URL Twilio signed: the public base URL when behind a proxy, else what this server saw. */
-function signedUrl(ctx: AppContext): string {
+/** This server as Twilio reaches it: the public base URL when behind a proxy, else what this server saw. */
+export function twilioFacingBase(ctx: AppContext): string {
   // Koa 3's ctx.origin is the Origin request header, not this server's origin.
-  const base = ctx.deps.config.http.publicBaseUrl ?? `${ctx.protocol}://${ctx.host}`;
-  return `${base.replace(/\/$/, '')}${ctx.originalUrl}`;
+  return (ctx.deps.config.http.publicBaseUrl ?? `${ctx.protocol}://${ctx.host}`).replace(/\/$/, '');
 }
+
+/** The URL Twilio signed. */
+const signedUrl = (ctx: AppContext) => `${twilioFacingBase(ctx)}${ctx.originalUrl}`;
 
 /** The auth token of the account a request claims to come from: a tenant's own, or the platform's. */
 async function tokenOf(ctx: AppContext, accountSid: string | undefined): Promise<{ authToken: string; tenant: Tenant | null } | null> {

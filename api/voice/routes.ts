@@ -15,8 +15,6 @@ import { startOrDefer } from '../startWork.ts';
 import { callBody, callListQuery, callParams, callSchema, endAnswerSchema, endBody, respondAnswerSchema, respondBody, startAnswerSchema, startBody } from './schema.ts';
 import { callDto } from './serialize.ts';
 
-/** Waits between attempts after busy or no answer: 10 minutes, then an hour (inside the calling hours). */
-const RETRY_DELAYS_MS = [10 * 60_000, 60 * 60_000];
 const DEFAULT_AGENT_NAME = 'Alex';
 
 /** That the caller's tenant has this call (a 404 otherwise): one indexed read, for the Update routes. */
@@ -86,8 +84,10 @@ export const voiceRoutes: RouteDef[] = [
             callId: call.id,
             context: { agentName: agent, businessName: tenant.name, leadName: contact?.name ?? null, leadCompany: contact?.organization ?? null, purpose: body.purpose ?? null },
             maxAttempts: body.max_attempts,
-            retryDelaysMs: RETRY_DELAYS_MS,
+            retryDelaysMs: ctx.deps.config.voice.retryScheduleMs,
             engine: ctx.deps.config.llm.apiKey ? 'llm' : 'local',
+            voicemailMessage: typeof body.voice_settings?.voicemail_message === 'string' ? body.voice_settings.voicemail_message.trim().slice(0, 1_000) || null : null,
+            lineCheckMs: ctx.deps.config.voice.lineCheckMs,
           },
           { requestId: ctx.state.requestId },
         ),

@@ -60,7 +60,7 @@ export const callSchema = z.object({
   status: z.enum(CALL_STATUSES),
   max_attempts: z.number().int(),
   call_window: z.object({ not_before: z.string().nullable(), not_after: z.string().nullable() }),
-  attempts: z.array(z.object({ n: z.number().int(), at: z.string(), outcome: z.string(), provider_call_id: z.string().nullable() })),
+  attempts: z.array(z.object({ n: z.number().int(), at: z.string(), outcome: z.string(), provider_call_id: z.string().nullable(), error: z.string().optional() })),
   conversation_state: z.string(),
   transcript: z.array(z.object({ role: z.enum(['agent', 'caller']), text: z.string(), state: z.string(), analysis: analysisSchema.optional() })),
   analysis: analysisSchema.nullable(),

@@ -30,7 +30,7 @@ async function run(opts: { dials: string[]; plan?: Array<{ at: string | null; re
     async dialCall({ attempt }) {
       const outcome = dials.shift() ?? 'failed';
       calls.push(`dial ${attempt}: ${outcome}`);
-      return { outcome };
+      return { outcome, providerCallId: null, reason: null };
     },
     async saveTranscript({ transcript }) {
       calls.push(`saved ${transcript.length} turns`);
@@ -86,5 +86,76 @@ describe('placeCallWorkflow', () => {
     const { calls, result } = await run({ dials: ['not_now', 'busy', 'no_answer'], plan: [{ at: soon(), refused: null }], maxAttempts: 2 });
     expect(calls.filter((c) => c.startsWith('dial'))).toEqual(['dial 1: not_now', 'dial 1: busy', 'dial 2: no_answer']);
     expect(result.status).toBe('no_answer');
+  });
+});
+
+describe('placeCallWorkflow on a phone network (Twilio)', () => {
+  /** A dial that is placed (its outcome to come by webhook), the line's status as `statuses` give it, and what was hung up. */
+  async function onTheLine(opts: { statuses: string[]; webhook?: (h: { executeUpdate: (name: string, o: { args: unknown[] }) => Promise<unknown>; query: (name: string) => Promise<unknown> }) => Promise<unknown> }) {
+    const calls: string[] = [];
+    const statuses = [...opts.statuses];
+    const activities: Partial<VoiceCallActivities> = {
+      planDial: async () => ({ at: new Date().toISOString(), refused: null }),
+      async dialCall({ attempt }) {
+        calls.push(`dial ${attempt}`);
+        return { outcome: 'placed', providerCallId: `CA${attempt}`, reason: null };
+      },
+      async lineStatus({ providerCallId }) {
+        const status = statuses.shift() ?? 'ringing';
+        calls.push(`status ${providerCallId}: ${status}`);
+        return { status, answeredBy: null };
+      },
+      async hangUp({ providerCallId }) {
+        calls.push(`hang up ${providerCallId}`);
+      },
+      async settleAttempt({ attempt, outcome, providerCallId }) {
+        calls.push(`attempt ${attempt}: ${outcome}`);
+        return { outcome, providerCallId, reason: null };
+      },
+      async saveTranscript() {},
+      async finishCall({ outcome }) {
+        calls.push(`finish: ${outcome}`);
+        const summary = { duration_minutes: 0, total_exchanges: 0, conversation_state: 'greeting' as const, objections_raised: [], interest_signals: [], overall_sentiment: 0, recommendation: '' };
+        return { success: true, call_id: 'c', status: outcome, summary, analytics: { conversion_probability: 0, engagement_score: 0, total_turns: 0, avg_sentiment: 0 } } satisfies EndAnswer;
+      },
+    };
+    const workflowId = `call-unit-${randomUUID()}`;
+    const answer = await env.withWorker(activities as VoiceCallActivities, async (taskQueue) => {
+      const handle = await env.client.workflow.start('placeCallWorkflow', {
+        taskQueue,
+        workflowId,
+        args: [{ tenantId: randomUUID(), callId: randomUUID(), context, maxAttempts: 1, retryDelaysMs: [50], lineCheckMs: opts.webhook ? 5_000 : 50, voicemailMessage: 'Please call us back.' }],
+      });
+      await handle.executeUpdate('start', { args: [{}] });
+      const said = opts.webhook ? await opts.webhook(handle) : null;
+      await handle.result();
+      return said;
+    });
+    return { calls, answer };
+  }
+
+  it('asks about a line that rings on with no news, and hangs it up as failed after five checks', async () => {
+    const { calls } = await onTheLine({ statuses: [] });
+    expect(calls).toEqual(['dial 1', ...Array.from({ length: 5 }, () => 'status CA1: ringing'), 'hang up CA1', 'attempt 1: failed', 'finish: failed']);
+  });
+
+  it('takes the outcome from a status check when the callback was lost', async () => {
+    const { calls } = await onTheLine({ statuses: ['ringing', 'busy'] });
+    expect(calls).toEqual(['dial 1', 'status CA1: ringing', 'status CA1: busy', 'attempt 1: busy', 'finish: busy']);
+  });
+
+  it('leaves the voicemail message on a machine, and refuses a second answer for the same attempt', async () => {
+    const { calls, answer } = await onTheLine({
+      statuses: [],
+      webhook: async (h) => {
+        // Twilio answers only once the dial was placed.
+        while (((await h.query('progress')) as CallProgress).status !== 'dialing') await new Promise((r) => setTimeout(r, 5));
+        const first = await h.executeUpdate('connect', { args: [{ attempt: 1, call_sid: 'CA1', answered_by: 'machine_end_beep' }] });
+        await expect(h.executeUpdate('connect', { args: [{ attempt: 1, call_sid: 'CA1', answered_by: 'human' }] })).rejects.toThrow();
+        return first;
+      },
+    });
+    expect(answer).toEqual({ action: 'voicemail', say: 'Please call us back.' });
+    expect(calls).toEqual(['dial 1', 'attempt 1: voicemail', 'finish: voicemail']);
   });
 });
