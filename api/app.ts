@@ -36,6 +36,7 @@ import { knowledgeRoutes } from './knowledge/routes.ts';
 import { integrationRoutes } from './integrations/routes.ts';
 import { voiceRoutes } from './voice/routes.ts';
 import { twilioVoiceRoutes } from './voice/twilio.ts';
+import { createSpeech } from '../providers/llm/speech.ts';
 import { createEmbeddingProvider } from '../providers/embeddings/index.ts';
 import { leadImportExportRoutes } from './leads/importExport.ts';
 import { tenantRoutes } from './tenant/routes.ts';
@@ -83,12 +84,13 @@ export const routes: RouteDef[] = [
  * per user) and before idempotency (keys are scoped per user).
  */
 export function buildApp(
-  input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMarks' | 'scoreAdvisor' | 'sql' | 'embeddings'> & {
+  input: Omit<AppDeps, 'secrets' | 'limiters' | 'startMarks' | 'scoreAdvisor' | 'sql' | 'embeddings' | 'speech'> & {
     secrets?: AppDeps['secrets'];
     limiters?: AppDeps['limiters'];
     scoreAdvisor?: AppDeps['scoreAdvisor'];
     sql?: AppDeps['sql'];
     embeddings?: AppDeps['embeddings'];
+    speech?: AppDeps['speech'];
   },
 ) {
   const deps: AppDeps = {
@@ -99,6 +101,7 @@ export function buildApp(
     sql: input.sql ?? directSql(input.orm),
     scoreAdvisor: input.scoreAdvisor === undefined ? createScoreAdvisor(input.config.llm) : input.scoreAdvisor,
     embeddings: input.embeddings ?? createEmbeddingProvider(input.config.embeddings),
+    speech: input.speech === undefined ? createSpeech(input.config.speech) : input.speech,
   };
   const app = new Koa<AppState, AppContextExtras>();
   app.proxy = deps.config.http.trustProxy;

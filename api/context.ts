@@ -13,6 +13,7 @@ import type { DirectSql } from '../lib/directSql.ts';
 
 /** What the app is built from; tests pass their own (another task queue, a short TTL). */
 import type { ScoreAdvisor } from '../providers/llm/scoreAdvisor.ts';
+import type { Speech } from '../providers/llm/speech.ts';
 import type { EmbeddingProvider } from '../providers/embeddings/types.ts';
 
 export interface AppDeps {
@@ -32,6 +33,8 @@ export interface AppDeps {
   scoreAdvisor: ScoreAdvisor | null;
   /** Embeds search queries with the model the worker indexes with (providers/embeddings). */
   embeddings: EmbeddingProvider;
+  /** Transcribes and speaks on AI calls, when an LLM key is configured (providers/llm/speech.ts). */
+  speech: Speech | null;
 }
 
 /** The claims of our access tokens (koa-jwt puts them on ctx.state.user). */

@@ -72,6 +72,10 @@ const envSchema = z.object({
   OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: positiveInt(20_000),
+  /** Speech on AI calls (with OPENAI_API_KEY): the transcription model, the speech model and its voice. */
+  OPENAI_TRANSCRIBE_MODEL: z.string().default('whisper-1'),
+  OPENAI_SPEECH_MODEL: z.string().default('tts-1'),
+  OPENAI_SPEECH_VOICE: z.enum(['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse']).default('alloy'),
   /** An OpenAI-compatible embeddings model (with OPENAI_API_KEY and OPENAI_BASE_URL) for the knowledge base. */
   EMBEDDINGS_MODEL: optionalString,
   /** A local ONNX sentence-model folder (@huggingface/transformers), when no API model is set. */
@@ -203,6 +207,14 @@ function toConfig(env: z.infer<typeof envSchema>) {
       baseURL: env.OPENAI_BASE_URL,
       model: env.OPENAI_MODEL,
       timeoutMs: env.OPENAI_TIMEOUT_MS,
+    },
+    speech: {
+      apiKey: env.OPENAI_API_KEY,
+      baseURL: env.OPENAI_BASE_URL,
+      timeoutMs: env.OPENAI_TIMEOUT_MS,
+      transcribeModel: env.OPENAI_TRANSCRIBE_MODEL,
+      speechModel: env.OPENAI_SPEECH_MODEL,
+      voice: env.OPENAI_SPEECH_VOICE,
     },
     embeddings: {
       apiKey: env.OPENAI_API_KEY,

@@ -14,6 +14,7 @@ import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { startOrDefer } from '../startWork.ts';
 import { callBody, callListQuery, callParams, callSchema, endAnswerSchema, endBody, respondAnswerSchema, respondBody, startAnswerSchema, startBody } from './schema.ts';
 import { callDto } from './serialize.ts';
+import { decodeAudio, hear, spoken } from './speech.ts';
 
 const DEFAULT_AGENT_NAME = 'Alex';
 
@@ -139,16 +140,27 @@ export const voiceRoutes: RouteDef[] = [
     method: 'post',
     path: '/voice/calls/:id/respond',
     tag: 'voice',
-    summary: 'What the person said (seed 004): answers the agent’s next line, the analysis (sentiment, intent, objections, interest signals), the conversation state and whether to go on',
+    summary: 'What the person said (seed 004), as `text` or, with a speech API configured, `audio_data` (base64; transcribed): answers the agent’s next line, the analysis (sentiment, intent, objections, interest signals), the conversation state, whether to go on, and with a speech API the line spoken (`audio_data`, base64 MP3)',
     params: callParams,
     body: respondBody,
     response: dataSchema(respondAnswerSchema),
     handler: async (ctx, { params, body }) => {
-      const callId = await ownCall(ctx, params.id);
-      if (!body.text) {
+      const speech = ctx.deps.speech;
+      if (!body.text && !(body.audio_data && speech)) {
         throw validationError('Invalid body', [{ field: 'body.text', message: body.audio_data ? 'audio needs a speech API on this server: send the words as text' : 'is required' }]);
       }
-      return one(await updateCall(ctx, callId, respondUpdate, { text: body.text }));
+      // Text alone needs only to know the call is the caller's; speech needs its voice settings.
+      let settings: Record<string, unknown> = {};
+      if (speech) {
+        const call = await ctx.state.em.findOne(VoiceCallSchema, params.id, { fields: ['id', 'voiceSettings'] });
+        if (!call) throw notFound('Call');
+        settings = call.voiceSettings;
+      } else {
+        await ownCall(ctx, params.id);
+      }
+      const text = body.text ?? (await hear(speech!, decodeAudio(body.audio_data!, 'body.audio_data'), settings, 'body.audio_data'));
+      const answer = await updateCall(ctx, params.id, respondUpdate, { text });
+      return one({ ...answer, audio_data: await spoken(speech, answer.ai_response, settings, ctx.state.log) });
     },
   }),
   route({

@@ -8,6 +8,7 @@
  * with the local hash embedding, so similar texts get close vectors.
  */
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import busboy from 'busboy';
 import type { AddressInfo } from 'node:net';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { EmbeddingCreateParams } from 'openai/resources/embeddings';
@@ -49,6 +50,8 @@ export interface FakeOpenAi {
   requests: RecordedRequest[];
   /** Every embeddings request received, in order, including ones answered with errors. */
   embeddingRequests: RecordedEmbeddingRequest[];
+  /** Every audio request (transcription, speech), in order. */
+  audioRequests: RecordedAudioRequest[];
   /** Queue an answer for the next request (first in, first out). */
   enqueue(response: ScriptedResponse): void;
   close(): Promise<void>;
@@ -154,10 +157,53 @@ function defaultAnswer(body: ChatCompletionCreateParamsNonStreaming, model: Mode
   return { content: JSON.stringify(model(input)) };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** What the fake's "speech" sounds like: an MP3-looking clip carrying its words, so transcribing it gives them back. */
+const SPEECH_MARK = 'FAKE-SPEECH:';
+export const fakeSpeechAudio = (words: string): Buffer => Buffer.concat([Buffer.from([0x49, 0x44, 0x33, 0x04, 0x00, 0x00]), Buffer.from(SPEECH_MARK + words, 'utf8')]);
+export function wordsOfFakeSpeech(clip: Buffer): string | null {
+  const at = clip.indexOf(SPEECH_MARK);
+  return at < 0 ? null : clip.subarray(at + SPEECH_MARK.length).toString('utf8');
+}
+
+/** The fields and file of a multipart/form-data body (Whisper's transcription upload). */
+function readMultipart(req: IncomingMessage, body: Buffer): Promise<{ fields: Record<string, string>; file: { name: string; content: Buffer } | null }> {
+  return new Promise((resolve, reject) => {
+    const fields: Record<string, string> = {};
+    let file: { name: string; content: Buffer } | null = null;
+    const parser = busboy({ headers: req.headers });
+    parser.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    parser.on('file', (_name, stream, info) => {
+      const parts: Buffer[] = [];
+      stream.on('data', (d: Buffer) => parts.push(d));
+      stream.on('end', () => {
+        file = { name: info.filename ?? '', content: Buffer.concat(parts) };
+      });
+    });
+    parser.on('close', () => resolve({ fields, file }));
+    parser.on('error', reject);
+    parser.end(body);
+  });
+}
+
+/** One request to the audio API, as received. */
+export interface RecordedAudioRequest {
+  path: string;
+  model: string;
+  /** Speech: the words and voice asked for. */
+  input?: string;
+  voice?: string;
+  speed?: number;
+  /** Transcription: the uploaded file's name and the language hint. */
+  filename?: string;
+  language?: string;
 }
 
 export interface FakeOpenAiOptions {
@@ -168,6 +214,8 @@ export interface FakeOpenAiOptions {
 
 const CHAT_PATH = '/v1/chat/completions';
 const EMBEDDINGS_PATH = '/v1/embeddings';
+const TRANSCRIPTIONS_PATH = '/v1/audio/transcriptions';
+const SPEECH_PATH = '/v1/audio/speech';
 
 /** Starts the fake on 127.0.0.1 with an ephemeral port. */
 export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<FakeOpenAi> {
@@ -176,6 +224,7 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
   const queue: ScriptedResponse[] = [];
   const requests: RecordedRequest[] = [];
   const embeddingRequests: RecordedEmbeddingRequest[] = [];
+  const audioRequests: RecordedAudioRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let sequence = 0;
 
@@ -189,9 +238,28 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
 
   const server = createServer((req, res) => {
     void (async () => {
-      const raw = await readBody(req);
+      const bytes = await readBody(req);
+      const raw = bytes.toString('utf8');
       const path = req.url ?? '/';
       const route = path.split('?')[0];
+      if (req.method === 'POST' && route === TRANSCRIPTIONS_PATH) {
+        const { fields, file } = await readMultipart(req, bytes);
+        audioRequests.push({ path: route, model: fields.model ?? '', filename: file?.name, language: fields.language });
+        const words = file ? wordsOfFakeSpeech(file.content) : null;
+        if (words === null) {
+          send(res, 400, {}, { error: { message: 'Audio file might be corrupted or unsupported', type: 'invalid_request_error', param: 'file', code: 'invalid_value' } });
+          return;
+        }
+        send(res, 200, {}, { text: words });
+        return;
+      }
+      if (req.method === 'POST' && route === SPEECH_PATH) {
+        const body = JSON.parse(raw) as { model: string; input: string; voice: string; speed?: number };
+        audioRequests.push({ path: route, model: body.model, input: body.input, voice: body.voice, speed: body.speed });
+        res.writeHead(200, { 'content-type': 'audio/mpeg' });
+        res.end(fakeSpeechAudio(body.input));
+        return;
+      }
       if (req.method !== 'POST' || (route !== CHAT_PATH && route !== EMBEDDINGS_PATH)) {
         send(res, 404, {}, { error: { message: `Fake OpenAI: no route ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: null } });
         return;
@@ -250,6 +318,7 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     embeddingRequests,
+    audioRequests,
     enqueue(response: ScriptedResponse): void {
       queue.push(response);
     },
