@@ -256,6 +256,32 @@ describe('a worker killed mid-call', () => {
   }, 120_000);
 });
 
+describe("a tenant's own Twilio account", () => {
+  it('places the call from its own number and account, and its webhooks are checked with its own token', async () => {
+    const ownSid = accountSid('voice-own');
+    const ownToken = 'voice-own-account-token-012345678';
+    const ownNumber = '+15005550311';
+    twilio.addAccount(ownSid, { authToken: ownToken, numbers: [ownNumber] });
+    const b = await aTenant(stack.http);
+    expect((await stack.http.patch(`${api}/tenant`, { token: b.token, body: { working_hours: ALWAYS } })).status).toBe(200);
+    expect((await stack.http.put(`${api}/tenant/twilio`, { token: b.token, body: { account_sid: ownSid, auth_token: ownToken } })).status).toBe(200);
+    expect((await stack.http.patch(`${api}/tenant`, { token: b.token, body: { phone_numbers: [ownNumber] } })).status).toBe(200);
+    const id = await placeCall({ phone_number: '+14155550301' }, b);
+    const line = await ringing('+14155550301');
+    expect(line).toMatchObject({ accountSid: ownSid, from: ownNumber });
+    await twilio.speak(line.sid, 'Yes, go ahead');
+    // The platform's account may not speak for this tenant's call.
+    const statusUrl = `${stack.http.base}${api}/voice/twilio/status?call=${id}&attempt=1`;
+    const params = { CallSid: line.sid, AccountSid: PLATFORM_SID, CallStatus: 'completed', From: ownNumber, To: line.to };
+    const res = await fetch(statusUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(PLATFORM_TOKEN, statusUrl, params) }, body: formBody(params) });
+    expect(res.status).toBe(403);
+    await twilio.calleeHangsUp(line.sid);
+    expect(await settled(id, b)).toMatchObject({ status: 'completed', end_reason: 'caller_hung_up' });
+    // Another tenant cannot see it.
+    expect((await stack.http.get(`${api}/voice/calls/${id}`, { token: t.token })).status).toBe(404);
+  }, 60_000);
+});
+
 describe("Twilio's voice webhooks are trusted only from the call's own account", () => {
   let id: string;
   let line: FakeCall;
