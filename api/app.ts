@@ -36,6 +36,7 @@ import { knowledgeRoutes } from './knowledge/routes.ts';
 import { integrationRoutes } from './integrations/routes.ts';
 import { voiceRoutes } from './voice/routes.ts';
 import { twilioVoiceRoutes } from './voice/twilio.ts';
+import { automationRoutes } from './automations/routes.ts';
 import { createSpeech } from '../providers/llm/speech.ts';
 import { createEmbeddingProvider } from '../providers/embeddings/index.ts';
 import { leadImportExportRoutes } from './leads/importExport.ts';
@@ -74,6 +75,7 @@ export const routes: RouteDef[] = [
   ...integrationRoutes,
   ...voiceRoutes,
   ...twilioVoiceRoutes,
+  ...automationRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

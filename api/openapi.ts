@@ -23,9 +23,27 @@ function simplify(node: unknown): unknown {
   return out;
 }
 
+/**
+ * Recursive schemas (an automation's nested conditions) come out of zod with local `$defs`;
+ * they are named with `.meta({id})`, moved to the document's components and referred to there.
+ */
+const shared: Record<string, JsonSchema> = {};
+const LOCAL_REF = /^#\/\$defs\//;
+function hoist(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(hoist);
+  if (!node || typeof node !== 'object') return node;
+  const out: JsonSchema = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '$defs') {
+      for (const [name, def] of Object.entries(v as Record<string, unknown>)) shared[name] = simplify(hoist(def)) as JsonSchema;
+    } else out[k] = k === '$ref' && typeof v === 'string' ? v.replace(LOCAL_REF, '#/components/schemas/') : hoist(v);
+  }
+  return out;
+}
+
 const toSchema = (schema: ZodType, io: 'input' | 'output'): JsonSchema => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return simplify(rest) as JsonSchema;
+  return simplify(hoist(rest)) as JsonSchema;
 };
 
 /** The document's tags, each with what it groups (Spectral wants every operation's tag here). */
@@ -44,6 +62,7 @@ const TAGS: Record<string, string> = {
   knowledge: 'The knowledge base (seed 000): documents indexed by a durable workflow, hybrid search, and the replies triage drafts from it.',
   integrations: 'CRM integrations (seed 001): Salesforce and HubSpot connections with sealed credentials, and their incremental two-way syncs, one workflow per run.',
   voice: 'Outbound AI voice calls (seed 004): a durable workflow per call, its conversation through Updates.',
+  automations: 'User-defined automations (seed 002’s workflows): a trigger, conditions and actions, checked on save, versioned, each run a durable workflow that interprets them.',
   webhooks: 'Outgoing webhooks: endpoints, the event catalogue, deliveries, retries and replays.',
   runs: 'The Temporal workflows of the caller\'s tenant.',
 };
@@ -136,7 +155,7 @@ export function buildOpenApi(defs: RouteDef[], info: { title: string; version: s
     paths,
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: { Error: toSchema(errorEnvelope, 'output') },
+      schemas: { Error: toSchema(errorEnvelope, 'output'), ...shared },
     },
   };
 }

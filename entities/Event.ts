@@ -29,7 +29,17 @@ export const EventSchema = defineEntity({
       events: ['insert'],
       forEach: 'row',
       when: '(new.dispatched_at IS NULL)',
-      body: 'if not exists (select 1 from webhook_endpoints w where w.tenant_id = new.tenant_id and w.enabled) then new.dispatched_at := now(); end if; return new;',
+      body:
+        "if not exists (select 1 from webhook_endpoints w where w.tenant_id = new.tenant_id and w.enabled) and not exists (select 1 from automations a where a.tenant_id = new.tenant_id and a.enabled and a.trigger_type = 'event') and not exists (select 1 from automation_watches aw where aw.tenant_id = new.tenant_id) then new.dispatched_at := now(); end if; return new;",
+    },
+    // Events written by an automation's step carry its run and depth (set for the step's
+    // transaction), so a chain of automations retriggering each other stops at a limit.
+    {
+      name: 'events_automation_cause',
+      timing: 'before',
+      events: ['insert'],
+      forEach: 'row',
+      body: "new.automation_run_id := coalesce(new.automation_run_id, nullif(current_setting('app.automation_run_id', true), '')::uuid); new.automation_depth := greatest(new.automation_depth, coalesce(nullif(current_setting('app.automation_depth', true), '')::int, 0)); return new;",
     },
     // An event to fan out wakes the outbox relay at once (identical notifications in one
     // transaction fold into one; the relay also polls, so a lost notification only delays).
@@ -41,6 +51,9 @@ export const EventSchema = defineEntity({
     entityId: p.uuid(),
     payload: p.json<Record<string, unknown>>(),
     dispatchedAt: p.datetime().nullable(),
+    /** The automation run whose step wrote this event, and how many runs led to it. */
+    automationRunId: p.uuid().nullable(),
+    automationDepth: p.integer().default(0),
   },
 });
 

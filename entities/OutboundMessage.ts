@@ -15,10 +15,13 @@ export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
 
 /** Why it was sent: a person through the API, or a reminder's occurrence. */
 export interface OutboundCause {
-  type: 'api' | 'reminder';
+  type: 'api' | 'reminder' | 'automation';
   user_id?: string;
   reminder_id?: string;
   occurrence?: string;
+  /** An automation's run and step (`automation-<run_id>` sends it). */
+  run_id?: string;
+  step?: string;
 }
 
 /**

@@ -25,6 +25,7 @@ import { LeadImportSchema } from './LeadImport.ts';
 import { KnowledgeDocumentSchema } from './KnowledgeDocument.ts';
 import { KnowledgeChunkSchema } from './KnowledgeChunk.ts';
 import { VoiceCallSchema } from './VoiceCall.ts';
+import { AutomationRunSchema, AutomationSchema, AutomationWatchSchema } from './Automation.ts';
 import { IntegrationRecordSchema, IntegrationSchema, IntegrationSyncRunSchema, IntegrationSyncStateSchema } from './Integration.ts';
 
 export const entities = [
@@ -61,6 +62,9 @@ export const entities = [
   IntegrationSyncRunSchema,
   IntegrationRecordSchema,
   VoiceCallSchema,
+  AutomationSchema,
+  AutomationRunSchema,
+  AutomationWatchSchema,
 ];
 
 type Schema = (typeof entities)[number];

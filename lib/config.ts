@@ -102,6 +102,10 @@ const envSchema = z.object({
   SMS_DELIVERY_WAIT: parsedBy(parseDuration).default(parseDuration('15m')),
   /** One request to Twilio; a send activity lost with its worker is retried this plus 10 s later. */
   SMS_SEND_TIMEOUT_MS: positiveInt(15_000),
+  /** Automation runs running at once per tenant; an event or execute past it is refused. */
+  AUTOMATION_MAX_ACTIVE_RUNS: positiveInt(1_000),
+  /** How many automation runs may lead to one another through their events (a chain stops there). */
+  AUTOMATION_MAX_DEPTH: positiveInt(3),
   /** Waits before calling again after busy or no answer (inside the calling hours); the last repeats. */
   VOICE_RETRY_SCHEDULE: parsedBy(parseSchedule).default(parseSchedule('10m,1h')),
   /** A ringing or quiet phone call is checked with Twilio after this long without news (a lost callback). */
@@ -246,6 +250,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     leadImport: { maxBytes: env.LEAD_IMPORT_MAX_BYTES, batchRows: env.LEAD_IMPORT_BATCH_ROWS },
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, phoneNumber: env.TWILIO_PHONE_NUMBER, apiUrl: env.TWILIO_API_URL },
+    automations: { maxActiveRuns: env.AUTOMATION_MAX_ACTIVE_RUNS, maxDepth: env.AUTOMATION_MAX_DEPTH },
     voice: { retryScheduleMs: env.VOICE_RETRY_SCHEDULE, lineCheckMs: env.VOICE_LINE_CHECK, ringSeconds: env.VOICE_RING_SECONDS },
     sms: { retryScheduleMs: env.SMS_RETRY_SCHEDULE, deliveryWaitMs: env.SMS_DELIVERY_WAIT, sendTimeoutMs: env.SMS_SEND_TIMEOUT_MS },
     smtp: (env.SMTP_HOST ?? env.SMTP_SERVER)

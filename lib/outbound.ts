@@ -167,7 +167,7 @@ function guardedLookup(host: string, policy: OutboundPolicy, resolve: Resolver):
 }
 
 interface GuardedRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
   timeoutMs: number;
@@ -178,7 +178,7 @@ interface GuardedRequest {
 }
 
 /** One request through the guard: connection-time address check, no redirects, timeout for the whole exchange, body capped. */
-function guardedRequest(url: string, opts: GuardedRequest): Promise<OutboundBytesResponse> {
+export function guardedRequest(url: string, opts: GuardedRequest): Promise<OutboundBytesResponse> {
   const target = checkOutboundUrl(url, opts.policy);
   const host = hostOf(target);
   const started = performance.now();

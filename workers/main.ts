@@ -43,6 +43,7 @@ const relay = relayClient && startOutboxRelay({
   pollMs: config.outbox.pollMs,
   startGraceMs: config.outbox.startGraceMs,
   breakerFailures: config.webhooks.breakerFailures,
+  automationLimits: config.automations,
   housekeepingMs: config.outbox.housekeepingMs,
   log,
 });

@@ -6,15 +6,19 @@ import { startQueued, type QueuedStart } from '../lib/workflowClient.ts';
 import { subscribes } from '../lib/webhookMatch.ts';
 import { reconcileCrmSchedules } from '../lib/crmSchedules.ts';
 import { webhookKind, webhookStartRequest, webhookWorkflowId } from '../workflows/deliverWebhook.client.ts';
+import { automationEventSignal, automationWorkflowId, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
+import type { StartRequest } from '../entities/WorkflowStart.ts';
+import { automationFanOut, type AutomationLimits } from './automationFanOut.ts';
 
 /**
  * The outbox relay, one per worker process (any number may run: rows are claimed with
  * SKIP LOCKED). It does two jobs, woken by a NOTIFY on each committed event and by a
  * poll as a fallback:
  *
- * 1. Fan-out: undispatched events become webhook deliveries, each with its workflow
- *    start row, in one transaction that marks the events dispatched. An event nobody
- *    subscribes to is only marked: it costs no workflow.
+ * 1. Fan-out: undispatched events become webhook deliveries and automation runs, each
+ *    with its workflow start row, in one transaction that marks the events dispatched;
+ *    runs waiting for an event (`wait_for_event`) are signalled after the commit. An
+ *    event nobody subscribes to is only marked: it costs no workflow.
  * 2. Starts: start rows that nobody started (the API's fast path failed because
  *    Temporal was down, or a process died between commit and start) are started.
  *    Workflow IDs are business keys, so a start made twice is still one run.
@@ -36,6 +40,8 @@ export interface RelayOptions {
   pollMs: number;
   /** Start rows younger than this are left to the writer's own fast path (ms). */
   startGraceMs: number;
+  /** How deep automations may retrigger one another, and the runs a tenant may have running (workers/automationFanOut.ts). */
+  automationLimits: AutomationLimits;
   /** Failed attempts in a row after which an endpoint's new deliveries are paused (its circuit is open). */
   breakerFailures: number;
   /** How often expired rows (idempotency keys, rate-limit counters, old start rows) are deleted (ms). */
@@ -93,8 +99,40 @@ export function startOutboxRelay(opts: RelayOptions) {
   let again = false;
   let againFull = false;
 
-  /** Creates deliveries for a batch of events and marks them dispatched; returns the start rows it made. */
-  async function fanOut(): Promise<{ events: number; starts: StartRow[] }> {
+  /** Start rows for `requests`, claimed by this relay for a moment: it starts them right after the commit. */
+  async function insertStarts(db: pg.PoolClient, requests: StartRequest[]): Promise<StartRow[]> {
+    const { rows } = await db.query<StartRow>(
+      `insert into workflow_starts (id, created_at, updated_at, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, claimed_until, attempts)
+       select s.id, now(), now(), s.tenant, s.type, s.wid, s.args, s.etype, s.eid, null, false, now() + interval '30 seconds', 1
+       from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[]) as s(id, tenant, type, wid, args, etype, eid)
+       returning id, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable`,
+      [
+        requests.map(() => randomUUID()),
+        requests.map((r) => r.tenantId),
+        requests.map((r) => r.workflowType),
+        requests.map((r) => r.workflowId),
+        requests.map((r) => JSON.stringify(r.args)),
+        requests.map((r) => r.entity.type),
+        requests.map((r) => r.entity.id),
+      ],
+    );
+    return rows;
+  }
+
+  /** Runs waiting for these events hear of them; a run that has moved on (or ended) ignores them. */
+  async function signal(signals: Array<{ runId: string; event: AwaitedEvent }>): Promise<void> {
+    await Promise.all(
+      signals.map(({ runId, event }) =>
+        opts.client.workflow
+          .getHandle(automationWorkflowId(runId))
+          .signal(automationEventSignal, event)
+          .catch((err: unknown) => opts.log.warn({ err: err instanceof Error ? err.message : String(err), runId, event: event.id }, 'outbox relay: a waiting automation run was not signalled')),
+      ),
+    );
+  }
+
+  /** Creates deliveries and automation runs for a batch of events and marks them dispatched; returns the start rows it made and the waiting runs to signal. */
+  async function fanOut(): Promise<{ events: number; starts: StartRow[]; signals: Array<{ runId: string; event: AwaitedEvent }> }> {
     const db = await pool.connect();
     try {
       await db.query('begin');
@@ -104,7 +142,7 @@ export function startOutboxRelay(opts: RelayOptions) {
       );
       if (events.length === 0) {
         await db.query('commit');
-        return { events: 0, starts: [] };
+        return { events: 0, starts: [], signals: [] };
       }
       const tenants = [...new Set(events.map((e) => e.tenant_id))];
       const { rows: endpoints } = await db.query<EndpointRow>(
@@ -121,7 +159,7 @@ export function startOutboxRelay(opts: RelayOptions) {
           pairs.push({ id: randomUUID(), tenant: e.tenant_id, endpoint: ep.id, event: e.id, type: e.type, status });
         }
       }
-      let starts: StartRow[] = [];
+      const requests: StartRequest[] = [];
       if (pairs.length) {
         const { rows: inserted } = await db.query<{ id: string; tenant_id: string; status: string }>(
           `insert into webhook_deliveries (id, created_at, updated_at, tenant_id, endpoint_id, event_id, event_type, status, attempts)
@@ -131,28 +169,14 @@ export function startOutboxRelay(opts: RelayOptions) {
           [pairs.map((p) => p.id), pairs.map((p) => p.tenant), pairs.map((p) => p.endpoint), pairs.map((p) => p.event), pairs.map((p) => p.type), pairs.map((p) => p.status)],
         );
         const created = inserted.filter((d) => d.status === 'pending');
-        const requests = created.map((d) => webhookStartRequest({ tenantId: d.tenant_id, deliveryId: d.id, ...opts.webhookPlan, firstAttemptNo: 1 }));
-        // Claimed by this relay for a moment: it starts them right after the commit.
-        const startsMade = await db.query<StartRow>(
-          `insert into workflow_starts (id, created_at, updated_at, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, claimed_until, attempts)
-           select s.id, now(), now(), s.tenant, s.type, s.wid, s.args, s.etype, s.eid, null, false, now() + interval '30 seconds', 1
-           from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[]) as s(id, tenant, type, wid, args, etype, eid)
-           returning id, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable`,
-          [
-            requests.map(() => randomUUID()),
-            requests.map((r) => r.tenantId),
-            requests.map((r) => r.workflowType),
-            requests.map((r) => r.workflowId),
-            requests.map((r) => JSON.stringify(r.args)),
-            requests.map((r) => r.entity.type),
-            requests.map((r) => r.entity.id),
-          ],
-        );
-        starts = startsMade.rows;
+        requests.push(...created.map((d) => webhookStartRequest({ tenantId: d.tenant_id, deliveryId: d.id, ...opts.webhookPlan, firstAttemptNo: 1 })));
       }
+      const automations = await automationFanOut(db, events, opts.automationLimits);
+      requests.push(...automations.starts);
+      const starts = requests.length ? await insertStarts(db, requests) : [];
       await db.query('update events set dispatched_at = now() where id = any($1::uuid[])', [events.map((e) => e.id)]);
       await db.query('commit');
-      return { events: events.length, starts };
+      return { events: events.length, starts, signals: automations.signals };
     } catch (err) {
       await db.query('rollback').catch(() => undefined);
       throw err;
@@ -265,8 +289,9 @@ export function startOutboxRelay(opts: RelayOptions) {
    */
   async function pass(full: boolean): Promise<void> {
     for (;;) {
-      const { events, starts } = await fanOut();
+      const { events, starts, signals } = await fanOut();
       if (starts.length) await start(starts);
+      if (signals.length) await signal(signals);
       if (events < batchSize || stopped) break;
     }
     if (!full) return;

@@ -11,3 +11,4 @@ export { importLeadsWorkflow } from './importLeads.ts';
 export { indexKnowledgeWorkflow } from './indexKnowledge.ts';
 export { syncCrmWorkflow } from './syncCrm.ts';
 export { placeCallWorkflow } from './placeCall.ts';
+export { runAutomationWorkflow } from './runAutomation.ts';

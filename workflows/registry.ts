@@ -12,6 +12,7 @@ import { leadImportKind } from './importLeads.client.ts';
 import { knowledgeIndexKind } from './indexKnowledge.client.ts';
 import { crmSyncKind } from './syncCrm.client.ts';
 import { callKind } from './placeCall.client.ts';
+import { automationKind } from './runAutomation.client.ts';
 
 /**
  * Every workflow, one line each: the worker builds its activities from this list,
@@ -40,6 +41,11 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
     },
   },
   { ...knowledgeIndexKind, activities: async (d) => (await import('../activities/knowledge.ts')).createKnowledgeActivities({ orm: d.orm, embeddings: d.embeddings, policy: d.config.outbound, drafter: d.drafter, ...d.config.knowledge }) },
+  {
+    ...automationKind,
+    activities: async (d) =>
+      (await import('../activities/automations.ts')).createAutomationActivities({ orm: d.orm, messaging: messagingDeps(d), outbound: { policy: d.config.outbound, timeoutMs: d.config.webhooks.timeoutMs } }),
+  },
 ];
 
 const messagingDeps = (d: ActivityDeps) => ({

@@ -345,7 +345,7 @@ describe('Salesforce contacts sync', () => {
     const skipped = await eventually(async () => ((await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[]).find((r) => r.trigger === 'schedule'), { what: 'the skipped run' });
     expect(skipped).toMatchObject({ status: 'skipped', error: expect.stringContaining(`another sync of contacts was running (crm-sync-${id}-contacts)`) });
     sf.delayMs = 0;
-    await eventually(async () => (((await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[]).some((r) => r.trigger === 'manual' && r.status === 'running') ? undefined : true), { what: 'the asked-for run to end', timeoutMs: 60_000 });
+    await eventually(async () => (((await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[]).some((r) => r.trigger === 'manual' && r.status === 'running') ? undefined : true), { what: 'the asked-for run to end', timeoutMs: 120_000 });
     await eventually(async () => ((await stack.http.get(`${api}/runs/crm-sync-${id}-contacts`, { token: tenant.token })).body.data.status !== 'running' ? true : undefined), { what: 'its workflow to close' });
 
     sf.seed('Contact', [{ LastName: 'Scheduled', Email: 'scheduled@example.com' }]);

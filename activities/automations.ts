@@ -1,0 +1,319 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { LockMode } from '@mikro-orm/core';
+import type { MikroORM } from '../lib/db.ts';
+import { tenantEm, type EntityManager } from '../lib/db.ts';
+import { parseDuration } from '../lib/retrySchedule.ts';
+import { valueAt } from '../lib/automations/paths.ts';
+import { guardedRequest, OutboundError, type OutboundPolicy } from '../lib/outbound.ts';
+import { AutomationRunSchema, type AutomationRunStatus, type StepRecord } from '../entities/Automation.ts';
+import { ContactSchema, findOrCreateContact, isOptedOut } from '../entities/Contact.ts';
+import { contactSnapshot, leadSnapshot } from '../lib/snapshots.ts';
+import { EventSchema, recordEvent } from '../entities/Event.ts';
+import { LEAD_STATUSES, LeadSchema, type LeadStatus } from '../entities/Lead.ts';
+import { recordLeadActivity } from '../entities/LeadActivity.ts';
+import { rescoreLead } from '../entities/leadScoring.ts';
+import { OutboundMessageSchema } from '../entities/OutboundMessage.ts';
+import { TaskSchema } from '../entities/Task.ts';
+import { TenantSchema } from '../entities/Tenant.ts';
+import type { AwaitedEvent } from '../workflows/runAutomation.client.ts';
+import { deliverLoaded, type MessagingDeps } from './messaging.ts';
+
+export interface AutomationDeps {
+  orm: MikroORM;
+  messaging: MessagingDeps;
+  /** `http_request` goes out under the webhook rules (OUTBOUND_ALLOWED_HOSTS, no private addresses). */
+  outbound: { policy: OutboundPolicy; timeoutMs: number };
+}
+
+export interface StepOutcome {
+  status: 'completed' | 'failed';
+  output: unknown;
+  error: string | null;
+}
+
+interface RunRef {
+  tenantId: string;
+  runId: string;
+}
+
+type Fields = Record<string, unknown>;
+
+/** A step that cannot succeed however often it is tried (a missing lead, a bad status): the run fails, saying why. */
+const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'AutomationStepRefused');
+const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : null);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const idOf = (v: unknown, what: string): string => {
+  const id = str(v);
+  if (!id || !UUID.test(id)) throw refuse(`${what} is not an id: "${String(v ?? '')}"`);
+  return id;
+};
+const amount = (v: unknown): number | null => {
+  if (v === undefined || v === null || v === '') return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n)) throw refuse(`value is not a number: "${String(v)}"`);
+  return n;
+};
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
+
+/** The recorded outcome of a step already done (a retry after its effect committed). */
+const recordedOf = (steps: StepRecord[], id: string): StepOutcome | null => {
+  const s = steps.find((x) => x.id === id && x.status === 'completed');
+  return s ? { status: 'completed', output: s.output, error: null } : null;
+};
+
+export function createAutomationActivities(deps: AutomationDeps) {
+  /** Appends (or replaces) a step's record on the run, in the caller's transaction. */
+  async function writeStep(tx: EntityManager, runId: string, step: StepRecord): Promise<void> {
+    const run = await tx.findOneOrFail(AutomationRunSchema, runId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    run.steps = [...run.steps.filter((s) => s.id !== step.id), step];
+    run.currentStep = step.id;
+  }
+
+  /** A database action: its effect and its step record in one transaction, so a retry finds the record and does nothing twice. */
+  async function inTransaction(ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }, effect: (tx: EntityManager) => Promise<unknown>): Promise<StepOutcome> {
+    return tenantEm(deps.orm, ref.tenantId).transactional(async (tx) => {
+      const run = await tx.findOneOrFail(AutomationRunSchema, ref.runId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const recorded = recordedOf(run.steps, ref.stepId);
+      if (recorded) return recorded;
+      // Every event this step writes (a rescore's too) carries the run and its depth.
+      await tx
+        .getConnection()
+        .execute("select set_config('app.automation_run_id', ?, true), set_config('app.automation_depth', ?, true)", [run.id, String(run.depth)], 'all', tx.getTransactionContext());
+      const output = await effect(tx);
+      await tx.flush();
+      await writeStep(tx, ref.runId, { id: ref.stepId, type: ref.type, status: 'completed', input: ref.fields, output, error: null, started_at: ref.startedAt, finished_at: new Date().toISOString() });
+      return { status: 'completed' as const, output, error: null };
+    });
+  }
+
+  /** send_sms / send_email: an outbound message keyed by run and step (so a retry finds it) and delivered as the SMS send does. */
+  async function send(ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }): Promise<StepOutcome> {
+    const em = tenantEm(deps.orm, ref.tenantId);
+    const run = await em.findOneOrFail(AutomationRunSchema, ref.runId);
+    const recorded = recordedOf(run.steps, ref.stepId);
+    if (recorded) return recorded;
+    const email = ref.type === 'send_email';
+    const channel = email ? 'email' : ref.fields.channel === 'whatsapp' ? 'whatsapp' : 'sms';
+    const to = str(email ? ref.fields.to : ref.fields.to_number);
+    if (!to) throw refuse(`${email ? 'to' : 'to_number'} rendered empty`);
+    const key = `automation:${ref.runId}:${ref.stepId}`;
+    let row = await em.findOne(OutboundMessageSchema, { idempotencyKey: key });
+    if (!row) {
+      if (await isOptedOut(em, { channel, toAddress: to })) {
+        return finishStep(em, ref, { sent: false, reason: 'opted_out', to });
+      }
+      row = em.create(OutboundMessageSchema, {
+        tenant: ref.tenantId,
+        channel,
+        toAddress: to,
+        body: String(email ? ref.fields.body : ref.fields.message),
+        subject: email ? (str(ref.fields.subject) ?? 'Message') : null,
+        contact: null,
+        cause: { type: 'automation', run_id: ref.runId, step: ref.stepId },
+        idempotencyKey: key,
+      });
+    }
+    const tenant = await em.findOneOrFail(TenantSchema, ref.tenantId);
+    const sent = await deliverLoaded(deps.messaging, em, row, tenant, Context.current().info.attempt, { consentChecked: true });
+    if (sent.status === 'failed' || sent.status === 'blocked') throw refuse(`the message was not sent: ${row.errorMessage ?? sent.errorCode ?? sent.status}`);
+    return finishStep(em, ref, { message_id: row.id, status: sent.status, provider_sid: sent.providerSid, to });
+  }
+
+  async function finishStep(em: EntityManager, ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }, output: unknown): Promise<StepOutcome> {
+    await em.transactional((tx) => writeStep(tx, ref.runId, { id: ref.stepId, type: ref.type, status: 'completed', input: ref.fields, output, error: null, started_at: ref.startedAt, finished_at: new Date().toISOString() }));
+    return { status: 'completed', output, error: null };
+  }
+
+  /** http_request under the webhook rules; the run and step ride along as an idempotency key for the receiver. */
+  async function httpRequest(ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }): Promise<StepOutcome> {
+    const em = tenantEm(deps.orm, ref.tenantId);
+    const recorded = recordedOf((await em.findOneOrFail(AutomationRunSchema, ref.runId)).steps, ref.stepId);
+    if (recorded) return recorded;
+    const method = (str(ref.fields.method) ?? 'POST') as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+    const body = ref.fields.body === undefined || method === 'GET' ? undefined : typeof ref.fields.body === 'string' ? ref.fields.body : JSON.stringify(ref.fields.body);
+    const headers: Record<string, string> = {
+      'user-agent': 'AI-Secretary-Automations/1',
+      'idempotency-key': `${ref.runId}:${ref.stepId}`,
+      ...(body !== undefined ? { 'content-type': typeof ref.fields.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json' } : {}),
+      ...((ref.fields.headers as Record<string, string> | undefined) ?? {}),
+    };
+    let res;
+    try {
+      res = await guardedRequest(String(ref.fields.url), { method, headers, body, timeoutMs: deps.outbound.timeoutMs, maxBodyBytes: 64 * 1024, policy: deps.outbound.policy });
+    } catch (err) {
+      if (err instanceof OutboundError && err.kind === 'refused') throw refuse(`the request was refused: ${err.message}`);
+      if (err instanceof Error && err.name === 'OutboundRefused') throw refuse(`the request was refused: ${err.message}`);
+      throw err;
+    }
+    const text = res.body.toString('utf8');
+    const json = parseJson(text);
+    if (res.status >= 500 || res.status === 429) throw new Error(`the server answered ${res.status}`);
+    if (res.status >= 400) throw refuse(`the server answered ${res.status}`);
+    return finishStep(em, ref, { status: res.status, body: json ?? text.slice(0, 2_000) });
+  }
+
+  const database: Record<string, (tx: EntityManager, ref: RunRef & { stepId: string }, f: Fields) => Promise<unknown>> = {
+    async create_task(tx, ref, f) {
+      const contactId = str(f.contact_id) ? idOf(f.contact_id, 'contact_id') : null;
+      if (contactId && !(await tx.findOne(ContactSchema, contactId))) throw refuse(`no contact ${contactId}`);
+      const task = tx.create(TaskSchema, {
+        tenant: ref.tenantId,
+        title: String(f.title).slice(0, 300),
+        dueAt: str(f.due_in) ? new Date(Date.now() + parseDuration(String(f.due_in))) : null,
+        contact: contactId,
+        dedupeKey: `automation:${ref.runId}:${ref.stepId}`,
+      });
+      return { task_id: task.id };
+    },
+    async create_lead(tx, ref, f) {
+      const given = (f.contact ?? {}) as Record<string, unknown>;
+      const contact = str(f.contact_id)
+        ? await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id'))
+        : (await findOrCreateContact(tx, ref.tenantId, { name: str(given.name), email: str(given.email), phone: str(given.phone) }))?.contact;
+      if (!contact) throw refuse('create_lead needs contact_id, or a contact with an email or phone');
+      const lead = tx.create(LeadSchema, { tenant: ref.tenantId, contact, title: String(f.title).slice(0, 300), source: str(f.source) ?? 'automation', status: 'new', value: amount(f.value), company: contact.company ?? null });
+      recordEvent(tx, { tenantId: ref.tenantId, type: 'lead.created', entityType: 'lead', entityId: lead.id, payload: { lead: leadSnapshot(lead, contact), message_id: null } });
+      await tx.flush();
+      await rescoreLead(tx, lead);
+      return { lead_id: lead.id, contact_id: contact.id };
+    },
+    async update_lead(tx, _ref, f) {
+      const lead = await tx.findOne(LeadSchema, idOf(f.lead_id, 'lead_id'), { populate: ['contact'] });
+      if (!lead) throw refuse(`no lead ${String(f.lead_id)}`);
+      const fields = (f.fields ?? {}) as Fields;
+      const changed: string[] = [];
+      const status = str(fields.status);
+      if (status) {
+        if (!(LEAD_STATUSES as readonly string[]).includes(status)) throw refuse(`status must be one of ${LEAD_STATUSES.join(', ')}, not "${status}"`);
+        lead.status = status as LeadStatus;
+        changed.push('status');
+      }
+      if (str(fields.stage)) {
+        lead.stageId = str(fields.stage);
+        changed.push('stage_id');
+      }
+      if (str(fields.title)) {
+        lead.title = String(fields.title).slice(0, 300);
+        changed.push('title');
+      }
+      if (fields.value !== undefined) {
+        lead.value = amount(fields.value);
+        changed.push('value');
+      }
+      recordEvent(tx, { tenantId: lead.tenant.id, type: 'lead.updated', entityType: 'lead', entityId: lead.id, payload: { lead: leadSnapshot(lead, lead.contact), changed } });
+      await tx.flush();
+      await rescoreLead(tx, lead);
+      return { lead_id: lead.id, changed };
+    },
+    async add_note(tx, ref, f) {
+      const leadId = idOf(f.lead_id, 'lead_id');
+      if (!(await tx.findOne(LeadSchema, leadId))) throw refuse(`no lead ${leadId}`);
+      const note = recordLeadActivity(tx, { tenantId: ref.tenantId, leadId, activityType: 'note', description: String(f.text).slice(0, 5_000), noteType: 'note', metadata: { automation_run: ref.runId, step: ref.stepId } });
+      return { activity_id: note.id };
+    },
+    async update_contact(tx, ref, f) {
+      const contact = await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id'));
+      if (!contact) throw refuse(`no contact ${String(f.contact_id)}`);
+      const fields = (f.fields ?? {}) as Fields;
+      const changed: string[] = [];
+      for (const key of ['name', 'email', 'phone', 'organization'] as const) {
+        const v = str(fields[key]);
+        if (v) {
+          contact[key] = v;
+          changed.push(key);
+        }
+      }
+      if (fields.custom_fields && typeof fields.custom_fields === 'object') {
+        contact.customFields = { ...contact.customFields, ...(fields.custom_fields as Fields) };
+        changed.push('custom_fields');
+      }
+      recordEvent(tx, { tenantId: ref.tenantId, type: 'contact.updated', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact), changed } });
+      return { contact_id: contact.id, changed };
+    },
+    async add_tag(tx, ref, f) {
+      const contact = await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id'));
+      if (!contact) throw refuse(`no contact ${String(f.contact_id)}`);
+      const tag = String(f.tag).trim().slice(0, 50);
+      const added = !contact.tags.includes(tag);
+      if (added) {
+        contact.tags = [...contact.tags, tag];
+        recordEvent(tx, { tenantId: ref.tenantId, type: 'contact.updated', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact), changed: ['tags'] } });
+      }
+      return { contact_id: contact.id, tag, added };
+    },
+  };
+
+  return {
+    /** One action step (`automation-<runId>`), idempotent by run and step. */
+    async runAction(ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }): Promise<StepOutcome> {
+      try {
+        if (ref.type === 'send_sms' || ref.type === 'send_email') return await send(ref);
+        if (ref.type === 'http_request') return await httpRequest(ref);
+        const effect = database[ref.type];
+        if (!effect) throw refuse(`unknown action ${ref.type}`);
+        return await inTransaction(ref, (tx) => effect(tx, ref, ref.fields));
+      } catch (err) {
+        // A refusal is the run's end: the step is recorded failed, with why, before the run fails.
+        if (err instanceof ApplicationFailure && err.nonRetryable) {
+          await tenantEm(deps.orm, ref.tenantId).transactional((tx) =>
+            writeStep(tx, ref.runId, { id: ref.stepId, type: ref.type, status: 'failed', input: ref.fields, output: null, error: err.message, started_at: ref.startedAt, finished_at: new Date().toISOString() }),
+          );
+        }
+        throw err;
+      }
+    },
+
+    /** A step the workflow took itself (branch, wait, stop, wait_for_event): its record. */
+    async recordStep(ref: RunRef & { step: StepRecord }): Promise<void> {
+      await tenantEm(deps.orm, ref.tenantId).transactional((tx) => writeStep(tx, ref.runId, ref.step));
+    },
+
+    /**
+     * Starts listening for events for a `wait_for_event` step, then looks back for one that
+     * already happened since the trigger: the watch row is committed first, so an event is
+     * either found here or signalled by the outbox relay afterwards.
+     */
+    async watchEvents(ref: RunRef & { stepId: string; types: string[]; field: string | null; equals: string | null; since: string; until: string }): Promise<AwaitedEvent | null> {
+      const em = tenantEm(deps.orm, ref.tenantId);
+      await em.getConnection().execute(
+        `insert into automation_watches (id, created_at, updated_at, tenant_id, run_id, step_id, event_types, match_field, match_value, expires_at)
+         values (gen_random_uuid(), now(), now(), ?, ?, ?, ?::text[], ?, ?, ?) on conflict (run_id, step_id) do nothing`,
+        [ref.tenantId, ref.runId, ref.stepId, `{${ref.types.join(',')}}`, ref.field, ref.equals, ref.until],
+      );
+      const candidates = await em.find(EventSchema, { type: { $in: ref.types }, createdAt: { $gte: new Date(ref.since) } }, { orderBy: { createdAt: 'asc' }, limit: 200 });
+      for (const e of candidates) {
+        const event: AwaitedEvent = { id: e.id, type: e.type, data: e.payload, created_at: e.createdAt.toISOString() };
+        if (!ref.field || String(valueAt(e.payload, ref.field)) === ref.equals) return event;
+      }
+      return null;
+    },
+
+    /** Closes the run once: its status, the watches it no longer needs, and `automation.completed` or `automation.failed`. */
+    async finishRun(ref: RunRef & { status: AutomationRunStatus; error: string | null }): Promise<void> {
+      await tenantEm(deps.orm, ref.tenantId).transactional(async (tx) => {
+        const run = await tx.findOneOrFail(AutomationRunSchema, ref.runId, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['automation'] });
+        await tx.getConnection().execute('delete from automation_watches where tenant_id = ? and run_id = ?', [ref.tenantId, ref.runId], 'run', tx.getTransactionContext());
+        if (run.finishedAt) return;
+        Object.assign(run, { status: ref.status, error: ref.error, finishedAt: new Date(), currentStep: null });
+        if (ref.status === 'completed' || ref.status === 'failed') {
+          recordEvent(tx, {
+            tenantId: ref.tenantId,
+            type: ref.status === 'completed' ? 'automation.completed' : 'automation.failed',
+            entityType: 'automation_run',
+            entityId: run.id,
+            payload: { automation_id: run.automation.id, run_id: run.id, version: run.version, status: ref.status, error: ref.error, depth: run.depth },
+          });
+        }
+      });
+    },
+  };
+}
+
+export type AutomationActivities = ReturnType<typeof createAutomationActivities>;

@@ -1,0 +1,117 @@
+import { defineEntity, type EntityManager, type InferEntity, p } from '@mikro-orm/core';
+import { runDefinition } from '../lib/automations/definition.ts';
+import { automationStartRequest } from '../workflows/runAutomation.client.ts';
+import { queueWorkflowStart, type WorkflowStart } from './WorkflowStart.ts';
+import { TenantScopedSchema } from './base.ts';
+import type { Condition } from '../lib/automations/conditions.ts';
+
+export const AUTOMATION_RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'skipped'] as const;
+export type AutomationRunStatus = (typeof AUTOMATION_RUN_STATUSES)[number];
+
+/**
+ * A user-defined automation (seed 002's "workflows"): a trigger, conditions and a list of
+ * actions, interpreted by the workflow `automation-<runId>`. `version` grows with every
+ * edit; a run keeps the definition it started with.
+ */
+export const AutomationSchema = defineEntity({
+  name: 'Automation',
+  tableName: 'automations',
+  extends: TenantScopedSchema,
+  indexes: [{ properties: ['tenant', 'createdAt'] }, { properties: ['tenant', 'triggerType', 'enabled'] }],
+  properties: {
+    name: p.string().length(200),
+    description: p.text().nullable(),
+    triggerType: p.string().length(20),
+    triggerConfig: p.json<Record<string, unknown>>().onCreate(() => ({})),
+    conditions: p.json<Condition>().nullable(),
+    actions: p.json<Array<Record<string, unknown>>>(),
+    enabled: p.boolean().default(true),
+    version: p.integer().default(1),
+    /** Runs of this automation running at once; more are refused (an event's run is stored skipped, saying why) — 0: no limit. */
+    maxConcurrentRuns: p.integer().default(0),
+    createdBy: p.uuid().nullable(),
+  },
+});
+export type Automation = InferEntity<typeof AutomationSchema>;
+
+export interface StepRecord {
+  id: string;
+  type: string;
+  status: 'completed' | 'failed' | 'skipped';
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  started_at: string;
+  finished_at: string;
+}
+
+/**
+ * One run of an automation: the version and context it started with, each step's status,
+ * input, output and error as it goes. `triggerEventId` makes one event start a given
+ * automation once, however often it is delivered.
+ */
+export const AutomationRunSchema = defineEntity({
+  name: 'AutomationRun',
+  tableName: 'automation_runs',
+  extends: TenantScopedSchema,
+  uniques: [{ properties: ['automation', 'triggerEventId'] }],
+  indexes: [{ properties: ['tenant', 'automation', 'createdAt'] }, { properties: ['tenant', 'status'] }],
+  properties: {
+    automation: () => p.manyToOne(AutomationSchema).deleteRule('cascade'),
+    version: p.integer(),
+    trigger: p.string().length(20),
+    triggerEventId: p.uuid().nullable(),
+    /** How many automation runs led to this one (an automation's own events retrigger only so deep). */
+    depth: p.integer().default(0),
+    status: p.enum(AUTOMATION_RUN_STATUSES).default('running'),
+    context: p.json<Record<string, unknown>>(),
+    steps: p.json<StepRecord[]>().onCreate(() => []),
+    currentStep: p.string().length(40).nullable(),
+    error: p.text().nullable(),
+    finishedAt: p.datetime().nullable(),
+  },
+});
+export type AutomationRun = InferEntity<typeof AutomationRunSchema>;
+
+/**
+ * A `wait_for_event` step listening: the outbox relay signals the run with each committed
+ * event of these types (whose `match_field` equals `match_value`) until the step ends.
+ */
+export const AutomationWatchSchema = defineEntity({
+  name: 'AutomationWatch',
+  tableName: 'automation_watches',
+  extends: TenantScopedSchema,
+  uniques: [{ properties: ['runId', 'stepId'] }],
+  properties: {
+    runId: p.uuid(),
+    stepId: p.string().length(40),
+    eventTypes: p.array(),
+    matchField: p.string().length(200).nullable(),
+    matchValue: p.string().length(200).nullable(),
+    expiresAt: p.datetime(),
+  },
+});
+export type AutomationWatch = InferEntity<typeof AutomationWatchSchema>;
+
+/** The run of an automation and its workflow start, in the caller's unit of work (`execute`). */
+export function newAutomationRun(
+  em: EntityManager,
+  a: Automation,
+  run: { trigger: string; context: Record<string, unknown>; triggerEventId?: string | null; depth: number; requestId?: string | null },
+): { run: AutomationRun; start: WorkflowStart } {
+  const created = em.create(AutomationRunSchema, {
+    tenant: a.tenant.id,
+    automation: a,
+    version: a.version,
+    trigger: run.trigger,
+    triggerEventId: run.triggerEventId ?? null,
+    depth: run.depth,
+    context: run.context,
+  });
+  const definition = runDefinition({ conditions: a.conditions ?? null, actions: a.actions }, a.version);
+  const start = queueWorkflowStart(
+    em,
+    automationStartRequest({ tenantId: a.tenant.id, runId: created.id, automationId: a.id, definition, context: run.context, triggeredAt: created.createdAt.toISOString() }, { requestId: run.requestId }),
+  );
+  return { run: created, start };
+}

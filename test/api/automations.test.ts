@@ -1,0 +1,330 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startStack, type TestStack } from '../support/app.ts';
+import { aContact, aTenant, eventually, type TestTenant } from '../support/factories.ts';
+import { captureHistory } from '../support/histories.ts';
+import { startWebhookReceiver } from '../fakes/webhookReceiver.ts';
+import { tenantEm } from '../../lib/db.ts';
+import { EventSchema } from '../../entities/Event.ts';
+
+/**
+ * User-defined automations on the real dev server: seed 002's definition and its execute
+ * call, every action, a branch, durable waits, `wait_for_event` (timed out, satisfied, and
+ * the event that came just before the wait), an event trigger fired by a triaged message,
+ * versions, cancellation, the depth and concurrency limits, and tenant isolation.
+ */
+let stack: TestStack;
+let t: TestTenant;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+const api = '/api/v1';
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver();
+  stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '10000', RATE_LIMIT_AUTH_PER_MINUTE: '1000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' } });
+  t = await aTenant(stack.http);
+}, 120_000);
+afterAll(async () => {
+  await stack.close();
+  await receiver.close();
+});
+
+/** Seed 002's example as it writes it, run by hand (its time_based trigger in its own test below). */
+const seedExample = {
+  name: 'Appointment Reminder',
+  description: 'Send SMS reminder 24 hours before appointment',
+  trigger_type: 'manual',
+  trigger_config: {},
+  conditions: { all: [{ type: 'equals', field: 'event.type', value: 'appointment' }] },
+  actions: [{ type: 'send_sms', to_number: '{{contact.phone}}', message: 'Reminder: You have an appointment tomorrow at {{event.start_time}}' }],
+  enabled: true,
+};
+const seedContext = { contact: { name: 'Jane Smith', phone: '+1234567891' }, event: { title: 'Appointment', type: 'appointment', start_time: '2024-01-02T15:00:00Z' } };
+
+async function anAutomation(body: Record<string, unknown>, tenant = t): Promise<string> {
+  const res = await stack.http.post(`${api}/automations`, { token: tenant.token, body });
+  if (res.status !== 201) throw new Error(`automation not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data.id as string;
+}
+
+async function execute(id: string, context: Record<string, unknown>, tenant = t): Promise<string> {
+  const res = await stack.http.post(`${api}/automations/${id}/execute`, { token: tenant.token, body: { context } });
+  if (res.status !== 202) throw new Error(`not executed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data.id as string;
+}
+
+const getRun = async (automationId: string, runId: string, tenant = t) => (await stack.http.get(`${api}/automations/${automationId}/runs/${runId}`, { token: tenant.token })).body.data;
+const finished = (automationId: string, runId: string, tenant = t) =>
+  eventually(async () => {
+    const run = await getRun(automationId, runId, tenant);
+    return run?.finished_at ? run : undefined;
+  }, { what: `run ${runId} to finish`, timeoutMs: 45_000 });
+const stepsOf = (run: { steps: Array<{ id: string; status: string }> }) => run.steps.map((s) => `${s.id}: ${s.status}`);
+
+describe('seed 002’s automation', () => {
+  let id: string;
+
+  it('is created as the seed writes it, and read back', async () => {
+    const res = await stack.http.post(`${api}/automations`, { token: t.token, body: seedExample });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({ ...seedExample, version: 1, max_concurrent_runs: 0 });
+    id = res.body.data.id;
+    expect((await stack.http.get(`${api}/automations/${id}`, { token: t.token })).body.data.name).toBe('Appointment Reminder');
+    const listed = await stack.http.get(`${api}/automations?trigger_type=manual`, { token: t.token });
+    expect(listed.body.data.map((a: { id: string }) => a.id)).toContain(id);
+  });
+
+  it('runs with the seed’s execute context: the SMS is rendered and sent, each step recorded', async () => {
+    const runId = await execute(id, seedContext);
+    const run = await finished(id, runId);
+    expect(run).toMatchObject({ status: 'completed', version: 1, trigger: 'manual', error: null, run: { workflow_id: `automation-${runId}` } });
+    expect(run.steps).toEqual([
+      expect.objectContaining({ id: 'step_1', type: 'send_sms', status: 'completed', input: { to_number: '+1234567891', message: 'Reminder: You have an appointment tomorrow at 2024-01-02T15:00:00Z' }, output: expect.objectContaining({ status: 'sent', to: '+1234567891' }) }),
+    ]);
+    const outbox = (await stack.http.get(`${api}/sms/outbox`, { token: t.token })).body.data;
+    expect(outbox[0]).toMatchObject({ to: '+1234567891', body: 'Reminder: You have an appointment tomorrow at 2024-01-02T15:00:00Z', cause: { type: 'automation', run_id: runId, step: 'step_1' } });
+    const runs = (await stack.http.get(`${api}/runs?type=automation`, { token: t.token })).body.data;
+    expect(runs.map((r: { workflow_id: string }) => r.workflow_id)).toContain(`automation-${runId}`);
+    const described = (await stack.http.get(`${api}/runs/automation-${runId}`, { token: t.token })).body.data;
+    expect(described).toMatchObject({ status: 'completed', type: 'runAutomationWorkflow', entity: { type: 'automation_run', id: runId }, result: { status: 'completed', steps: [{ id: 'step_1', status: 'completed' }] } });
+    const events = (await tenantEm(stack.orm, t.tenantId).find(EventSchema, { entityId: runId })).map((e) => e.type);
+    expect(events).toEqual(['automation.completed']);
+    captureHistory(`automation-${runId}`, 'automation-seed-sms');
+  });
+
+  it('skips a run whose conditions are not met, sending nothing', async () => {
+    const runId = await execute(id, { ...seedContext, event: { ...seedContext.event, type: 'call' } });
+    const run = await finished(id, runId);
+    expect(run).toMatchObject({ status: 'skipped', error: 'the conditions were not met', steps: [] });
+  });
+});
+
+describe('definitions are checked on save', () => {
+  it('refuses an invalid definition with a field error for each problem, and stores nothing', async () => {
+    const before = (await stack.http.get(`${api}/automations`, { token: t.token })).body.pagination.total;
+    const res = await stack.http.post(`${api}/automations`, {
+      token: t.token,
+      body: {
+        ...seedExample,
+        actions: [
+          { type: 'send_fax', to: '+1' },
+          { type: 'send_sms', message: 'Hi {{contact.name}' },
+          { type: 'create_task', title: 'x', due_in: 'soon' },
+        ],
+      },
+    });
+    expect(res.status).toBe(422);
+    const fields = res.body.error.details.fields.map((f: { field: string }) => f.field);
+    expect(fields).toEqual(expect.arrayContaining(['body.actions.0.type', 'body.actions.1.to_number', 'body.actions.1.message', 'body.actions.2.due_in']));
+    expect((await stack.http.get(`${api}/automations`, { token: t.token })).body.pagination.total).toBe(before);
+  });
+
+  it('refuses a loop and a step no path reaches', async () => {
+    const loop = await stack.http.post(`${api}/automations`, {
+      token: t.token,
+      body: {
+        ...seedExample,
+        actions: [
+          { id: 'nudge', type: 'send_sms', to_number: '{{contact.phone}}', message: 'Still interested?' },
+          { id: 'pause', type: 'wait', duration: '1d' },
+          { id: 'again', type: 'branch', condition: { type: 'exists', field: 'contact.replied', value: false }, then: 'nudge' },
+        ],
+      },
+    });
+    expect(loop.status).toBe(422);
+    expect(loop.body.error.details.fields).toEqual([expect.objectContaining({ field: 'body.actions.2.then', message: 'goes back to step "nudge": automations may not loop' })]);
+    const unreachable = await stack.http.post(`${api}/automations`, { token: t.token, body: { ...seedExample, actions: [{ type: 'stop' }, { type: 'add_tag', contact_id: 'x', tag: 'y' }] } });
+    expect(unreachable.status).toBe(422);
+    expect(unreachable.body.error.details.fields[0].field).toBe('body.actions.1.type');
+  });
+});
+
+describe('every action, a branch and templates from earlier steps', () => {
+  it('creates a lead, notes it, moves it, updates and tags the contact, makes a task, calls out over HTTP, and branches', async () => {
+    const contact = await aContact(stack.http, t.token, { name: 'Alex Buyer', email: 'alex@example.com', phone: '+14155550999' });
+    const id = await anAutomation({
+      name: 'New buyer',
+      trigger_type: 'manual',
+      actions: [
+        { id: 'lead', type: 'create_lead', title: 'Deal for {{contact.name}}', contact_id: '{{contact.id}}', value: '{{deal.value}}', source: 'automation' },
+        { id: 'note', type: 'add_note', lead_id: '{{steps.lead.output.lead_id}}', text: 'Came in worth {{deal.value}}' },
+        { id: 'move', type: 'update_lead', lead_id: '{{steps.lead.output.lead_id}}', fields: { status: 'qualified' } },
+        { id: 'rename', type: 'update_contact', contact_id: '{{contact.id}}', fields: { organization: 'Buyer Co', custom_fields: { tier: 'gold' } } },
+        { id: 'tag', type: 'add_tag', contact_id: '{{contact.id}}', tag: 'buyer' },
+        { id: 'task', type: 'create_task', title: 'Call {{contact.name}}', due_in: '2d', contact_id: '{{contact.id}}' },
+        { id: 'big', type: 'branch', condition: { type: 'gte', field: 'deal.value', value: 1000 }, then: 'notify', else: 'done' },
+        { id: 'notify', type: 'http_request', url: receiver.url('/deals'), body: { lead: '{{steps.lead.output.lead_id}}', value: '{{deal.value}}' }, headers: { 'X-Source': 'aisec' } },
+        { id: 'mail', type: 'send_email', to: '{{contact.email}}', subject: 'Welcome {{contact.name}}', body: 'Your lead {{steps.lead.output.lead_id}} is {{steps.move.output.changed.0}}' },
+        { id: 'done', type: 'stop', reason: 'all set' },
+      ],
+    });
+    const runId = await execute(id, { contact: { id: contact.id, name: 'Alex Buyer', email: 'alex@example.com' }, deal: { value: 1500 } });
+    const run = await finished(id, runId);
+    expect(run.status).toBe('completed');
+    expect(stepsOf(run)).toEqual(['lead: completed', 'note: completed', 'move: completed', 'rename: completed', 'tag: completed', 'task: completed', 'big: completed', 'notify: completed', 'mail: completed', 'done: completed']);
+    const leadId = run.steps[0].output.lead_id as string;
+    const lead = (await stack.http.get(`${api}/crm/leads/${leadId}`, { token: t.token })).body.data;
+    expect(lead).toMatchObject({ title: 'Deal for Alex Buyer', status: 'qualified', value: 1500, source: 'automation' });
+    const timeline = (await stack.http.get(`${api}/crm/leads/${leadId}/activities`, { token: t.token })).body.data;
+    expect(timeline.map((a: { description: string }) => a.description)).toContain('Came in worth 1500');
+    const updated = (await stack.http.get(`${api}/contacts/${contact.id}`, { token: t.token })).body.data;
+    expect(updated).toMatchObject({ organization: 'Buyer Co', tags: expect.arrayContaining(['buyer']), custom_fields: { tier: 'gold' } });
+    expect(run.steps.find((s: { id: string }) => s.id === 'big').output).toEqual({ taken: 'then' });
+    const hit = receiver.received.find((r) => r.path === '/deals');
+    expect(hit && JSON.parse(hit.body)).toEqual({ lead: leadId, value: 1500 });
+    expect(hit?.headers['idempotency-key']).toBe(`${runId}:notify`);
+    expect(hit?.headers['x-source']).toBe('aisec');
+    const mail = (await stack.http.get(`${api}/sms/outbox?channel=email`, { token: t.token })).body.data[0];
+    expect(mail).toMatchObject({ to: 'alex@example.com', subject: 'Welcome Alex Buyer', body: `Your lead ${leadId} is status` });
+    captureHistory(`automation-${runId}`, 'automation-every-action');
+
+    // The small deal takes the else branch, straight to the stop.
+    const small = await finished(id, await execute(id, { contact: { id: contact.id, name: 'Alex Buyer', email: 'alex@example.com' }, deal: { value: 10 } }));
+    expect(stepsOf(small).slice(-2)).toEqual(['big: completed', 'done: completed']);
+  }, 60_000);
+
+  it('fails the run on a step that cannot succeed, saying which and why', async () => {
+    const id = await anAutomation({ name: 'Bad lead', trigger_type: 'manual', actions: [{ id: 'move', type: 'update_lead', lead_id: '{{lead.id}}', fields: { status: 'sideways' } }] });
+    const lead = await stack.http.post(`${api}/crm/leads`, { token: t.token, body: { title: 'x', source: 'web', contact: { name: 'Sam', email: 'sam@example.com' } } });
+    const run = await finished(id, await execute(id, { lead: { id: lead.body.data.id } }));
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/^step move: status must be one of new, /), steps: [expect.objectContaining({ id: 'move', status: 'failed' })] });
+    const events = (await tenantEm(stack.orm, t.tenantId).find(EventSchema, { entityId: run.id })).map((e) => e.type);
+    expect(events).toEqual(['automation.failed']);
+  });
+});
+
+describe('waiting for an event', () => {
+  const waiter = (before: Array<Record<string, unknown>> = []) => ({
+    name: 'Wait for the lead to move',
+    trigger_type: 'manual',
+    actions: [...before, { id: 'moved', type: 'wait_for_event', events: ['lead.updated'], match: { field: 'lead.id', equals: '{{lead.id}}' }, timeout: '20s' }, { id: 'after', type: 'add_note', lead_id: '{{lead.id}}', text: 'moved: {{steps.moved.output.event.data.lead.status}}' }],
+  });
+  const aLead = async (email: string) => (await stack.http.post(`${api}/crm/leads`, { token: t.token, body: { title: 'Deal', source: 'web', contact: { name: 'Lee', email } } })).body.data.id as string;
+
+  it('goes on when the event comes, matched by its field', async () => {
+    const id = await anAutomation(waiter());
+    const leadId = await aLead('wait1@example.com');
+    const other = await aLead('wait1b@example.com');
+    const runId = await execute(id, { lead: { id: leadId } });
+    await eventually(async () => ((await stack.http.get(`${api}/runs/automation-${runId}`, { token: t.token })).body.data.progress?.status === 'waiting' ? true : undefined), { what: 'the run to wait' });
+    // Another lead's update is not the one awaited.
+    expect((await stack.http.put(`${api}/crm/leads/${other}`, { token: t.token, body: { status: 'contacted' } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await getRun(id, runId)).status).toBe('running');
+    expect((await stack.http.put(`${api}/crm/leads/${leadId}`, { token: t.token, body: { status: 'proposal' } })).status).toBe(200);
+    const run = await finished(id, runId);
+    expect(run.status).toBe('completed');
+    expect(run.steps[0].output.event).toMatchObject({ type: 'lead.updated', data: { lead: { id: leadId, status: 'proposal' } } });
+    captureHistory(`automation-${runId}`, 'automation-wait-for-event');
+  }, 60_000);
+
+  it('times out when nothing comes', async () => {
+    const id = await anAutomation({ name: 'Short wait', trigger_type: 'manual', actions: [{ id: 'moved', type: 'wait_for_event', events: ['lead.updated'], timeout: '1s' }, { type: 'stop' }] });
+    const run = await finished(id, await execute(id, { lead: { id: await aLead('wait2@example.com') } }));
+    expect(run.steps[0]).toMatchObject({ id: 'moved', output: { timed_out: true } });
+  });
+
+  it('does not lose an event that came after the trigger but before the wait began', async () => {
+    const id = await anAutomation(waiter([{ id: 'first', type: 'wait', duration: '2s' }]));
+    const leadId = await aLead('wait3@example.com');
+    const runId = await execute(id, { lead: { id: leadId } });
+    // The lead moves while the run is still in its first step.
+    expect((await stack.http.put(`${api}/crm/leads/${leadId}`, { token: t.token, body: { status: 'won' } })).status).toBe(200);
+    const run = await finished(id, runId);
+    expect(run.status).toBe('completed');
+    expect(run.steps.find((s: { id: string }) => s.id === 'moved').output.event.data.lead.status).toBe('won');
+  }, 60_000);
+});
+
+describe('event triggers', () => {
+  it('runs once per event for a triaged message, however often the event is fanned out', async () => {
+    const id = await anAutomation({
+      name: 'Follow up messages',
+      trigger_type: 'event',
+      trigger_config: { event: 'message.triaged', filter: { type: 'exists', field: 'message_id' } },
+      actions: [{ id: 'todo', type: 'create_task', title: 'Follow up: {{category}} ({{priority}})' }],
+    });
+    const message = (await stack.http.post(`${api}/inbox/messages`, { token: t.token, body: { channel: 'email', content: 'Hi, what does the premium plan cost per month?', customer_email: 'buyer@example.com' } })).body.data;
+    const run = await eventually(async () => {
+      const runs = (await stack.http.get(`${api}/automations/${id}/runs`, { token: t.token })).body.data;
+      return runs[0]?.finished_at ? runs[0] : undefined;
+    }, { what: 'the triggered run', timeoutMs: 45_000 });
+    expect(run).toMatchObject({ status: 'completed', trigger: 'event', depth: 1, context: { message_id: message.id, trigger_event: { type: 'message.triaged' } } });
+    expect(run.steps[0].input.title).toMatch(/^Follow up: \w+ \(\w+\)$/);
+    // The relay fans the same event out again (as after a crash before its commit): no second run.
+    await stack.orm.em.getConnection().execute('update events set dispatched_at = null where id = ?', [run.trigger_event_id]);
+    await stack.orm.em.getConnection().execute("select pg_notify('outbox', '')");
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await stack.http.get(`${api}/automations/${id}/runs`, { token: t.token })).body.pagination.total).toBe(1);
+    captureHistory(`automation-${run.id}`, 'automation-event-triggered');
+  }, 60_000);
+
+  it('stops a chain of automations that retrigger each other at the depth limit', async () => {
+    const contact = await aContact(stack.http, t.token, { name: 'Loop Person', email: 'loop@example.com' });
+    const id = await anAutomation({
+      name: 'Touch contact',
+      trigger_type: 'event',
+      trigger_config: { event: 'contact.updated', filter: { type: 'equals', field: 'contact.id', value: contact.id } },
+      actions: [{ type: 'update_contact', contact_id: '{{contact.id}}', fields: { custom_fields: { touched: '{{trigger_event.id}}' } } }],
+    });
+    await stack.http.patch(`${api}/contacts/${contact.id}`, { token: t.token, body: { organization: 'Start' } });
+    const runs = await eventually(async () => {
+      const list = (await stack.http.get(`${api}/automations/${id}/runs?sort_order=asc`, { token: t.token })).body.data;
+      return list.length === 4 && list.every((r: { finished_at: string | null }) => r.finished_at) ? list : undefined;
+    }, { what: 'the chain to stop', timeoutMs: 45_000 });
+    expect(runs.map((r: { depth: number; status: string }) => `${r.depth} ${r.status}`)).toEqual(['1 completed', '2 completed', '3 completed', '4 skipped']);
+    expect(runs[3].error).toMatch(/AUTOMATION_MAX_DEPTH 3/);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await stack.http.get(`${api}/automations/${id}/runs`, { token: t.token })).body.pagination.total).toBe(4);
+    await stack.http.post(`${api}/automations/${id}/disable`, { token: t.token });
+  }, 60_000);
+});
+
+describe('versions, limits and cancelling', () => {
+  it('keeps the version a run started with when the automation is edited meanwhile', async () => {
+    const contact = await aContact(stack.http, t.token, { name: 'Version Person', email: 'version@example.com' });
+    const body = (tag: string) => ({ name: 'Tagger', trigger_type: 'manual', actions: [{ type: 'wait', duration: '2s' }, { type: 'add_tag', contact_id: '{{contact.id}}', tag }] });
+    const id = await anAutomation(body('v1'));
+    const first = await execute(id, { contact: { id: contact.id } });
+    const edited = await stack.http.put(`${api}/automations/${id}`, { token: t.token, body: body('v2') });
+    expect(edited.body.data.version).toBe(2);
+    const run = await finished(id, first);
+    expect(run).toMatchObject({ status: 'completed', version: 1 });
+    const tags = async () => ((await stack.http.get(`${api}/contacts/${contact.id}`, { token: t.token })).body.data.tags as string[]).filter((x) => /^v\d$/.test(x));
+    expect(await tags()).toEqual(['v1']);
+    const second = await finished(id, await execute(id, { contact: { id: contact.id } }));
+    expect(second.version).toBe(2);
+    expect(await tags()).toEqual(['v1', 'v2']);
+  }, 60_000);
+
+  it('refuses a run past max_concurrent_runs, and cancels a run through /runs', async () => {
+    const id = await anAutomation({ name: 'Slow', trigger_type: 'manual', max_concurrent_runs: 1, actions: [{ type: 'wait', duration: '1h' }, { type: 'stop' }] });
+    const runId = await execute(id, {});
+    const refused = await stack.http.post(`${api}/automations/${id}/execute`, { token: t.token, body: { context: {} } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/max_concurrent_runs/);
+    await eventually(async () => ((await stack.http.get(`${api}/runs/automation-${runId}`, { token: t.token })).body.data.progress?.waiting_until ? true : undefined), { what: 'the wait' });
+    expect((await stack.http.post(`${api}/runs/automation-${runId}/cancel`, { token: t.token })).status).toBe(202);
+    expect(await finished(id, runId)).toMatchObject({ status: 'cancelled' });
+  }, 60_000);
+});
+
+describe('tenant isolation', () => {
+  it("answers 404 for another tenant's automation and runs, on every route", async () => {
+    const id = await anAutomation({ ...seedExample, name: 'Mine' });
+    const runId = await execute(id, seedContext);
+    await finished(id, runId);
+    const other = await aTenant(stack.http);
+    const as = { token: other.token };
+    expect((await stack.http.get(`${api}/automations/${id}`, as)).status).toBe(404);
+    expect((await stack.http.put(`${api}/automations/${id}`, { ...as, body: seedExample })).status).toBe(404);
+    expect((await stack.http.post(`${api}/automations/${id}/execute`, { ...as, body: { context: {} } })).status).toBe(404);
+    expect((await stack.http.post(`${api}/automations/${id}/disable`, as)).status).toBe(404);
+    expect((await stack.http.get(`${api}/automations/${id}/runs`, as)).status).toBe(404);
+    expect((await stack.http.get(`${api}/automations/${id}/runs/${runId}`, as)).status).toBe(404);
+    expect((await stack.http.delete(`${api}/automations/${id}`, as)).status).toBe(404);
+    expect((await stack.http.get(`${api}/runs/automation-${runId}`, as)).status).toBe(404);
+    expect((await stack.http.get(`${api}/automations`, as)).body.data).toEqual([]);
+    // Still there for its owner, who may delete it.
+    expect((await stack.http.delete(`${api}/automations/${id}`, { token: t.token })).status).toBe(204);
+    expect((await stack.http.get(`${api}/automations/${id}`, { token: t.token })).status).toBe(404);
+  });
+});

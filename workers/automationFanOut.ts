@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { evaluate, type Condition } from '../lib/automations/conditions.ts';
+import { runDefinition } from '../lib/automations/definition.ts';
+import { valueAt } from '../lib/automations/paths.ts';
+import type { StartRequest } from '../entities/WorkflowStart.ts';
+import { automationStartRequest, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
+
+/**
+ * The automations' share of the outbox relay's fan-out, in its transaction: a committed
+ * event starts every enabled automation triggered by its type (once per automation and
+ * event, however often the event is fanned out: the run row is unique on both), and
+ * reaches every run whose `wait_for_event` step is listening for it (signalled after the
+ * commit). Depth and concurrency limits are applied here, where runs are made.
+ */
+interface AutomationRow {
+  id: string;
+  tenant_id: string;
+  trigger_config: { event?: string; filter?: Condition };
+  conditions: Condition | null;
+  actions: Array<Record<string, unknown>>;
+  version: number;
+  max_concurrent_runs: number;
+}
+interface WatchRow {
+  run_id: string;
+  tenant_id: string;
+  event_types: string[];
+  match_field: string | null;
+  match_value: string | null;
+}
+interface FullEvent {
+  id: string;
+  tenant_id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+  automation_depth: number;
+}
+
+export interface AutomationLimits {
+  maxDepth: number;
+  maxActiveRuns: number;
+}
+
+export async function automationFanOut(
+  db: pg.PoolClient,
+  events: Array<{ id: string; tenant_id: string; type: string }>,
+  limits: AutomationLimits,
+): Promise<{ starts: StartRequest[]; signals: Array<{ runId: string; event: AwaitedEvent }> }> {
+  const none = { starts: [], signals: [] };
+  const tenants = [...new Set(events.map((e) => e.tenant_id))];
+  const types = [...new Set(events.map((e) => e.type))];
+  const { rows: automations } = await db.query<AutomationRow>(
+    "select id, tenant_id, trigger_config, conditions, actions, version, max_concurrent_runs from automations where enabled and trigger_type = 'event' and tenant_id = any($1::uuid[]) and trigger_config->>'event' = any($2::text[])",
+    [tenants, types],
+  );
+  const { rows: watches } = await db.query<WatchRow>(
+    'select run_id, tenant_id, event_types, match_field, match_value from automation_watches where tenant_id = any($1::uuid[]) and event_types && $2::text[] and expires_at > now()',
+    [tenants, types],
+  );
+  const triggers = (e: { tenant_id: string; type: string }) => automations.filter((a) => a.tenant_id === e.tenant_id && a.trigger_config.event === e.type);
+  const listeners = (e: { tenant_id: string; type: string }) => watches.filter((w) => w.tenant_id === e.tenant_id && w.event_types.includes(e.type));
+  const wanted = events.filter((e) => triggers(e).length || listeners(e).length).map((e) => e.id);
+  if (!wanted.length) return none;
+  const { rows: full } = await db.query<FullEvent>('select id, tenant_id, type, payload, created_at, automation_depth from events where id = any($1::uuid[]) order by created_at', [wanted]);
+
+  // Runs running now, per automation and per tenant, counted once and kept up to date as runs are made.
+  const running = new Map<string, number>();
+  if (automations.length) {
+    const { rows } = await db.query<{ key: string; n: string }>(
+      "select automation_id::text as key, count(*) as n from automation_runs where status = 'running' and tenant_id = any($1::uuid[]) group by automation_id union all select 'tenant:' || tenant_id, count(*) from automation_runs where status = 'running' and tenant_id = any($1::uuid[]) group by tenant_id",
+      [tenants],
+    );
+    for (const r of rows) running.set(r.key, Number(r.n));
+  }
+  const count = (key: string) => running.get(key) ?? 0;
+
+  const starts: StartRequest[] = [];
+  const signals: Array<{ runId: string; event: AwaitedEvent }> = [];
+  for (const e of full) {
+    const awaited: AwaitedEvent = { id: e.id, type: e.type, data: e.payload, created_at: e.created_at.toISOString() };
+    for (const w of listeners(e)) {
+      if (!w.match_field || String(valueAt(e.payload, w.match_field)) === w.match_value) signals.push({ runId: w.run_id, event: awaited });
+    }
+    for (const a of triggers(e)) {
+      const context = { ...e.payload, trigger_event: { id: e.id, type: e.type, created_at: awaited.created_at } };
+      if (a.trigger_config.filter && !evaluate(a.trigger_config.filter, context)) continue;
+      const depth = e.automation_depth + 1;
+      const refusal =
+        depth > limits.maxDepth
+          ? `not run: automations led to one another ${e.automation_depth} times (AUTOMATION_MAX_DEPTH ${limits.maxDepth})`
+          : a.max_concurrent_runs > 0 && count(a.id) >= a.max_concurrent_runs
+            ? `not run: ${a.max_concurrent_runs} runs of this automation were running (max_concurrent_runs)`
+            : count(`tenant:${a.tenant_id}`) >= limits.maxActiveRuns
+              ? `not run: ${limits.maxActiveRuns} automation runs were running in this account (AUTOMATION_MAX_ACTIVE_RUNS)`
+              : null;
+      const runId = randomUUID();
+      const { rows: made } = await db.query<{ id: string; created_at: Date }>(
+        `insert into automation_runs (id, created_at, updated_at, tenant_id, automation_id, version, trigger, trigger_event_id, depth, status, context, steps, error, finished_at)
+         values ($1, now(), now(), $2, $3, $4, 'event', $5, $6, $7, $8::jsonb, '[]'::jsonb, $9, $10)
+         on conflict (automation_id, trigger_event_id) do nothing returning id, created_at`,
+        [runId, a.tenant_id, a.id, a.version, e.id, depth, refusal ? 'skipped' : 'running', JSON.stringify(context), refusal, refusal ? new Date() : null],
+      );
+      if (!made.length || refusal) continue;
+      running.set(a.id, count(a.id) + 1);
+      running.set(`tenant:${a.tenant_id}`, count(`tenant:${a.tenant_id}`) + 1);
+      const definition = runDefinition({ conditions: a.conditions, actions: a.actions }, a.version);
+      starts.push(automationStartRequest({ tenantId: a.tenant_id, runId, automationId: a.id, definition, context, triggeredAt: e.created_at.toISOString() }));
+    }
+  }
+  return { starts, signals };
+}

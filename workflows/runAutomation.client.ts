@@ -1,0 +1,41 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { StartRequest } from '../entities/WorkflowStart.ts';
+import type { RunDefinition } from '../lib/automations/definition.ts';
+import { defineWorkflowKind, kindStartRequest } from './kind.ts';
+
+export const automationKind = defineWorkflowKind({ runType: 'automation', workflowType: 'runAutomationWorkflow', entityType: 'automation_run' });
+
+export const automationWorkflowId = (runId: string) => `automation-${runId}`;
+
+export interface AutomationInput {
+  tenantId: string;
+  runId: string;
+  automationId: string;
+  /** The version the run started with: an edit meanwhile changes new runs only. */
+  definition: RunDefinition;
+  context: Record<string, unknown>;
+  /** When the trigger happened: `wait_for_event` also takes events since then. */
+  triggeredAt: string;
+}
+
+export interface AutomationProgress {
+  status: 'running' | 'waiting' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+  current_step: string | null;
+  /** Until when a `wait` or `wait_for_event` step sleeps. */
+  waiting_until: string | null;
+  steps: Array<{ id: string; type: string; status: string; error: string | null }>;
+}
+
+/** An event a `wait_for_event` step is waiting for (the outbox relay signals it). */
+export interface AwaitedEvent {
+  id: string;
+  type: string;
+  data: unknown;
+  created_at: string;
+}
+export const automationEventSignal = defineSignal<[AwaitedEvent]>('event');
+export const automationProgressQuery = defineQuery<AutomationProgress>('progress');
+
+export function automationStartRequest(input: AutomationInput, opts: { requestId?: string | null } = {}): StartRequest {
+  return kindStartRequest(automationKind, automationWorkflowId(input.runId), input.runId, input, opts);
+}

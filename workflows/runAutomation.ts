@@ -1,0 +1,122 @@
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { AutomationActivities, StepOutcome } from '../activities/automations.ts';
+import { evaluate } from '../lib/automations/conditions.ts';
+import { valueAt } from '../lib/automations/paths.ts';
+import { END } from '../lib/automations/steps.ts';
+import { renderFields, renderTemplate } from '../lib/automations/template.ts';
+import { parseDuration } from '../lib/retrySchedule.ts';
+import { presets } from './activityOptions.ts';
+import { automationEventSignal, automationProgressQuery, type AutomationInput, type AutomationProgress, type AwaitedEvent } from './runAutomation.client.ts';
+
+const { recordStep, finishRun, watchEvents } = proxyActivities<AutomationActivities>(presets.database);
+
+/** Each action an activity with its own retry policy (`retry.max_attempts`, else five). */
+const actionRunner = (maxAttempts: number) =>
+  proxyActivities<AutomationActivities>({ ...presets.providerCall, startToCloseTimeout: '1 minute', retry: { ...presets.providerCall.retry, maximumAttempts: maxAttempts } }).runAction;
+const runners = new Map<number, ReturnType<typeof actionRunner>>();
+const runnerFor = (attempts: number) => {
+  let r = runners.get(attempts);
+  if (!r) runners.set(attempts, (r = actionRunner(attempts)));
+  return r;
+};
+
+/** Steps the interpreter takes itself; every other type is an action activity. */
+const FLOW = new Set(['branch', 'stop', 'wait', 'wait_for_event']);
+
+/**
+ * One run of a user-defined automation (ID `automation-<runId>`): the conditions checked
+ * against the trigger's context, then the steps walked in order — each action an activity
+ * (idempotent by run and step), waits durable timers, `wait_for_event` the first matching
+ * event (including one that happened since the trigger), branches and jumps by step id.
+ * Each step's output joins the context as `steps.<id>.output` for later templates.
+ */
+export async function runAutomationWorkflow(input: AutomationInput): Promise<AutomationProgress> {
+  const ref = { tenantId: input.tenantId, runId: input.runId };
+  const { steps } = input.definition;
+  const context: Record<string, unknown> = { ...input.context, steps: {} as Record<string, unknown> };
+  const progress: AutomationProgress = { status: 'running', current_step: null, waiting_until: null, steps: [] };
+  let awaited: { types: string[]; field: string | null; equals: string | null } | null = null;
+  let arrived: AwaitedEvent | null = null;
+  setHandler(automationProgressQuery, () => progress);
+  setHandler(automationEventSignal, (e) => {
+    if (awaited && !arrived && matches(e, awaited)) arrived = e;
+  });
+
+  const done = (step: { id: string; type: string }, outcome: StepOutcome) => {
+    (context.steps as Record<string, unknown>)[step.id] = { output: outcome.output, status: outcome.status };
+    progress.steps.push({ id: step.id, type: step.type, status: outcome.status, error: outcome.error });
+  };
+  const flowStep = async (step: { id: string; type: string }, startedAt: Date, inputOf: unknown, output: unknown) => {
+    const outcome: StepOutcome = { status: 'completed', output, error: null };
+    await recordStep({ ...ref, step: { id: step.id, type: step.type, status: 'completed', input: inputOf, output, error: null, started_at: startedAt.toISOString(), finished_at: new Date().toISOString() } });
+    done(step, outcome);
+  };
+
+  try {
+    if (!evaluate(input.definition.conditions, context)) {
+      progress.status = 'skipped';
+      await finishRun({ ...ref, status: 'skipped', error: 'the conditions were not met' });
+      return progress;
+    }
+    for (let i = 0; i >= 0 && i < steps.length; ) {
+      const step = steps[i];
+      const at = (id: string | undefined) => (id === undefined ? (i + 1 < steps.length ? i + 1 : -1) : id === END ? -1 : steps.findIndex((s) => s.id === id));
+      progress.current_step = step.id;
+      const startedAt = new Date();
+      if (step.type === 'branch') {
+        const taken = evaluate(step.condition, context);
+        await flowStep(step, startedAt, { condition: step.condition }, { taken: taken ? 'then' : 'else' });
+        i = at(taken ? step.then : step.else);
+      } else if (step.type === 'stop') {
+        await flowStep(step, startedAt, {}, { reason: step.reason ? renderTemplate(step.reason, context) : null });
+        i = -1;
+      } else if (step.type === 'wait') {
+        const until = step.duration ? startedAt.getTime() + parseDuration(step.duration) : Date.parse(renderTemplate(step.until ?? '', context));
+        const ms = Number.isNaN(until) ? 0 : Math.max(0, until - startedAt.getTime());
+        Object.assign(progress, { status: 'waiting', waiting_until: new Date(startedAt.getTime() + ms).toISOString() });
+        if (ms > 0) await sleep(ms);
+        Object.assign(progress, { status: 'running', waiting_until: null });
+        await flowStep(step, startedAt, { duration: step.duration ?? null, until: step.until ? renderTemplate(step.until, context) : null }, { waited_ms: ms, ...(Number.isNaN(until) ? { note: 'until was not a date: no wait' } : {}) });
+        i = at(step.next);
+      } else if (step.type === 'wait_for_event') {
+        const timeoutMs = parseDuration(step.timeout);
+        awaited = { types: step.events, field: step.match?.field ?? null, equals: step.match ? renderTemplate(step.match.equals, context) : null };
+        arrived = null;
+        Object.assign(progress, { status: 'waiting', waiting_until: new Date(startedAt.getTime() + timeoutMs).toISOString() });
+        // Registered before looking back, so an event is either found now or signalled later: never lost in between.
+        const already = await watchEvents({ ...ref, stepId: step.id, ...awaited, since: input.triggeredAt, until: new Date(startedAt.getTime() + timeoutMs).toISOString() });
+        arrived ??= already;
+        if (!arrived) await condition(() => arrived !== null, timeoutMs);
+        const event: AwaitedEvent | null = arrived;
+        awaited = null;
+        Object.assign(progress, { status: 'running', waiting_until: null });
+        await flowStep(step, startedAt, { events: step.events, match: step.match ? { field: step.match.field, equals: renderTemplate(step.match.equals, context) } : null, timeout: step.timeout }, event ? { event } : { timed_out: true });
+        i = at(step.next);
+      } else if (!FLOW.has(step.type)) {
+        const { id, type, next: _next, retry, ...fields } = step as typeof step & { next?: string; retry?: { max_attempts: number } };
+        const outcome = await runnerFor(retry?.max_attempts ?? 5)({ ...ref, stepId: id, type, fields: renderFields(fields, context), startedAt: startedAt.toISOString() });
+        done(step, outcome);
+        i = at(step.next);
+      }
+    }
+    progress.current_step = null;
+    progress.status = 'completed';
+    await finishRun({ ...ref, status: 'completed', error: null });
+    return progress;
+  } catch (err) {
+    if (isCancellation(err)) {
+      progress.status = 'cancelled';
+      await CancellationScope.nonCancellable(() => finishRun({ ...ref, status: 'cancelled', error: 'cancelled' }));
+      throw err;
+    }
+    const cause = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err);
+    const message = `step ${progress.current_step ?? '?'}: ${cause}`;
+    progress.status = 'failed';
+    await finishRun({ ...ref, status: 'failed', error: message });
+    throw ApplicationFailure.nonRetryable(message, 'AutomationFailed');
+  }
+}
+
+/** An event of an awaited type whose field (a path into its data) equals the rendered value. */
+const matches = (e: AwaitedEvent, w: { types: string[]; field: string | null; equals: string | null }): boolean =>
+  w.types.includes(e.type) && (!w.field || String(valueAt(e.data, w.field)) === w.equals);
