@@ -6,8 +6,10 @@ import { parseDuration } from '../lib/retrySchedule.ts';
 import { valueAt } from '../lib/automations/paths.ts';
 import { guardedRequest, OutboundError, type OutboundPolicy } from '../lib/outbound.ts';
 import { AutomationRunSchema, type AutomationRunStatus, type StepRecord } from '../entities/Automation.ts';
-import { ContactSchema, findOrCreateContact, isOptedOut } from '../entities/Contact.ts';
-import { contactSnapshot, leadSnapshot } from '../lib/snapshots.ts';
+import { ContactSchema, findOrCreateContact, isOptedOut, type Contact } from '../entities/Contact.ts';
+import { calendarEventSnapshot, contactSnapshot, leadSnapshot } from '../lib/snapshots.ts';
+import { fireTime } from '../lib/automations/eventOffset.ts';
+import { CalendarEventSchema } from '../entities/CalendarEvent.ts';
 import { EventSchema, recordEvent } from '../entities/Event.ts';
 import { LEAD_STATUSES, LeadSchema, type LeadStatus } from '../entities/Lead.ts';
 import { recordLeadActivity } from '../entities/LeadActivity.ts';
@@ -293,6 +295,30 @@ export function createAutomationActivities(deps: AutomationDeps) {
         if (!ref.field || String(valueAt(e.payload, ref.field)) === ref.equals) return event;
       }
       return null;
+    },
+
+    /**
+     * When a time_based run fires: its calendar event's start plus the offset, read now (the
+     * event may have moved); gone when the event was deleted or cancelled, or started
+     * before a run meant for before it could fire. Firing, the run's context is the event
+     * (seed 002's `event.start_time`; `type` is `appointment` when someone is invited) and its contact.
+     */
+    async planTimedRun(ref: RunRef & { calendarEventId: string; offsetMs: number }): Promise<{ state: 'wait'; at: string } | { state: 'fire'; context: Record<string, unknown> } | { state: 'gone'; reason: string }> {
+      const em = tenantEm(deps.orm, ref.tenantId);
+      const e = await em.findOne(CalendarEventSchema, ref.calendarEventId, { populate: ['contact'] });
+      if (!e) return { state: 'gone', reason: 'the calendar event was deleted' };
+      if (e.status === 'cancelled') return { state: 'gone', reason: 'the calendar event was cancelled' };
+      const now = new Date();
+      const at = fireTime(e.startsAt, ref.offsetMs, now);
+      if (!at) return { state: 'gone', reason: 'the calendar event had started before this could run' };
+      if (at.getTime() > now.getTime() + 1_000) return { state: 'wait', at: at.toISOString() };
+      const contact = e.contact ? (e.contact as unknown as Contact) : null;
+      const context = {
+        event: { ...calendarEventSnapshot(e), type: contact || e.attendees.length ? 'appointment' : 'event', description: e.description ?? null, timezone: e.timezone ?? null },
+        contact: contact ? contactSnapshot(contact) : null,
+      };
+      await em.nativeUpdate(AutomationRunSchema, { id: ref.runId }, { context });
+      return { state: 'fire', context };
     },
 
     /** Closes the run once: its status, the watches it no longer needs, and `automation.completed` or `automation.failed`. */

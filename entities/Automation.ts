@@ -82,6 +82,7 @@ export const AutomationWatchSchema = defineEntity({
   tableName: 'automation_watches',
   extends: TenantScopedSchema,
   uniques: [{ properties: ['runId', 'stepId'] }],
+  indexes: [{ properties: ['tenant', 'expiresAt'] }],
   properties: {
     runId: p.uuid(),
     stepId: p.string().length(40),

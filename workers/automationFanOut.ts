@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { evaluate, type Condition } from '../lib/automations/conditions.ts';
 import { runDefinition } from '../lib/automations/definition.ts';
+import { eventOffsetMs } from '../lib/automations/eventOffset.ts';
 import { valueAt } from '../lib/automations/paths.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
 import { automationStartRequest, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
@@ -11,12 +12,15 @@ import { automationStartRequest, type AwaitedEvent } from '../workflows/runAutom
  * event starts every enabled automation triggered by its type (once per automation and
  * event, however often the event is fanned out: the run row is unique on both), and
  * reaches every run whose `wait_for_event` step is listening for it (signalled after the
- * commit). Depth and concurrency limits are applied here, where runs are made.
+ * commit). A calendar event created or changed starts each time_based automation's run for
+ * it (one per automation and calendar event), and a change or deletion tells the runs
+ * waiting on it to plan again. Depth and concurrency limits are applied here, where runs are made.
  */
 interface AutomationRow {
   id: string;
   tenant_id: string;
-  trigger_config: { event?: string; filter?: Condition };
+  trigger_type: 'event' | 'time_based';
+  trigger_config: { event?: string; filter?: Condition; schedule?: string };
   conditions: Condition | null;
   actions: Array<Record<string, unknown>>;
   version: number;
@@ -38,6 +42,8 @@ interface FullEvent {
   automation_depth: number;
 }
 
+const CALENDAR_EVENTS = new Set(['calendar.event.created', 'calendar.event.updated', 'calendar.event.deleted']);
+
 export interface AutomationLimits {
   maxDepth: number;
   maxActiveRuns: number;
@@ -47,21 +53,26 @@ export async function automationFanOut(
   db: pg.PoolClient,
   events: Array<{ id: string; tenant_id: string; type: string }>,
   limits: AutomationLimits,
-): Promise<{ starts: StartRequest[]; signals: Array<{ runId: string; event: AwaitedEvent }> }> {
+): Promise<{ starts: StartRequest[]; signals: Array<{ runId: string; event: AwaitedEvent | null }> }> {
   const none = { starts: [], signals: [] };
   const tenants = [...new Set(events.map((e) => e.tenant_id))];
   const types = [...new Set(events.map((e) => e.type))];
+  const calendar = types.some((t) => CALENDAR_EVENTS.has(t));
   const { rows: automations } = await db.query<AutomationRow>(
-    "select id, tenant_id, trigger_config, conditions, actions, version, max_concurrent_runs from automations where enabled and trigger_type = 'event' and tenant_id = any($1::uuid[]) and trigger_config->>'event' = any($2::text[])",
-    [tenants, types],
+    `select id, tenant_id, trigger_type, trigger_config, conditions, actions, version, max_concurrent_runs from automations
+     where enabled and tenant_id = any($1::uuid[]) and ((trigger_type = 'event' and trigger_config->>'event' = any($2::text[])) or (trigger_type = 'time_based' and $3))`,
+    [tenants, types, calendar],
   );
   const { rows: watches } = await db.query<WatchRow>(
     'select run_id, tenant_id, event_types, match_field, match_value from automation_watches where tenant_id = any($1::uuid[]) and event_types && $2::text[] and expires_at > now()',
     [tenants, types],
   );
-  const triggers = (e: { tenant_id: string; type: string }) => automations.filter((a) => a.tenant_id === e.tenant_id && a.trigger_config.event === e.type);
+  const triggers = (e: { tenant_id: string; type: string }) =>
+    automations.filter((a) => a.tenant_id === e.tenant_id && (a.trigger_type === 'event' ? a.trigger_config.event === e.type : e.type === 'calendar.event.created' || e.type === 'calendar.event.updated'));
+  // Runs waiting on a calendar event that changed plan their time again.
+  const moved = events.filter((e) => e.type === 'calendar.event.updated' || e.type === 'calendar.event.deleted');
   const listeners = (e: { tenant_id: string; type: string }) => watches.filter((w) => w.tenant_id === e.tenant_id && w.event_types.includes(e.type));
-  const wanted = events.filter((e) => triggers(e).length || listeners(e).length).map((e) => e.id);
+  const wanted = events.filter((e) => triggers(e).length || listeners(e).length || moved.includes(e)).map((e) => e.id);
   if (!wanted.length) return none;
   const { rows: full } = await db.query<FullEvent>('select id, tenant_id, type, payload, created_at, automation_depth from events where id = any($1::uuid[]) order by created_at', [wanted]);
 
@@ -77,14 +88,26 @@ export async function automationFanOut(
   const count = (key: string) => running.get(key) ?? 0;
 
   const starts: StartRequest[] = [];
-  const signals: Array<{ runId: string; event: AwaitedEvent }> = [];
+  const signals: Array<{ runId: string; event: AwaitedEvent | null }> = [];
+  const movedIds = full.filter((e) => moved.some((m) => m.id === e.id)).map((e) => String(valueAt(e.payload, 'event.id')));
+  if (movedIds.length) {
+    const { rows: waiting } = await db.query<{ id: string }>(
+      "select id from automation_runs where tenant_id = any($1::uuid[]) and trigger = 'time_based' and status = 'running' and trigger_event_id = any($2::uuid[])",
+      [tenants, movedIds],
+    );
+    for (const r of waiting) signals.push({ runId: r.id, event: null });
+  }
   for (const e of full) {
     const awaited: AwaitedEvent = { id: e.id, type: e.type, data: e.payload, created_at: e.created_at.toISOString() };
     for (const w of listeners(e)) {
       if (!w.match_field || String(valueAt(e.payload, w.match_field)) === w.match_value) signals.push({ runId: w.run_id, event: awaited });
     }
     for (const a of triggers(e)) {
-      const context = { ...e.payload, trigger_event: { id: e.id, type: e.type, created_at: awaited.created_at } };
+      const timed = a.trigger_type === 'time_based';
+      const offsetMs = timed ? eventOffsetMs(a.trigger_config.schedule ?? '') : null;
+      const calendarEventId = timed ? String(valueAt(e.payload, 'event.id') ?? '') : null;
+      if (timed && (offsetMs === null || !calendarEventId)) continue;
+      const context = timed ? { event: e.payload.event, trigger_event: { id: e.id, type: e.type, created_at: awaited.created_at } } : { ...e.payload, trigger_event: { id: e.id, type: e.type, created_at: awaited.created_at } };
       if (a.trigger_config.filter && !evaluate(a.trigger_config.filter, context)) continue;
       const depth = e.automation_depth + 1;
       const refusal =
@@ -96,17 +119,28 @@ export async function automationFanOut(
               ? `not run: ${limits.maxActiveRuns} automation runs were running in this account (AUTOMATION_MAX_ACTIVE_RUNS)`
               : null;
       const runId = randomUUID();
-      const { rows: made } = await db.query<{ id: string; created_at: Date }>(
+      // One run per automation and event; a time_based one per automation and calendar event (it follows the event's changes).
+      const { rows: made } = await db.query<{ id: string }>(
         `insert into automation_runs (id, created_at, updated_at, tenant_id, automation_id, version, trigger, trigger_event_id, depth, status, context, steps, error, finished_at)
-         values ($1, now(), now(), $2, $3, $4, 'event', $5, $6, $7, $8::jsonb, '[]'::jsonb, $9, $10)
-         on conflict (automation_id, trigger_event_id) do nothing returning id, created_at`,
-        [runId, a.tenant_id, a.id, a.version, e.id, depth, refusal ? 'skipped' : 'running', JSON.stringify(context), refusal, refusal ? new Date() : null],
+         values ($1, now(), now(), $2, $3, $4, $5, $6, $7, $8, $9::jsonb, '[]'::jsonb, $10, $11)
+         on conflict (automation_id, trigger_event_id) do nothing returning id`,
+        [runId, a.tenant_id, a.id, a.version, a.trigger_type, calendarEventId ?? e.id, depth, refusal ? 'skipped' : 'running', JSON.stringify(context), refusal, refusal ? new Date() : null],
       );
       if (!made.length || refusal) continue;
       running.set(a.id, count(a.id) + 1);
       running.set(`tenant:${a.tenant_id}`, count(`tenant:${a.tenant_id}`) + 1);
       const definition = runDefinition({ conditions: a.conditions, actions: a.actions }, a.version);
-      starts.push(automationStartRequest({ tenantId: a.tenant_id, runId, automationId: a.id, definition, context, triggeredAt: e.created_at.toISOString() }));
+      starts.push(
+        automationStartRequest({
+          tenantId: a.tenant_id,
+          runId,
+          automationId: a.id,
+          definition,
+          context,
+          triggeredAt: e.created_at.toISOString(),
+          ...(timed && calendarEventId && offsetMs !== null ? { timing: { calendarEventId, offsetMs } } : {}),
+        }),
+      );
     }
   }
   return { starts, signals };

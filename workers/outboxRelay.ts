@@ -6,7 +6,7 @@ import { startQueued, type QueuedStart } from '../lib/workflowClient.ts';
 import { subscribes } from '../lib/webhookMatch.ts';
 import { reconcileCrmSchedules } from '../lib/crmSchedules.ts';
 import { webhookKind, webhookStartRequest, webhookWorkflowId } from '../workflows/deliverWebhook.client.ts';
-import { automationEventSignal, automationWorkflowId, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
+import { automationEventSignal, automationReplanSignal, automationWorkflowId, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
 import { automationFanOut, type AutomationLimits } from './automationFanOut.ts';
 
@@ -119,20 +119,18 @@ export function startOutboxRelay(opts: RelayOptions) {
     return rows;
   }
 
-  /** Runs waiting for these events hear of them; a run that has moved on (or ended) ignores them. */
-  async function signal(signals: Array<{ runId: string; event: AwaitedEvent }>): Promise<void> {
+  /** Runs waiting for these events hear of them (null: their calendar event changed); a run that has moved on (or ended) ignores them. */
+  async function signal(signals: Array<{ runId: string; event: AwaitedEvent | null }>): Promise<void> {
     await Promise.all(
       signals.map(({ runId, event }) =>
-        opts.client.workflow
-          .getHandle(automationWorkflowId(runId))
-          .signal(automationEventSignal, event)
-          .catch((err: unknown) => opts.log.warn({ err: err instanceof Error ? err.message : String(err), runId, event: event.id }, 'outbox relay: a waiting automation run was not signalled')),
+        (event ? opts.client.workflow.getHandle(automationWorkflowId(runId)).signal(automationEventSignal, event) : opts.client.workflow.getHandle(automationWorkflowId(runId)).signal(automationReplanSignal))
+          .catch((err: unknown) => opts.log.warn({ err: err instanceof Error ? err.message : String(err), runId, event: event?.id ?? 'replan' }, 'outbox relay: a waiting automation run was not signalled')),
       ),
     );
   }
 
   /** Creates deliveries and automation runs for a batch of events and marks them dispatched; returns the start rows it made and the waiting runs to signal. */
-  async function fanOut(): Promise<{ events: number; starts: StartRow[]; signals: Array<{ runId: string; event: AwaitedEvent }> }> {
+  async function fanOut(): Promise<{ events: number; starts: StartRow[]; signals: Array<{ runId: string; event: AwaitedEvent | null }> }> {
     const db = await pool.connect();
     try {
       await db.query('begin');

@@ -16,6 +16,8 @@ export interface AutomationInput {
   context: Record<string, unknown>;
   /** When the trigger happened: `wait_for_event` also takes events since then. */
   triggeredAt: string;
+  /** A time_based run: it fires at this calendar event's start plus the offset, following the event when it moves. */
+  timing?: { calendarEventId: string; offsetMs: number };
 }
 
 export interface AutomationProgress {
@@ -34,6 +36,8 @@ export interface AwaitedEvent {
   created_at: string;
 }
 export const automationEventSignal = defineSignal<[AwaitedEvent]>('event');
+/** The calendar event of a time_based run changed: plan its time again. */
+export const automationReplanSignal = defineSignal('replan');
 export const automationProgressQuery = defineQuery<AutomationProgress>('progress');
 
 export function automationStartRequest(input: AutomationInput, opts: { requestId?: string | null } = {}): StartRequest {

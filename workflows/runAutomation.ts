@@ -6,9 +6,12 @@ import { END } from '../lib/automations/steps.ts';
 import { renderFields, renderTemplate } from '../lib/automations/template.ts';
 import { parseDuration } from '../lib/retrySchedule.ts';
 import { presets } from './activityOptions.ts';
-import { automationEventSignal, automationProgressQuery, type AutomationInput, type AutomationProgress, type AwaitedEvent } from './runAutomation.client.ts';
+import { automationEventSignal, automationProgressQuery, automationReplanSignal, type AutomationInput, type AutomationProgress, type AwaitedEvent } from './runAutomation.client.ts';
 
-const { recordStep, finishRun, watchEvents } = proxyActivities<AutomationActivities>(presets.database);
+const { recordStep, finishRun, watchEvents, planTimedRun } = proxyActivities<AutomationActivities>(presets.database);
+
+/** A time_based run reads its calendar event again at least this often while it waits (a change it was not told of). */
+const REPLAN_MS = 10 * 60_000;
 
 /** Each action an activity with its own retry policy (`retry.max_attempts`, else five). */
 const actionRunner = (maxAttempts: number) =>
@@ -37,7 +40,11 @@ export async function runAutomationWorkflow(input: AutomationInput): Promise<Aut
   const progress: AutomationProgress = { status: 'running', current_step: null, waiting_until: null, steps: [] };
   let awaited: { types: string[]; field: string | null; equals: string | null } | null = null;
   let arrived: AwaitedEvent | null = null;
+  let replan = false;
   setHandler(automationProgressQuery, () => progress);
+  setHandler(automationReplanSignal, () => {
+    replan = true;
+  });
   setHandler(automationEventSignal, (e) => {
     if (awaited && !arrived && matches(e, awaited)) arrived = e;
   });
@@ -53,6 +60,25 @@ export async function runAutomationWorkflow(input: AutomationInput): Promise<Aut
   };
 
   try {
+    if (input.timing) {
+      // Sleeps until its calendar event's start plus the offset, planned again whenever the event changes.
+      for (;;) {
+        replan = false;
+        const plan = await planTimedRun({ ...ref, ...input.timing });
+        if (plan.state === 'gone') {
+          progress.status = 'skipped';
+          await finishRun({ ...ref, status: 'skipped', error: plan.reason });
+          return progress;
+        }
+        if (plan.state === 'fire') {
+          Object.assign(context, plan.context);
+          break;
+        }
+        Object.assign(progress, { status: 'waiting', waiting_until: plan.at });
+        await condition(() => replan, Math.min(REPLAN_MS, Math.max(0, Date.parse(plan.at) - Date.now())));
+      }
+      Object.assign(progress, { status: 'running', waiting_until: null });
+    }
     if (!evaluate(input.definition.conditions, context)) {
       progress.status = 'skipped';
       await finishRun({ ...ref, status: 'skipped', error: 'the conditions were not met' });

@@ -5,6 +5,7 @@ import { OPERATORS, patternProblem, type Condition } from './conditions.ts';
 import { PATH } from './paths.ts';
 import { graphIssues, stepIdOf } from './steps.ts';
 import { templateProblem } from './template.ts';
+import { EVENT_OFFSET } from './eventOffset.ts';
 
 /**
  * An automation's definition, as seed 002's "workflows" write it: `trigger_type`,
@@ -12,7 +13,7 @@ import { templateProblem } from './template.ts';
  * each problem: an unknown action or field, a bad template or pattern, a step no path
  * reaches, a loop.
  */
-export const TRIGGER_TYPES = ['event', 'manual'] as const;
+export const TRIGGER_TYPES = ['event', 'manual', 'time_based'] as const;
 export const ACTION_TYPES = [
   'send_sms',
   'send_email',
@@ -118,6 +119,8 @@ export type Action = z.infer<typeof actionSchema>;
 export const triggerConfigSchemas = {
   event: z.strictObject({ event: eventType, filter: conditionSchema.optional() }),
   manual: z.strictObject({}),
+  /** Seed 002's `{schedule: "24h_before_event"}`: a run per calendar event, at its start plus the offset (it follows the event when it moves). */
+  time_based: z.strictObject({ schedule: z.string().regex(EVENT_OFFSET, 'must be an offset from a calendar event such as 24h_before_event, 15m_before_event or 2d_after_event') }),
 } as const;
 
 export const definitionSchema = z

@@ -328,3 +328,46 @@ describe('tenant isolation', () => {
     expect((await stack.http.get(`${api}/automations/${id}`, { token: t.token })).status).toBe(404);
   });
 });
+
+describe('time_based: seed 002’s automation as the seed writes it', () => {
+  const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+  const DAY = 24 * 3_600_000;
+  let id: string;
+  let contactId: string;
+
+  beforeAll(async () => {
+    const res = await stack.http.post(`${api}/automations`, { token: t.token, body: { ...seedExample, trigger_type: 'time_based', trigger_config: { schedule: '24h_before_event' } } });
+    expect(res.status).toBe(201);
+    id = res.body.data.id;
+    contactId = (await aContact(stack.http, t.token, { name: 'Pat Patient', email: 'pat@example.com', phone: '+14155550777' })).id;
+  });
+
+  const runFor = (eventId: string) =>
+    eventually(async () => ((await stack.http.get(`${api}/automations/${id}/runs?per_page=100`, { token: t.token })).body.data as Array<{ id: string; trigger_event_id: string }>).find((r) => r.trigger_event_id === eventId), { what: `the run for event ${eventId}` });
+  const anAppointment = async (startsInMs: number) =>
+    (await stack.http.post(`${api}/calendar/events`, { token: t.token, body: { title: 'Check-up', start_time: at(startsInMs), end_time: at(startsInMs + 3_600_000), contact_id: contactId } })).body.data as { id: string; start_time: string };
+
+  it('texts the appointment’s contact 24 hours before it starts', async () => {
+    const event = await anAppointment(DAY + 3_000);
+    const run = await runFor(event.id);
+    const done = await finished(id, run.id);
+    expect(done).toMatchObject({ status: 'completed', trigger: 'time_based', context: { event: { id: event.id, type: 'appointment' }, contact: { phone: '+14155550777' } } });
+    const sms = (await stack.http.get(`${api}/sms/outbox`, { token: t.token })).body.data.find((m: { to: string }) => m.to === '+14155550777');
+    expect(sms.body).toBe(`Reminder: You have an appointment tomorrow at ${event.start_time}`);
+    expect(Date.parse(done.steps[0].started_at)).toBeGreaterThanOrEqual(Date.parse(event.start_time) - DAY - 1_000);
+    captureHistory(`automation-${done.id}`, 'automation-time-based');
+  }, 60_000);
+
+  it('follows its event when it moves, and never fires for a deleted one', async () => {
+    const moving = await anAppointment(DAY + 3_600_000);
+    const movingRun = await runFor(moving.id);
+    await eventually(async () => ((await stack.http.get(`${api}/runs/automation-${movingRun.id}`, { token: t.token })).body.data.progress?.waiting_until ? true : undefined), { what: 'the planned send' });
+    const deleted = await anAppointment(DAY + 4_000);
+    const deletedRun = await runFor(deleted.id);
+    expect((await stack.http.delete(`${api}/calendar/events/${deleted.id}`, { token: t.token })).status).toBe(204);
+    const moved = await stack.http.put(`${api}/calendar/events/${moving.id}`, { token: t.token, body: { start_time: at(DAY + 2_000), end_time: at(DAY + 3_602_000) } });
+    expect(moved.status).toBe(200);
+    expect(await finished(id, movingRun.id)).toMatchObject({ status: 'completed', context: { event: { start_time: moved.body.data.start_time } } });
+    expect(await finished(id, deletedRun.id)).toMatchObject({ status: 'skipped', error: 'the calendar event was deleted', steps: [] });
+  }, 60_000);
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { definitionSchema, runDefinition } from '../../lib/automations/definition.ts';
 import { graphIssues, successors } from '../../lib/automations/steps.ts';
 
-/** Seed 002's example, as it writes it (the manual trigger stands in for time_based until those land). */
+/** Seed 002's example (run by hand here; its time_based trigger is checked below). */
 const seed = {
   name: 'Appointment Reminder',
   description: 'Send SMS reminder 24 hours before appointment',
@@ -35,7 +35,9 @@ describe('automation definitions', () => {
     expect(problems({ ...seed, actions: [{ type: 'send_sms', to_number: 'x', message: 'y', colour: 'red' }] })).toEqual([expect.stringMatching(/^actions\.0: Unrecognized key/)]);
     expect(problems({ ...seed, conditions: { all: [{ type: 'matches', field: 'contact.name', value: '(a+)+' }] } })).toEqual([expect.stringMatching(/^conditions\.all\.0\.value: nests quantifiers/)]);
     expect(problems({ ...seed, trigger_type: 'event', trigger_config: {} })).toEqual([expect.stringMatching(/^trigger_config\.event: /)]);
-    expect(problems({ ...seed, trigger_type: 'sometimes' })).toEqual([expect.stringMatching(/^trigger_type: must be one of event, manual/)]);
+    expect(problems({ ...seed, trigger_type: 'sometimes' })).toEqual([expect.stringMatching(/^trigger_type: must be one of event, manual, time_based/)]);
+    expect(problems({ ...seed, trigger_type: 'time_based', trigger_config: { schedule: 'whenever' } })).toEqual([expect.stringMatching(/^trigger_config\.schedule: must be an offset/)]);
+    expect(problems({ ...seed, trigger_type: 'time_based', trigger_config: { schedule: '24h_before_event' } })).toEqual([]);
   });
 
   it('refuses a step no path reaches, a jump to nowhere, and a loop', () => {
