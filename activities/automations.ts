@@ -5,7 +5,7 @@ import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { parseDuration } from '../lib/retrySchedule.ts';
 import { valueAt } from '../lib/automations/paths.ts';
 import { guardedRequest, OutboundError, type OutboundPolicy } from '../lib/outbound.ts';
-import { AutomationRunSchema, type AutomationRunStatus, type StepRecord } from '../entities/Automation.ts';
+import { AutomationRunSchema, type AutomationRun, type AutomationRunStatus, type StepRecord } from '../entities/Automation.ts';
 import { ContactSchema, findOrCreateContact, isOptedOut, type Contact } from '../entities/Contact.ts';
 import { calendarEventSnapshot, contactSnapshot, leadSnapshot } from '../lib/snapshots.ts';
 import { fireTime } from '../lib/automations/eventOffset.ts';
@@ -72,8 +72,8 @@ const recordedOf = (steps: StepRecord[], id: string): StepOutcome | null => {
 
 export function createAutomationActivities(deps: AutomationDeps) {
   /** Appends (or replaces) a step's record on the run, in the caller's transaction. */
-  async function writeStep(tx: EntityManager, runId: string, step: StepRecord): Promise<void> {
-    const run = await tx.findOneOrFail(AutomationRunSchema, runId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  async function writeStep(tx: EntityManager, runId: string, step: StepRecord, locked?: AutomationRun): Promise<void> {
+    const run = locked ?? (await tx.findOneOrFail(AutomationRunSchema, runId, { lockMode: LockMode.PESSIMISTIC_WRITE }));
     run.steps = [...run.steps.filter((s) => s.id !== step.id), step];
     run.currentStep = step.id;
   }
@@ -89,8 +89,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
         .getConnection()
         .execute("select set_config('app.automation_run_id', ?, true), set_config('app.automation_depth', ?, true)", [run.id, String(run.depth)], 'all', tx.getTransactionContext());
       const output = await effect(tx);
-      await tx.flush();
-      await writeStep(tx, ref.runId, { id: ref.stepId, type: ref.type, status: 'completed', input: ref.fields, output, error: null, started_at: ref.startedAt, finished_at: new Date().toISOString() });
+      await writeStep(tx, ref.runId, { id: ref.stepId, type: ref.type, status: 'completed', input: ref.fields, output, error: null, started_at: ref.startedAt, finished_at: new Date().toISOString() }, run);
       return { status: 'completed' as const, output, error: null };
     });
   }

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { AutomationActivities, StepOutcome } from '../activities/automations.ts';
 import { evaluate } from '../lib/automations/conditions.ts';
 import { valueAt } from '../lib/automations/paths.ts';
@@ -8,18 +8,32 @@ import { parseDuration } from '../lib/retrySchedule.ts';
 import { presets } from './activityOptions.ts';
 import { automationEventSignal, automationProgressQuery, automationReplanSignal, type AutomationInput, type AutomationProgress, type AwaitedEvent } from './runAutomation.client.ts';
 
-const { recordStep, finishRun, watchEvents, planTimedRun } = proxyActivities<AutomationActivities>(presets.database);
+const remote = proxyActivities<AutomationActivities>(presets.database);
+const local = proxyLocalActivities<AutomationActivities>({ startToCloseTimeout: '30 seconds', retry: presets.database.retry });
+/**
+ * Steps that only touch our own database run as local activities (in the worker that runs
+ * the workflow: no task-queue round trip each); runs that began before this change replay
+ * their history's remote ones (patch local-database-steps).
+ */
+const db = () => (patched('local-database-steps') ? local : remote);
 
 /** A time_based run reads its calendar event again at least this often while it waits (a change it was not told of). */
 const REPLAN_MS = 10 * 60_000;
 
-/** Each action an activity with its own retry policy (`retry.max_attempts`, else five). */
-const actionRunner = (maxAttempts: number) =>
-  proxyActivities<AutomationActivities>({ ...presets.providerCall, startToCloseTimeout: '1 minute', retry: { ...presets.providerCall.retry, maximumAttempts: maxAttempts } }).runAction;
-const runners = new Map<number, ReturnType<typeof actionRunner>>();
-const runnerFor = (attempts: number) => {
-  let r = runners.get(attempts);
-  if (!r) runners.set(attempts, (r = actionRunner(attempts)));
+/** Actions with an outside effect (a text, an email, a request): ordinary activities, retried as provider calls are. */
+const OUTSIDE = new Set(['send_sms', 'send_email', 'http_request']);
+
+/** Each action an activity with its own retry policy (`retry.max_attempts`, else five): local for database actions, once patched. */
+const actionRunner = (maxAttempts: number, where: 'remote' | 'local') =>
+  where === 'local'
+    ? proxyLocalActivities<AutomationActivities>({ startToCloseTimeout: '30 seconds', retry: { ...presets.database.retry, maximumAttempts: maxAttempts } }).runAction
+    : proxyActivities<AutomationActivities>({ ...presets.providerCall, startToCloseTimeout: '1 minute', retry: { ...presets.providerCall.retry, maximumAttempts: maxAttempts } }).runAction;
+const runners = new Map<string, ReturnType<typeof actionRunner>>();
+const runnerFor = (attempts: number, type: string) => {
+  const where = !OUTSIDE.has(type) && patched('local-database-steps') ? 'local' : 'remote';
+  const key = `${where}:${attempts}`;
+  let r = runners.get(key);
+  if (!r) runners.set(key, (r = actionRunner(attempts, where)));
   return r;
 };
 
@@ -55,7 +69,7 @@ export async function runAutomationWorkflow(input: AutomationInput): Promise<Aut
   };
   const flowStep = async (step: { id: string; type: string }, startedAt: Date, inputOf: unknown, output: unknown) => {
     const outcome: StepOutcome = { status: 'completed', output, error: null };
-    await recordStep({ ...ref, step: { id: step.id, type: step.type, status: 'completed', input: inputOf, output, error: null, started_at: startedAt.toISOString(), finished_at: new Date().toISOString() } });
+    await db().recordStep({ ...ref, step: { id: step.id, type: step.type, status: 'completed', input: inputOf, output, error: null, started_at: startedAt.toISOString(), finished_at: new Date().toISOString() } });
     done(step, outcome);
   };
 
@@ -64,10 +78,10 @@ export async function runAutomationWorkflow(input: AutomationInput): Promise<Aut
       // Sleeps until its calendar event's start plus the offset, planned again whenever the event changes.
       for (;;) {
         replan = false;
-        const plan = await planTimedRun({ ...ref, ...input.timing });
+        const plan = await db().planTimedRun({ ...ref, ...input.timing });
         if (plan.state === 'gone') {
           progress.status = 'skipped';
-          await finishRun({ ...ref, status: 'skipped', error: plan.reason });
+          await db().finishRun({ ...ref, status: 'skipped', error: plan.reason });
           return progress;
         }
         if (plan.state === 'fire') {
@@ -81,7 +95,7 @@ export async function runAutomationWorkflow(input: AutomationInput): Promise<Aut
     }
     if (!evaluate(input.definition.conditions, context)) {
       progress.status = 'skipped';
-      await finishRun({ ...ref, status: 'skipped', error: 'the conditions were not met' });
+      await db().finishRun({ ...ref, status: 'skipped', error: 'the conditions were not met' });
       return progress;
     }
     for (let i = 0; i >= 0 && i < steps.length; ) {
@@ -110,7 +124,7 @@ export async function runAutomationWorkflow(input: AutomationInput): Promise<Aut
         arrived = null;
         Object.assign(progress, { status: 'waiting', waiting_until: new Date(startedAt.getTime() + timeoutMs).toISOString() });
         // Registered before looking back, so an event is either found now or signalled later: never lost in between.
-        const already = await watchEvents({ ...ref, stepId: step.id, ...awaited, since: input.triggeredAt, until: new Date(startedAt.getTime() + timeoutMs).toISOString() });
+        const already = await db().watchEvents({ ...ref, stepId: step.id, ...awaited, since: input.triggeredAt, until: new Date(startedAt.getTime() + timeoutMs).toISOString() });
         arrived ??= already;
         if (!arrived) await condition(() => arrived !== null, timeoutMs);
         const event: AwaitedEvent | null = arrived;
@@ -120,25 +134,25 @@ export async function runAutomationWorkflow(input: AutomationInput): Promise<Aut
         i = at(step.next);
       } else if (!FLOW.has(step.type)) {
         const { id, type, next: _next, retry, ...fields } = step as typeof step & { next?: string; retry?: { max_attempts: number } };
-        const outcome = await runnerFor(retry?.max_attempts ?? 5)({ ...ref, stepId: id, type, fields: renderFields(fields, context), startedAt: startedAt.toISOString() });
+        const outcome = await runnerFor(retry?.max_attempts ?? 5, type)({ ...ref, stepId: id, type, fields: renderFields(fields, context), startedAt: startedAt.toISOString() });
         done(step, outcome);
         i = at(step.next);
       }
     }
     progress.current_step = null;
     progress.status = 'completed';
-    await finishRun({ ...ref, status: 'completed', error: null });
+    await db().finishRun({ ...ref, status: 'completed', error: null });
     return progress;
   } catch (err) {
     if (isCancellation(err)) {
       progress.status = 'cancelled';
-      await CancellationScope.nonCancellable(() => finishRun({ ...ref, status: 'cancelled', error: 'cancelled' }));
+      await CancellationScope.nonCancellable(() => db().finishRun({ ...ref, status: 'cancelled', error: 'cancelled' }));
       throw err;
     }
     const cause = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err);
     const message = `step ${progress.current_step ?? '?'}: ${cause}`;
     progress.status = 'failed';
-    await finishRun({ ...ref, status: 'failed', error: message });
+    await db().finishRun({ ...ref, status: 'failed', error: message });
     throw ApplicationFailure.nonRetryable(message, 'AutomationFailed');
   }
 }

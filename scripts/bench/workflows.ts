@@ -57,3 +57,10 @@ export async function benchCallWorkflow(turns: number): Promise<number> {
   await condition(allHandlersFinished);
   return n;
 }
+
+/** The automation benchmark's baseline: a workflow of three no-op activities in sequence. */
+export async function benchThreeStepsWorkflow(i: number): Promise<number> {
+  let item: BenchItem = { i };
+  for (let step = 0; step < 3; step++) item = await benchSecond(item);
+  return item.i;
+}
