@@ -14,7 +14,7 @@ import { EventSchema, recordEvent } from '../entities/Event.ts';
 import { LEAD_STATUSES, LeadSchema, type LeadStatus } from '../entities/Lead.ts';
 import { recordLeadActivity } from '../entities/LeadActivity.ts';
 import { rescoreLead } from '../entities/leadScoring.ts';
-import { OutboundMessageSchema } from '../entities/OutboundMessage.ts';
+import { OutboundMessageSchema, type OutboundCause } from '../entities/OutboundMessage.ts';
 import { TaskSchema } from '../entities/Task.ts';
 import { TenantSchema } from '../entities/Tenant.ts';
 import type { AwaitedEvent } from '../workflows/runAutomation.client.ts';
@@ -41,7 +41,7 @@ interface RunRef {
 type Fields = Record<string, unknown>;
 
 /** A step that cannot succeed however often it is tried (a missing lead, a bad status): the run fails, saying why. */
-const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'AutomationStepRefused');
+export const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'AutomationStepRefused');
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : null);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const idOf = (v: unknown, what: string): string => {
@@ -64,11 +64,146 @@ const parseJson = (text: string): unknown => {
   }
 };
 
+/**
+ * A send_sms / send_email step's message, keyed (a retry finds the row and sends nothing
+ * twice) and delivered as the SMS send does; an opted-out number is not texted.
+ */
+export async function sendKeyed(
+  messaging: MessagingDeps,
+  em: EntityManager,
+  tenantId: string,
+  type: string,
+  fields: Fields,
+  key: string,
+  cause: OutboundCause,
+  attempt: number,
+): Promise<{ sent: boolean; reason?: string; to: string; message_id?: string; status?: string; provider_sid?: string | null }> {
+  const email = type === 'send_email';
+  const channel = email ? 'email' : fields.channel === 'whatsapp' ? 'whatsapp' : 'sms';
+  const to = str(email ? fields.to : fields.to_number);
+  if (!to) throw refuse(`${email ? 'to' : 'to_number'} rendered empty`);
+  let row = await em.findOne(OutboundMessageSchema, { idempotencyKey: key });
+  if (!row) {
+    if (await isOptedOut(em, { channel, toAddress: to })) return { sent: false, reason: 'opted_out', to };
+    row = em.create(OutboundMessageSchema, {
+      tenant: tenantId,
+      channel,
+      toAddress: to,
+      body: String(email ? fields.body : fields.message),
+      subject: email ? (str(fields.subject) ?? 'Message') : null,
+      contact: null,
+      cause,
+      idempotencyKey: key,
+    });
+  }
+  const tenant = await em.findOneOrFail(TenantSchema, tenantId);
+  const result = await deliverLoaded(messaging, em, row, tenant, attempt, { consentChecked: true });
+  if (result.status === 'failed' || result.status === 'blocked') throw refuse(`the message was not sent: ${row.errorMessage ?? result.errorCode ?? result.status}`);
+  return { sent: true, message_id: row.id, status: result.status, provider_sid: result.providerSid, to };
+}
+
 /** The recorded outcome of a step already done (a retry after its effect committed). */
 const recordedOf = (steps: StepRecord[], id: string): StepOutcome | null => {
   const s = steps.find((x) => x.id === id && x.status === 'completed');
   return s ? { status: 'completed', output: s.output, error: null } : null;
 };
+
+/**
+ * The database actions, each in the caller's transaction; `ref.runId` and `ref.stepId` key
+ * what must not be made twice (a task's dedupe key). Shared with campaigns, whose "run" is
+ * the campaign and contact.
+ */
+export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & { stepId: string }, f: Fields) => Promise<unknown>> = {
+  async create_task(tx, ref, f) {
+    const contactId = str(f.contact_id) ? idOf(f.contact_id, 'contact_id') : null;
+    if (contactId && !(await tx.findOne(ContactSchema, contactId))) throw refuse(`no contact ${contactId}`);
+    const task = tx.create(TaskSchema, {
+      tenant: ref.tenantId,
+      title: String(f.title).slice(0, 300),
+      dueAt: str(f.due_in) ? new Date(Date.now() + parseDuration(String(f.due_in))) : null,
+      contact: contactId,
+      dedupeKey: `automation:${ref.runId}:${ref.stepId}`,
+    });
+    return { task_id: task.id };
+  },
+  async create_lead(tx, ref, f) {
+    const given = (f.contact ?? {}) as Record<string, unknown>;
+    const contact = str(f.contact_id)
+      ? await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id'))
+      : (await findOrCreateContact(tx, ref.tenantId, { name: str(given.name), email: str(given.email), phone: str(given.phone) }))?.contact;
+    if (!contact) throw refuse('create_lead needs contact_id, or a contact with an email or phone');
+    const lead = tx.create(LeadSchema, { tenant: ref.tenantId, contact, title: String(f.title).slice(0, 300), source: str(f.source) ?? 'automation', status: 'new', value: amount(f.value), company: contact.company ?? null });
+    recordEvent(tx, { tenantId: ref.tenantId, type: 'lead.created', entityType: 'lead', entityId: lead.id, payload: { lead: leadSnapshot(lead, contact), message_id: null } });
+    await tx.flush();
+    await rescoreLead(tx, lead);
+    return { lead_id: lead.id, contact_id: contact.id };
+  },
+  async update_lead(tx, _ref, f) {
+    const lead = await tx.findOne(LeadSchema, idOf(f.lead_id, 'lead_id'), { populate: ['contact'] });
+    if (!lead) throw refuse(`no lead ${String(f.lead_id)}`);
+    const fields = (f.fields ?? {}) as Fields;
+    const changed: string[] = [];
+    const status = str(fields.status);
+    if (status) {
+      if (!(LEAD_STATUSES as readonly string[]).includes(status)) throw refuse(`status must be one of ${LEAD_STATUSES.join(', ')}, not "${status}"`);
+      lead.status = status as LeadStatus;
+      changed.push('status');
+    }
+    if (str(fields.stage)) {
+      lead.stageId = str(fields.stage);
+      changed.push('stage_id');
+    }
+    if (str(fields.title)) {
+      lead.title = String(fields.title).slice(0, 300);
+      changed.push('title');
+    }
+    if (fields.value !== undefined) {
+      lead.value = amount(fields.value);
+      changed.push('value');
+    }
+    recordEvent(tx, { tenantId: lead.tenant.id, type: 'lead.updated', entityType: 'lead', entityId: lead.id, payload: { lead: leadSnapshot(lead, lead.contact), changed } });
+    await tx.flush();
+    await rescoreLead(tx, lead);
+    return { lead_id: lead.id, changed };
+  },
+  async add_note(tx, ref, f) {
+    const leadId = idOf(f.lead_id, 'lead_id');
+    if (!(await tx.findOne(LeadSchema, leadId))) throw refuse(`no lead ${leadId}`);
+    const note = recordLeadActivity(tx, { tenantId: ref.tenantId, leadId, activityType: 'note', description: String(f.text).slice(0, 5_000), noteType: 'note', metadata: { automation_run: ref.runId, step: ref.stepId } });
+    return { activity_id: note.id };
+  },
+  async update_contact(tx, ref, f) {
+    const contact = await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id'));
+    if (!contact) throw refuse(`no contact ${String(f.contact_id)}`);
+    const fields = (f.fields ?? {}) as Fields;
+    const changed: string[] = [];
+    for (const key of ['name', 'email', 'phone', 'organization'] as const) {
+      const v = str(fields[key]);
+      if (v) {
+        contact[key] = v;
+        changed.push(key);
+      }
+    }
+    if (fields.custom_fields && typeof fields.custom_fields === 'object') {
+      contact.customFields = { ...contact.customFields, ...(fields.custom_fields as Fields) };
+      changed.push('custom_fields');
+    }
+    recordEvent(tx, { tenantId: ref.tenantId, type: 'contact.updated', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact), changed } });
+    return { contact_id: contact.id, changed };
+  },
+  async add_tag(tx, ref, f) {
+    const contact = await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id'));
+    if (!contact) throw refuse(`no contact ${String(f.contact_id)}`);
+    const tag = String(f.tag).trim().slice(0, 50);
+    const added = !contact.tags.includes(tag);
+    if (added) {
+      contact.tags = [...contact.tags, tag];
+      recordEvent(tx, { tenantId: ref.tenantId, type: 'contact.updated', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact), changed: ['tags'] } });
+    }
+    return { contact_id: contact.id, tag, added };
+  },
+};
+
 
 export function createAutomationActivities(deps: AutomationDeps) {
   /** Appends (or replaces) a step's record on the run, in the caller's transaction. */
@@ -100,31 +235,8 @@ export function createAutomationActivities(deps: AutomationDeps) {
     const run = await em.findOneOrFail(AutomationRunSchema, ref.runId);
     const recorded = recordedOf(run.steps, ref.stepId);
     if (recorded) return recorded;
-    const email = ref.type === 'send_email';
-    const channel = email ? 'email' : ref.fields.channel === 'whatsapp' ? 'whatsapp' : 'sms';
-    const to = str(email ? ref.fields.to : ref.fields.to_number);
-    if (!to) throw refuse(`${email ? 'to' : 'to_number'} rendered empty`);
-    const key = `automation:${ref.runId}:${ref.stepId}`;
-    let row = await em.findOne(OutboundMessageSchema, { idempotencyKey: key });
-    if (!row) {
-      if (await isOptedOut(em, { channel, toAddress: to })) {
-        return finishStep(em, ref, { sent: false, reason: 'opted_out', to });
-      }
-      row = em.create(OutboundMessageSchema, {
-        tenant: ref.tenantId,
-        channel,
-        toAddress: to,
-        body: String(email ? ref.fields.body : ref.fields.message),
-        subject: email ? (str(ref.fields.subject) ?? 'Message') : null,
-        contact: null,
-        cause: { type: 'automation', run_id: ref.runId, step: ref.stepId },
-        idempotencyKey: key,
-      });
-    }
-    const tenant = await em.findOneOrFail(TenantSchema, ref.tenantId);
-    const sent = await deliverLoaded(deps.messaging, em, row, tenant, Context.current().info.attempt, { consentChecked: true });
-    if (sent.status === 'failed' || sent.status === 'blocked') throw refuse(`the message was not sent: ${row.errorMessage ?? sent.errorCode ?? sent.status}`);
-    return finishStep(em, ref, { message_id: row.id, status: sent.status, provider_sid: sent.providerSid, to });
+    const sent = await sendKeyed(deps.messaging, em, ref.tenantId, ref.type, ref.fields, `automation:${ref.runId}:${ref.stepId}`, { type: 'automation', run_id: ref.runId, step: ref.stepId }, Context.current().info.attempt);
+    return finishStep(em, ref, sent);
   }
 
   async function finishStep(em: EntityManager, ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }, output: unknown): Promise<StepOutcome> {
@@ -160,104 +272,13 @@ export function createAutomationActivities(deps: AutomationDeps) {
     return finishStep(em, ref, { status: res.status, body: json ?? text.slice(0, 2_000) });
   }
 
-  const database: Record<string, (tx: EntityManager, ref: RunRef & { stepId: string }, f: Fields) => Promise<unknown>> = {
-    async create_task(tx, ref, f) {
-      const contactId = str(f.contact_id) ? idOf(f.contact_id, 'contact_id') : null;
-      if (contactId && !(await tx.findOne(ContactSchema, contactId))) throw refuse(`no contact ${contactId}`);
-      const task = tx.create(TaskSchema, {
-        tenant: ref.tenantId,
-        title: String(f.title).slice(0, 300),
-        dueAt: str(f.due_in) ? new Date(Date.now() + parseDuration(String(f.due_in))) : null,
-        contact: contactId,
-        dedupeKey: `automation:${ref.runId}:${ref.stepId}`,
-      });
-      return { task_id: task.id };
-    },
-    async create_lead(tx, ref, f) {
-      const given = (f.contact ?? {}) as Record<string, unknown>;
-      const contact = str(f.contact_id)
-        ? await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id'))
-        : (await findOrCreateContact(tx, ref.tenantId, { name: str(given.name), email: str(given.email), phone: str(given.phone) }))?.contact;
-      if (!contact) throw refuse('create_lead needs contact_id, or a contact with an email or phone');
-      const lead = tx.create(LeadSchema, { tenant: ref.tenantId, contact, title: String(f.title).slice(0, 300), source: str(f.source) ?? 'automation', status: 'new', value: amount(f.value), company: contact.company ?? null });
-      recordEvent(tx, { tenantId: ref.tenantId, type: 'lead.created', entityType: 'lead', entityId: lead.id, payload: { lead: leadSnapshot(lead, contact), message_id: null } });
-      await tx.flush();
-      await rescoreLead(tx, lead);
-      return { lead_id: lead.id, contact_id: contact.id };
-    },
-    async update_lead(tx, _ref, f) {
-      const lead = await tx.findOne(LeadSchema, idOf(f.lead_id, 'lead_id'), { populate: ['contact'] });
-      if (!lead) throw refuse(`no lead ${String(f.lead_id)}`);
-      const fields = (f.fields ?? {}) as Fields;
-      const changed: string[] = [];
-      const status = str(fields.status);
-      if (status) {
-        if (!(LEAD_STATUSES as readonly string[]).includes(status)) throw refuse(`status must be one of ${LEAD_STATUSES.join(', ')}, not "${status}"`);
-        lead.status = status as LeadStatus;
-        changed.push('status');
-      }
-      if (str(fields.stage)) {
-        lead.stageId = str(fields.stage);
-        changed.push('stage_id');
-      }
-      if (str(fields.title)) {
-        lead.title = String(fields.title).slice(0, 300);
-        changed.push('title');
-      }
-      if (fields.value !== undefined) {
-        lead.value = amount(fields.value);
-        changed.push('value');
-      }
-      recordEvent(tx, { tenantId: lead.tenant.id, type: 'lead.updated', entityType: 'lead', entityId: lead.id, payload: { lead: leadSnapshot(lead, lead.contact), changed } });
-      await tx.flush();
-      await rescoreLead(tx, lead);
-      return { lead_id: lead.id, changed };
-    },
-    async add_note(tx, ref, f) {
-      const leadId = idOf(f.lead_id, 'lead_id');
-      if (!(await tx.findOne(LeadSchema, leadId))) throw refuse(`no lead ${leadId}`);
-      const note = recordLeadActivity(tx, { tenantId: ref.tenantId, leadId, activityType: 'note', description: String(f.text).slice(0, 5_000), noteType: 'note', metadata: { automation_run: ref.runId, step: ref.stepId } });
-      return { activity_id: note.id };
-    },
-    async update_contact(tx, ref, f) {
-      const contact = await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id'));
-      if (!contact) throw refuse(`no contact ${String(f.contact_id)}`);
-      const fields = (f.fields ?? {}) as Fields;
-      const changed: string[] = [];
-      for (const key of ['name', 'email', 'phone', 'organization'] as const) {
-        const v = str(fields[key]);
-        if (v) {
-          contact[key] = v;
-          changed.push(key);
-        }
-      }
-      if (fields.custom_fields && typeof fields.custom_fields === 'object') {
-        contact.customFields = { ...contact.customFields, ...(fields.custom_fields as Fields) };
-        changed.push('custom_fields');
-      }
-      recordEvent(tx, { tenantId: ref.tenantId, type: 'contact.updated', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact), changed } });
-      return { contact_id: contact.id, changed };
-    },
-    async add_tag(tx, ref, f) {
-      const contact = await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id'));
-      if (!contact) throw refuse(`no contact ${String(f.contact_id)}`);
-      const tag = String(f.tag).trim().slice(0, 50);
-      const added = !contact.tags.includes(tag);
-      if (added) {
-        contact.tags = [...contact.tags, tag];
-        recordEvent(tx, { tenantId: ref.tenantId, type: 'contact.updated', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact), changed: ['tags'] } });
-      }
-      return { contact_id: contact.id, tag, added };
-    },
-  };
-
   return {
     /** One action step (`automation-<runId>`), idempotent by run and step. */
     async runAction(ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }): Promise<StepOutcome> {
       try {
         if (ref.type === 'send_sms' || ref.type === 'send_email') return await send(ref);
         if (ref.type === 'http_request') return await httpRequest(ref);
-        const effect = database[ref.type];
+        const effect = databaseActions[ref.type];
         if (!effect) throw refuse(`unknown action ${ref.type}`);
         return await inTransaction(ref, (tx) => effect(tx, ref, ref.fields));
       } catch (err) {

@@ -37,6 +37,7 @@ import { integrationRoutes } from './integrations/routes.ts';
 import { voiceRoutes } from './voice/routes.ts';
 import { twilioVoiceRoutes } from './voice/twilio.ts';
 import { automationRoutes } from './automations/routes.ts';
+import { campaignRoutes } from './automations/campaigns.ts';
 import { createSpeech } from '../providers/llm/speech.ts';
 import { createEmbeddingProvider } from '../providers/embeddings/index.ts';
 import { leadImportExportRoutes } from './leads/importExport.ts';
@@ -76,6 +77,7 @@ export const routes: RouteDef[] = [
   ...voiceRoutes,
   ...twilioVoiceRoutes,
   ...automationRoutes,
+  ...campaignRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

@@ -116,3 +116,45 @@ export function newAutomationRun(
   );
   return { run: created, start };
 }
+
+export const CAMPAIGN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+/** Which contacts a campaign reaches (seed 003's segments): all of these that are given. */
+export interface CampaignSegment {
+  tags?: string[];
+  has_phone?: boolean;
+  has_email?: boolean;
+  organization?: string;
+  created_after?: string;
+  created_before?: string;
+}
+
+/**
+ * An automation run for every contact of a segment (workflow `campaign-<id>`), throttled to
+ * `sendsPerSecond`, resumable from `cursor` (the last contact done, in id order), each
+ * recipient's sends keyed by campaign and contact so a retried batch never sends twice.
+ */
+export const CampaignSchema = defineEntity({
+  name: 'Campaign',
+  tableName: 'campaigns',
+  extends: TenantScopedSchema,
+  indexes: [{ properties: ['tenant', 'automation', 'createdAt'] }, { properties: ['tenant', 'status'] }],
+  properties: {
+    automation: () => p.manyToOne(AutomationSchema).deleteRule('cascade'),
+    version: p.integer(),
+    segment: p.json<CampaignSegment>(),
+    sendsPerSecond: p.integer(),
+    status: p.enum(CAMPAIGN_STATUSES).default('running'),
+    total: p.integer().default(0),
+    processed: p.integer().default(0),
+    sent: p.integer().default(0),
+    skippedOptedOut: p.integer().default(0),
+    skippedConditions: p.integer().default(0),
+    failed: p.integer().default(0),
+    cursor: p.uuid().nullable(),
+    error: p.text().nullable(),
+    finishedAt: p.datetime().nullable(),
+  },
+});
+export type Campaign = InferEntity<typeof CampaignSchema>;

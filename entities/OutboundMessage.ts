@@ -15,13 +15,16 @@ export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
 
 /** Why it was sent: a person through the API, or a reminder's occurrence. */
 export interface OutboundCause {
-  type: 'api' | 'reminder' | 'automation';
+  type: 'api' | 'reminder' | 'automation' | 'campaign';
   user_id?: string;
   reminder_id?: string;
   occurrence?: string;
   /** An automation's run and step (`automation-<run_id>` sends it). */
   run_id?: string;
   step?: string;
+  /** A campaign's recipient (`campaign-<campaign_id>` sends it). */
+  campaign_id?: string;
+  contact_id?: string;
 }
 
 /**

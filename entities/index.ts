@@ -25,7 +25,7 @@ import { LeadImportSchema } from './LeadImport.ts';
 import { KnowledgeDocumentSchema } from './KnowledgeDocument.ts';
 import { KnowledgeChunkSchema } from './KnowledgeChunk.ts';
 import { VoiceCallSchema } from './VoiceCall.ts';
-import { AutomationRunSchema, AutomationSchema, AutomationWatchSchema } from './Automation.ts';
+import { AutomationRunSchema, AutomationSchema, AutomationWatchSchema, CampaignSchema } from './Automation.ts';
 import { IntegrationRecordSchema, IntegrationSchema, IntegrationSyncRunSchema, IntegrationSyncStateSchema } from './Integration.ts';
 
 export const entities = [
@@ -65,6 +65,7 @@ export const entities = [
   AutomationSchema,
   AutomationRunSchema,
   AutomationWatchSchema,
+  CampaignSchema,
 ];
 
 type Schema = (typeof entities)[number];

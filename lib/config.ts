@@ -104,6 +104,10 @@ const envSchema = z.object({
   SMS_SEND_TIMEOUT_MS: positiveInt(15_000),
   /** Automation runs running at once per tenant; an event or execute past it is refused. */
   AUTOMATION_MAX_ACTIVE_RUNS: positiveInt(1_000),
+  /** A tenant's campaign sends per second: the default and the most a campaign may ask for. */
+  CAMPAIGN_SENDS_PER_SECOND: positiveInt(10),
+  /** Contacts per campaign batch (one activity, its progress committed every 25). */
+  CAMPAIGN_BATCH_SIZE: positiveInt(200),
   /** How many automation runs may lead to one another through their events (a chain stops there). */
   AUTOMATION_MAX_DEPTH: positiveInt(3),
   /** Waits before calling again after busy or no answer (inside the calling hours); the last repeats. */
@@ -251,6 +255,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     leadImport: { maxBytes: env.LEAD_IMPORT_MAX_BYTES, batchRows: env.LEAD_IMPORT_BATCH_ROWS },
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, phoneNumber: env.TWILIO_PHONE_NUMBER, apiUrl: env.TWILIO_API_URL },
     automations: { maxActiveRuns: env.AUTOMATION_MAX_ACTIVE_RUNS, maxDepth: env.AUTOMATION_MAX_DEPTH },
+    campaigns: { sendsPerSecond: env.CAMPAIGN_SENDS_PER_SECOND, batchSize: env.CAMPAIGN_BATCH_SIZE },
     voice: { retryScheduleMs: env.VOICE_RETRY_SCHEDULE, lineCheckMs: env.VOICE_LINE_CHECK, ringSeconds: env.VOICE_RING_SECONDS },
     sms: { retryScheduleMs: env.SMS_RETRY_SCHEDULE, deliveryWaitMs: env.SMS_DELIVERY_WAIT, sendTimeoutMs: env.SMS_SEND_TIMEOUT_MS },
     smtp: (env.SMTP_HOST ?? env.SMTP_SERVER)

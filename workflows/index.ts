@@ -12,3 +12,4 @@ export { indexKnowledgeWorkflow } from './indexKnowledge.ts';
 export { syncCrmWorkflow } from './syncCrm.ts';
 export { placeCallWorkflow } from './placeCall.ts';
 export { runAutomationWorkflow } from './runAutomation.ts';
+export { runCampaignWorkflow } from './runCampaign.ts';

@@ -13,6 +13,7 @@ import { knowledgeIndexKind } from './indexKnowledge.client.ts';
 import { crmSyncKind } from './syncCrm.client.ts';
 import { callKind } from './placeCall.client.ts';
 import { automationKind } from './runAutomation.client.ts';
+import { campaignKind } from './runCampaign.client.ts';
 
 /**
  * Every workflow, one line each: the worker builds its activities from this list,
@@ -45,6 +46,10 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
     ...automationKind,
     activities: async (d) =>
       (await import('../activities/automations.ts')).createAutomationActivities({ orm: d.orm, messaging: messagingDeps(d), outbound: { policy: d.config.outbound, timeoutMs: d.config.webhooks.timeoutMs } }),
+  },
+  {
+    ...campaignKind,
+    activities: async (d) => (await import('../activities/campaigns.ts')).createCampaignActivities({ orm: d.orm, messaging: messagingDeps(d), outbound: { policy: d.config.outbound, timeoutMs: d.config.webhooks.timeoutMs } }),
   },
 ];
 

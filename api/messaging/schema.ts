@@ -43,7 +43,7 @@ export const outboundSchema = z.object({
   error_code: z.string().nullable(),
   error_message: z.string().nullable(),
   contact_id: z.uuid().nullable(),
-  cause: z.object({ type: z.string(), user_id: z.string().optional(), reminder_id: z.string().optional(), occurrence: z.string().optional(), run_id: z.string().optional(), step: z.string().optional() }),
+  cause: z.object({ type: z.string(), user_id: z.string().optional(), reminder_id: z.string().optional(), occurrence: z.string().optional(), run_id: z.string().optional(), step: z.string().optional(), campaign_id: z.string().optional(), contact_id: z.string().optional() }),
   attempts: z.number().int(),
   sent_at: z.string().nullable(),
   delivered_at: z.string().nullable(),

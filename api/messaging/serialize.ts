@@ -20,5 +20,5 @@ export const outboundDto = (m: OutboundMessage) => ({
   delivered_at: m.deliveredAt?.toISOString() ?? null,
   created_at: m.createdAt.toISOString(),
   // Reminders send inside their own run; a message sent through the API has its own.
-  run: { workflow_id: m.cause.type === 'reminder' ? `reminder-${m.cause.reminder_id}` : m.cause.type === 'automation' ? `automation-${m.cause.run_id}` : sendMessageWorkflowId(m.id) },
+  run: { workflow_id: m.cause.type === 'reminder' ? `reminder-${m.cause.reminder_id}` : m.cause.type === 'automation' ? `automation-${m.cause.run_id}` : m.cause.type === 'campaign' ? `campaign-${m.cause.campaign_id}` : sendMessageWorkflowId(m.id) },
 });

@@ -19,7 +19,7 @@ const api = '/api/v1';
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '10000', RATE_LIMIT_AUTH_PER_MINUTE: '1000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' } });
+  stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '10000', RATE_LIMIT_AUTH_PER_MINUTE: '1000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', CAMPAIGN_SENDS_PER_SECOND: '200' } });
   t = await aTenant(stack.http);
 }, 120_000);
 afterAll(async () => {
@@ -370,4 +370,63 @@ describe('time_based: seed 002’s automation as the seed writes it', () => {
     expect(await finished(id, movingRun.id)).toMatchObject({ status: 'completed', context: { event: { start_time: moved.body.data.start_time } } });
     expect(await finished(id, deletedRun.id)).toMatchObject({ status: 'skipped', error: 'the calendar event was deleted', steps: [] });
   }, 60_000);
+});
+
+describe('campaigns', () => {
+  it('texts every contact of a segment once, at its rate, skipping the opted out, through a worker killed midway', async () => {
+    const c = await aTenant(stack.http);
+    const sql = (q: string, p: unknown[] = []) => stack.orm.em.getConnection().execute(q, p);
+    // 1,000 contacts in the segment, every hundredth opted out; five more outside it.
+    await sql(
+      `insert into contact (id, created_at, updated_at, tenant_id, name, phone, tags, custom_fields, sms_opt_out)
+       select gen_random_uuid(), now(), now(), ?, 'Customer ' || i, '+1415' || lpad(i::text, 7, '0'), case when i <= 1000 then '{spring}'::text[] else '{}'::text[] end, '{}'::jsonb, i % 100 = 0 and i <= 1000
+       from generate_series(1, 1005) as i`,
+      [c.tenantId],
+    );
+    const id = await anAutomation(
+      {
+        name: 'Spring sale',
+        trigger_type: 'manual',
+        actions: [
+          { id: 'text', type: 'send_sms', to_number: '{{contact.phone}}', message: 'Hi {{contact.name}}, 20% off this week' },
+          { id: 'mark', type: 'add_tag', contact_id: '{{contact.id}}', tag: 'spring-texted' },
+        ],
+      },
+      c,
+    );
+    const started = await stack.http.post(`${api}/automations/${id}/campaign`, { token: c.token, body: { segment: { tags: ['spring'], has_phone: true }, sends_per_second: 100 } });
+    expect(started.status).toBe(202);
+    expect(started.body.data).toMatchObject({ status: 'running', total: 1000, sends_per_second: 100, run: { workflow_id: `campaign-${started.body.data.id}` } });
+    const campaignId = started.body.data.id as string;
+    const get = async () => (await stack.http.get(`${api}/automations/${id}/campaigns/${campaignId}`, { token: c.token })).body.data;
+    expect((await stack.http.post(`${api}/automations/${id}/campaign`, { token: c.token, body: {} })).status).toBe(409);
+
+    await eventually(async () => ((await get()).processed >= 300 ? true : undefined), { what: 'a third of the campaign', timeoutMs: 30_000 });
+    await stack.worker?.kill();
+    await stack.startWorker();
+    const done = await eventually(async () => {
+      const now = await get();
+      return now.finished_at ? now : undefined;
+    }, { what: 'the campaign to finish', timeoutMs: 90_000 });
+    expect(done).toMatchObject({ status: 'completed', total: 1000, processed: 1000, sent: 990, skipped_opted_out: 10, failed: 0 });
+
+    const rows = (await sql("select to_address, created_at from outbound_messages where tenant_id = ? and cause->>'campaign_id' = ? order by created_at", [c.tenantId, campaignId])) as Array<{ to_address: string; created_at: Date }>;
+    expect(rows).toHaveLength(990);
+    expect(new Set(rows.map((r) => r.to_address)).size).toBe(990);
+    // Never faster than its rate: 990 sends at 100 a second take at least 9.89 s.
+    expect(new Date(rows[989].created_at).getTime() - new Date(rows[0].created_at).getTime()).toBeGreaterThanOrEqual(9_400);
+    const [{ n }] = (await sql("select count(*)::int as n from contact where tenant_id = ? and 'spring-texted' = any(tags)", [c.tenantId])) as Array<{ n: number }>;
+    expect(n).toBe(990);
+    captureHistory(`campaign-${campaignId}`, 'campaign-completed');
+  }, 180_000);
+
+  it('refuses an automation that is not a straight line of contact actions, and another tenant’s', async () => {
+    const id = await anAutomation({ name: 'Waits', trigger_type: 'manual', actions: [{ type: 'wait', duration: '1h' }] });
+    const res = await stack.http.post(`${api}/automations/${id}/campaign`, { token: t.token, body: { segment: {} } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details.fields[0].message).toMatch(/is wait: a campaign runs/);
+    const other = await aTenant(stack.http);
+    expect((await stack.http.post(`${api}/automations/${id}/campaign`, { token: other.token, body: {} })).status).toBe(404);
+    expect((await stack.http.get(`${api}/automations/${id}/campaigns`, { token: other.token })).status).toBe(404);
+  });
 });
