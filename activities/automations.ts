@@ -17,12 +17,19 @@ import { rescoreLead } from '../entities/leadScoring.ts';
 import { OutboundMessageSchema, type OutboundCause } from '../entities/OutboundMessage.ts';
 import { TaskSchema } from '../entities/Task.ts';
 import { TenantSchema } from '../entities/Tenant.ts';
+import { newVoiceCall, type CallPlan } from '../entities/VoiceCall.ts';
+import { newReminder } from '../entities/reminderCreation.ts';
+import { normalizePhone } from '../lib/phone.ts';
+import { AppError } from '../lib/errors.ts';
 import type { AwaitedEvent } from '../workflows/runAutomation.client.ts';
 import { deliverLoaded, type MessagingDeps } from './messaging.ts';
 
 export interface AutomationDeps {
   orm: MikroORM;
   messaging: MessagingDeps;
+  /** How `start_call` places calls, and a reminder's send timeout. */
+  callPlan: CallPlan;
+  sendTimeoutMs: number;
   /** `http_request` goes out under the webhook rules (OUTBOUND_ALLOWED_HOSTS, no private addresses). */
   outbound: { policy: OutboundPolicy; timeoutMs: number };
 }
@@ -113,7 +120,7 @@ const recordedOf = (steps: StepRecord[], id: string): StepOutcome | null => {
  * what must not be made twice (a task's dedupe key). Shared with campaigns, whose "run" is
  * the campaign and contact.
  */
-export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & { stepId: string }, f: Fields) => Promise<unknown>> = {
+export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & { stepId: string }, f: Fields, deps: AutomationDeps) => Promise<unknown>> = {
   async create_task(tx, ref, f) {
     const contactId = str(f.contact_id) ? idOf(f.contact_id, 'contact_id') : null;
     if (contactId && !(await tx.findOne(ContactSchema, contactId))) throw refuse(`no contact ${contactId}`);
@@ -190,6 +197,51 @@ export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & {
     }
     recordEvent(tx, { tenantId: ref.tenantId, type: 'contact.updated', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact), changed } });
     return { contact_id: contact.id, changed };
+  },
+  async start_call(tx, ref, f, deps) {
+    const lead = str(f.lead_id) ? await tx.findOne(LeadSchema, idOf(f.lead_id, 'lead_id'), { populate: ['contact'] }) : null;
+    if (str(f.lead_id) && !lead) throw refuse(`no lead ${String(f.lead_id)}`);
+    const contact = str(f.contact_id) ? await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id')) : ((lead?.contact as Contact | undefined) ?? null);
+    if (str(f.contact_id) && !contact) throw refuse(`no contact ${String(f.contact_id)}`);
+    const phone = normalizePhone(str(f.phone_number) ?? contact?.phone ?? null);
+    if (!phone) throw refuse('start_call has no phone number to call (phone_number, or a contact with a phone)');
+    const tenant = await tx.findOneOrFail(TenantSchema, ref.tenantId);
+    // Dials at once (inside the calling hours), its consent checked again right before.
+    const { call } = newVoiceCall(tx, {
+      tenant,
+      lead,
+      contact,
+      phoneNumber: phone,
+      purpose: str(f.purpose),
+      voiceSettings: (f.voice_settings as Record<string, unknown> | undefined) ?? {},
+      maxAttempts: typeof f.max_attempts === 'number' ? f.max_attempts : 3,
+      plan: deps.callPlan,
+      autoStart: true,
+    });
+    return { call_id: call.id, phone_number: phone };
+  },
+  async schedule_reminder(tx, ref, f, deps) {
+    try {
+      const body = {
+        channel: (str(f.channel) ?? 'sms') as 'sms' | 'whatsapp' | 'email',
+        ...(str(f.contact_id) ? { contact_id: idOf(f.contact_id, 'contact_id') } : {}),
+        ...(str(f.to) ? { to: String(f.to) } : {}),
+        message: String(f.message),
+        ...(str(f.subject) ? { subject: String(f.subject) } : {}),
+        ...(str(f.send_at) ? { send_at: String(f.send_at) } : {}),
+        ...(str(f.timezone) ? { timezone: String(f.timezone) } : {}),
+        ...(str(f.event_id) ? { event_id: idOf(f.event_id, 'event_id') } : {}),
+        ...(str(f.offset) ? { offset: String(f.offset) } : {}),
+        urgent: f.urgent === true,
+      };
+      if (body.send_at && Number.isNaN(Date.parse(body.send_at))) throw refuse(`send_at is not a date: "${body.send_at}"`);
+      const { reminder } = await newReminder(tx, ref.tenantId, body, { sendTimeoutMs: deps.sendTimeoutMs, handOver: true });
+      return { reminder_id: reminder.id, next_send_at: reminder.nextSendAt?.toISOString() ?? null };
+    } catch (err) {
+      // The reminder's own checks (no such contact, a time past, opted out) are this step's refusal.
+      if (err instanceof AppError) throw refuse(`${err.message}: ${JSON.stringify(err.details)}`);
+      throw err;
+    }
   },
   async add_tag(tx, ref, f) {
     const contact = await tx.findOne(ContactSchema, idOf(f.contact_id, 'contact_id'));
@@ -280,7 +332,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
         if (ref.type === 'http_request') return await httpRequest(ref);
         const effect = databaseActions[ref.type];
         if (!effect) throw refuse(`unknown action ${ref.type}`);
-        return await inTransaction(ref, (tx) => effect(tx, ref, ref.fields));
+        return await inTransaction(ref, (tx) => effect(tx, ref, ref.fields, deps));
       } catch (err) {
         // A refusal is the run's end: the step is recorded failed, with why, before the run fails.
         if (err instanceof ApplicationFailure && err.nonRetryable) {

@@ -105,7 +105,7 @@ export function createCampaignActivities(deps: AutomationDeps) {
                   throw new SkipContact();
                 }
               } else {
-                await em.transactional((tx) => databaseActions[type](tx, { tenantId: input.tenantId, runId: `campaign:${campaign.id}:${c.id}`, stepId }, rendered));
+                await em.transactional((tx) => databaseActions[type](tx, { tenantId: input.tenantId, runId: `campaign:${campaign.id}:${c.id}`, stepId }, rendered, deps));
               }
             }
             counts.sent++;

@@ -1,4 +1,10 @@
-import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { defineEntity, type EntityManager, type InferEntity, p } from '@mikro-orm/core';
+import { callStartRequest } from '../workflows/placeCall.client.ts';
+import { queueWorkflowStart, type WorkflowStart } from './WorkflowStart.ts';
+import type { Tenant } from './Tenant.ts';
+import type { Contact } from './Contact.ts';
+import type { Lead } from './Lead.ts';
+import type { Config } from '../lib/config.ts';
 import { TenantScopedSchema } from './base.ts';
 import { ContactSchema } from './Contact.ts';
 import { LeadSchema } from './Lead.ts';
@@ -53,3 +59,77 @@ export const VoiceCallSchema = defineEntity({
 });
 
 export type VoiceCall = InferEntity<typeof VoiceCallSchema>;
+
+/** What every new call's run is started with, from the configuration. */
+export interface CallPlan {
+  retryDelaysMs: number[];
+  lineCheckMs: number;
+  /** `llm` when an LLM key is configured: each turn asks the model. */
+  engine: 'local' | 'llm';
+}
+
+/** The plan of calls made under this configuration. */
+export const callPlan = (config: Pick<Config, 'voice' | 'llm'>): CallPlan => ({
+  retryDelaysMs: config.voice.retryScheduleMs,
+  lineCheckMs: config.voice.lineCheckMs,
+  engine: config.llm.apiKey ? 'llm' : 'local',
+});
+
+const DEFAULT_AGENT_NAME = 'Alex';
+
+/**
+ * A new call and its run's start row, in the caller's unit of work (the API's create, an
+ * automation's `start_call`). `autoStart`: the run dials without waiting for `start`.
+ */
+export function newVoiceCall(
+  em: EntityManager,
+  o: {
+    tenant: Tenant;
+    lead: Lead | null;
+    contact: Contact | null;
+    phoneNumber: string;
+    callType?: string;
+    purpose: string | null;
+    voiceSettings: Record<string, unknown>;
+    maxAttempts: number;
+    window?: { notBefore: Date | null; notAfter: Date | null };
+    plan: CallPlan;
+    requestId?: string | null;
+    autoStart?: boolean;
+  },
+): { call: VoiceCall; start: WorkflowStart } {
+  const call = em.create(VoiceCallSchema, {
+    tenant: o.tenant.id,
+    lead: o.lead?.id ?? null,
+    contact: o.contact?.id ?? null,
+    phoneNumber: o.phoneNumber,
+    callType: o.callType ?? 'outbound',
+    purpose: o.purpose,
+    voiceSettings: o.voiceSettings,
+    maxAttempts: o.maxAttempts,
+    notBefore: o.window?.notBefore ?? null,
+    notAfter: o.window?.notAfter ?? null,
+  });
+  const settings = o.voiceSettings;
+  const agent = typeof settings.agent_name === 'string' ? settings.agent_name.slice(0, 60) : DEFAULT_AGENT_NAME;
+  const voicemail = typeof settings.voicemail_message === 'string' ? settings.voicemail_message.trim().slice(0, 1_000) || null : null;
+  const start = queueWorkflowStart(
+    em,
+    callStartRequest(
+      {
+        tenantId: o.tenant.id,
+        callId: call.id,
+        context: { agentName: agent, businessName: o.tenant.name, leadName: o.contact?.name ?? null, leadCompany: o.contact?.organization ?? null, purpose: o.purpose },
+        maxAttempts: o.maxAttempts,
+        retryDelaysMs: o.plan.retryDelaysMs,
+        engine: o.plan.engine,
+        voicemailMessage: voicemail,
+        lineCheckMs: o.plan.lineCheckMs,
+        ...(o.autoStart ? { autoStart: true } : {}),
+      },
+      { requestId: o.requestId ?? null },
+    ),
+    { handOver: o.autoStart },
+  );
+  return { call, start };
+}

@@ -53,3 +53,7 @@ export const rateLimited = (retryAfterSeconds: number) =>
   });
 export const serviceUnavailable = (message: string) => new AppError('SERVICE_UNAVAILABLE', 503, message);
 export const notImplemented = (message: string) => new AppError('NOT_IMPLEMENTED', 501, message);
+
+/** A text to a number that opted out (STOP), refused on `field`. */
+export const optedOut = (to: string, field: string) =>
+  validationError(`${to} opted out of texts (STOP); it can be texted again after it sends START`, [{ field, message: 'the recipient opted out (STOP)', code: 'opted_out' }]);

@@ -20,6 +20,8 @@ export interface CallInput {
   voicemailMessage?: string | null;
   /** A ringing or quiet phone call is checked with the provider after this long without news. */
   lineCheckMs?: number;
+  /** Dial without waiting for `start` (an automation's start_call). */
+  autoStart?: boolean;
 }
 
 export interface CallProgress {

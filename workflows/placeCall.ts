@@ -41,7 +41,7 @@ interface PhoneLine {
 export async function placeCallWorkflow(input: CallInput): Promise<CallProgress> {
   const ref = { tenantId: input.tenantId, callId: input.callId };
   const progress: CallProgress = { status: 'scheduled', attempt: 0, conversation_state: 'greeting', turns: 0, dial_at: null, outcome: null };
-  let started = false;
+  let started = input.autoStart ?? false;
   let ending: string | null = null;
   let final: EndAnswer | null = null;
   let speaking = false;

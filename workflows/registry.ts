@@ -45,11 +45,11 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
   {
     ...automationKind,
     activities: async (d) =>
-      (await import('../activities/automations.ts')).createAutomationActivities({ orm: d.orm, messaging: messagingDeps(d), outbound: { policy: d.config.outbound, timeoutMs: d.config.webhooks.timeoutMs } }),
+      (await import('../activities/automations.ts')).createAutomationActivities(await automationDeps(d)),
   },
   {
     ...campaignKind,
-    activities: async (d) => (await import('../activities/campaigns.ts')).createCampaignActivities({ orm: d.orm, messaging: messagingDeps(d), outbound: { policy: d.config.outbound, timeoutMs: d.config.webhooks.timeoutMs } }),
+    activities: async (d) => (await import('../activities/campaigns.ts')).createCampaignActivities(await automationDeps(d)),
   },
 ];
 
@@ -59,6 +59,14 @@ const messagingDeps = (d: ActivityDeps) => ({
   publicBaseUrl: d.config.http.publicBaseUrl,
   platformNumber: d.config.twilio.phoneNumber,
   emailFrom: d.config.emailFrom,
+});
+
+const automationDeps = async (d: ActivityDeps) => ({
+  orm: d.orm,
+  messaging: messagingDeps(d),
+  outbound: { policy: d.config.outbound, timeoutMs: d.config.webhooks.timeoutMs },
+  callPlan: (await import('../entities/VoiceCall.ts')).callPlan(d.config),
+  sendTimeoutMs: d.config.sms.sendTimeoutMs,
 });
 
 /** Workflow type by the short name `GET /runs?type=` accepts. */

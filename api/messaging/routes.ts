@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
-import { forbidden, notFound, validationError } from '../../lib/errors.ts';
+import { forbidden, notFound, optedOut, validationError } from '../../lib/errors.ts';
 import { CROSS_TENANT, systemEm, tenantEm, type EntityManager } from '../../lib/db.ts';
 import { outboundEventData } from '../../lib/events.ts';
 import { isLaterStatus, type DeliveryVerdict } from '../../lib/smsDelivery.ts';
@@ -23,8 +23,6 @@ const statusQuery = z.object({ id: z.uuid() });
 const SORT = { created_at: 'createdAt', sent_at: 'sentAt' } as const;
 
 /** An opted-out number is never texted: refused up front, and checked again right before sending. */
-export const optedOut = (to: string, field: string) =>
-  validationError(`${to} opted out of texts (STOP); it can be texted again after it sends START`, [{ field, message: 'the recipient opted out (STOP)', code: 'opted_out' }]);
 
 async function contactFor(em: EntityManager, id: string | undefined) {
   if (!id) return null;

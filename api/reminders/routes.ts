@@ -1,19 +1,13 @@
 import { z } from 'zod';
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import { conflict, notFound, validationError } from '../../lib/errors.ts';
-import { normalizePhone } from '../../lib/phone.ts';
-import { CATCH_UP_MS, nextDue, parseOffset } from '../../lib/reminderTime.ts';
+import { parseOffset } from '../../lib/reminderTime.ts';
 import type { EntityManager } from '../../lib/db.ts';
-import { ContactSchema, isOptedOut, type Contact } from '../../entities/Contact.ts';
-import { CalendarEventSchema } from '../../entities/CalendarEvent.ts';
 import { ReminderSchema, type Reminder } from '../../entities/Reminder.ts';
-import { TenantSchema } from '../../entities/Tenant.ts';
-import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
-import { reminderStartRequest } from '../../workflows/sendReminder.client.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { startOrDefer } from '../startWork.ts';
-import { optedOut } from '../messaging/routes.ts';
+import { checkConsent, contactFor, firstOccurrence, newReminder, rawRecipient } from '../../entities/reminderCreation.ts';
 import { nudgeReminder } from './nudge.ts';
 import { reminderBody, reminderListQuery, reminderParams, reminderSchema, reminderUpdateBody } from './schema.ts';
 import { reminderDto } from './serialize.ts';
@@ -26,49 +20,6 @@ async function findReminder(em: EntityManager, id: string): Promise<Reminder> {
   const r = await em.findOne(ReminderSchema, id);
   if (!r) throw notFound('Reminder');
   return r;
-}
-
-/** A raw recipient in its one spelling: E.164 for texts, lowercased for email. */
-function rawRecipient(channel: string, to: string): string {
-  if (channel === 'email') {
-    const parsed = z.email().safeParse(to);
-    if (!parsed.success) throw field('to', 'must be an email address for channel email');
-    return to.toLowerCase();
-  }
-  const phone = normalizePhone(to);
-  if (!phone) throw field('to', `must be a phone number for channel ${channel}`);
-  return phone;
-}
-
-async function contactFor(em: EntityManager, id: string, channel: string): Promise<Contact> {
-  const contact = await em.findOne(ContactSchema, id);
-  if (!contact) throw field('contact_id', 'no such contact', 'not_found');
-  if (channel === 'email' ? !contact.email : !contact.phone) throw field('contact_id', `the contact has no ${channel === 'email' ? 'email address' : 'phone number'}`, 'no_address');
-  return contact;
-}
-
-/** The reminder's first occurrence as things stand, or a 422 saying why there is none. */
-async function firstOccurrence(em: EntityManager, r: Reminder): Promise<Date> {
-  let anchor: Date;
-  if (r.event) {
-    const event = await em.findOne(CalendarEventSchema, r.event.id);
-    if (!event) throw field('event_id', 'no such calendar event', 'not_found');
-    if (event.status === 'cancelled') throw field('event_id', 'the calendar event is cancelled');
-    anchor = new Date(event.startsAt.getTime() + (r.offsetMs ?? 0));
-  } else {
-    anchor = r.sendAt as Date;
-  }
-  const now = new Date();
-  const next = nextDue({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, null, now);
-  if (!next) throw field(r.rrule ? 'until' : 'send_at', 'the reminder would never be sent (its time is before until)');
-  if (next.getTime() < now.getTime() - CATCH_UP_MS) throw field(r.event ? 'offset' : 'send_at', 'that time has passed');
-  return next;
-}
-
-async function checkConsent(em: EntityManager, r: Reminder) {
-  const contact = r.contact ? await em.findOne(ContactSchema, r.contact.id) : null;
-  const to = r.toAddress ?? (r.channel === 'email' ? contact?.email : contact?.phone) ?? '';
-  if (await isOptedOut(em, { channel: r.channel, toAddress: to, contact })) throw optedOut(to, r.toAddress ? 'body.to' : 'body.contact_id');
 }
 
 const refuseUnlessScheduled = (r: Reminder) => {
@@ -85,33 +36,7 @@ export const reminderRoutes: RouteDef[] = [
     status: 201,
     response: dataSchema(reminderSchema),
     handler: async (ctx, { body, caller }) => {
-      const em = ctx.state.em;
-      const contact = body.contact_id ? await contactFor(em, body.contact_id, body.channel) : null;
-      const r = em.create(ReminderSchema, {
-        tenant: caller.tenantId,
-        channel: body.channel,
-        contact,
-        toAddress: body.to !== undefined ? rawRecipient(body.channel, body.to) : null,
-        message: body.message,
-        subject: body.subject ?? null,
-        sendAt: body.send_at ? new Date(body.send_at) : null,
-        // The tenant's zone is read only when the request names none.
-        timezone: body.timezone ?? (await em.findOneOrFail(TenantSchema, caller.tenantId)).timezone,
-        locale: body.locale ?? 'en-US',
-        event: body.event_id ?? null,
-        offset: body.event_id ? (body.offset ?? '-24h') : null,
-        offsetMs: body.event_id ? parseOffset(body.offset ?? '-24h') : null,
-        rrule: body.rrule ?? null,
-        until: body.until ? new Date(body.until) : null,
-        urgent: body.urgent ?? false,
-      });
-      r.nextSendAt = await firstOccurrence(em, r);
-      await checkConsent(em, r);
-      const start = await em.transactional(async (tx) => {
-        await tx.flush();
-        const plan = { dueAt: (r.nextSendAt as Date).toISOString(), version: r.version };
-        return queueWorkflowStart(tx, reminderStartRequest({ tenantId: caller.tenantId, reminderId: r.id, sendTimeoutMs: ctx.deps.config.sms.sendTimeoutMs + 10_000, plan }, { requestId: ctx.state.requestId }));
-      });
+      const { reminder: r, start } = await newReminder(ctx.state.em, caller.tenantId, body, { sendTimeoutMs: ctx.deps.config.sms.sendTimeoutMs, requestId: ctx.state.requestId });
       const run = await startOrDefer(ctx, start);
       return one(reminderDto(r, run));
     },

@@ -4,10 +4,9 @@ import { z } from 'zod';
 import { ContactSchema, type Contact } from '../../entities/Contact.ts';
 import { LeadSchema } from '../../entities/Lead.ts';
 import { TenantSchema } from '../../entities/Tenant.ts';
-import { VoiceCallSchema, type VoiceCall } from '../../entities/VoiceCall.ts';
-import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
+import { callPlan, newVoiceCall, VoiceCallSchema, type VoiceCall } from '../../entities/VoiceCall.ts';
 import { conflict, notFound, validationError } from '../../lib/errors.ts';
-import { callStartRequest, callWorkflowId, endCallUpdate, respondUpdate, startCallUpdate } from '../../workflows/placeCall.client.ts';
+import { callWorkflowId, endCallUpdate, respondUpdate, startCallUpdate } from '../../workflows/placeCall.client.ts';
 import type { AppContext } from '../context.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
@@ -16,7 +15,6 @@ import { callBody, callListQuery, callParams, callSchema, endAnswerSchema, endBo
 import { callDto } from './serialize.ts';
 import { decodeAudio, hear, spoken } from './speech.ts';
 
-const DEFAULT_AGENT_NAME = 'Alex';
 
 /** That the caller's tenant has this call (a 404 otherwise): one indexed read, for the Update routes. */
 async function ownCall(ctx: AppContext, id: string): Promise<string> {
@@ -64,35 +62,19 @@ export const voiceRoutes: RouteDef[] = [
       }
       if (lead && contact && lead.contact.id !== contact.id) throw validationError('Invalid body', [{ field: 'body.contact_id', message: 'is not the lead’s contact' }]);
       const tenant = await em.findOneOrFail(TenantSchema, caller.tenantId);
-      const call = em.create(VoiceCallSchema, {
-        tenant: caller.tenantId,
-        lead: lead?.id ?? null,
-        contact: contact?.id ?? null,
+      const { call, start } = newVoiceCall(em, {
+        tenant,
+        lead,
+        contact,
         phoneNumber: body.phone_number,
         callType: body.call_type,
         purpose: body.purpose ?? null,
         voiceSettings: body.voice_settings ?? {},
         maxAttempts: body.max_attempts,
-        notBefore: body.call_window?.not_before ? new Date(body.call_window.not_before) : null,
-        notAfter: body.call_window?.not_after ? new Date(body.call_window.not_after) : null,
+        window: { notBefore: body.call_window?.not_before ? new Date(body.call_window.not_before) : null, notAfter: body.call_window?.not_after ? new Date(body.call_window.not_after) : null },
+        plan: callPlan(ctx.deps.config),
+        requestId: ctx.state.requestId,
       });
-      const agent = typeof body.voice_settings?.agent_name === 'string' ? body.voice_settings.agent_name.slice(0, 60) : DEFAULT_AGENT_NAME;
-      const start = queueWorkflowStart(
-        em,
-        callStartRequest(
-          {
-            tenantId: caller.tenantId,
-            callId: call.id,
-            context: { agentName: agent, businessName: tenant.name, leadName: contact?.name ?? null, leadCompany: contact?.organization ?? null, purpose: body.purpose ?? null },
-            maxAttempts: body.max_attempts,
-            retryDelaysMs: ctx.deps.config.voice.retryScheduleMs,
-            engine: ctx.deps.config.llm.apiKey ? 'llm' : 'local',
-            voicemailMessage: typeof body.voice_settings?.voicemail_message === 'string' ? body.voice_settings.voicemail_message.trim().slice(0, 1_000) || null : null,
-            lineCheckMs: ctx.deps.config.voice.lineCheckMs,
-          },
-          { requestId: ctx.state.requestId },
-        ),
-      );
       await em.flush();
       return one(callDto(call, await startOrDefer(ctx, start)));
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../retrySchedule.ts';
+import { parseOffset } from '../reminderOffset.ts';
 import { isEventType } from '../events.ts';
 import { OPERATORS, patternProblem, type Condition } from './conditions.ts';
 import { PATH } from './paths.ts';
@@ -24,6 +25,8 @@ export const ACTION_TYPES = [
   'update_contact',
   'add_tag',
   'http_request',
+  'start_call',
+  'schedule_reminder',
   'wait',
   'wait_for_event',
   'branch',
@@ -99,6 +102,45 @@ export const actionSchema = z.discriminatedUnion('type', [
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name'), template(1_000)).optional(),
     body: z.unknown().optional(),
   }),
+  z
+    .strictObject({
+      type: z.literal('start_call'),
+      ...common,
+      phone_number: template(64).optional(),
+      contact_id: template(100).optional(),
+      lead_id: template(100).optional(),
+      purpose: template(500).optional(),
+      voice_settings: fields.optional(),
+      max_attempts: z.number().int().min(1).max(10).optional(),
+    })
+    .refine((c) => c.phone_number !== undefined || c.contact_id !== undefined || c.lead_id !== undefined, { message: 'needs a phone_number, contact_id or lead_id', path: ['phone_number'] }),
+  z
+    .strictObject({
+      type: z.literal('schedule_reminder'),
+      ...common,
+      channel: z.enum(['sms', 'whatsapp', 'email']).default('sms'),
+      contact_id: template(100).optional(),
+      to: template(320).optional(),
+      message: required(1_600),
+      subject: template(300).optional(),
+      send_at: template(100).optional(),
+      timezone: template(64).optional(),
+      event_id: template(100).optional(),
+      offset: z
+        .string()
+        .refine((o) => {
+          try {
+            parseOffset(o);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'must be an offset such as -24h, -15m or -1h30m')
+        .optional(),
+      urgent: z.boolean().optional(),
+    })
+    .refine((r) => (r.contact_id !== undefined) !== (r.to !== undefined), { message: 'needs exactly one of contact_id or to', path: ['contact_id'] })
+    .refine((r) => (r.send_at !== undefined) !== (r.event_id !== undefined), { message: 'needs exactly one of send_at or event_id', path: ['send_at'] }),
   z.strictObject({ type: z.literal('wait'), ...common, duration: duration.optional(), until: template(100).optional() }).refine((w) => (w.duration === undefined) !== (w.until === undefined), {
     message: 'needs exactly one of duration or until',
     path: ['duration'],

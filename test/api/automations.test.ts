@@ -181,6 +181,37 @@ describe('every action, a branch and templates from earlier steps', () => {
     expect(stepsOf(small).slice(-2)).toEqual(['big: completed', 'done: completed']);
   }, 60_000);
 
+  it('places a call and schedules a reminder for the contact', async () => {
+    const always = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]));
+    expect((await stack.http.patch(`${api}/tenant`, { token: t.token, body: { working_hours: always } })).status).toBe(200);
+    const contact = await aContact(stack.http, t.token, { name: 'Callie Caller', email: 'callie@example.com', phone: '+14155550888' });
+    const id = await anAutomation({
+      name: 'Call and remind',
+      trigger_type: 'manual',
+      actions: [
+        { id: 'call', type: 'start_call', contact_id: '{{contact.id}}', purpose: 'Follow up on {{topic}}', voice_settings: { agent_name: 'Sam' } },
+        { id: 'remind', type: 'schedule_reminder', contact_id: '{{contact.id}}', message: 'We spoke about {{topic}}: call id {{steps.call.output.call_id}}', send_at: '{{remind_at}}' },
+      ],
+    });
+    const run = await finished(id, await execute(id, { contact: { id: contact.id }, topic: 'the renewal', remind_at: new Date(Date.now() + 2_000).toISOString() }));
+    expect(stepsOf(run)).toEqual(['call: completed', 'remind: completed']);
+    const callId = run.steps[0].output.call_id as string;
+    // The call dials at once (no start needed), and the simulator answers.
+    const call = await eventually(async () => {
+      const c = (await stack.http.get(`${api}/voice/calls/${callId}`, { token: t.token })).body.data;
+      return c.status === 'in_progress' ? c : undefined;
+    }, { what: 'the call to be answered' });
+    expect(call).toMatchObject({ phone_number: '+14155550888', contact_id: contact.id, purpose: 'Follow up on the renewal' });
+    expect(call.transcript[0].text).toMatch(/^Hi Callie, this is Sam calling from /);
+    await stack.http.post(`${api}/voice/calls/${callId}/end`, { token: t.token, body: { reason: 'completed' } });
+    const reminderId = run.steps[1].output.reminder_id as string;
+    const sent = await eventually(async () => {
+      const r = (await stack.http.get(`${api}/reminders/${reminderId}`, { token: t.token })).body.data;
+      return r.status === 'sent' ? r : undefined;
+    }, { what: 'the reminder to be sent' });
+    expect(sent).toMatchObject({ contact_id: contact.id, message: `We spoke about the renewal: call id ${callId}` });
+  }, 60_000);
+
   it('fails the run on a step that cannot succeed, saying which and why', async () => {
     const id = await anAutomation({ name: 'Bad lead', trigger_type: 'manual', actions: [{ id: 'move', type: 'update_lead', lead_id: '{{lead.id}}', fields: { status: 'sideways' } }] });
     const lead = await stack.http.post(`${api}/crm/leads`, { token: t.token, body: { title: 'x', source: 'web', contact: { name: 'Sam', email: 'sam@example.com' } } });
