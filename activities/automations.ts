@@ -16,6 +16,7 @@ import { recordLeadActivity } from '../entities/LeadActivity.ts';
 import { rescoreLead } from '../entities/leadScoring.ts';
 import { OutboundMessageSchema, type OutboundCause } from '../entities/OutboundMessage.ts';
 import { TaskSchema } from '../entities/Task.ts';
+import { MessageSchema } from '../entities/Message.ts';
 import { TenantSchema } from '../entities/Tenant.ts';
 import { newVoiceCall, type CallPlan } from '../entities/VoiceCall.ts';
 import { newReminder } from '../entities/reminderCreation.ts';
@@ -257,6 +258,9 @@ export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & {
 };
 
 
+/** A message in these is still waiting for a person (the sla trigger). */
+const SLA_OPEN: readonly string[] = ['new', 'triaged', 'needs_review'];
+
 export function createAutomationActivities(deps: AutomationDeps) {
   /** Appends (or replaces) a step's record on the run, in the caller's transaction. */
   async function writeStep(tx: EntityManager, runId: string, step: StepRecord, locked?: AutomationRun): Promise<void> {
@@ -391,6 +395,25 @@ export function createAutomationActivities(deps: AutomationDeps) {
       };
       await em.nativeUpdate(AutomationRunSchema, { id: ref.runId }, { context });
       return { state: 'fire', context };
+    },
+
+    /**
+     * An sla run at its deadline: the message as it is now. Taken up (in progress, resolved,
+     * spam) or gone: handled; else breached, and the run goes on with the message and its
+     * contact as context.
+     */
+    async checkSla(ref: RunRef & { messageId: string }): Promise<{ state: 'handled'; reason: string } | { state: 'breached'; context: Record<string, unknown> }> {
+      const em = tenantEm(deps.orm, ref.tenantId);
+      const m = await em.findOne(MessageSchema, ref.messageId, { populate: ['contact'] });
+      if (!m) return { state: 'handled', reason: 'the message was deleted' };
+      if (!SLA_OPEN.includes(m.status)) return { state: 'handled', reason: `the message was taken up in time (${m.status})` };
+      const contact = m.contact ? (m.contact as unknown as Contact) : null;
+      const context = {
+        message: { id: m.id, channel: m.channel, status: m.status, category: m.category ?? null, priority: m.priority ?? null, content: m.content.slice(0, 2_000), customer_email: m.customerEmail ?? null, customer_phone: m.customerPhone ?? null, received_at: m.receivedAt.toISOString() },
+        contact: contact ? contactSnapshot(contact) : null,
+      };
+      await em.nativeUpdate(AutomationRunSchema, { id: ref.runId }, { context });
+      return { state: 'breached', context };
     },
 
     /** Closes the run once: its status, the watches it no longer needs, and `automation.completed` or `automation.failed`. */

@@ -38,6 +38,7 @@ import { voiceRoutes } from './voice/routes.ts';
 import { twilioVoiceRoutes } from './voice/twilio.ts';
 import { automationRoutes } from './automations/routes.ts';
 import { campaignRoutes } from './automations/campaigns.ts';
+import { automationWebhookRoutes } from './automations/webhook.ts';
 import { createSpeech } from '../providers/llm/speech.ts';
 import { createEmbeddingProvider } from '../providers/embeddings/index.ts';
 import { leadImportExportRoutes } from './leads/importExport.ts';
@@ -78,6 +79,7 @@ export const routes: RouteDef[] = [
   ...twilioVoiceRoutes,
   ...automationRoutes,
   ...campaignRoutes,
+  ...automationWebhookRoutes,
   ...webhookRoutes,
   ...runRoutes,
 ];

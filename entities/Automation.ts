@@ -30,6 +30,8 @@ export const AutomationSchema = defineEntity({
     /** Runs of this automation running at once; more are refused (an event's run is stored skipped, saying why) — 0: no limit. */
     maxConcurrentRuns: p.integer().default(0),
     createdBy: p.uuid().nullable(),
+    /** A webhook trigger's `whsec_` secret, sealed (lib/crypto.ts); shown once, when made. */
+    webhookSecretSealed: p.text().nullable(),
   },
 });
 export type Automation = InferEntity<typeof AutomationSchema>;

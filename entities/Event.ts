@@ -30,7 +30,7 @@ export const EventSchema = defineEntity({
       forEach: 'row',
       when: '(new.dispatched_at IS NULL)',
       body:
-        "if not exists (select 1 from webhook_endpoints w where w.tenant_id = new.tenant_id and w.enabled) and not exists (select 1 from automations a where a.tenant_id = new.tenant_id and a.enabled and a.trigger_type in ('event', 'time_based')) and not exists (select 1 from automation_watches aw where aw.tenant_id = new.tenant_id) then new.dispatched_at := now(); end if; return new;",
+        "if not exists (select 1 from webhook_endpoints w where w.tenant_id = new.tenant_id and w.enabled) and not exists (select 1 from automations a where a.tenant_id = new.tenant_id and a.enabled and a.trigger_type in ('event', 'time_based', 'sla')) and not exists (select 1 from automation_watches aw where aw.tenant_id = new.tenant_id) then new.dispatched_at := now(); end if; return new;",
     },
     // Events written by an automation's step carry its run and depth (set for the step's
     // transaction), so a chain of automations retriggering each other stops at a limit.

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { evaluate, type Condition } from '../lib/automations/conditions.ts';
 import { runDefinition } from '../lib/automations/definition.ts';
 import { eventOffsetMs } from '../lib/automations/eventOffset.ts';
+import { parseDuration } from '../lib/retrySchedule.ts';
 import { valueAt } from '../lib/automations/paths.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
 import { automationStartRequest, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
@@ -19,8 +20,8 @@ import { automationStartRequest, type AwaitedEvent } from '../workflows/runAutom
 interface AutomationRow {
   id: string;
   tenant_id: string;
-  trigger_type: 'event' | 'time_based';
-  trigger_config: { event?: string; filter?: Condition; schedule?: string };
+  trigger_type: 'event' | 'time_based' | 'sla';
+  trigger_config: { event?: string; filter?: Condition; schedule?: string; after?: string };
   conditions: Condition | null;
   actions: Array<Record<string, unknown>>;
   version: number;
@@ -60,15 +61,19 @@ export async function automationFanOut(
   const calendar = types.some((t) => CALENDAR_EVENTS.has(t));
   const { rows: automations } = await db.query<AutomationRow>(
     `select id, tenant_id, trigger_type, trigger_config, conditions, actions, version, max_concurrent_runs from automations
-     where enabled and tenant_id = any($1::uuid[]) and ((trigger_type = 'event' and trigger_config->>'event' = any($2::text[])) or (trigger_type = 'time_based' and $3))`,
-    [tenants, types, calendar],
+     where enabled and tenant_id = any($1::uuid[]) and ((trigger_type = 'event' and trigger_config->>'event' = any($2::text[])) or (trigger_type = 'time_based' and $3) or (trigger_type = 'sla' and $4))`,
+    [tenants, types, calendar, types.includes('message.received')],
   );
   const { rows: watches } = await db.query<WatchRow>(
     'select run_id, tenant_id, event_types, match_field, match_value from automation_watches where tenant_id = any($1::uuid[]) and event_types && $2::text[] and expires_at > now()',
     [tenants, types],
   );
   const triggers = (e: { tenant_id: string; type: string }) =>
-    automations.filter((a) => a.tenant_id === e.tenant_id && (a.trigger_type === 'event' ? a.trigger_config.event === e.type : e.type === 'calendar.event.created' || e.type === 'calendar.event.updated'));
+    automations.filter(
+      (a) =>
+        a.tenant_id === e.tenant_id &&
+        (a.trigger_type === 'event' ? a.trigger_config.event === e.type : a.trigger_type === 'sla' ? e.type === 'message.received' : e.type === 'calendar.event.created' || e.type === 'calendar.event.updated'),
+    );
   // Runs waiting on a calendar event that changed plan their time again.
   const moved = events.filter((e) => e.type === 'calendar.event.updated' || e.type === 'calendar.event.deleted');
   const listeners = (e: { tenant_id: string; type: string }) => watches.filter((w) => w.tenant_id === e.tenant_id && w.event_types.includes(e.type));
@@ -107,6 +112,9 @@ export async function automationFanOut(
       const offsetMs = timed ? eventOffsetMs(a.trigger_config.schedule ?? '') : null;
       const calendarEventId = timed ? String(valueAt(e.payload, 'event.id') ?? '') : null;
       if (timed && (offsetMs === null || !calendarEventId)) continue;
+      // An sla run waits on its message (one per automation and message).
+      const messageId = a.trigger_type === 'sla' ? String(valueAt(e.payload, 'message_id') ?? '') : null;
+      if (a.trigger_type === 'sla' && !messageId) continue;
       const context = timed ? { event: e.payload.event, trigger_event: { id: e.id, type: e.type, created_at: awaited.created_at } } : { ...e.payload, trigger_event: { id: e.id, type: e.type, created_at: awaited.created_at } };
       if (a.trigger_config.filter && !evaluate(a.trigger_config.filter, context)) continue;
       const depth = e.automation_depth + 1;
@@ -124,7 +132,7 @@ export async function automationFanOut(
         `insert into automation_runs (id, created_at, updated_at, tenant_id, automation_id, version, trigger, trigger_event_id, depth, status, context, steps, error, finished_at)
          values ($1, now(), now(), $2, $3, $4, $5, $6, $7, $8, $9::jsonb, '[]'::jsonb, $10, $11)
          on conflict (automation_id, trigger_event_id) do nothing returning id`,
-        [runId, a.tenant_id, a.id, a.version, a.trigger_type, calendarEventId ?? e.id, depth, refusal ? 'skipped' : 'running', JSON.stringify(context), refusal, refusal ? new Date() : null],
+        [runId, a.tenant_id, a.id, a.version, a.trigger_type, calendarEventId ?? messageId ?? e.id, depth, refusal ? 'skipped' : 'running', JSON.stringify(context), refusal, refusal ? new Date() : null],
       );
       if (!made.length || refusal) continue;
       running.set(a.id, count(a.id) + 1);
@@ -139,6 +147,7 @@ export async function automationFanOut(
           context,
           triggeredAt: e.created_at.toISOString(),
           ...(timed && calendarEventId && offsetMs !== null ? { timing: { calendarEventId, offsetMs } } : {}),
+          ...(messageId ? { sla: { messageId, afterMs: parseDuration(a.trigger_config.after ?? '0') } } : {}),
         }),
       );
     }

@@ -18,6 +18,8 @@ export interface AutomationInput {
   triggeredAt: string;
   /** A time_based run: it fires at this calendar event's start plus the offset, following the event when it moves. */
   timing?: { calendarEventId: string; offsetMs: number };
+  /** An sla run: it wakes this long after the message arrived and goes on only if nobody has taken it up. */
+  sla?: { messageId: string; afterMs: number };
 }
 
 export interface AutomationProgress {

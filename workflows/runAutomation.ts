@@ -93,6 +93,18 @@ export async function runAutomationWorkflow(input: AutomationInput): Promise<Aut
       }
       Object.assign(progress, { status: 'running', waiting_until: null });
     }
+    if (input.sla) {
+      Object.assign(progress, { status: 'waiting', waiting_until: new Date(Date.parse(input.triggeredAt) + input.sla.afterMs).toISOString() });
+      await sleep(Math.max(0, Date.parse(input.triggeredAt) + input.sla.afterMs - Date.now()));
+      const seen = await db().checkSla({ ...ref, messageId: input.sla.messageId });
+      if (seen.state === 'handled') {
+        progress.status = 'skipped';
+        await db().finishRun({ ...ref, status: 'skipped', error: seen.reason });
+        return progress;
+      }
+      Object.assign(context, seen.context);
+      Object.assign(progress, { status: 'running', waiting_until: null });
+    }
     if (!evaluate(input.definition.conditions, context)) {
       progress.status = 'skipped';
       await db().finishRun({ ...ref, status: 'skipped', error: 'the conditions were not met' });

@@ -3,6 +3,7 @@ import { AutomationRunSchema, AutomationSchema, newAutomationRun, type Automatio
 import { conflict, notFound } from '../../lib/errors.ts';
 import type { EntityManager } from '../../lib/db.ts';
 import { automationWorkflowId } from '../../workflows/runAutomation.client.ts';
+import { newWebhookSecret } from '../../lib/webhookSignature.ts';
 import type { AppContext } from '../context.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
@@ -33,9 +34,16 @@ function assign(a: Automation, body: z.infer<typeof automationBody>): void {
   });
 }
 
+/** A webhook trigger's secret, made (and sealed) the first time the automation has one: answered that once. */
+function ensureWebhookSecret(ctx: AppContext, a: Automation): string | undefined {
+  if (a.triggerType !== 'webhook' || a.webhookSecretSealed) return undefined;
+  const secret = newWebhookSecret();
+  a.webhookSecretSealed = ctx.deps.secrets.seal(secret);
+  return secret;
+}
+
 /** Refuses a run past the automation's own limit or the tenant's cap on active runs. */
-async function checkCapacity(ctx: AppContext, a: Automation): Promise<void> {
-  const em = ctx.state.em;
+export async function checkCapacity(ctx: AppContext, em: EntityManager, a: Automation): Promise<void> {
   if (a.maxConcurrentRuns > 0 && (await em.count(AutomationRunSchema, { automation: a.id, status: 'running' })) >= a.maxConcurrentRuns) {
     throw conflict(`This automation already has ${a.maxConcurrentRuns} runs running (max_concurrent_runs)`);
   }
@@ -68,7 +76,7 @@ export const automationRoutes: RouteDef[] = [
     path: '/automations',
     tag: 'automations',
     summary:
-      'Create an automation (seed 002’s workflow body: `trigger_type` `event` {event, filter?} or `manual`, `conditions` all/any/not, `actions`). Checked on save: each problem is a field error (unknown action, missing field, bad template or pattern, a step never reached, a loop)',
+      'Create an automation (seed 002’s workflow body: `trigger_type` `event` {event, filter?}, `time_based` {schedule: "24h_before_event"}, `sla` {after}, `webhook` (its `whsec_` secret answered once, in `webhook.secret`) or `manual`; `conditions` all/any/not; `actions`). Checked on save: each problem is a field error (unknown action, missing field, bad template or pattern, a step never reached, a loop)',
     roles: [...WRITERS],
     body: automationBody,
     status: 201,
@@ -76,8 +84,9 @@ export const automationRoutes: RouteDef[] = [
     handler: async (ctx, { body, caller }) => {
       const a = ctx.state.em.create(AutomationSchema, { tenant: caller.tenantId, name: body.name, triggerType: body.trigger_type, actions: [], createdBy: caller.userId });
       assign(a, body);
+      const secret = ensureWebhookSecret(ctx, a);
       await ctx.state.em.flush();
-      return one(automationDto(a));
+      return one(automationDto(a, secret));
     },
   }),
   route({
@@ -89,7 +98,7 @@ export const automationRoutes: RouteDef[] = [
     response: z.object({ data: z.array(automationSchema), pagination: paginationSchema }),
     handler: async (ctx, { query }) => {
       const where = { ...(query.trigger_type ? { triggerType: query.trigger_type } : {}), ...(query.enabled ? { enabled: query.enabled === 'true' } : {}) };
-      return listPage(ctx.state.em, AutomationSchema, where, query, SORT, automationDto);
+      return listPage(ctx.state.em, AutomationSchema, where, query, SORT, (a) => automationDto(a));
     },
   }),
   route({
@@ -114,8 +123,9 @@ export const automationRoutes: RouteDef[] = [
       const a = await findAutomation(ctx.state.em, params.id);
       assign(a, body);
       a.version += 1;
+      const secret = ensureWebhookSecret(ctx, a);
       await ctx.state.em.flush();
-      return one(automationDto(a));
+      return one(automationDto(a, secret));
     },
   }),
   route({
@@ -152,7 +162,7 @@ export const automationRoutes: RouteDef[] = [
     handler: async (ctx, { params, body }) => {
       const em = ctx.state.em;
       const a = await findAutomation(em, params.id);
-      await checkCapacity(ctx, a);
+      await checkCapacity(ctx, em, a);
       const { run, start } = newAutomationRun(em, a, { trigger: 'manual', context: body.context, depth: 1, requestId: ctx.state.requestId });
       await em.flush();
       return one(automationRunDto(run, await startOrDefer(ctx, start)));

@@ -32,6 +32,7 @@ export const automationSchema = z.object({
   enabled: z.boolean(),
   version: z.number().int(),
   max_concurrent_runs: z.number().int(),
+  webhook: z.object({ url: z.string(), secret: z.string().optional() }).nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -2,7 +2,7 @@ import type { Automation, AutomationRun } from '../../entities/Automation.ts';
 import type { RunRef } from '../../lib/workflowClient.ts';
 import { automationWorkflowId } from '../../workflows/runAutomation.client.ts';
 
-export const automationDto = (a: Automation) => ({
+export const automationDto = (a: Automation, secret?: string) => ({
   id: a.id,
   name: a.name,
   description: a.description ?? null,
@@ -13,6 +13,8 @@ export const automationDto = (a: Automation) => ({
   enabled: a.enabled,
   version: a.version,
   max_concurrent_runs: a.maxConcurrentRuns,
+  // Where a webhook trigger is called; its secret only in the answer that made it.
+  webhook: a.triggerType === 'webhook' ? { url: `/api/v1/automations/${a.id}/webhook`, ...(secret ? { secret } : {}) } : null,
   created_at: a.createdAt.toISOString(),
   updated_at: a.updatedAt.toISOString(),
 });

@@ -14,7 +14,7 @@ import { EVENT_OFFSET } from './eventOffset.ts';
  * each problem: an unknown action or field, a bad template or pattern, a step no path
  * reaches, a loop.
  */
-export const TRIGGER_TYPES = ['event', 'manual', 'time_based'] as const;
+export const TRIGGER_TYPES = ['event', 'manual', 'time_based', 'sla', 'webhook'] as const;
 export const ACTION_TYPES = [
   'send_sms',
   'send_email',
@@ -163,6 +163,10 @@ export const triggerConfigSchemas = {
   manual: z.strictObject({}),
   /** Seed 002's `{schedule: "24h_before_event"}`: a run per calendar event, at its start plus the offset (it follows the event when it moves). */
   time_based: z.strictObject({ schedule: z.string().regex(EVENT_OFFSET, 'must be an offset from a calendar event such as 24h_before_event, 15m_before_event or 2d_after_event') }),
+  /** An inbox message nobody has taken up (still new, triaged or waiting for review) this long after it arrived. */
+  sla: z.strictObject({ after: duration }),
+  /** POST /automations/{id}/webhook, signed with the automation's own secret (Standard Webhooks). */
+  webhook: z.strictObject({}),
 } as const;
 
 export const definitionSchema = z

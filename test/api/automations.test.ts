@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aContact, aTenant, eventually, type TestTenant } from '../support/factories.ts';
 import { captureHistory } from '../support/histories.ts';
+import { Webhook } from 'standardwebhooks';
 import { startWebhookReceiver } from '../fakes/webhookReceiver.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { EventSchema } from '../../entities/Event.ts';
@@ -460,4 +461,58 @@ describe('campaigns', () => {
     expect((await stack.http.post(`${api}/automations/${id}/campaign`, { token: other.token, body: {} })).status).toBe(404);
     expect((await stack.http.get(`${api}/automations/${id}/campaigns`, { token: other.token })).status).toBe(404);
   });
+});
+
+describe('sla and webhook triggers', () => {
+  it('escalates an inbox message nobody took up in time, and not one that was', async () => {
+    const id = await anAutomation({
+      name: 'Unanswered for 2 seconds',
+      trigger_type: 'sla',
+      trigger_config: { after: '2s' },
+      actions: [{ id: 'escalate', type: 'create_task', title: 'Escalate: {{message.customer_email}} waited ({{message.status}})' }],
+    });
+    const waiting = (await stack.http.post(`${api}/inbox/messages`, { token: t.token, body: { channel: 'email', content: 'Hello, my order has not arrived yet.', customer_email: 'late@example.com' } })).body.data;
+    const handled = (await stack.http.post(`${api}/inbox/messages`, { token: t.token, body: { channel: 'email', content: 'Hello, can I change my delivery address?', customer_email: 'quick@example.com' } })).body.data;
+    expect((await stack.http.put(`${api}/inbox/messages/${handled.id}`, { token: t.token, body: { status: 'resolved' } })).status).toBe(200);
+    const runs = await eventually(async () => {
+      const list = (await stack.http.get(`${api}/automations/${id}/runs`, { token: t.token })).body.data as Array<{ trigger_event_id: string; finished_at: string | null }>;
+      return list.length === 2 && list.every((r) => r.finished_at) ? list : undefined;
+    }, { what: 'both sla runs to end', timeoutMs: 45_000 });
+    const late = runs.find((r) => r.trigger_event_id === waiting.id) as unknown as { id: string; status: string; steps: Array<{ input: { title: string } }> };
+    const quick = runs.find((r) => r.trigger_event_id === handled.id) as unknown as { status: string; error: string };
+    expect(late.status).toBe('completed');
+    expect(late.steps[0].input.title).toMatch(/^Escalate: late@example.com waited \((new|triaged|needs_review)\)$/);
+    expect(quick).toMatchObject({ status: 'skipped', error: 'the message was taken up in time (resolved)' });
+    captureHistory(`automation-${late.id}`, 'automation-sla');
+    await stack.http.post(`${api}/automations/${id}/disable`, { token: t.token });
+  }, 60_000);
+
+  it('starts from its own signed URL, once per delivery id, and refuses anything unsigned', async () => {
+    const created = await stack.http.post(`${api}/automations`, {
+      token: t.token,
+      body: { name: 'Web form', trigger_type: 'webhook', actions: [{ id: 'todo', type: 'create_task', title: 'Form from {{name}}: {{topic}}' }] },
+    });
+    expect(created.status).toBe(201);
+    const { url, secret } = created.body.data.webhook as { url: string; secret: string };
+    expect(url).toBe(`/api/v1/automations/${created.body.data.id}/webhook`);
+    expect(secret).toMatch(/^whsec_/);
+    expect((await stack.http.get(`${api}/automations/${created.body.data.id}`, { token: t.token })).body.data.webhook).toEqual({ url });
+    const sign = (msgId: string, body: string, at = new Date()) => ({ 'content-type': 'application/json', 'webhook-id': msgId, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(msgId, at, body) });
+    const post = (headers: Record<string, string>, body: string) => fetch(`${stack.http.base}${url}`, { method: 'POST', headers, body });
+    const body = JSON.stringify({ name: 'Robin', topic: 'a quote' });
+    const first = await post(sign('msg_1', body), body);
+    expect(first.status).toBe(202);
+    const run = ((await first.json()) as { data: { id: string; trigger: string } }).data;
+    expect(run.trigger).toBe('webhook');
+    const again = await post(sign('msg_1', body), body);
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { data: { id: string } }).data.id).toBe(run.id);
+    expect(await finished(created.body.data.id, run.id)).toMatchObject({ status: 'completed', steps: [expect.objectContaining({ input: { title: 'Form from Robin: a quote' } })] });
+    expect((await post({ ...sign('msg_2', body), 'webhook-signature': 'v1,AAAA' }, body)).status).toBe(401);
+    expect((await post(sign('msg_3', body, new Date(Date.now() - 10 * 60_000)), body)).status).toBe(401);
+    expect((await post({ 'content-type': 'application/json' }, body)).status).toBe(401);
+    const tampered = JSON.stringify({ name: 'Mallory', topic: 'a quote' });
+    expect((await post(sign('msg_4', body), tampered)).status).toBe(401);
+    expect((await stack.http.get(`${api}/automations/${created.body.data.id}/runs`, { token: t.token })).body.pagination.total).toBe(1);
+  }, 60_000);
 });
