@@ -6,7 +6,7 @@ import type { RunDefinition } from '../lib/automations/definition.ts';
 import { segmentWhere } from '../lib/automations/segment.ts';
 import { renderFields } from '../lib/automations/template.ts';
 import { contactSnapshot } from '../lib/snapshots.ts';
-import { CampaignSchema, type Campaign, type CampaignStatus } from '../entities/Automation.ts';
+import { campaignCounts, CampaignSchema, type Campaign, type CampaignCounts, type CampaignStatus } from '../entities/Automation.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { databaseActions, sendKeyed, type AutomationDeps } from './automations.ts';
 
@@ -21,23 +21,7 @@ interface ContactRow {
   sms_opt_out: boolean;
 }
 
-export interface CampaignCounts {
-  total: number;
-  processed: number;
-  sent: number;
-  skipped_opted_out: number;
-  skipped_conditions: number;
-  failed: number;
-}
-
-const countsOf = (c: Campaign): CampaignCounts => ({
-  total: c.total,
-  processed: c.processed,
-  sent: c.sent,
-  skipped_opted_out: c.skippedOptedOut,
-  skipped_conditions: c.skippedConditions,
-  failed: c.failed,
-});
+export type { CampaignCounts } from '../entities/Automation.ts';
 
 /** Commits progress this often (contacts): what a retried batch does again is at most this much, and sends nothing twice. */
 const COMMIT_EVERY = 25;
@@ -63,7 +47,7 @@ export function createCampaignActivities(deps: AutomationDeps) {
       const ctx = Context.current();
       const em = tenantEm(deps.orm, input.tenantId);
       const campaign = await em.findOneOrFail(CampaignSchema, input.campaignId, { refresh: true });
-      if (campaign.status !== 'running') return { done: true, counts: countsOf(campaign), nextSendAt: input.nextSendAt };
+      if (campaign.status !== 'running') return { done: true, counts: campaignCounts(campaign), nextSendAt: input.nextSendAt };
       const where = segmentWhere(campaign.segment);
       const contacts = (await em
         .getConnection()
@@ -71,7 +55,7 @@ export function createCampaignActivities(deps: AutomationDeps) {
           `select c.id, c.name, c.email, c.phone, c.organization, c.tags, c.custom_fields, c.sms_opt_out from contact c where c.tenant_id = ? and ${where.sql} ${campaign.cursor ? 'and c.id > ?' : ''} order by c.id limit ?`,
           [input.tenantId, ...where.params, ...(campaign.cursor ? [campaign.cursor] : []), input.limit],
         )) as ContactRow[];
-      const counts = countsOf(campaign);
+      const counts = campaignCounts(campaign);
       const interval = 1000 / campaign.sendsPerSecond;
       // A token bucket: a quarter second's sends may catch up after a pause (a batch boundary), so the long-run rate holds.
       const catchUp = Math.max(1, Math.round(campaign.sendsPerSecond / 4)) * interval;
@@ -129,16 +113,16 @@ export function createCampaignActivities(deps: AutomationDeps) {
       const em = tenantEm(deps.orm, input.tenantId);
       return em.transactional(async (tx) => {
         const c = await tx.findOneOrFail(CampaignSchema, input.campaignId, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['automation'] });
-        if (c.finishedAt) return countsOf(c);
+        if (c.finishedAt) return campaignCounts(c);
         Object.assign(c, { status: input.status, error: input.error, finishedAt: new Date() });
         recordEvent(tx, {
           tenantId: input.tenantId,
           type: input.status === 'completed' ? 'automation.completed' : 'automation.failed',
           entityType: 'campaign',
           entityId: c.id,
-          payload: { automation_id: c.automation.id, campaign_id: c.id, status: input.status, error: input.error, ...countsOf(c) },
+          payload: { automation_id: c.automation.id, campaign_id: c.id, status: input.status, error: input.error, ...campaignCounts(c) },
         });
-        return countsOf(c);
+        return campaignCounts(c);
       });
     },
   };

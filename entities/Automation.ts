@@ -1,5 +1,6 @@
 import { defineEntity, type EntityManager, type InferEntity, p } from '@mikro-orm/core';
 import { runDefinition } from '../lib/automations/definition.ts';
+import type { Segment } from '../lib/automations/segment.ts';
 import { automationStartRequest } from '../workflows/runAutomation.client.ts';
 import { queueWorkflowStart, type WorkflowStart } from './WorkflowStart.ts';
 import { TenantScopedSchema } from './base.ts';
@@ -123,14 +124,7 @@ export const CAMPAIGN_STATUSES = ['running', 'completed', 'failed', 'cancelled']
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 /** Which contacts a campaign reaches (seed 003's segments): all of these that are given. */
-export interface CampaignSegment {
-  tags?: string[];
-  has_phone?: boolean;
-  has_email?: boolean;
-  organization?: string;
-  created_after?: string;
-  created_before?: string;
-}
+export type CampaignSegment = Segment;
 
 /**
  * An automation run for every contact of a segment (workflow `campaign-<id>`), throttled to
@@ -160,3 +154,14 @@ export const CampaignSchema = defineEntity({
   },
 });
 export type Campaign = InferEntity<typeof CampaignSchema>;
+
+/** A campaign's counts, as its run and its API answer give them. */
+export const campaignCounts = (c: Campaign) => ({
+  total: c.total,
+  processed: c.processed,
+  sent: c.sent,
+  skipped_opted_out: c.skippedOptedOut,
+  skipped_conditions: c.skippedConditions,
+  failed: c.failed,
+});
+export type CampaignCounts = ReturnType<typeof campaignCounts>;

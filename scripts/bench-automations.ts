@@ -16,6 +16,7 @@ import pg from 'pg';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
+import { pool } from './bench/load.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
 
 const log = (line: string) => console.log(`[bench:automations] ${line}`);
@@ -26,18 +27,6 @@ const sizes = {
   rate: envInt('BENCH_CAMPAIGN_RATE', 100),
 };
 const stops = stoppers(log);
-
-/** Runs `count` jobs `concurrency` at a time; answers the wall time in seconds. */
-async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await job(next++);
-    }),
-  );
-  return (performance.now() - started) / 1000;
-}
 
 async function bare(api: Api, vars: Record<string, string>, stamp: string) {
   const queue = `bench-automation-bare-${stamp}`;

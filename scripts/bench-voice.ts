@@ -16,25 +16,13 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
-import { latencyStats } from './bench/load.ts';
+import { latencyStats, pool } from './bench/load.ts';
 
 const log = (line: string) => console.log(`[bench:voice] ${line}`);
 const sizes = { calls: envInt('BENCH_VOICE_CALLS', 100), concurrency: envInt('BENCH_VOICE_CONCURRENCY', 10), turns: 6 };
 const stops = stoppers(log);
 const TURNS = ['Hi, yes, I have a few minutes', 'We keep our leads in spreadsheets', 'We lose track of follow-ups', 'About ten people use it', 'Mostly email and phone', 'That would be helpful'];
 const ALWAYS = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]));
-
-/** Runs `count` jobs `concurrency` at a time; answers the wall time in seconds. */
-async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await job(next++);
-    }),
-  );
-  return (performance.now() - started) / 1000;
-}
 
 async function bare(api: Api, vars: Record<string, string>, stamp: string) {
   const queue = `bench-voice-bare-${stamp}`;

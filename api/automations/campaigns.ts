@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AutomationSchema, CAMPAIGN_STATUSES, CampaignSchema, type Campaign } from '../../entities/Automation.ts';
+import { AutomationSchema, CAMPAIGN_STATUSES, campaignCounts, CampaignSchema, type Campaign } from '../../entities/Automation.ts';
 import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
 import { runDefinition } from '../../lib/automations/definition.ts';
 import { campaignProblem, segmentWhere } from '../../lib/automations/segment.ts';
@@ -50,12 +50,7 @@ const campaignDto = (c: Campaign, run?: RunRef) => ({
   segment: c.segment,
   sends_per_second: c.sendsPerSecond,
   status: c.status,
-  total: c.total,
-  processed: c.processed,
-  sent: c.sent,
-  skipped_opted_out: c.skippedOptedOut,
-  skipped_conditions: c.skippedConditions,
-  failed: c.failed,
+  ...campaignCounts(c),
   error: c.error ?? null,
   created_at: c.createdAt.toISOString(),
   finished_at: c.finishedAt?.toISOString() ?? null,

@@ -153,3 +153,15 @@ export async function timedSerial(n: number, work: () => Promise<void>): Promise
   }
   return ms;
 }
+
+/** Runs `count` jobs `concurrency` at a time; answers the wall time in seconds. */
+export async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
 import { captureHistory } from '../support/histories.ts';
+import { realtime as openRealtime } from '../support/realtime.ts';
 
 /**
  * Outbound AI calls on the embedded default's simulator (every call answered by a person):
@@ -105,17 +106,7 @@ describe('a voice call, seed 004 end to end', () => {
 });
 
 /** A WebSocket to a call's realtime endpoint, its messages queued as they come. */
-async function realtime(callId: string, token: string) {
-  const ws = new WebSocket(`${stack.http.base.replace('http', 'ws')}${api}/voice/calls/${callId}/realtime?access_token=${token}`);
-  const inbox: Array<Record<string, unknown>> = [];
-  ws.on('message', (data) => inbox.push(JSON.parse(data.toString()) as Record<string, unknown>));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const next = () => eventually(async () => inbox.shift(), { what: 'a WebSocket message' });
-  return { ws, next, send: (m: Record<string, unknown>) => ws.send(JSON.stringify(m)) };
-}
+const realtime = (callId: string, token: string) => openRealtime(stack.http.base, callId, token);
 
 /** The status an upgrade was refused with. */
 const refusedUpgrade = (url: string) =>

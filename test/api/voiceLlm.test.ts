@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, type TestTenant } from '../support/factories.ts';
-import WebSocket from 'ws';
+import { realtime } from '../support/realtime.ts';
 import { fakeSpeechAudio, startFakeOpenAi, wordsOfFakeSpeech, type FakeOpenAi } from '../fakes/openaiServer.ts';
 import { eventually } from '../support/factories.ts';
 
@@ -99,14 +99,7 @@ describe('a call in audio', () => {
   });
 
   it('takes audio_chunk messages on the WebSocket, an utterance in pieces, and answers with the words heard and the line spoken', async () => {
-    const ws = new WebSocket(`${stack.http.base.replace('http', 'ws')}${api}/voice/calls/${id}/realtime?access_token=${t.token}`);
-    const inbox: Array<Record<string, unknown>> = [];
-    ws.on('message', (data) => inbox.push(JSON.parse(data.toString()) as Record<string, unknown>));
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    const next = () => eventually(async () => inbox.shift(), { what: 'a WebSocket message' });
+    const { ws, next } = await realtime(stack.http.base, id, t.token);
     // One clip sent as two pieces, each encoded on its own (padding in the middle is fine).
     const clip = fakeSpeechAudio('Can we schedule a demo next Tuesday?');
     ws.send(JSON.stringify({ type: 'audio_chunk', data: clip.subarray(0, 7).toString('base64'), final: false }));
