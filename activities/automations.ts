@@ -5,7 +5,9 @@ import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { parseDuration } from '../lib/retrySchedule.ts';
 import { valueAt } from '../lib/automations/paths.ts';
 import { guardedRequest, OutboundError, type OutboundPolicy } from '../lib/outbound.ts';
-import { AutomationRunSchema, type AutomationRun, type AutomationRunStatus, type StepRecord } from '../entities/Automation.ts';
+import { AutomationRunSchema, AutomationSchema, newAutomationRun, type AutomationRun, type AutomationRunStatus, type StepRecord } from '../entities/Automation.ts';
+import { runDefinition, type RunDefinition } from '../lib/automations/definition.ts';
+import { uuidOf } from '../lib/automations/uuidOf.ts';
 import { ContactSchema, findOrCreateContact, isOptedOut, type Contact } from '../entities/Contact.ts';
 import { calendarEventSnapshot, contactSnapshot, leadSnapshot } from '../lib/snapshots.ts';
 import { fireTime } from '../lib/automations/eventOffset.ts';
@@ -414,6 +416,25 @@ export function createAutomationActivities(deps: AutomationDeps) {
       };
       await em.nativeUpdate(AutomationRunSchema, { id: ref.runId }, { context });
       return { state: 'breached', context };
+    },
+
+    /**
+     * A cron firing's run row (once per firing: keyed by its Temporal run; two firings in one
+     * second share a workflow ID),
+     * with the automation's definition of this moment; null when the automation was
+     * deleted, disabled or is no longer on a cron (its Schedule is being removed).
+     */
+    async openScheduledRun(ref: { tenantId: string; automationId: string; workflowId: string; firing?: string }): Promise<{ runId: string; definition: RunDefinition; context: Record<string, unknown>; triggeredAt: string } | null> {
+      const em = tenantEm(deps.orm, ref.tenantId);
+      const a = await em.findOne(AutomationSchema, ref.automationId);
+      if (!a || !a.enabled || a.triggerType !== 'time_based' || typeof a.triggerConfig.cron !== 'string') return null;
+      const key = uuidOf(ref.firing ?? ref.workflowId);
+      let run = await em.findOne(AutomationRunSchema, { automation: a.id, triggerEventId: key });
+      if (!run) {
+        run = newAutomationRun(em, a, { trigger: 'schedule', context: { schedule: { cron: a.triggerConfig.cron, timezone: a.triggerConfig.timezone ?? 'UTC', workflow_id: ref.workflowId } }, triggerEventId: key, depth: 1 }, { withStart: false }).run;
+        await em.flush();
+      }
+      return { runId: run.id, definition: runDefinition({ conditions: a.conditions ?? null, actions: a.actions }, run.version), context: run.context, triggeredAt: run.createdAt.toISOString() };
     },
 
     /** Closes the run once: its status, the watches it no longer needs, and `automation.completed` or `automation.failed`. */

@@ -33,6 +33,8 @@ export const AutomationSchema = defineEntity({
     createdBy: p.uuid().nullable(),
     /** A webhook trigger's `whsec_` secret, sealed (lib/crypto.ts); shown once, when made. */
     webhookSecretSealed: p.text().nullable(),
+    /** A cron automation whose Temporal Schedule the API could not set yet (the outbox relay does it). */
+    schedulePending: p.boolean().default(false),
   },
 });
 export type Automation = InferEntity<typeof AutomationSchema>;
@@ -97,12 +99,13 @@ export const AutomationWatchSchema = defineEntity({
 });
 export type AutomationWatch = InferEntity<typeof AutomationWatchSchema>;
 
-/** The run of an automation and its workflow start, in the caller's unit of work (`execute`). */
+/** The run of an automation and its workflow start, in the caller's unit of work (`execute`, a webhook; a cron firing's run has no start). */
 export function newAutomationRun(
   em: EntityManager,
   a: Automation,
   run: { trigger: string; context: Record<string, unknown>; triggerEventId?: string | null; depth: number; requestId?: string | null },
-): { run: AutomationRun; start: WorkflowStart } {
+  opts: { withStart?: boolean } = {},
+): { run: AutomationRun; start: WorkflowStart | null } {
   const created = em.create(AutomationRunSchema, {
     tenant: a.tenant.id,
     automation: a,
@@ -112,6 +115,8 @@ export function newAutomationRun(
     depth: run.depth,
     context: run.context,
   });
+  // A cron firing's run is already running: it made this row itself.
+  if (opts.withStart === false) return { run: created, start: null };
   const definition = runDefinition({ conditions: a.conditions ?? null, actions: a.actions }, a.version);
   const start = queueWorkflowStart(
     em,

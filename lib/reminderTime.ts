@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import rrulePkg from 'rrule';
 export { parseOffset } from './reminderOffset.ts';
+export { isTimeZone } from './timeZone.ts';
 
 // rrule ships CommonJS beside its ESM build; the default import works under both.
 const { RRule } = rrulePkg;
@@ -11,19 +12,6 @@ const { RRule } = rrulePkg;
  * reminder's IANA zone, so "every day at 09:00" stays 09:00 across a DST change: the rule
  * expands over floating (zone-less) times and each result is placed back in the zone.
  */
-
-/**
- * A zone both Intl (which writes times in templates) and luxon (which does the arithmetic)
- * understand. Intl is the stricter: luxon alone would take `UTC+3`, which Intl refuses.
- */
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return DateTime.now().setZone(tz).isValid;
-  } catch {
-    return false;
-  }
-}
 
 /** The RRULE's options, or an error message. A DTSTART in the text is refused: the reminder's time is the start. */
 export function parseRrule(text: string): { ok: true } | { ok: false; message: string } {

@@ -43,6 +43,17 @@ interface FullEvent {
   automation_depth: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The id at `path` in an event's data, when it is one: events sent through
+ * POST /webhooks/trigger carry whatever data their caller wrote, and one malformed
+ * payload must never stall the relay's pass.
+ */
+const uuidAt = (data: unknown, path: string): string | null => {
+  const v = valueAt(data, path);
+  return typeof v === 'string' && UUID.test(v) ? v : null;
+};
+
 const CALENDAR_EVENTS = new Set(['calendar.event.created', 'calendar.event.updated', 'calendar.event.deleted']);
 
 export interface AutomationLimits {
@@ -61,7 +72,7 @@ export async function automationFanOut(
   const calendar = types.some((t) => CALENDAR_EVENTS.has(t));
   const { rows: automations } = await db.query<AutomationRow>(
     `select id, tenant_id, trigger_type, trigger_config, conditions, actions, version, max_concurrent_runs from automations
-     where enabled and tenant_id = any($1::uuid[]) and ((trigger_type = 'event' and trigger_config->>'event' = any($2::text[])) or (trigger_type = 'time_based' and $3) or (trigger_type = 'sla' and $4))`,
+     where enabled and tenant_id = any($1::uuid[]) and ((trigger_type = 'event' and trigger_config->>'event' = any($2::text[])) or (trigger_type = 'time_based' and $3 and trigger_config ? 'schedule') or (trigger_type = 'sla' and $4))`,
     [tenants, types, calendar, types.includes('message.received')],
   );
   const { rows: watches } = await db.query<WatchRow>(
@@ -94,7 +105,7 @@ export async function automationFanOut(
 
   const starts: StartRequest[] = [];
   const signals: Array<{ runId: string; event: AwaitedEvent | null }> = [];
-  const movedIds = full.filter((e) => moved.some((m) => m.id === e.id)).map((e) => String(valueAt(e.payload, 'event.id')));
+  const movedIds = full.filter((e) => moved.some((m) => m.id === e.id)).flatMap((e) => uuidAt(e.payload, 'event.id') ?? []);
   if (movedIds.length) {
     const { rows: waiting } = await db.query<{ id: string }>(
       "select id from automation_runs where tenant_id = any($1::uuid[]) and trigger = 'time_based' and status = 'running' and trigger_event_id = any($2::uuid[])",
@@ -110,10 +121,10 @@ export async function automationFanOut(
     for (const a of triggers(e)) {
       const timed = a.trigger_type === 'time_based';
       const offsetMs = timed ? eventOffsetMs(a.trigger_config.schedule ?? '') : null;
-      const calendarEventId = timed ? String(valueAt(e.payload, 'event.id') ?? '') : null;
+      const calendarEventId = timed ? uuidAt(e.payload, 'event.id') : null;
       if (timed && (offsetMs === null || !calendarEventId)) continue;
       // An sla run waits on its message (one per automation and message).
-      const messageId = a.trigger_type === 'sla' ? String(valueAt(e.payload, 'message_id') ?? '') : null;
+      const messageId = a.trigger_type === 'sla' ? uuidAt(e.payload, 'message_id') : null;
       if (a.trigger_type === 'sla' && !messageId) continue;
       const context = timed ? { event: e.payload.event, trigger_event: { id: e.id, type: e.type, created_at: awaited.created_at } } : { ...e.payload, trigger_event: { id: e.id, type: e.type, created_at: awaited.created_at } };
       if (a.trigger_config.filter && !evaluate(a.trigger_config.filter, context)) continue;

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger.ts';
 import { startQueued, type QueuedStart } from '../lib/workflowClient.ts';
 import { subscribes } from '../lib/webhookMatch.ts';
 import { reconcileCrmSchedules } from '../lib/crmSchedules.ts';
+import { reconcileAutomationSchedule } from '../lib/automationSchedules.ts';
 import { webhookKind, webhookStartRequest, webhookWorkflowId } from '../workflows/deliverWebhook.client.ts';
 import { automationEventSignal, automationReplanSignal, automationWorkflowId, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
@@ -263,6 +264,7 @@ export function startOutboxRelay(opts: RelayOptions) {
     for (const sql of batches) removed += (await pool.query(sql)).rowCount ?? 0;
     if (removed) opts.log.info({ removed }, 'housekeeping: expired rows deleted');
     await crmSchedules();
+    await automationSchedules();
   }
 
   /**
@@ -276,6 +278,17 @@ export function startOutboxRelay(opts: RelayOptions) {
     for (const r of rows) {
       await reconcileCrmSchedules(opts.client, opts.taskQueue, r.id, { id: r.id, tenantId: r.tenant_id, status: r.status, dataTypes: r.data_types, syncIntervalMinutes: r.sync_interval_minutes });
       await pool.query('update integrations set schedule_pending = false where id = $1 and updated_at = $2', [r.id, r.updated_at]);
+    }
+  }
+
+  /** Cron automations whose Temporal Schedules the API could not set (Temporal was down when they changed): set now. */
+  async function automationSchedules(): Promise<void> {
+    const { rows } = await pool.query<{ id: string; tenant_id: string; enabled: boolean; trigger_type: string; trigger_config: { cron?: string; timezone?: string }; updated_at: Date }>(
+      "select id, tenant_id, enabled, trigger_type, trigger_config, updated_at from automations where schedule_pending and updated_at < now() - interval '10 seconds' limit 50",
+    );
+    for (const r of rows) {
+      await reconcileAutomationSchedule(opts.client, opts.taskQueue, r.id, { id: r.id, tenantId: r.tenant_id, enabled: r.enabled, triggerType: r.trigger_type, triggerConfig: r.trigger_config });
+      await pool.query('update automations set schedule_pending = false where id = $1 and updated_at = $2', [r.id, r.updated_at]);
     }
   }
 

@@ -20,6 +20,8 @@ export interface AutomationInput {
   timing?: { calendarEventId: string; offsetMs: number };
   /** An sla run: it wakes this long after the message arrived and goes on only if nobody has taken it up. */
   sla?: { messageId: string; afterMs: number };
+  /** Started by the automation's cron Schedule: the run opens its own row (runId, definition and context come from it). */
+  scheduled?: boolean;
 }
 
 export interface AutomationProgress {

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { AutomationActivities, StepOutcome } from '../activities/automations.ts';
 import { evaluate } from '../lib/automations/conditions.ts';
 import { valueAt } from '../lib/automations/paths.ts';
@@ -48,6 +48,14 @@ const FLOW = new Set(['branch', 'stop', 'wait', 'wait_for_event']);
  * Each step's output joins the context as `steps.<id>.output` for later templates.
  */
 export async function runAutomationWorkflow(input: AutomationInput): Promise<AutomationProgress> {
+  if (!input.scheduled) return interpret(input);
+  // A firing of the automation's cron Schedule: its run row, with the definition of this moment.
+  const opened = await db().openScheduledRun({ tenantId: input.tenantId, automationId: input.automationId, workflowId: workflowInfo().workflowId, firing: workflowInfo().runId });
+  if (!opened) return { status: 'skipped', current_step: null, waiting_until: null, steps: [] };
+  return interpret({ ...input, ...opened, scheduled: false });
+}
+
+async function interpret(input: AutomationInput): Promise<AutomationProgress> {
   const ref = { tenantId: input.tenantId, runId: input.runId };
   const { steps } = input.definition;
   const context: Record<string, unknown> = { ...input.context, steps: {} as Record<string, unknown> };

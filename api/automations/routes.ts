@@ -4,6 +4,7 @@ import { conflict, notFound } from '../../lib/errors.ts';
 import type { EntityManager } from '../../lib/db.ts';
 import { automationWorkflowId } from '../../workflows/runAutomation.client.ts';
 import { newWebhookSecret } from '../../lib/webhookSignature.ts';
+import { reconcileAutomationSchedule, type ScheduledAutomation } from '../../lib/automationSchedules.ts';
 import type { AppContext } from '../context.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
@@ -33,6 +34,25 @@ function assign(a: Automation, body: z.infer<typeof automationBody>): void {
     maxConcurrentRuns: body.max_concurrent_runs,
   });
 }
+
+const SCHEDULE_DEADLINE_MS = 5_000;
+
+/**
+ * Brings a cron automation's Temporal Schedule in line after a committed change. Temporal
+ * out of reach: the row keeps `schedule_pending` and the outbox relay does it later.
+ */
+async function syncSchedule(ctx: AppContext, automationId: string, a: Automation | null): Promise<void> {
+  const row = a && { id: a.id, tenantId: a.tenant.id, enabled: a.enabled, triggerType: a.triggerType, triggerConfig: a.triggerConfig as ScheduledAutomation['triggerConfig'] };
+  try {
+    await ctx.deps.temporal.connection.withDeadline(Date.now() + SCHEDULE_DEADLINE_MS, () => reconcileAutomationSchedule(ctx.deps.temporal, ctx.deps.config.temporal.taskQueue, automationId, row));
+    if (a?.schedulePending) await ctx.state.em.nativeUpdate(AutomationSchema, { id: a.id }, { schedulePending: false });
+  } catch (err) {
+    ctx.state.log.warn({ automationId, err: err instanceof Error ? err.message : String(err) }, 'automation schedule left to the outbox relay');
+  }
+}
+
+/** Whether a change may touch a Schedule: the automation is, or was, on a cron. */
+const onCron = (a: Automation, before?: Record<string, unknown>) => typeof a.triggerConfig.cron === 'string' || typeof before?.cron === 'string';
 
 /** A webhook trigger's secret, made (and sealed) the first time the automation has one: answered that once. */
 function ensureWebhookSecret(ctx: AppContext, a: Automation): string | undefined {
@@ -64,7 +84,9 @@ const toggle = (enabled: boolean): RouteDef =>
     handler: async (ctx, { params }) => {
       const a = await findAutomation(ctx.state.em, params.id);
       a.enabled = enabled;
+      a.schedulePending = onCron(a);
       await ctx.state.em.flush();
+      if (a.schedulePending) await syncSchedule(ctx, a.id, a);
       return one(automationDto(a));
     },
   });
@@ -85,7 +107,9 @@ export const automationRoutes: RouteDef[] = [
       const a = ctx.state.em.create(AutomationSchema, { tenant: caller.tenantId, name: body.name, triggerType: body.trigger_type, actions: [], createdBy: caller.userId });
       assign(a, body);
       const secret = ensureWebhookSecret(ctx, a);
+      a.schedulePending = onCron(a);
       await ctx.state.em.flush();
+      if (a.schedulePending) await syncSchedule(ctx, a.id, a);
       return one(automationDto(a, secret));
     },
   }),
@@ -121,10 +145,13 @@ export const automationRoutes: RouteDef[] = [
     response: dataSchema(automationSchema),
     handler: async (ctx, { params, body }) => {
       const a = await findAutomation(ctx.state.em, params.id);
+      const before = a.triggerConfig;
       assign(a, body);
       a.version += 1;
       const secret = ensureWebhookSecret(ctx, a);
+      a.schedulePending = onCron(a, before);
       await ctx.state.em.flush();
+      if (a.schedulePending) await syncSchedule(ctx, a.id, a);
       return one(automationDto(a, secret));
     },
   }),
@@ -141,8 +168,10 @@ export const automationRoutes: RouteDef[] = [
       const a = await findAutomation(em, params.id);
       const running = await em.find(AutomationRunSchema, { automation: a.id, status: 'running' }, { fields: ['id'] });
       await Promise.all(running.map((r) => ctx.deps.temporal.workflow.getHandle(automationWorkflowId(r.id)).cancel().catch(() => undefined)));
+      const cron = onCron(a);
       em.remove(a);
       await em.flush();
+      if (cron) await syncSchedule(ctx, params.id, null);
       ctx.status = 204;
       return undefined;
     },
@@ -165,7 +194,7 @@ export const automationRoutes: RouteDef[] = [
       await checkCapacity(ctx, em, a);
       const { run, start } = newAutomationRun(em, a, { trigger: 'manual', context: body.context, depth: 1, requestId: ctx.state.requestId });
       await em.flush();
-      return one(automationRunDto(run, await startOrDefer(ctx, start)));
+      return one(automationRunDto(run, start ? await startOrDefer(ctx, start) : undefined));
     },
   }),
   route({

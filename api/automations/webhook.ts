@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { uuidOf } from '../../lib/automations/uuidOf.ts';
 import { z } from 'zod';
 import { AutomationRunSchema, AutomationSchema, newAutomationRun } from '../../entities/Automation.ts';
 import { CROSS_TENANT, systemEm, tenantEm } from '../../lib/db.ts';
@@ -14,10 +15,7 @@ import { checkCapacity } from './routes.ts';
 const TOLERANCE_S = 5 * 60;
 
 /** One delivery id starts the automation once: its run is keyed by a UUID made from the automation and the id. */
-const deliveryKey = (automationId: string, webhookId: string) => {
-  const h = createHash('sha256').update(`${automationId}:${webhookId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
+const deliveryKey = (automationId: string, webhookId: string) => uuidOf(`${automationId}:${webhookId}`);
 
 /** Whether any `v1,<sig>` of the header is the body's signature with this secret (constant-time). */
 function signed(secret: string, id: string, timestamp: number, body: string, header: string): boolean {
@@ -65,7 +63,7 @@ export const automationWebhookRoutes: RouteDef[] = [
       const { run, start } = newAutomationRun(em, automation, { trigger: 'webhook', context: { ...(body as Record<string, unknown>), webhook: { id, timestamp } }, triggerEventId: key, depth: 1, requestId: ctx.state.requestId });
       await em.flush();
       ctx.status = 202;
-      ctx.body = { data: automationRunDto(run, await startOrDefer(ctx, start)) };
+      ctx.body = { data: automationRunDto(run, start ? await startOrDefer(ctx, start) : undefined) };
       return undefined;
     },
   }),

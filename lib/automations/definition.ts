@@ -7,6 +7,8 @@ import { PATH } from './paths.ts';
 import { graphIssues, stepIdOf } from './steps.ts';
 import { templateProblem } from './template.ts';
 import { EVENT_OFFSET } from './eventOffset.ts';
+import { cronProblem } from './cron.ts';
+import { isTimeZone } from '../timeZone.ts';
 
 /**
  * An automation's definition, as seed 002's "workflows" write it: `trigger_type`,
@@ -162,7 +164,26 @@ export const triggerConfigSchemas = {
   event: z.strictObject({ event: eventType, filter: conditionSchema.optional() }),
   manual: z.strictObject({}),
   /** Seed 002's `{schedule: "24h_before_event"}`: a run per calendar event, at its start plus the offset (it follows the event when it moves). */
-  time_based: z.strictObject({ schedule: z.string().regex(EVENT_OFFSET, 'must be an offset from a calendar event such as 24h_before_event, 15m_before_event or 2d_after_event') }),
+  time_based: z
+    .strictObject({
+      schedule: z.string().regex(EVENT_OFFSET, 'must be an offset from a calendar event such as 24h_before_event, 15m_before_event or 2d_after_event').optional(),
+      /** Or a cron expression (five fields) read in `timezone` (IANA; UTC by default): a Temporal Schedule fires it. */
+      cron: z
+        .string()
+        .max(100)
+        .superRefine((c, ctx) => {
+          const problem = cronProblem(c);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
+      timezone: z
+        .string()
+        .max(64)
+        .refine((zone) => isTimeZone(zone), 'must be an IANA time zone such as Europe/Paris')
+        .optional(),
+    })
+    .refine((t) => (t.schedule === undefined) !== (t.cron === undefined), { message: 'needs exactly one of schedule (an offset from a calendar event) or cron', path: ['schedule'] })
+    .refine((t) => t.timezone === undefined || t.cron !== undefined, { message: 'goes with cron', path: ['timezone'] }),
   /** An inbox message nobody has taken up (still new, triaged or waiting for review) this long after it arrived. */
   sla: z.strictObject({ after: duration }),
   /** POST /automations/{id}/webhook, signed with the automation's own secret (Standard Webhooks). */

@@ -402,6 +402,13 @@ describe('time_based: seed 002’s automation as the seed writes it', () => {
     expect(await finished(id, movingRun.id)).toMatchObject({ status: 'completed', context: { event: { start_time: moved.body.data.start_time } } });
     expect(await finished(id, deletedRun.id)).toMatchObject({ status: 'skipped', error: 'the calendar event was deleted', steps: [] });
   }, 60_000);
+
+  it('is not stalled by an event whose data is not what its type says (POST /webhooks/trigger takes any data)', async () => {
+    const bogus = await stack.http.post(`${api}/webhooks/trigger`, { token: t.token, body: { event: 'calendar.event.updated', data: { hello: 'world', event: { id: 'not-an-id' } } } });
+    expect(bogus.status).toBeLessThan(300);
+    const event = await anAppointment(DAY + 3_600_000);
+    expect(await runFor(event.id)).toMatchObject({ trigger: 'time_based', status: 'running' });
+  }, 60_000);
 });
 
 describe('campaigns', () => {
@@ -514,5 +521,42 @@ describe('sla and webhook triggers', () => {
     const tampered = JSON.stringify({ name: 'Mallory', topic: 'a quote' });
     expect((await post(sign('msg_4', body), tampered)).status).toBe(401);
     expect((await stack.http.get(`${api}/automations/${created.body.data.id}/runs`, { token: t.token })).body.pagination.total).toBe(1);
+  }, 60_000);
+});
+
+describe('time_based on a cron', () => {
+  it('fires on its Temporal Schedule in its zone, with the definition of the moment, and stops when disabled', async () => {
+    const contact = await aContact(stack.http, t.token, { name: 'Cron Person', email: 'cron@example.com' });
+    const body = (tag: string) => ({ name: 'Weekday morning', trigger_type: 'time_based', trigger_config: { cron: '0 9 * * 1-5', timezone: 'Europe/Paris' }, actions: [{ type: 'add_tag', contact_id: contact.id, tag }] });
+    const invalid = await stack.http.post(`${api}/automations`, { token: t.token, body: { ...body('x'), trigger_config: { cron: '61 9 * * *' } } });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.error.details.fields[0].field).toBe('body.trigger_config.cron');
+    const id = await anAutomation(body('cron-v1'));
+    const handle = stack.temporal.schedule.getHandle(`automation-schedule-${id}`);
+    const described = await handle.describe();
+    expect(described.spec.timezone).toBe('Europe/Paris');
+    expect(described.action).toMatchObject({ workflowType: 'runAutomationWorkflow', workflowId: `automation-cron-${id}` });
+    const tags = async () => (await stack.http.get(`${api}/contacts/${contact.id}`, { token: t.token })).body.data.tags as string[];
+    const runs = async () =>
+      (await stack.http.get(`${api}/automations/${id}/runs?sort_order=asc`, { token: t.token })).body.data as Array<{ id: string; trigger: string; version: number; status: string; finished_at: string | null; context: { schedule: { workflow_id: string } } }>;
+
+    await handle.trigger();
+    const first = await eventually(async () => (await runs()).find((r) => r.finished_at), { what: 'the scheduled run' });
+    expect(first).toMatchObject({ trigger: 'schedule', version: 1, status: 'completed' });
+    expect(await tags()).toContain('cron-v1');
+    expect(first.context.schedule.workflow_id).toMatch(new RegExp(`^automation-cron-${id}-`));
+    captureHistory(first.context.schedule.workflow_id, 'automation-cron');
+
+    expect((await stack.http.put(`${api}/automations/${id}`, { token: t.token, body: body('cron-v2') })).status).toBe(200);
+    await handle.trigger();
+    const second = await eventually(async () => {
+      const list = await runs();
+      return list.length === 2 && list[1].finished_at ? list[1] : undefined;
+    }, { what: 'the second scheduled run' });
+    expect(second).toMatchObject({ trigger: 'schedule', version: 2, status: 'completed' });
+    expect(await tags()).toContain('cron-v2');
+
+    expect((await stack.http.post(`${api}/automations/${id}/disable`, { token: t.token })).status).toBe(200);
+    await expect(handle.describe()).rejects.toThrow(/not found/i);
   }, 60_000);
 });
