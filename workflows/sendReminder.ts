@@ -1,4 +1,4 @@
-import { condition, continueAsNew, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { ReminderActivities, ReminderPlan, ReminderStatus } from '../activities/reminders.ts';
 import { presets } from './activityOptions.ts';
 import { reminderChangedSignal } from './sendReminder.client.ts';
@@ -24,6 +24,14 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
     ...presets.providerCall,
     ...(input.sendTimeoutMs ? { startToCloseTimeout: input.sendTimeoutMs } : {}),
   });
+  // The fire step runs as a local activity (in the worker that wakes the reminder: no task
+  // queue round trip when many fall due at once); runs that began before replay their
+  // history's remote one (patch local-fire).
+  const local = proxyLocalActivities<ReminderActivities>({
+    startToCloseTimeout: input.sendTimeoutMs ?? '2 minutes',
+    retry: presets.providerCall.retry,
+    localRetryThreshold: '10 seconds',
+  });
   let changed = false;
   setHandler(reminderChangedSignal, () => {
     changed = true;
@@ -44,7 +52,8 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
       const wait = wakeAt - Date.now();
       if (wait > 0 && (await condition(() => changed, wait))) break;
       if (changed) break;
-      const fired = await fireReminder({ tenantId: input.tenantId, reminderId: input.reminderId, dueAt: plan.dueAt, version: plan.version });
+      const fire = patched('local-fire') ? local.fireReminder : fireReminder;
+      const fired = await fire({ tenantId: input.tenantId, reminderId: input.reminderId, dueAt: plan.dueAt, version: plan.version });
       if (fired.state === 'ended') return fired.status;
       if (fired.state === 'replan') replan = true;
       else if (fired.state === 'defer') wakeAt = Date.parse(fired.until);
