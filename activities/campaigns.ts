@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { LockMode } from '@mikro-orm/core';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { evaluate } from '../lib/automations/conditions.ts';
@@ -8,7 +8,7 @@ import { renderFields } from '../lib/automations/template.ts';
 import { contactSnapshot } from '../lib/snapshots.ts';
 import { campaignCounts, CampaignSchema, type Campaign, type CampaignCounts, type CampaignStatus } from '../entities/Automation.ts';
 import { recordEvent } from '../entities/Event.ts';
-import { databaseActions, sendKeyed, type AutomationDeps } from './automations.ts';
+import { databaseActions, sendKeyed, type AutomationDeps } from './automationActions.ts';
 
 interface ContactRow {
   id: string;
@@ -94,10 +94,9 @@ export function createCampaignActivities(deps: AutomationDeps) {
             }
             counts.sent++;
           } catch (err) {
-            if (!(err instanceof SkipContact)) {
-              if (err instanceof Error && err.name !== 'ApplicationFailure') throw err;
-              counts.failed++;
-            }
+            // A step refused for this contact (a bad address, a refused send) fails only this contact; anything else is retried.
+            if (err instanceof ApplicationFailure && err.nonRetryable) counts.failed++;
+            else if (!(err instanceof SkipContact)) throw err;
           }
         }
         counts.processed++;

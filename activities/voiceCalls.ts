@@ -94,6 +94,9 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
     return { em, call };
   }
 
+  /** The tenant's dialer (its own Twilio account, the platform's, or the simulator). */
+  const dialerOf = async (tenantId: string) => deps.dialerFor(await tenantEm(deps.orm, tenantId).findOneOrFail(TenantSchema, tenantId));
+
   /** When the next dial may happen: inside the tenant's calling hours in the recipient's zone (the contact's, else the tenant's), within the call's window. */
   function dialTime(tenant: Tenant, call: VoiceCall, now: Date): Date | null {
     const contactZone = call.contact?.customFields?.timezone;
@@ -169,14 +172,12 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
 
     /** The provider's view of a call, when its callbacks have gone quiet. */
     async lineStatus(ref: CallRef & { providerCallId: string }): Promise<LineStatus> {
-      const tenant = await tenantEm(deps.orm, ref.tenantId).findOneOrFail(TenantSchema, ref.tenantId);
-      return deps.dialerFor(tenant).status(ref.providerCallId);
+      return (await dialerOf(ref.tenantId)).status(ref.providerCallId);
     },
 
     /** Hangs up a call still ringing or live (ended from the API, cancelled, or the conversation is over); a call already over stays as it is. */
     async hangUp(ref: CallRef & { providerCallId: string }): Promise<void> {
-      const tenant = await tenantEm(deps.orm, ref.tenantId).findOneOrFail(TenantSchema, ref.tenantId);
-      await deps.dialerFor(tenant).hangUp(ref.providerCallId);
+      await (await dialerOf(ref.tenantId)).hangUp(ref.providerCallId);
     },
 
     /**

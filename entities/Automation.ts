@@ -99,14 +99,11 @@ export const AutomationWatchSchema = defineEntity({
 });
 export type AutomationWatch = InferEntity<typeof AutomationWatchSchema>;
 
-/** The run of an automation and its workflow start, in the caller's unit of work (`execute`, a webhook; a cron firing's run has no start). */
-export function newAutomationRun(
-  em: EntityManager,
-  a: Automation,
-  run: { trigger: string; context: Record<string, unknown>; triggerEventId?: string | null; depth: number; requestId?: string | null },
-  opts: { withStart?: boolean } = {},
-): { run: AutomationRun; start: WorkflowStart | null } {
-  const created = em.create(AutomationRunSchema, {
+type NewRun = { trigger: string; context: Record<string, unknown>; triggerEventId?: string | null; depth: number };
+
+/** A run row of an automation's current version, in the caller's unit of work (a cron firing's run makes its own: it is already running). */
+export function newAutomationRunRow(em: EntityManager, a: Automation, run: NewRun): AutomationRun {
+  return em.create(AutomationRunSchema, {
     tenant: a.tenant.id,
     automation: a,
     version: a.version,
@@ -115,8 +112,11 @@ export function newAutomationRun(
     depth: run.depth,
     context: run.context,
   });
-  // A cron firing's run is already running: it made this row itself.
-  if (opts.withStart === false) return { run: created, start: null };
+}
+
+/** The run of an automation and its workflow start, in the caller's unit of work (`execute`, a webhook). */
+export function newAutomationRun(em: EntityManager, a: Automation, run: NewRun & { requestId?: string | null }): { run: AutomationRun; start: WorkflowStart } {
+  const created = newAutomationRunRow(em, a, run);
   const definition = runDefinition({ conditions: a.conditions ?? null, actions: a.actions }, a.version);
   const start = queueWorkflowStart(
     em,

@@ -4,7 +4,8 @@ import { evaluate, type Condition } from '../lib/automations/conditions.ts';
 import { runDefinition } from '../lib/automations/definition.ts';
 import { eventOffsetMs } from '../lib/automations/eventOffset.ts';
 import { parseDuration } from '../lib/retrySchedule.ts';
-import { valueAt } from '../lib/automations/paths.ts';
+import { fieldEquals, valueAt } from '../lib/automations/paths.ts';
+import { isUuid } from '../lib/automations/ids.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
 import { automationStartRequest, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
 
@@ -43,7 +44,6 @@ interface FullEvent {
   automation_depth: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The id at `path` in an event's data, when it is one: events sent through
  * POST /webhooks/trigger carry whatever data their caller wrote, and one malformed
@@ -51,7 +51,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 const uuidAt = (data: unknown, path: string): string | null => {
   const v = valueAt(data, path);
-  return typeof v === 'string' && UUID.test(v) ? v : null;
+  return isUuid(v) ? v : null;
 };
 
 const CALENDAR_EVENTS = new Set(['calendar.event.created', 'calendar.event.updated', 'calendar.event.deleted']);
@@ -116,7 +116,7 @@ export async function automationFanOut(
   for (const e of full) {
     const awaited: AwaitedEvent = { id: e.id, type: e.type, data: e.payload, created_at: e.created_at.toISOString() };
     for (const w of listeners(e)) {
-      if (!w.match_field || String(valueAt(e.payload, w.match_field)) === w.match_value) signals.push({ runId: w.run_id, event: awaited });
+      if (fieldEquals(e.payload, w.match_field, w.match_value)) signals.push({ runId: w.run_id, event: awaited });
     }
     for (const a of triggers(e)) {
       const timed = a.trigger_type === 'time_based';

@@ -1,8 +1,8 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { AutomationActivities, StepOutcome } from '../activities/automations.ts';
 import { evaluate } from '../lib/automations/conditions.ts';
-import { valueAt } from '../lib/automations/paths.ts';
-import { END } from '../lib/automations/steps.ts';
+import { fieldEquals } from '../lib/automations/paths.ts';
+import { targetOf } from '../lib/automations/steps.ts';
 import { renderFields, renderTemplate } from '../lib/automations/template.ts';
 import { parseDuration } from '../lib/retrySchedule.ts';
 import { presets } from './activityOptions.ts';
@@ -120,7 +120,7 @@ async function interpret(input: AutomationInput): Promise<AutomationProgress> {
     }
     for (let i = 0; i >= 0 && i < steps.length; ) {
       const step = steps[i];
-      const at = (id: string | undefined) => (id === undefined ? (i + 1 < steps.length ? i + 1 : -1) : id === END ? -1 : steps.findIndex((s) => s.id === id));
+      const at = (id: string | undefined) => targetOf(steps, i, id);
       progress.current_step = step.id;
       const startedAt = new Date();
       if (step.type === 'branch') {
@@ -140,17 +140,19 @@ async function interpret(input: AutomationInput): Promise<AutomationProgress> {
         i = at(step.next);
       } else if (step.type === 'wait_for_event') {
         const timeoutMs = parseDuration(step.timeout);
-        awaited = { types: step.events, field: step.match?.field ?? null, equals: step.match ? renderTemplate(step.match.equals, context) : null };
+        const watched = { types: step.events, field: step.match?.field ?? null, equals: step.match ? renderTemplate(step.match.equals, context) : null };
+        awaited = watched;
         arrived = null;
         Object.assign(progress, { status: 'waiting', waiting_until: new Date(startedAt.getTime() + timeoutMs).toISOString() });
         // Registered before looking back, so an event is either found now or signalled later: never lost in between.
-        const already = await db().watchEvents({ ...ref, stepId: step.id, ...awaited, since: input.triggeredAt, until: new Date(startedAt.getTime() + timeoutMs).toISOString() });
+        const already = await db().watchEvents({ ...ref, stepId: step.id, ...watched, since: input.triggeredAt, until: new Date(startedAt.getTime() + timeoutMs).toISOString() });
         arrived ??= already;
         if (!arrived) await condition(() => arrived !== null, timeoutMs);
         const event: AwaitedEvent | null = arrived;
         awaited = null;
         Object.assign(progress, { status: 'running', waiting_until: null });
-        await flowStep(step, startedAt, { events: step.events, match: step.match ? { field: step.match.field, equals: renderTemplate(step.match.equals, context) } : null, timeout: step.timeout }, event ? { event } : { timed_out: true });
+        const match = step.match ? { field: step.match.field, equals: watched.equals } : null;
+        await flowStep(step, startedAt, { events: step.events, match, timeout: step.timeout }, event ? { event } : { timed_out: true });
         i = at(step.next);
       } else if (!FLOW.has(step.type)) {
         const { id, type, next: _next, retry, ...fields } = step as typeof step & { next?: string; retry?: { max_attempts: number } };
@@ -178,5 +180,4 @@ async function interpret(input: AutomationInput): Promise<AutomationProgress> {
 }
 
 /** An event of an awaited type whose field (a path into its data) equals the rendered value. */
-const matches = (e: AwaitedEvent, w: { types: string[]; field: string | null; equals: string | null }): boolean =>
-  w.types.includes(e.type) && (!w.field || String(valueAt(e.data, w.field)) === w.equals);
+const matches = (e: AwaitedEvent, w: { types: string[]; field: string | null; equals: string | null }): boolean => w.types.includes(e.type) && fieldEquals(e.data, w.field, w.equals);

@@ -51,8 +51,14 @@ async function syncSchedule(ctx: AppContext, automationId: string, a: Automation
   }
 }
 
-/** Whether a change may touch a Schedule: the automation is, or was, on a cron. */
-const onCron = (a: Automation, before?: Record<string, unknown>) => typeof a.triggerConfig.cron === 'string' || typeof before?.cron === 'string';
+const onCron = (triggerConfig: Record<string, unknown>) => typeof triggerConfig.cron === 'string';
+
+/** Commits a changed automation and, when it is or was on a cron, brings its Schedule in line. */
+async function commit(ctx: AppContext, a: Automation, wasOnCron: boolean): Promise<void> {
+  a.schedulePending = onCron(a.triggerConfig) || wasOnCron;
+  await ctx.state.em.flush();
+  if (a.schedulePending) await syncSchedule(ctx, a.id, a);
+}
 
 /** A webhook trigger's secret, made (and sealed) the first time the automation has one: answered that once. */
 function ensureWebhookSecret(ctx: AppContext, a: Automation): string | undefined {
@@ -84,9 +90,7 @@ const toggle = (enabled: boolean): RouteDef =>
     handler: async (ctx, { params }) => {
       const a = await findAutomation(ctx.state.em, params.id);
       a.enabled = enabled;
-      a.schedulePending = onCron(a);
-      await ctx.state.em.flush();
-      if (a.schedulePending) await syncSchedule(ctx, a.id, a);
+      await commit(ctx, a, false);
       return one(automationDto(a));
     },
   });
@@ -107,9 +111,7 @@ export const automationRoutes: RouteDef[] = [
       const a = ctx.state.em.create(AutomationSchema, { tenant: caller.tenantId, name: body.name, triggerType: body.trigger_type, actions: [], createdBy: caller.userId });
       assign(a, body);
       const secret = ensureWebhookSecret(ctx, a);
-      a.schedulePending = onCron(a);
-      await ctx.state.em.flush();
-      if (a.schedulePending) await syncSchedule(ctx, a.id, a);
+      await commit(ctx, a, false);
       return one(automationDto(a, secret));
     },
   }),
@@ -145,13 +147,11 @@ export const automationRoutes: RouteDef[] = [
     response: dataSchema(automationSchema),
     handler: async (ctx, { params, body }) => {
       const a = await findAutomation(ctx.state.em, params.id);
-      const before = a.triggerConfig;
+      const wasOnCron = onCron(a.triggerConfig);
       assign(a, body);
       a.version += 1;
       const secret = ensureWebhookSecret(ctx, a);
-      a.schedulePending = onCron(a, before);
-      await ctx.state.em.flush();
-      if (a.schedulePending) await syncSchedule(ctx, a.id, a);
+      await commit(ctx, a, wasOnCron);
       return one(automationDto(a, secret));
     },
   }),
@@ -168,7 +168,7 @@ export const automationRoutes: RouteDef[] = [
       const a = await findAutomation(em, params.id);
       const running = await em.find(AutomationRunSchema, { automation: a.id, status: 'running' }, { fields: ['id'] });
       await Promise.all(running.map((r) => ctx.deps.temporal.workflow.getHandle(automationWorkflowId(r.id)).cancel().catch(() => undefined)));
-      const cron = onCron(a);
+      const cron = onCron(a.triggerConfig);
       em.remove(a);
       await em.flush();
       if (cron) await syncSchedule(ctx, params.id, null);
@@ -194,7 +194,7 @@ export const automationRoutes: RouteDef[] = [
       await checkCapacity(ctx, em, a);
       const { run, start } = newAutomationRun(em, a, { trigger: 'manual', context: body.context, depth: 1, requestId: ctx.state.requestId });
       await em.flush();
-      return one(automationRunDto(run, start ? await startOrDefer(ctx, start) : undefined));
+      return one(automationRunDto(run, await startOrDefer(ctx, start)));
     },
   }),
   route({

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { uuidOf } from '../../lib/automations/uuidOf.ts';
+import { uuidOf } from '../../lib/automations/ids.ts';
 import { z } from 'zod';
 import { AutomationRunSchema, AutomationSchema, newAutomationRun } from '../../entities/Automation.ts';
 import { CROSS_TENANT, systemEm, tenantEm } from '../../lib/db.ts';
@@ -63,7 +63,7 @@ export const automationWebhookRoutes: RouteDef[] = [
       const { run, start } = newAutomationRun(em, automation, { trigger: 'webhook', context: { ...(body as Record<string, unknown>), webhook: { id, timestamp } }, triggerEventId: key, depth: 1, requestId: ctx.state.requestId });
       await em.flush();
       ctx.status = 202;
-      ctx.body = { data: automationRunDto(run, start ? await startOrDefer(ctx, start) : undefined) };
+      ctx.body = { data: automationRunDto(run, await startOrDefer(ctx, start)) };
       return undefined;
     },
   }),

@@ -13,3 +13,6 @@ export function valueAt(root: unknown, path: string): unknown {
   }
   return at;
 }
+
+/** Whether an event's data matches a `wait_for_event` step: no field named, or the field's value is the rendered one. */
+export const fieldEquals = (data: unknown, field: string | null, equals: string | null): boolean => !field || String(valueAt(data, field)) === equals;

@@ -17,14 +17,18 @@ export const stepIdOf = (action: { id?: unknown }, index: number): string => (ty
 
 export const END = 'end';
 
+/** The step a jump from `index` lands on: `id`'s index, the following step when no id is given, or -1 for the end. */
+export function targetOf(steps: ReadonlyArray<{ id: string }>, index: number, id: string | undefined): number {
+  if (id === undefined) return index + 1 < steps.length ? index + 1 : -1;
+  return id === END ? -1 : steps.findIndex((x) => x.id === id);
+}
+
 /** Where a step can go after it runs: step indexes, or -1 for the end. */
 export function successors(steps: StepShape[], index: number): number[] {
   const s = steps[index];
-  const at = (id: string | undefined, fallback: number) => (id === undefined ? fallback : id === END ? -1 : steps.findIndex((x) => x.id === id));
-  const following = index + 1 < steps.length ? index + 1 : -1;
   if (s.type === 'stop') return [-1];
-  if (s.type === 'branch') return [...new Set([at(s.then, following), at(s.else, following)])];
-  return [at(s.next, following)];
+  if (s.type === 'branch') return [...new Set([targetOf(steps, index, s.then), targetOf(steps, index, s.else)])];
+  return [targetOf(steps, index, s.next)];
 }
 
 export interface GraphIssue {
