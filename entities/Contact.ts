@@ -113,3 +113,13 @@ export async function isOptedOut(em: EntityManager, m: { channel: string; toAddr
   const where = m.contact ? { $or: [{ id: m.contact.id }, { phone: m.toAddress }] } : { phone: m.toAddress };
   return (await em.count(ContactSchema, { ...where, smsOptOut: true })) > 0;
 }
+
+/**
+ * isOptedOut as a SQL condition, for a statement that loads the recipient along with the
+ * row that names it (a reminder's fire step): the same rule, read in the same round trip.
+ * `tenant`, `channel`, `contactId` and `address` are SQL expressions of that statement.
+ */
+export function optedOutSql(x: { tenant: string; channel: string; contactId: string; address: string }): string {
+  return `(${x.channel} <> 'email' and exists (
+    select 1 from contact o where o.tenant_id = ${x.tenant} and o.sms_opt_out and (o.id = ${x.contactId} or o.phone = ${x.address})))`;
+}

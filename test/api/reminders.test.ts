@@ -170,6 +170,18 @@ describe('reminders', () => {
     expect(refused.status).toBe(422);
   });
 
+  it('does not text a raw number whose contact opted out after it was scheduled', async () => {
+    // Sent `to` the number, not to the contact: the check at send time finds the contact by its phone.
+    await aContact(stack.http, t.token, { phone: '+14155550212' });
+    const r = await create({ to: '+1 415 555 0212', message: 'see you', send_at: inSeconds(3) });
+    expect(r.status).toBe(201);
+    const em = tenantEm(stack.orm, t.tenantId);
+    await em.getConnection().execute(`update contact set sms_opt_out = true where tenant_id = ? and phone = ?`, [t.tenantId, '+14155550212']);
+    const failed = await until(r.body.data.id, 'failed', 15_000);
+    expect(failed.last_error).toBe('opted_out');
+    expect(twilio.sentTo('+14155550212')).toEqual([]);
+  });
+
   it('sends exactly once when the worker dies while it sleeps and again mid-send', async () => {
     const r = await create({ to: '+14155550211', message: 'durable', send_at: inSeconds(4) });
     await stack.worker!.kill();
