@@ -225,8 +225,8 @@ export type ReminderActivities = ReturnType<typeof createReminderActivities>;
 /**
  * The reminder with everything its fire step renders and checks (tenant, event, contact,
  * and whether its recipient opted out) in one statement, mapped to entities in `em`: the
- * path every due reminder takes, where building four ORM queries cost more worker CPU
- * than the database spent answering them (bench:reminders).
+ * path every due reminder takes, where building the ORM's two queries cost the worker
+ * more CPU than the database spent answering them (3.6 vs 1.1–1.4 ms per fire).
  */
 async function loadForFire(em: EntityManager, tenantId: string, reminderId: string) {
   const rows = await em.getConnection().execute<Array<Record<string, unknown>>>(

@@ -9,6 +9,8 @@
  *      (goal p99 ≤ 1 s), beside the bare timers' at the same rate;
  *   3. scheduling: POST /reminders vs bare workflow starts (goal ≥ 0.7×).
  *
+ * Each phase also says where its CPU went, per reminder and per process (scripts/bench/proc.ts).
+ *
  * Sizes (env): BENCH_REMINDERS (200), BENCH_REMINDERS_PACED (200), BENCH_CONCURRENCY (20).
  */
 import { loadavg } from 'node:os';
@@ -17,7 +19,7 @@ import pg from 'pg';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
 import { collectSends, runBareTimers, scheduleReminders } from './bench/reminders.ts';
-import { cpuMsOf } from './bench/proc.ts';
+import { startCpuSplit, type CpuSplit } from './bench/proc.ts';
 
 const log = (line: string) => console.log(`[bench:reminders] ${line}`);
 const sizes = { reminders: envInt('BENCH_REMINDERS', 200), paced: envInt('BENCH_REMINDERS_PACED', 200), concurrency: envInt('BENCH_CONCURRENCY', 20) };
@@ -25,6 +27,24 @@ const timeoutMs = 600_000;
 const stops = stoppers(log);
 /** Time to schedule everything before the first is due. */
 const leadMs = (n: number) => 5_000 + n * 40;
+
+/** Runs `start` at the wall-clock time `at` (a phase that begins when something falls due). */
+function atTime<T>(at: number, start: () => T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(start()), Math.max(0, at - Date.now())));
+}
+
+/** A phase's CPU per reminder, all processes and the three that do the work, against the baseline's. */
+function cpuRows(section: string, what: string, value: CpuSplit | undefined, baseline: CpuSplit | undefined): Row[] {
+  if (!value || !baseline) return [];
+  const row = (metric: string, k: keyof CpuSplit): Row => ({ section, metric, unit: 'ms', value: value[k], baseline: baseline[k], better: 'lower' });
+  return [
+    row(`CPU per reminder ${what}, all processes`, 'total'),
+    row('  of which the Temporal server', 'temporal'),
+    row('  of which the worker', 'worker'),
+    row('  of which PostgreSQL', 'postgres'),
+    row('  of which the API and its client (this process)', 'bench'),
+  ];
+}
 
 async function register(api: Api, label: string, stamp: string) {
   const tenant = await registerTenant(api, label, stamp);
@@ -51,9 +71,12 @@ async function main() {
   await runBareTimers({ ...bareCommon, n: 20, dueAt: () => Date.now() + 500 });
   log(`1. baseline: ${sizes.reminders} bare timer workflows due together`);
   const bareAt = Date.now() + leadMs(sizes.reminders);
-  const bareCpu0 = cpuMsOf(bareWorker.pid) ?? 0;
-  const bare = await runBareTimers({ ...bareCommon, n: sizes.reminders, dueAt: () => bareAt });
-  const bareCpuPer = ((cpuMsOf(bareWorker.pid) ?? 0) - bareCpu0) / sizes.reminders;
+  const barePids = { temporal: temporal.pid, worker: bareWorker.pid };
+  const bareStartCpu = startCpuSplit(barePids);
+  let bareStartSplit: CpuSplit | undefined;
+  const bareFireCpu = atTime(bareAt, () => startCpuSplit(barePids));
+  const bare = await runBareTimers({ ...bareCommon, n: sizes.reminders, dueAt: () => bareAt, onStarted: () => (bareStartSplit = bareStartCpu(sizes.reminders)) });
+  const bareFireSplit = (await bareFireCpu)(sizes.reminders);
   log(`   ${bare.fire.perSecond.toFixed(1)} fired/s; started ${bare.schedulePerSecond.toFixed(1)}/s`);
   const rate = bare.fire.perSecond / 2;
   log(`2. baseline: ${sizes.paced} bare timers due at ${rate.toFixed(1)}/s (half the bare ceiling)`);
@@ -67,12 +90,15 @@ async function main() {
   await scheduleReminders({ apiBaseUrl: api.baseUrl, token: tenant.token, n: 20, concurrency: sizes.concurrency, dueAt: () => Date.now() + 1000 });
   log(`1. ${sizes.reminders} reminders due together (scheduled through the API)`);
   const at = Date.now() + leadMs(sizes.reminders);
-  const cpu0 = cpuMsOf(worker.pid) ?? 0;
+  const pids = { temporal: temporal.pid, worker: worker.pid };
+  const scheduleCpu = startCpuSplit(pids);
   const burst = await scheduleReminders({ apiBaseUrl: api.baseUrl, token: tenant.token, n: sizes.reminders, concurrency: sizes.concurrency, dueAt: () => at });
+  const scheduleSplit = scheduleCpu(sizes.reminders);
   log(`   scheduled ${burst.perSecond.toFixed(1)}/s`);
+  const fireCpu = atTime(at, () => startCpuSplit(pids));
   const fired = await collectSends({ db: pool, tenantId: tenant.tenantId, ids: burst.ids, firstDue: at, timeoutMs, log });
+  const fireSplit = (await fireCpu)(sizes.reminders);
   log(`   ${fired.perSecond.toFixed(1)} sent/s`);
-  const cpuPer = ((cpuMsOf(worker.pid) ?? 0) - cpu0) / sizes.reminders;
   log(`2. ${sizes.paced} reminders due at ${rate.toFixed(1)}/s`);
   const pacedStart = Date.now() + leadMs(sizes.paced);
   const paced = await scheduleReminders({ apiBaseUrl: api.baseUrl, token: tenant.token, n: sizes.paced, concurrency: sizes.concurrency, dueAt: (i) => pacedStart + (i * 1000) / rate });
@@ -80,15 +106,16 @@ async function main() {
 
   const rows: Row[] = [
     { section: `1. firing (baseline: bare timer + one no-op activity, ${sizes.reminders} due together)`, metric: 'sends per second', unit: '/s', value: fired.perSecond, baseline: bare.fire.perSecond, better: 'higher' },
-    { section: `1. firing (baseline: bare timer + one no-op activity, ${sizes.reminders} due together)`, metric: 'worker CPU per reminder (scheduled and fired)', unit: 'ms', value: cpuPer, baseline: bareCpuPer, better: 'lower' },
+    ...cpuRows(`1. firing (baseline: bare timer + one no-op activity, ${sizes.reminders} due together)`, 'fired', fireSplit, bareFireSplit),
     { section: `2. lateness at ${rate.toFixed(1)} due/s (baseline: bare timers at the same rate)`, metric: 'p50', unit: 'ms', value: pacedSends.latenessMs.p50, baseline: barePaced.fire.latenessMs.p50, better: 'lower' },
     { section: `2. lateness at ${rate.toFixed(1)} due/s (baseline: bare timers at the same rate)`, metric: 'p99', unit: 'ms', value: pacedSends.latenessMs.p99, baseline: barePaced.fire.latenessMs.p99, better: 'lower' },
     { section: `2. lateness at ${rate.toFixed(1)} due/s (baseline: bare timers at the same rate)`, metric: 'max', unit: 'ms', value: pacedSends.latenessMs.max, baseline: barePaced.fire.latenessMs.max, better: 'lower' },
     { section: `3. scheduling (baseline: bare workflow starts, ${sizes.concurrency} at a time)`, metric: 'scheduled per second', unit: '/s', value: (burst.perSecond + paced.perSecond) / 2, baseline: (bare.schedulePerSecond + barePaced.schedulePerSecond) / 2, better: 'higher' },
+    ...cpuRows(`3. scheduling (baseline: bare workflow starts, ${sizes.concurrency} at a time)`, 'scheduled', scheduleSplit, bareStartSplit),
   ];
   const table = withRatios(rows);
   console.log(`\n${formatTable(table)}`);
-  const files = writeJson(join(root, 'bench', 'results', 'reminders'), fileStamp, { sizes, loadAtStart, table, bare, barePaced, burst: { perSecond: burst.perSecond }, fired, paced: { perSecond: paced.perSecond }, pacedSends });
+  const files = writeJson(join(root, 'bench', 'results', 'reminders'), fileStamp, { sizes, loadAtStart, table, bare, barePaced, burst: { perSecond: burst.perSecond }, fired, cpu: { bareStart: bareStartSplit, bareFire: bareFireSplit, schedule: scheduleSplit, fire: fireSplit }, paced: { perSecond: paced.perSecond }, pacedSends });
   log(`wrote ${files.map((f) => f.slice(root.length + 1)).join(', ')}`);
 }
 

@@ -1,7 +1,7 @@
 // Memory and CPU of a process, read from /proc (Linux). Elsewhere the figures are
 // simply absent: the bench still runs, it only reports less.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface MemorySample {
   /** Resident set size now, in MB. */
@@ -42,6 +42,63 @@ export function cpuMsOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU time of every process whose command is `name` (all of PostgreSQL's backends), in ms. */
+function cpuMsOfCommand(name: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) total += cpuMsOf(Number(entry)) ?? 0;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
+/** CPU time the whole machine has spent so far (all cores, user + system + interrupts), in ms. */
+function machineCpuMs(): number | undefined {
+  try {
+    const [, user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).map(Number);
+    return ((user + nice + system + irq + softirq) * 1000) / clockTickHz();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where a phase's CPU went, in ms per item: each process of the stack, and the rest of the machine. */
+export interface CpuSplit {
+  temporal: number;
+  worker: number;
+  postgres: number;
+  /** This process: the API (the bench runs it in-process) and the load it is given. */
+  bench: number;
+  /** The kernel's networking and anything else running on the machine. */
+  other: number;
+  total: number;
+}
+
+/**
+ * Starts counting CPU by process; the function it returns ends the phase and divides by
+ * `items`. On 2 shared cores this says where the difference between a figure and its
+ * baseline goes. Undefined where /proc is missing.
+ */
+export function startCpuSplit(pids: { temporal: number; worker: number }): (items: number) => CpuSplit | undefined {
+  const read = () => {
+    const own = process.cpuUsage();
+    return { temporal: cpuMsOf(pids.temporal) ?? 0, worker: cpuMsOf(pids.worker) ?? 0, postgres: cpuMsOfCommand('postgres'), bench: (own.user + own.system) / 1000, machine: machineCpuMs() };
+  };
+  const before = read();
+  return (items) => {
+    const after = read();
+    if (before.machine === undefined || after.machine === undefined) return undefined;
+    const per = (k: 'temporal' | 'worker' | 'postgres' | 'bench') => (after[k] - before[k]) / items;
+    const total = (after.machine - before.machine) / items;
+    const split = { temporal: per('temporal'), worker: per('worker'), postgres: per('postgres'), bench: per('bench') };
+    return { ...split, other: Math.max(0, total - split.temporal - split.worker - split.postgres - split.bench), total };
+  };
 }
 
 let ticksPerSecond: number | undefined;

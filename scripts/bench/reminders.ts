@@ -54,8 +54,8 @@ export async function collectSends(opts: { db: pg.Pool; tenantId: string; ids: s
   return { n: rows.length, perSecond: rows.length / ((last - opts.firstDue) / 1000), latenessMs: latencyStats(rows.map((r) => r.sent.getTime() - r.due.getTime())) };
 }
 
-/** The baseline: bare timer workflows due at the same times, started at `scheduleConcurrency`. */
-export async function runBareTimers(opts: { client: Client; taskQueue: string; n: number; concurrency: number; dueAt: (i: number) => number; timeoutMs: number }): Promise<{ fire: FireResult; schedulePerSecond: number }> {
+/** The baseline: bare timer workflows due at the same times, started `concurrency` at a time (`onStarted` once all are). */
+export async function runBareTimers(opts: { client: Client; taskQueue: string; n: number; concurrency: number; dueAt: (i: number) => number; timeoutMs: number; onStarted?: () => void }): Promise<{ fire: FireResult; schedulePerSecond: number }> {
   const handles: Array<{ due: number; result: () => Promise<number> }> = new Array(opts.n);
   const started = performance.now();
   await forEachConcurrent(opts.n, opts.concurrency, async (i) => {
@@ -64,6 +64,7 @@ export async function runBareTimers(opts: { client: Client; taskQueue: string; n
     handles[i] = { due, result: () => handle.result() as Promise<number> };
   });
   const schedulePerSecond = opts.n / ((performance.now() - started) / 1000);
+  opts.onStarted?.();
   const fired = await Promise.all(handles.map(async (h) => ({ due: h.due, at: await h.result() })));
   const firstDue = Math.min(...fired.map((f) => f.due));
   const last = Math.max(...fired.map((f) => f.at));
