@@ -1,7 +1,8 @@
 import type { RunRef } from '../lib/workflowClient.ts';
-import { startQueued } from '../lib/workflowClient.ts';
+import { RunStillOpenError, startQueued } from '../lib/workflowClient.ts';
 import type { WorkflowStart } from '../entities/WorkflowStart.ts';
 import type { AppContext } from './context.ts';
+import { rerunWaitsForClose } from '../workflows/registry.ts';
 
 /** How long a request waits for Temporal before it answers `pending` and leaves the start to the relay. */
 const START_DEADLINE_MS = 3_000;
@@ -25,12 +26,17 @@ export async function startOrDefer(ctx: AppContext, row: WorkflowStart): Promise
         entityId: row.entityId,
         requestId: row.requestId ?? null,
         rerunnable: row.rerunnable,
+        rerunAfterClose: rerunWaitsForClose(row.workflowType),
       },
       START_DEADLINE_MS,
     );
     ctx.deps.startMarks.mark(row.id, run.run_id);
     return run;
   } catch (err) {
+    if (err instanceof RunStillOpenError) {
+      ctx.state.log.info({ workflowId: row.workflowId }, 'rerun left to the outbox relay until the previous run closes');
+      return { workflow_id: row.workflowId, run_id: null, status: 'pending' };
+    }
     ctx.state.log.warn({ workflowId: row.workflowId, err: err instanceof Error ? err.message : String(err) }, 'workflow start deferred to the outbox relay');
     return { workflow_id: row.workflowId, run_id: null, status: 'pending' };
   }

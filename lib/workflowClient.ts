@@ -24,6 +24,18 @@ export interface StartSpec<W extends Workflow> {
   entity: { type: string; id: string };
   /** Start a fresh run when the previous one with this ID has closed (e.g. "run triage again"). */
   rerunnable?: boolean;
+  /** With `rerunnable`: a run still open under this ID is not joined; the start fails with RunStillOpenError, to be made again once it closed (WorkflowKind.rerunAfterClose). */
+  rerunAfterClose?: boolean;
+}
+
+/** A rerun that must not join the run still open under its ID: start it again shortly (the outbox relay does). */
+export class RunStillOpenError extends Error {
+  readonly workflowId: string;
+  constructor(workflowId: string) {
+    super(`the previous run of ${workflowId} has not closed yet; the rerun starts once it has`);
+    this.workflowId = workflowId;
+    this.name = 'RunStillOpenError';
+  }
 }
 
 export interface RunRef {
@@ -45,7 +57,7 @@ export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec:
     args: spec.args,
     taskQueue: ctx.taskQueue,
     workflowId: spec.workflowId,
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdConflictPolicy: spec.rerunnable && spec.rerunAfterClose ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: spec.rerunnable ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     ...runTags(ctx, spec.entity),
   };
@@ -58,6 +70,7 @@ export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec:
     // A closed run under this ID that may not run again (it completed): the work is done, so report that run.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const description = await ctx.client.workflow.getHandle(spec.workflowId).describe();
+    if (spec.rerunnable && spec.rerunAfterClose && description.status.name === 'RUNNING') throw new RunStillOpenError(spec.workflowId);
     return { workflow_id: spec.workflowId, run_id: description.runId, status: description.status.name.toLowerCase() };
   }
 }
@@ -86,6 +99,7 @@ export interface QueuedStart {
   entityId: string;
   requestId: string | null;
   rerunnable: boolean;
+  rerunAfterClose?: boolean;
 }
 
 /**
@@ -101,6 +115,7 @@ export function startQueued(client: Client, taskQueue: string, q: QueuedStart, d
       args: q.args,
       entity: { type: q.entityType, id: q.entityId },
       rerunnable: q.rerunnable,
+      rerunAfterClose: q.rerunAfterClose,
     }),
   );
 }

@@ -9,6 +9,7 @@ import { reconcileAutomationSchedule } from '../lib/automationSchedules.ts';
 import { webhookKind, webhookStartRequest, webhookWorkflowId } from '../workflows/deliverWebhook.client.ts';
 import { automationEventSignal, automationReplanSignal, automationWorkflowId, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
+import { rerunWaitsForClose } from '../workflows/registry.ts';
 import { automationFanOut, type AutomationLimits } from './automationFanOut.ts';
 
 /**
@@ -85,6 +86,7 @@ const toQueued = (r: StartRow): QueuedStart => ({
   entityId: r.entity_id,
   requestId: r.request_id,
   rerunnable: r.rerunnable,
+  rerunAfterClose: rerunWaitsForClose(r.workflow_type),
 });
 
 /** The gap before a pass asked for while another ran: a burst's events go out in one batch. */

@@ -3,7 +3,9 @@ import type { StartRequest } from '../entities/WorkflowStart.ts';
 import type { deliverWebhookWorkflow, DeliverWebhookInput } from './deliverWebhook.ts';
 import { defineWorkflowKind, kindStartRequest } from './kind.ts';
 
-export const webhookKind = defineWorkflowKind({ runType: 'webhook', workflowType: 'deliverWebhookWorkflow', entityType: 'webhook_delivery' });
+// A retry or replay is only accepted once the delivery is no longer being attempted; its
+// last run may still be closing then, and joining that run would deliver nothing.
+export const webhookKind = defineWorkflowKind({ runType: 'webhook', workflowType: 'deliverWebhookWorkflow', entityType: 'webhook_delivery', rerunAfterClose: true });
 
 export const webhookWorkflowId = (deliveryId: string) => `webhook-${deliveryId}`;
 

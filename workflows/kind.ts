@@ -12,6 +12,13 @@ export interface WorkflowKind {
   runType: string;
   workflowType: string;
   entityType: string;
+  /**
+   * A rerun (a start row with `rerunnable`) waits for a run still open under its ID to
+   * close, and then starts afresh, instead of joining it: for work whose rerun is only
+   * asked for once the last run's work is over (a webhook delivery retried or replayed
+   * once its attempts are recorded), whose run may still be closing at that moment.
+   */
+  rerunAfterClose?: boolean;
 }
 
 export interface RegisteredWorkflow extends WorkflowKind {

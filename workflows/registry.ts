@@ -15,6 +15,9 @@ import { callKind } from './placeCall.client.ts';
 import { automationKind } from './runAutomation.client.ts';
 import { campaignKind } from './runCampaign.client.ts';
 
+/** Whether a rerun of this workflow type waits for an open run under its ID to close (kind.ts). */
+export const rerunWaitsForClose = (workflowType: string): boolean => workflowRegistry.some((k) => k.workflowType === workflowType && k.rerunAfterClose === true);
+
 /**
  * Every workflow, one line each: the worker builds its activities from this list,
  * `/runs` its `type` filter, and the replay suite checks a saved history for each.

@@ -7,6 +7,9 @@ import { startWebhookReceiver, type Received, type WebhookReceiver } from '../fa
 import { EventSchema } from '../../entities/Event.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { captureHistory } from '../support/histories.ts';
+import { RunStillOpenError, startQueued } from '../../lib/workflowClient.ts';
+import { webhookKind, webhookWorkflowId } from '../../workflows/deliverWebhook.client.ts';
+import { rerunWaitsForClose } from '../../workflows/registry.ts';
 
 let stack: TestStack;
 let rx: WebhookReceiver;
@@ -253,6 +256,42 @@ describe('deliveries', () => {
     // Meanwhile the hung endpoint's first attempts are still open.
     const stuck = await deliveries(a, hung.id);
     expect(stuck.filter((d) => d.status === 'delivered')).toHaveLength(0);
+  });
+
+  it('starts a retried delivery afresh only once its previous run closed, never joining that run (a retry racing the run\'s close delivered nothing)', async () => {
+    rx.on('/closing', () => ({ status: 200, hang: true }));
+    const hook = await register(a, '/closing', ['call.recording.available']);
+    await trigger(a, { closing: true }, 'call.recording.available');
+    const [d] = await eventually(async () => {
+      const found = await deliveries(a, hook.id);
+      return found.length === 1 ? found : undefined;
+    }, { what: 'the delivery' });
+    const workflowId = webhookWorkflowId(d.id);
+    const open = await stack.temporal.workflow.getHandle(workflowId).describe();
+    expect(open.status.name).toBe('RUNNING');
+    // The start row a retry or replay commits for this delivery (workers/outboxRelay.ts and api/startWork.ts start it).
+    const rerun = {
+      tenantId: a.tenantId,
+      workflowType: webhookKind.workflowType,
+      workflowId,
+      args: [{ tenantId: a.tenantId, deliveryId: d.id, scheduleMs: [0], firstAttemptNo: 4 }],
+      entityType: webhookKind.entityType,
+      entityId: d.id,
+      requestId: null,
+      rerunnable: true,
+      rerunAfterClose: rerunWaitsForClose(webhookKind.workflowType),
+    };
+    expect(rerun.rerunAfterClose).toBe(true);
+    const taskQueue = stack.config.temporal.taskQueue;
+    await expect(startQueued(stack.temporal, taskQueue, rerun, 10_000)).rejects.toBeInstanceOf(RunStillOpenError);
+    // A kind without the flag joins the open run, as a repeated request should.
+    expect(await startQueued(stack.temporal, taskQueue, { ...rerun, rerunAfterClose: false }, 10_000)).toMatchObject({ run_id: open.runId, status: 'running' });
+    // Once the hanging attempts are over and the run has closed, the same start makes a new run.
+    await eventually(async () => ((await stack.temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING' ? undefined : true), { what: 'the first run to close', timeoutMs: 60_000 });
+    const fresh = await startQueued(stack.temporal, taskQueue, rerun, 10_000);
+    expect(fresh.status).toBe('running');
+    expect(fresh.run_id).not.toBe(open.runId);
+    await stack.temporal.workflow.getHandle(workflowId).terminate('test over');
   });
 
   it('replays every subscribed event since a time, new deliveries for missed ones and the same ids for sent ones', async () => {
