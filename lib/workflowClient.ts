@@ -69,8 +69,11 @@ export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec:
   } catch (err) {
     // A closed run under this ID that may not run again (it completed): the work is done, so report that run.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // FAIL refuses only while a run is open (a closed one may run again): asked again shortly,
+    // the start succeeds once it has closed, even if it closes before a describe could tell.
+    // Starting the same row twice costs nothing: the kinds with this flag have keyed activities.
+    if (spec.rerunnable && spec.rerunAfterClose) throw new RunStillOpenError(spec.workflowId);
     const description = await ctx.client.workflow.getHandle(spec.workflowId).describe();
-    if (spec.rerunnable && spec.rerunAfterClose && description.status.name === 'RUNNING') throw new RunStillOpenError(spec.workflowId);
     return { workflow_id: spec.workflowId, run_id: description.runId, status: description.status.name.toLowerCase() };
   }
 }

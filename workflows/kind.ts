@@ -16,7 +16,9 @@ export interface WorkflowKind {
    * A rerun (a start row with `rerunnable`) waits for a run still open under its ID to
    * close, and then starts afresh, instead of joining it: for work whose rerun is only
    * asked for once the last run's work is over (a webhook delivery retried or replayed
-   * once its attempts are recorded), whose run may still be closing at that moment.
+   * once its attempts are recorded), whose run may still be closing at that moment. Its
+   * activities must be keyed so a row started twice (a lost "started" mark) does no
+   * work twice: a delivery's attempts are keyed by attempt number.
    */
   rerunAfterClose?: boolean;
 }
