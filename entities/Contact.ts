@@ -1,4 +1,6 @@
 import { defineEntity, type EntityManager, type InferEntity, p } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '../lib/db.ts';
+import { TENANT_FILTER } from '../lib/tenantFilter.ts';
 import { normalizePhone } from '../lib/phone.ts';
 import { contactSnapshot } from '../lib/snapshots.ts';
 import { recordEvent } from './Event.ts';
@@ -107,19 +109,24 @@ export async function findOrCreateContact(
   return { contact, created: true };
 }
 
-/** Whether nothing may text this number: the contact, or any contact with this number, opted out (STOP). */
-export async function isOptedOut(em: EntityManager, m: { channel: string; toAddress: string; contact?: { id: string } | null }): Promise<boolean> {
-  if (m.channel === 'email') return false;
-  const where = m.contact ? { $or: [{ id: m.contact.id }, { phone: m.toAddress }] } : { phone: m.toAddress };
-  return (await em.count(ContactSchema, { ...where, smsOptOut: true })) > 0;
-}
-
 /**
- * isOptedOut as a SQL condition, for a statement that loads the recipient along with the
- * row that names it (a reminder's fire step): the same rule, read in the same round trip.
- * `tenant`, `channel`, `contactId` and `address` are SQL expressions of that statement.
+ * Whether nothing may text this address, as a SQL condition: the contact, or any contact of
+ * the tenant with this number, opted out (STOP); email has no such opt-out. `tenant`,
+ * `channel`, `contactId` and `address` are SQL expressions, so a statement that loads the
+ * recipient with the row naming it (a reminder's fire step) reads it in the same round trip.
  */
 export function optedOutSql(x: { tenant: string; channel: string; contactId: string; address: string }): string {
   return `(${x.channel} <> 'email' and exists (
     select 1 from contact o where o.tenant_id = ${x.tenant} and o.sms_opt_out and (o.id = ${x.contactId} or o.phone = ${x.address})))`;
+}
+
+/** optedOutSql for one address, in the caller's tenant (its EntityManager's filter) and transaction. */
+export async function isOptedOut(em: SqlEntityManager, m: { channel: string; toAddress: string; contact?: { id: string } | null }): Promise<boolean> {
+  if (m.channel === 'email') return false;
+  const { tenantId } = em.getFilterParams<{ tenantId?: string }>(TENANT_FILTER);
+  if (!tenantId) throw new Error('isOptedOut needs a tenant EntityManager (tenantEm)');
+  const sql = optedOutSql({ tenant: '?::uuid', channel: '?', contactId: '?::uuid', address: '?' });
+  // Parameters in the order the condition names them: channel, tenant, contact, address.
+  const rows = await em.execute<Array<{ opted_out: boolean }>>(`select ${sql} as opted_out`, [m.channel, tenantId, m.contact?.id ?? null, m.toAddress]);
+  return rows[0]?.opted_out === true;
 }

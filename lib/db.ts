@@ -3,7 +3,9 @@ import { Migrator } from '@mikro-orm/migrations';
 import { fileURLToPath } from 'node:url';
 import { entities, tenantScopedEntities } from '../entities/index.ts';
 
-export const TENANT_FILTER = 'tenant';
+import { TENANT_FILTER } from './tenantFilter.ts';
+
+export { TENANT_FILTER };
 export const migrationsPath = fileURLToPath(new URL('../entities/migrations', import.meta.url));
 
 export interface DbOptions {
