@@ -229,7 +229,7 @@ export type ReminderActivities = ReturnType<typeof createReminderActivities>;
  * more CPU than the database spent answering them (3.6 vs 1.1–1.4 ms per fire).
  */
 async function loadForFire(em: EntityManager, tenantId: string, reminderId: string) {
-  const rows = await em.getConnection().execute<Array<Record<string, unknown>>>(
+  const rows = await em.execute<Array<Record<string, unknown>>>(
     `select r.*, to_jsonb(t) as fire_tenant, to_jsonb(e) as fire_event, to_jsonb(c) as fire_contact,
             ${optedOutSql({ tenant: 'r.tenant_id', channel: 'r.channel', contactId: 'r.contact_id', address: 'coalesce(r.to_address, c.phone)' })} as fire_opted_out
      from reminders r
