@@ -9,20 +9,25 @@
  *      (goal p99 ≤ 1 s), beside the bare timers' at the same rate;
  *   3. scheduling: POST /reminders vs bare workflow starts (goal ≥ 0.7×).
  *
- * Each phase also says where its CPU went, per reminder and per process (scripts/bench/proc.ts).
+ * Baseline and product take turns, BENCH_ROUNDS times each, and each side's figure pools
+ * its rounds (sends over the time they took, lateness over every send). On 2 shared
+ * cores one run's figures moved by a fifth from run to run; run as one block each, the
+ * side measured first met whatever the machine was doing then. Each phase also says
+ * where its CPU went, per reminder and per process (scripts/bench/proc.ts).
  *
- * Sizes (env): BENCH_REMINDERS (200), BENCH_REMINDERS_PACED (200), BENCH_CONCURRENCY (20).
+ * Sizes (env): BENCH_REMINDERS (200), BENCH_REMINDERS_PACED (200), BENCH_CONCURRENCY (20),
+ * BENCH_ROUNDS (3). BENCH_CPU_PROF=<dir> also writes each worker's V8 CPU profile there.
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
-import { collectSends, runBareTimers, scheduleReminders } from './bench/reminders.ts';
+import { collectSends, drainedPerSecond, pooledFire, runBareTimers, scheduleReminders, whenClosed, type FireResult } from './bench/reminders.ts';
 import { startCpuSplit, type CpuSplit } from './bench/proc.ts';
 
 const log = (line: string) => console.log(`[bench:reminders] ${line}`);
-const sizes = { reminders: envInt('BENCH_REMINDERS', 200), paced: envInt('BENCH_REMINDERS_PACED', 200), concurrency: envInt('BENCH_CONCURRENCY', 20) };
+const sizes = { reminders: envInt('BENCH_REMINDERS', 200), paced: envInt('BENCH_REMINDERS_PACED', 200), concurrency: envInt('BENCH_CONCURRENCY', 20), rounds: envInt('BENCH_ROUNDS', 3) };
 const timeoutMs = 600_000;
 const stops = stoppers(log);
 /** Time to schedule everything before the first is due. */
@@ -53,6 +58,17 @@ async function register(api: Api, label: string, stamp: string) {
   return tenant;
 }
 
+/** The mean of the rounds' splits (each over the same number of reminders): the pooled CPU per reminder. */
+function meanSplit(splits: Array<CpuSplit | undefined>): CpuSplit | undefined {
+  if (splits.length === 0 || splits.some((x) => x === undefined)) return undefined;
+  const all = splits as CpuSplit[];
+  const mean = (k: keyof CpuSplit) => all.reduce((a, x) => a + x[k], 0) / all.length;
+  return { temporal: mean('temporal'), worker: mean('worker'), postgres: mean('postgres'), bench: mean('bench'), other: mean('other'), total: mean('total') };
+}
+
+/** Items over the time they took, across rounds. */
+const pooledRate = (n: number, spansMs: number[]) => (n * spansMs.length) / (spansMs.reduce((a, b) => a + b, 0) / 1000);
+
 async function main() {
   const stamp = `${Date.now()}_${process.pid}`;
   const fileStamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -64,58 +80,91 @@ async function main() {
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   stops.add('pool', () => pool.end());
 
-  // ---- baseline first, with only its own worker running
+  // Both workers run throughout, each on its own task queue; the idle one only long-polls.
   const bareQueue = `bench-timer-${stamp}`;
   const bareWorker = await startWorkerChild('bare worker', 'scripts/bench/bareWorker.ts', { ...vars, TEMPORAL_TASK_QUEUE: bareQueue }, stops, log);
-  const bareCommon = { client: api.temporal, taskQueue: bareQueue, concurrency: sizes.concurrency, timeoutMs };
-  await runBareTimers({ ...bareCommon, n: 20, dueAt: () => Date.now() + 500 });
-  log(`1. baseline: ${sizes.reminders} bare timer workflows due together`);
-  const bareAt = Date.now() + leadMs(sizes.reminders);
-  const barePids = { temporal: temporal.pid, worker: bareWorker.pid };
-  const bareStartCpu = startCpuSplit(barePids);
-  let bareStartSplit: CpuSplit | undefined;
-  const bareFireCpu = atTime(bareAt, () => startCpuSplit(barePids));
-  const bare = await runBareTimers({ ...bareCommon, n: sizes.reminders, dueAt: () => bareAt, onStarted: () => (bareStartSplit = bareStartCpu(sizes.reminders)) });
-  const bareFireSplit = (await bareFireCpu)(sizes.reminders);
-  log(`   ${bare.fire.perSecond.toFixed(1)} fired/s; started ${bare.schedulePerSecond.toFixed(1)}/s`);
-  const rate = bare.fire.perSecond / 2;
-  log(`2. baseline: ${sizes.paced} bare timers due at ${rate.toFixed(1)}/s (half the bare ceiling)`);
-  const barePacedStart = Date.now() + leadMs(sizes.paced);
-  const barePaced = await runBareTimers({ ...bareCommon, n: sizes.paced, dueAt: (i) => barePacedStart + (i * 1000) / rate });
-  await bareWorker.stop();
-
-  // ---- the product
   const worker = await startWorkerChild('worker', 'workers/main.ts', vars, stops, log);
   const tenant = await register(api, 'reminders', stamp);
-  await scheduleReminders({ apiBaseUrl: api.baseUrl, token: tenant.token, n: 20, concurrency: sizes.concurrency, dueAt: () => Date.now() + 1000 });
-  log(`1. ${sizes.reminders} reminders due together (scheduled through the API)`);
-  const at = Date.now() + leadMs(sizes.reminders);
+  const bareCommon = { client: api.temporal, taskQueue: bareQueue, concurrency: sizes.concurrency, timeoutMs };
+  const schedule = (n: number, dueAt: (i: number) => number) => scheduleReminders({ apiBaseUrl: api.baseUrl, token: tenant.token, n, concurrency: sizes.concurrency, dueAt });
+  // Warm-ups, each finished before anything is measured.
+  await runBareTimers({ ...bareCommon, n: 20, dueAt: () => Date.now() + 500 });
+  const warmAt = Date.now() + 1000;
+  const warm = await schedule(20, () => warmAt);
+  await collectSends({ db: pool, tenantId: tenant.tenantId, ids: warm.ids, firstDue: warmAt, timeoutMs, log });
+  const barePids = { temporal: temporal.pid, worker: bareWorker.pid };
   const pids = { temporal: temporal.pid, worker: worker.pid };
-  const scheduleCpu = startCpuSplit(pids);
-  const burst = await scheduleReminders({ apiBaseUrl: api.baseUrl, token: tenant.token, n: sizes.reminders, concurrency: sizes.concurrency, dueAt: () => at });
-  const scheduleSplit = scheduleCpu(sizes.reminders);
-  log(`   scheduled ${burst.perSecond.toFixed(1)}/s`);
-  const fireCpu = atTime(at, () => startCpuSplit(pids));
-  const fired = await collectSends({ db: pool, tenantId: tenant.tenantId, ids: burst.ids, firstDue: at, timeoutMs, log });
-  const fireSplit = (await fireCpu)(sizes.reminders);
-  log(`   ${fired.perSecond.toFixed(1)} sent/s`);
-  log(`2. ${sizes.paced} reminders due at ${rate.toFixed(1)}/s`);
-  const pacedStart = Date.now() + leadMs(sizes.paced);
-  const paced = await scheduleReminders({ apiBaseUrl: api.baseUrl, token: tenant.token, n: sizes.paced, concurrency: sizes.concurrency, dueAt: (i) => pacedStart + (i * 1000) / rate });
-  const pacedSends = await collectSends({ db: pool, tenantId: tenant.tenantId, ids: paced.ids, firstDue: pacedStart, timeoutMs, log });
 
+  const bareBursts: Array<Awaited<ReturnType<typeof runBareTimers>>> = [];
+  const bursts: Array<{ scheduleMs: number; fired: FireResult }> = [];
+  const cpu = { bareStart: [] as Array<CpuSplit | undefined>, bareFire: [] as Array<CpuSplit | undefined>, schedule: [] as Array<CpuSplit | undefined>, fire: [] as Array<CpuSplit | undefined> };
+  for (let round = 1; round <= sizes.rounds; round++) {
+    log(`1. round ${round}/${sizes.rounds}: ${sizes.reminders} bare timer workflows due together, then ${sizes.reminders} reminders (scheduled through the API)`);
+    const bareAt = Date.now() + leadMs(sizes.reminders);
+    const bareStartCpu = startCpuSplit(barePids);
+    const bareFireCpu = atTime(bareAt, () => startCpuSplit(barePids));
+    const bare = await runBareTimers({ ...bareCommon, n: sizes.reminders, dueAt: () => bareAt, onStarted: () => cpu.bareStart.push(bareStartCpu(sizes.reminders)) });
+    cpu.bareFire.push((await bareFireCpu)(sizes.reminders));
+    bareBursts.push(bare);
+
+    const at = Date.now() + leadMs(sizes.reminders);
+    const scheduleCpu = startCpuSplit(pids);
+    const burst = await schedule(sizes.reminders, () => at);
+    cpu.schedule.push(scheduleCpu(sizes.reminders));
+    const closed = whenClosed(api.temporal, burst.ids);
+    const fireCpu = atTime(at, () => startCpuSplit(pids));
+    const fired = await collectSends({ db: pool, tenantId: tenant.tenantId, ids: burst.ids, firstDue: at, timeoutMs, log, closed });
+    cpu.fire.push((await fireCpu)(sizes.reminders));
+    bursts.push({ scheduleMs: burst.elapsedMs, fired });
+    log(`   bare: ${bare.fire.perSecond.toFixed(1)} fired/s (${drainedPerSecond(bare.fire)?.toFixed(1)} closed/s), started ${bare.schedulePerSecond.toFixed(1)}/s; reminders: ${fired.perSecond.toFixed(1)} sent/s (${drainedPerSecond(fired)?.toFixed(1)} closed/s), scheduled ${burst.perSecond.toFixed(1)}/s`);
+  }
+  const bareFire = pooledFire(bareBursts.map((b) => b.fire));
+  const fired = pooledFire(bursts.map((b) => b.fired));
+
+  const rate = bareFire.perSecond / 2;
+  const barePacedRuns: FireResult[] = [];
+  const pacedRuns: FireResult[] = [];
+  const pacedScheduleMs: number[] = [];
+  for (let round = 1; round <= sizes.rounds; round++) {
+    log(`2. round ${round}/${sizes.rounds}: ${sizes.paced} bare timers, then ${sizes.paced} reminders, due at ${rate.toFixed(1)}/s (half the bare ceiling)`);
+    const barePacedStart = Date.now() + leadMs(sizes.paced);
+    barePacedRuns.push((await runBareTimers({ ...bareCommon, n: sizes.paced, dueAt: (i) => barePacedStart + (i * 1000) / rate })).fire);
+    const pacedStart = Date.now() + leadMs(sizes.paced);
+    const paced = await schedule(sizes.paced, (i) => pacedStart + (i * 1000) / rate);
+    pacedScheduleMs.push(paced.elapsedMs);
+    pacedRuns.push(await collectSends({ db: pool, tenantId: tenant.tenantId, ids: paced.ids, firstDue: pacedStart, timeoutMs, log }));
+  }
+  const barePaced = pooledFire(barePacedRuns);
+  const pacedSends = pooledFire(pacedRuns);
+  const scheduled = pooledRate(sizes.reminders, bursts.map((b) => b.scheduleMs));
+  const bareScheduled = pooledRate(sizes.reminders, bareBursts.map((b) => b.scheduleMs));
+  const split = { bareStart: meanSplit(cpu.bareStart), bareFire: meanSplit(cpu.bareFire), schedule: meanSplit(cpu.schedule), fire: meanSplit(cpu.fire) };
+
+  const firing = `1. firing (baseline: bare timer + one no-op activity, ${sizes.reminders} due together, ${sizes.rounds} rounds)`;
+  const lateness = `2. lateness at ${rate.toFixed(1)} due/s (baseline: bare timers at the same rate)`;
+  const scheduling = `3. scheduling (baseline: bare workflow starts, ${sizes.concurrency} at a time)`;
   const rows: Row[] = [
-    { section: `1. firing (baseline: bare timer + one no-op activity, ${sizes.reminders} due together)`, metric: 'sends per second', unit: '/s', value: fired.perSecond, baseline: bare.fire.perSecond, better: 'higher' },
-    ...cpuRows(`1. firing (baseline: bare timer + one no-op activity, ${sizes.reminders} due together)`, 'fired', fireSplit, bareFireSplit),
-    { section: `2. lateness at ${rate.toFixed(1)} due/s (baseline: bare timers at the same rate)`, metric: 'p50', unit: 'ms', value: pacedSends.latenessMs.p50, baseline: barePaced.fire.latenessMs.p50, better: 'lower' },
-    { section: `2. lateness at ${rate.toFixed(1)} due/s (baseline: bare timers at the same rate)`, metric: 'p99', unit: 'ms', value: pacedSends.latenessMs.p99, baseline: barePaced.fire.latenessMs.p99, better: 'lower' },
-    { section: `2. lateness at ${rate.toFixed(1)} due/s (baseline: bare timers at the same rate)`, metric: 'max', unit: 'ms', value: pacedSends.latenessMs.max, baseline: barePaced.fire.latenessMs.max, better: 'lower' },
-    { section: `3. scheduling (baseline: bare workflow starts, ${sizes.concurrency} at a time)`, metric: 'scheduled per second', unit: '/s', value: (burst.perSecond + paced.perSecond) / 2, baseline: (bare.schedulePerSecond + barePaced.schedulePerSecond) / 2, better: 'higher' },
-    ...cpuRows(`3. scheduling (baseline: bare workflow starts, ${sizes.concurrency} at a time)`, 'scheduled', scheduleSplit, bareStartSplit),
+    { section: firing, metric: 'sends per second', unit: '/s', value: fired.perSecond, baseline: bareFire.perSecond, better: 'higher' },
+    { section: firing, metric: 'workflows closed per second (to the last close)', unit: '/s', value: drainedPerSecond(fired), baseline: drainedPerSecond(bareFire), better: 'higher' },
+    ...cpuRows(firing, 'fired', split.fire, split.bareFire),
+    { section: lateness, metric: 'p50', unit: 'ms', value: pacedSends.latenessMs.p50, baseline: barePaced.latenessMs.p50, better: 'lower' },
+    { section: lateness, metric: 'p99', unit: 'ms', value: pacedSends.latenessMs.p99, baseline: barePaced.latenessMs.p99, better: 'lower' },
+    { section: lateness, metric: 'max', unit: 'ms', value: pacedSends.latenessMs.max, baseline: barePaced.latenessMs.max, better: 'lower' },
+    { section: scheduling, metric: 'scheduled per second', unit: '/s', value: scheduled, baseline: bareScheduled, better: 'higher' },
+    ...cpuRows(scheduling, 'scheduled', split.schedule, split.bareStart),
   ];
   const table = withRatios(rows);
   console.log(`\n${formatTable(table)}`);
-  const files = writeJson(join(root, 'bench', 'results', 'reminders'), fileStamp, { sizes, loadAtStart, table, bare, barePaced, burst: { perSecond: burst.perSecond }, fired, cpu: { bareStart: bareStartSplit, bareFire: bareFireSplit, schedule: scheduleSplit, fire: fireSplit }, paced: { perSecond: paced.perSecond }, pacedSends });
+  // Per round, so a reader sees the spread the pooled figures hide.
+  const rounds = bursts.map((b, i) => ({
+    firing: { value: b.fired.perSecond, baseline: bareBursts[i].fire.perSecond },
+    closing: { value: drainedPerSecond(b.fired), baseline: drainedPerSecond(bareBursts[i].fire) },
+    scheduling: { value: sizes.reminders / (b.scheduleMs / 1000), baseline: bareBursts[i].schedulePerSecond },
+    pacedP99: { value: pacedRuns[i].latenessMs.p99, baseline: barePacedRuns[i].latenessMs.p99 },
+    pacedSchedulePerSecond: sizes.paced / (pacedScheduleMs[i] / 1000),
+  }));
+  const stats = (f: FireResult) => ({ n: f.n, perSecond: f.perSecond, closedPerSecond: drainedPerSecond(f), latenessMs: f.latenessMs });
+  const files = writeJson(join(root, 'bench', 'results', 'reminders'), fileStamp, { sizes, loadAtStart, table, rounds, fired: stats(fired), bare: stats(bareFire), pacedSends: stats(pacedSends), barePaced: stats(barePaced), cpu: split });
   log(`wrote ${files.map((f) => f.slice(root.length + 1)).join(', ')}`);
 }
 

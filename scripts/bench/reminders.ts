@@ -13,13 +13,34 @@ export interface FireResult {
   n: number;
   /** Sends per second, from the due time to the last send. */
   perSecond: number;
+  /** From the first due time to the last send. */
+  spanMs: number;
   /** Send time minus due time, per reminder. */
   latenessMs: ReturnType<typeof latencyStats>;
+  /** The same, one value per send (pooled across rounds; left out of the JSON). */
+  lateness: number[];
+  /** From the first due time until every workflow had closed, as its client saw it (result() resolved). */
+  drainSpanMs?: number;
 }
 
-export interface ScheduleResult {
-  n: number;
-  perSecond: number;
+function fireResult(sends: Array<{ due: number; at: number }>, firstDue: number, closedAt?: number[]): FireResult {
+  const spanMs = Math.max(...sends.map((s) => s.at)) - firstDue;
+  const lateness = sends.map((s) => s.at - s.due);
+  const drainSpanMs = closedAt?.length ? Math.max(...closedAt) - firstDue : undefined;
+  return { n: sends.length, perSecond: sends.length / (spanMs / 1000), spanMs, latenessMs: latencyStats(lateness), lateness, drainSpanMs };
+}
+
+/** Workflows closed per second, from the first due time to the last close. */
+export const drainedPerSecond = (f: FireResult): number | undefined => (f.drainSpanMs === undefined ? undefined : f.n / (f.drainSpanMs / 1000));
+
+/** Rounds of the same phase as one: sends over the time they took, lateness over every send. */
+export function pooledFire(results: FireResult[]): FireResult {
+  const n = results.reduce((a, r) => a + r.n, 0);
+  const spanMs = results.reduce((a, r) => a + r.spanMs, 0);
+  const lateness = results.flatMap((r) => r.lateness);
+  const drains = results.map((r) => r.drainSpanMs);
+  const drainSpanMs = drains.every((d) => d !== undefined) ? drains.reduce((a: number, d) => a + (d ?? 0), 0) : undefined;
+  return { n, perSecond: n / (spanMs / 1000), spanMs, latenessMs: latencyStats(lateness), lateness, drainSpanMs };
 }
 
 const post = async (apiBaseUrl: string, token: string, body: unknown) => {
@@ -30,17 +51,26 @@ const post = async (apiBaseUrl: string, token: string, body: unknown) => {
 };
 
 /** N reminders through the API, due at `dueAt(i)`; returns their ids and the scheduling rate. */
-export async function scheduleReminders(opts: { apiBaseUrl: string; token: string; n: number; concurrency: number; dueAt: (i: number) => number }): Promise<{ ids: string[]; perSecond: number }> {
+export async function scheduleReminders(opts: { apiBaseUrl: string; token: string; n: number; concurrency: number; dueAt: (i: number) => number }): Promise<{ ids: string[]; perSecond: number; elapsedMs: number }> {
   const ids: string[] = new Array(opts.n);
   const started = performance.now();
   await forEachConcurrent(opts.n, opts.concurrency, async (i) => {
     ids[i] = await post(opts.apiBaseUrl, opts.token, { to: `+1415555${String(1000 + (i % 9000)).padStart(4, '0')}`, message: `Bench reminder ${i}`, send_at: new Date(opts.dueAt(i)).toISOString() });
   });
-  return { ids, perSecond: opts.n / ((performance.now() - started) / 1000) };
+  const elapsedMs = performance.now() - started;
+  return { ids, perSecond: opts.n / (elapsedMs / 1000), elapsedMs };
+}
+
+/** When each reminder's workflow closed, as the bare timers' client sees theirs: a result() wait per run, held from its start. */
+export function whenClosed(client: Client, ids: string[]): Promise<number[]> {
+  return Promise.all(ids.map(async (id) => {
+    await client.workflow.getHandle(`reminder-${id}`).result();
+    return Date.now();
+  }));
 }
 
 /** Waits until every reminder sent, then reads each send's lateness from the outbox rows. */
-export async function collectSends(opts: { db: pg.Pool; tenantId: string; ids: string[]; firstDue: number; timeoutMs: number; log: Log }): Promise<FireResult> {
+export async function collectSends(opts: { db: pg.Pool; tenantId: string; ids: string[]; firstDue: number; timeoutMs: number; log: Log; closed?: Promise<number[]> }): Promise<FireResult> {
   const sent = async () =>
     (
       await opts.db.query<{ due: Date; sent: Date }>(
@@ -49,13 +79,11 @@ export async function collectSends(opts: { db: pg.Pool; tenantId: string; ids: s
       )
     ).rows;
   await waitUntil(`${opts.ids.length} reminders to send`, async () => (await sent()).length >= opts.ids.length, opts.timeoutMs, opts.log);
-  const rows = await sent();
-  const last = Math.max(...rows.map((r) => r.sent.getTime()));
-  return { n: rows.length, perSecond: rows.length / ((last - opts.firstDue) / 1000), latenessMs: latencyStats(rows.map((r) => r.sent.getTime() - r.due.getTime())) };
+  return fireResult((await sent()).map((r) => ({ due: r.due.getTime(), at: r.sent.getTime() })), opts.firstDue, await opts.closed);
 }
 
 /** The baseline: bare timer workflows due at the same times, started `concurrency` at a time (`onStarted` once all are). */
-export async function runBareTimers(opts: { client: Client; taskQueue: string; n: number; concurrency: number; dueAt: (i: number) => number; timeoutMs: number; onStarted?: () => void }): Promise<{ fire: FireResult; schedulePerSecond: number }> {
+export async function runBareTimers(opts: { client: Client; taskQueue: string; n: number; concurrency: number; dueAt: (i: number) => number; timeoutMs: number; onStarted?: () => void }): Promise<{ fire: FireResult; schedulePerSecond: number; scheduleMs: number }> {
   const handles: Array<{ due: number; result: () => Promise<number> }> = new Array(opts.n);
   const started = performance.now();
   await forEachConcurrent(opts.n, opts.concurrency, async (i) => {
@@ -63,13 +91,8 @@ export async function runBareTimers(opts: { client: Client; taskQueue: string; n
     const handle = await opts.client.workflow.start('benchTimerWorkflow', { taskQueue: opts.taskQueue, workflowId: `bench-timer-${randomUUID()}`, args: [{ dueAt: due }] });
     handles[i] = { due, result: () => handle.result() as Promise<number> };
   });
-  const schedulePerSecond = opts.n / ((performance.now() - started) / 1000);
+  const scheduleMs = performance.now() - started;
   opts.onStarted?.();
-  const fired = await Promise.all(handles.map(async (h) => ({ due: h.due, at: await h.result() })));
-  const firstDue = Math.min(...fired.map((f) => f.due));
-  const last = Math.max(...fired.map((f) => f.at));
-  return {
-    schedulePerSecond,
-    fire: { n: opts.n, perSecond: opts.n / ((last - firstDue) / 1000), latenessMs: latencyStats(fired.map((f) => f.at - f.due)) },
-  };
+  const fired = await Promise.all(handles.map(async (h) => ({ due: h.due, at: await h.result(), closedAt: Date.now() })));
+  return { schedulePerSecond: opts.n / (scheduleMs / 1000), scheduleMs, fire: fireResult(fired, Math.min(...fired.map((f) => f.due)), fired.map((f) => f.closedAt)) };
 }

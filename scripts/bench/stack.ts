@@ -289,7 +289,9 @@ const READY_MARK = '"msg":"worker started"';
  * never stall it, and shown only with BENCH_VERBOSE=1.
  */
 export async function startWorkerChild(name: string, script: string, vars: Record<string, string>, stops: Stoppers, log: Log, timeoutMs = 180_000): Promise<ChildWorker> {
-  const child = spawn(process.execPath, [...(script === 'workers/main.ts' ? workerNodeArgs(vars) : []), join(root, script)], {
+  // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it exits (for finding where a phase's CPU goes).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, ...(script === 'workers/main.ts' ? workerNodeArgs(vars) : []), join(root, script)], {
     // Only what Node needs from the caller's env; the rest is the bench's own (see serviceEnv).
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...vars, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
