@@ -11,7 +11,7 @@ import { ProviderError } from '../providers/errors.ts';
 import { crmClientFor, type CrmSettings } from '../providers/crm/index.ts';
 import type { CrmClient, Person, PullCursor, RemoteRecord } from '../providers/crm/types.ts';
 import { pgArray } from '../lib/pgArray.ts';
-import { localStoreFor, markRemoteArchived, sqlOf, writeLinks, type LinkWrite, type LocalRow, type Scope, type Sql } from './crmStores.ts';
+import { localStoreFor, markRemoteArchived, sqlOf, writeLinks, type LinkWrite, type LocalRow, type Scope, type Sql } from './crmStores/index.ts';
 
 export interface CrmSyncDeps {
   orm: MikroORM;
