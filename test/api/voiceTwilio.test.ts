@@ -61,6 +61,13 @@ const settled = (id: string, tenant = t) =>
     return call.ended_at ? call : undefined;
   }, { what: `call ${id} to end` });
 
+/** The call's status as the API shows it: the run records "in progress" once the answer's opening is on its way, so it can trail the answer webhook by a step. */
+const statusBecomes = (id: string, status: string) =>
+  eventually(async () => {
+    const call = await getCall(id);
+    return call.status === status ? call : undefined;
+  }, { what: `call ${id} to be ${status}` });
+
 const runOf = async (id: string) => (await stack.http.get(`${api}/runs/call-${id}`, { token: t.token })).body.data;
 
 describe('a call on Twilio, answered by a person', () => {
@@ -72,7 +79,7 @@ describe('a call on Twilio, answered by a person', () => {
     expect(line.said[0]).toMatch(/^Hi Jane, this is Sarah calling from .+\. I hope I'm catching you at a good time!$/);
     expect(line.url).toContain(`/api/v1/voice/twilio/answer?call=${id}&attempt=1`);
 
-    expect((await getCall(id)).status).toBe('in_progress');
+    expect((await statusBecomes(id, 'in_progress')).status).toBe('in_progress');
     const first = await twilio.speak(line.sid, 'Hi Sarah, yes I have a few minutes to chat');
     expect(first.join(' ')).toContain('Globex');
     const second = await twilio.speak(line.sid, 'How much does it cost? It sounds expensive');
@@ -303,7 +310,7 @@ describe("Twilio's voice webhooks are trusted only from the call's own account",
     const elsewhere = await post(statusUrl(), completed(), twilioSignature(PLATFORM_TOKEN, statusUrl().replace('attempt=1', 'attempt=2'), completed()));
     expect(elsewhere.status).toBe(403);
     expect((await twilio.speak(line.sid, 'Yes, go ahead')).length).toBeGreaterThan(0);
-    expect((await getCall(id)).status).toBe('in_progress');
+    expect((await statusBecomes(id, 'in_progress')).status).toBe('in_progress');
   });
 
   it("refuses another tenant's Twilio account, even signed with that account's token", async () => {
@@ -317,7 +324,7 @@ describe("Twilio's voice webhooks are trusted only from the call's own account",
     expect(res.status).toBe(403);
     // The call is still the other tenant's to see: a 404 there.
     expect((await stack.http.get(`${api}/voice/calls/${id}`, { token: other.token })).status).toBe(404);
-    expect((await getCall(id)).status).toBe('in_progress');
+    expect((await statusBecomes(id, 'in_progress')).status).toBe('in_progress');
   });
 
   it('accepts the real one', async () => {
