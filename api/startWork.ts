@@ -33,11 +33,8 @@ export async function startOrDefer(ctx: AppContext, row: WorkflowStart): Promise
     ctx.deps.startMarks.mark(row.id, run.run_id);
     return run;
   } catch (err) {
-    if (err instanceof RunStillOpenError) {
-      ctx.state.log.info({ workflowId: row.workflowId }, 'rerun left to the outbox relay until the previous run closes');
-      return { workflow_id: row.workflowId, run_id: null, status: 'pending' };
-    }
-    ctx.state.log.warn({ workflowId: row.workflowId, err: err instanceof Error ? err.message : String(err) }, 'workflow start deferred to the outbox relay');
+    if (err instanceof RunStillOpenError) ctx.state.log.info({ workflowId: row.workflowId }, 'rerun left to the outbox relay until the previous run closes');
+    else ctx.state.log.warn({ workflowId: row.workflowId, err: err instanceof Error ? err.message : String(err) }, 'workflow start deferred to the outbox relay');
     return { workflow_id: row.workflowId, run_id: null, status: 'pending' };
   }
 }

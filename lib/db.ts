@@ -2,9 +2,9 @@ import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresq
 import { Migrator } from '@mikro-orm/migrations';
 import { fileURLToPath } from 'node:url';
 import { entities, tenantScopedEntities } from '../entities/index.ts';
-
 import { TENANT_FILTER } from './tenantFilter.ts';
 
+// Re-exported: the rest of the code names the filter through lib/db.ts.
 export { TENANT_FILTER };
 export const migrationsPath = fileURLToPath(new URL('../entities/migrations', import.meta.url));
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
+import { reminderWorkflowId } from '../../workflows/sendReminder.client.ts';
 import { forEachConcurrent, latencyStats, waitUntil } from './load.ts';
 import type { Log } from './stack.ts';
 
@@ -64,7 +65,7 @@ export async function scheduleReminders(opts: { apiBaseUrl: string; token: strin
 /** When each reminder's workflow closed, as the bare timers' client sees theirs: a result() wait per run, held from its start. */
 export function whenClosed(client: Client, ids: string[]): Promise<number[]> {
   return Promise.all(ids.map(async (id) => {
-    await client.workflow.getHandle(`reminder-${id}`).result();
+    await client.workflow.getHandle(reminderWorkflowId(id)).result();
     return Date.now();
   }));
 }
