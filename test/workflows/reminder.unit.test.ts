@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FireOutcome, ReminderActivities, ReminderPlan } from '../../activities/reminders.ts';
+import { captureHistory } from '../support/histories.ts';
 import { workflowTestEnv } from '../support/workflowWorker.ts';
 
 /**
@@ -53,7 +54,7 @@ describe('sendReminderWorkflow', () => {
   it('plans again at once when signalled, without firing the stale plan', async () => {
     const later = inMs(60_000);
     const soon = inMs(300);
-    const { result, fires, plans } = await run(
+    const { result, fires, plans, workflowId } = await run(
       (n) => (n === 1 ? { state: 'due', dueAt: later, version: 1 } : { state: 'due', dueAt: soon, version: 2 }),
       () => ({ state: 'ended', status: 'sent' }),
       async (workflowId) => {
@@ -64,6 +65,8 @@ describe('sendReminderWorkflow', () => {
     expect(result).toBe('sent');
     expect(plans).toHaveLength(2);
     expect(fires.map((f) => [f.dueAt, f.version])).toEqual([[soon, 2]]);
+    // The change path (a timer cancelled, the row planned again) in the replay suite.
+    captureHistory(workflowId, 'reminder-replanned');
   });
 
   it('reads the row again when the change came with its very start (the plan in its input is stale)', async () => {
