@@ -10,6 +10,8 @@ export const reminderWorkflowId = (reminderId: string) => `reminder-${reminderId
 /** The reminder's row changed (time, text, recipient, cancel, its event): plan again. */
 export const reminderChangedSignal = defineSignal('reminderChanged');
 
-export function reminderStartRequest(input: ReminderInput, opts: { requestId?: string | null; rerun?: boolean } = {}): StartRequest {
-  return kindStartRequest(reminderKind, reminderWorkflowId(input.reminderId), input.reminderId, input, opts);
+/** A reminder's run, started as today's code runs it (its fire step local: see ReminderInput.fire). */
+export function reminderStartRequest(input: Omit<ReminderInput, 'fire'>, opts: { requestId?: string | null; rerun?: boolean } = {}): StartRequest {
+  const args: ReminderInput = { ...input, fire: 'local' };
+  return kindStartRequest(reminderKind, reminderWorkflowId(input.reminderId), input.reminderId, args, opts);
 }

@@ -1,4 +1,4 @@
-import { condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { ReminderActivities, ReminderPlan, ReminderStatus } from '../activities/reminders.ts';
 import { presets } from './activityOptions.ts';
 import { reminderChangedSignal } from './sendReminder.client.ts';
@@ -10,6 +10,12 @@ export interface ReminderInput {
   sendTimeoutMs?: number;
   /** The first plan, as the API computed it when it stored the reminder (saves an activity per new reminder). */
   plan?: { dueAt: string; version: number };
+  /**
+   * `local`: this run was started since the fire step became a local activity, so it needs
+   * no `local-fire` patch marker, nor the TemporalChangeVersion search-attribute upsert
+   * that comes with one, at every fire. Runs started before say nothing and ask the patch.
+   */
+  fire?: 'local';
 }
 
 /**
@@ -26,16 +32,39 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
   });
   // The fire step runs as a local activity (in the worker that wakes the reminder: no task
   // queue round trip when many fall due at once); runs that began before replay their
-  // history's remote one (patch local-fire).
+  // history's remote one (patch local-fire, asked only by runs whose input does not say).
   const local = proxyLocalActivities<ReminderActivities>({
     startToCloseTimeout: input.sendTimeoutMs ?? '2 minutes',
     retry: presets.providerCall.retry,
     localRetryThreshold: '10 seconds',
   });
   let changed = false;
+  let wake: (() => void) | undefined;
   setHandler(reminderChangedSignal, () => {
     changed = true;
+    wake?.();
   });
+  /**
+   * Sleeps `ms` unless a change comes first (true then). `condition(() => changed, ms)`
+   * did the same, but it cancels its scope however it ends: every reminder that simply
+   * fell due paid for a CancelledFailure (its stack captured and source-mapped by the
+   * SDK) and a condition checked after each activation. Here only a change cancels the
+   * timer, with the same CancelTimer command as before (replay suite: reminder-replanned).
+   */
+  async function sleepUnlessChanged(ms: number): Promise<boolean> {
+    const timer = new CancellationScope();
+    const ran = timer.run(() => sleep(ms));
+    const woken = new Promise<true>((resolve) => {
+      wake = () => resolve(true);
+    });
+    const byChange = await Promise.race([ran.then(() => false), woken]);
+    wake = undefined;
+    if (byChange) {
+      timer.cancel();
+      await ran.catch(() => undefined);
+    }
+    return byChange;
+  }
   let first = input.plan;
   for (;;) {
     // A change signalled before the run's first task (the event moved right after the
@@ -50,14 +79,14 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
     let replan = false;
     while (!replan) {
       const wait = wakeAt - Date.now();
-      if (wait > 0 && (await condition(() => changed, wait))) break;
+      if (wait > 0 && !changed && (await sleepUnlessChanged(wait))) break;
       if (changed) break;
-      const fire = patched('local-fire') ? local.fireReminder : fireReminder;
+      const fire = input.fire === 'local' || patched('local-fire') ? local.fireReminder : fireReminder;
       const fired = await fire({ tenantId: input.tenantId, reminderId: input.reminderId, dueAt: plan.dueAt, version: plan.version });
       if (fired.state === 'ended') return fired.status;
       if (fired.state === 'replan') replan = true;
       else if (fired.state === 'defer') wakeAt = Date.parse(fired.until);
-      else return continueAsNew<typeof sendReminderWorkflow>({ tenantId: input.tenantId, reminderId: input.reminderId, sendTimeoutMs: input.sendTimeoutMs });
+      else return continueAsNew<typeof sendReminderWorkflow>({ tenantId: input.tenantId, reminderId: input.reminderId, sendTimeoutMs: input.sendTimeoutMs, fire: 'local' });
     }
   }
 }
