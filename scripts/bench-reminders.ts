@@ -48,6 +48,7 @@ function cpuRows(section: string, what: string, value: CpuSplit | undefined, bas
     row('  of which the worker', 'worker'),
     row('  of which PostgreSQL', 'postgres'),
     row('  of which the API and its client (this process)', 'bench'),
+    row('  besides: taken by the host (steal time)', 'stolen'),
   ];
 }
 
@@ -63,7 +64,7 @@ function meanSplit(splits: Array<CpuSplit | undefined>): CpuSplit | undefined {
   if (splits.length === 0 || splits.some((x) => x === undefined)) return undefined;
   const all = splits as CpuSplit[];
   const mean = (k: keyof CpuSplit) => all.reduce((a, x) => a + x[k], 0) / all.length;
-  return { temporal: mean('temporal'), worker: mean('worker'), postgres: mean('postgres'), bench: mean('bench'), other: mean('other'), total: mean('total') };
+  return { temporal: mean('temporal'), worker: mean('worker'), postgres: mean('postgres'), bench: mean('bench'), other: mean('other'), total: mean('total'), stolen: mean('stolen') };
 }
 
 /** Items over the time they took, across rounds. */

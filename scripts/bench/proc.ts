@@ -33,36 +33,56 @@ export function memoryOf(pid: number): MemorySample | undefined {
  * figure that carries over to bigger machines better than wall time on 2 shared cores.
  */
 export function cpuMsOf(pid: number): number | undefined {
+  return procCpu(pid)?.ms;
+}
+
+/** A process's CPU so far (and that of its children it has reaped), in ms, and its parent. */
+function procCpu(pid: number): { ms: number; reapedMs: number; ppid: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields 14 and 15 (utime, stime), counted after the parenthesised command name.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1000) / clockTickHz() : undefined;
+    // Counted after the parenthesised command name: ppid is field 4, utime, stime, cutime and cstime 14 to 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const ms = ((fields[11] + fields[12]) * 1000) / clockTickHz();
+    const reapedMs = ((fields[13] + fields[14]) * 1000) / clockTickHz();
+    return Number.isFinite(ms) ? { ms, reapedMs, ppid: fields[1] } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** CPU time of every process whose command is `name` (all of PostgreSQL's backends), in ms. */
+/**
+ * CPU time of every process whose command is `name` (all of PostgreSQL's backends), in ms,
+ * with what the ones that ended already spent: the top process of the group (the
+ * postmaster) has it as its reaped children's CPU. Without it, a backend or autovacuum
+ * worker that exits during a phase took its CPU out of the sum (a negative figure).
+ */
 function cpuMsOfCommand(name: string): number {
-  let total = 0;
+  const group = new Map<number, NonNullable<ReturnType<typeof procCpu>>>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) total += cpuMsOf(Number(entry)) ?? 0;
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== name) continue;
+      const cpu = procCpu(Number(entry));
+      if (cpu) group.set(Number(entry), cpu);
     } catch {
       // The process ended between the listing and the read.
     }
   }
+  let total = 0;
+  for (const cpu of group.values()) total += cpu.ms + (group.has(cpu.ppid) ? 0 : cpu.reapedMs);
   return total;
 }
 
-/** CPU time the whole machine has spent so far (all cores, user + system + interrupts), in ms. */
-function machineCpuMs(): number | undefined {
+/**
+ * CPU time the whole machine has spent so far (all cores, user + system + interrupts), and
+ * the time the hypervisor gave this VM's cores to someone else while they had work (steal),
+ * in ms.
+ */
+function machineCpuMs(): { used: number; stolen: number } | undefined {
   try {
-    const [, user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).map(Number);
-    return ((user + nice + system + irq + softirq) * 1000) / clockTickHz();
+    const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).map(Number);
+    const ms = (ticks: number) => (ticks * 1000) / clockTickHz();
+    return { used: ms(user + nice + system + irq + softirq), stolen: ms(steal ?? 0) };
   } catch {
     return undefined;
   }
@@ -78,6 +98,8 @@ export interface CpuSplit {
   /** The kernel's networking and anything else running on the machine. */
   other: number;
   total: number;
+  /** Not in `total`: time the host gave this VM's cores to others while they had work; it slows whichever side it falls on. */
+  stolen: number;
 }
 
 /**
@@ -95,9 +117,9 @@ export function startCpuSplit(pids: { temporal: number; worker: number }): (item
     const after = read();
     if (before.machine === undefined || after.machine === undefined) return undefined;
     const per = (k: 'temporal' | 'worker' | 'postgres' | 'bench') => (after[k] - before[k]) / items;
-    const total = (after.machine - before.machine) / items;
+    const total = (after.machine.used - before.machine.used) / items;
     const split = { temporal: per('temporal'), worker: per('worker'), postgres: per('postgres'), bench: per('bench') };
-    return { ...split, other: Math.max(0, total - split.temporal - split.worker - split.postgres - split.bench), total };
+    return { ...split, other: Math.max(0, total - split.temporal - split.worker - split.postgres - split.bench), total, stolen: (after.machine.stolen - before.machine.stolen) / items };
   };
 }
 
