@@ -349,18 +349,20 @@ describe('Salesforce contacts sync', () => {
     await eventually(async () => ((await stack.http.get(`${api}/runs/crm-sync-${id}-contacts`, { token: tenant.token })).body.data.status !== 'running' ? true : undefined), { what: 'its workflow to close' });
 
     sf.seed('Contact', [{ LastName: 'Scheduled', Email: 'scheduled@example.com' }]);
+    // The schedule skips overlapping runs: until it has seen its skipped run close, a trigger would be dropped.
+    await eventually(async () => ((await handle.describe()).info.runningActions.length === 0 ? true : undefined), { what: 'the schedule to see its skipped run closed' });
     await handle.trigger();
     const run = await eventually(async () => {
       const runs = (await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[];
       return runs[0]?.trigger === 'schedule' && runs[0].status !== 'running' && runs[0].status !== 'skipped' ? runs[0] : undefined;
-    }, { what: 'the scheduled run' });
+    }, { what: 'the scheduled run', timeoutMs: 60_000 });
     expect(run).toMatchObject({ status: 'completed', counts: { created: 1 } });
     expect(run.workflow_id).toMatch(new RegExp(`^crm-sync-${id}-contacts-`));
     const listed = await stack.http.get(`${api}/runs?type=crm_sync`, { token: tenant.token });
     expect((listed.body.data as Array<{ workflow_id: string }>).map((r) => r.workflow_id)).toContain(run.workflow_id);
     await stack.http.patch(`${api}/integrations/${id}`, { token: tenant.token, body: { sync_interval_minutes: 0 } });
     await expect(handle.describe()).rejects.toThrow(/not found/i);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('Salesforce leads sync', () => {
