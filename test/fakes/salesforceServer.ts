@@ -509,6 +509,7 @@ export async function startFakeSalesforce() {
   const fieldNames = new Map<string, Map<string, string>>();
   let earliestDateAvailable = startedAt - 30 * 86_400_000;
   let delayMs = 0;
+  let held: Promise<void> | null = null;
   let cursorSeq = 0;
   let lastModstamp = 0;
 
@@ -903,6 +904,7 @@ export async function startFakeSalesforce() {
     }
     if (parts[0] === 'query' && method === 'GET') {
       if (delayMs) await sleep(delayMs);
+      if (held) await held;
       if (parts.length === 1) {
         const q = url.searchParams.get('q');
         if (!q) throw new HttpError(400, errorBody('MALFORMED_QUERY', 'A query string has to be specified'));
@@ -1073,6 +1075,17 @@ export async function startFakeSalesforce() {
     },
     set delayMs(ms: number) {
       delayMs = ms;
+    },
+    /** Holds every query and queryMore page until the function it returns is called (a sync kept mid-pull for as long as a test needs). */
+    hold(): () => void {
+      let release = () => undefined as void;
+      held = new Promise<void>((resolve) => {
+        release = () => {
+          held = null;
+          resolve();
+        };
+      });
+      return release;
     },
     /** A valid OAuth-style access token (`token` or a fresh one). */
     addSession(accessToken?: string): string {
