@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../../lib/config.ts';
+import { POOL_IDLE_TIMEOUT_MS } from '../../lib/db.ts';
 import { rateLimited } from '../../lib/errors.ts';
 import type { AppContextExtras, AppState } from '../context.ts';
 import { consumeWithCaller } from '../storedCaller.ts';
@@ -34,7 +35,7 @@ export function createLimiters(limits: Config['rateLimit'], databaseUrl: string)
     return { auth: new RateLimiterMemory(auth), api: new RateLimiterMemory(api), loginFailures: new RateLimiterMemory(login), store: 'memory', close: async () => undefined };
   }
   // Its own small pool: a counter is one statement, and must not wait behind the ORM's queries.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, allowExitOnIdle: true });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, allowExitOnIdle: true, idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS });
   // An idle connection dropped by the server (a restart, a failover) is replaced on next use.
   pool.on('error', () => undefined);
   const store = { storeClient: pool, tableName: TABLE, tableCreated: true };
