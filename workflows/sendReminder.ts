@@ -45,25 +45,24 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
     wake?.();
   });
   /**
-   * Sleeps `ms` unless a change comes first (true then). `condition(() => changed, ms)`
-   * did the same, but it cancels its scope however it ends: every reminder that simply
-   * fell due paid for a CancelledFailure (its stack captured and source-mapped by the
-   * SDK) and a condition checked after each activation. Here only a change cancels the
-   * timer, with the same CancelTimer command as before (replay suite: reminder-replanned).
+   * Sleeps `ms`, or until a change is signalled (`changed` says which). `condition(() =>
+   * changed, ms)` did the same, but it cancels its scope however it ends: every reminder
+   * that simply fell due paid for a CancelledFailure (its stack captured and source-mapped
+   * by the SDK) and a condition checked after each activation. Here only a change cancels
+   * the timer, with the same CancelTimer command as before (replay suite: reminder-replanned).
    */
-  async function sleepUnlessChanged(ms: number): Promise<boolean> {
-    const timer = new CancellationScope();
-    const ran = timer.run(() => sleep(ms));
-    const woken = new Promise<true>((resolve) => {
-      wake = () => resolve(true);
+  async function sleepUnlessChanged(ms: number): Promise<void> {
+    const scope = new CancellationScope();
+    const timer = scope.run(() => sleep(ms));
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
     });
-    const byChange = await Promise.race([ran.then(() => false), woken]);
+    await Promise.race([timer, woken]);
     wake = undefined;
-    if (byChange) {
-      timer.cancel();
-      await ran.catch(() => undefined);
+    if (changed) {
+      scope.cancel();
+      await timer.catch(() => undefined);
     }
-    return byChange;
   }
   let first = input.plan;
   for (;;) {
@@ -79,7 +78,7 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
     let replan = false;
     while (!replan) {
       const wait = wakeAt - Date.now();
-      if (wait > 0 && !changed && (await sleepUnlessChanged(wait))) break;
+      if (wait > 0 && !changed) await sleepUnlessChanged(wait);
       if (changed) break;
       const fire = input.fire === 'local' || patched('local-fire') ? local.fireReminder : fireReminder;
       const fired = await fire({ tenantId: input.tenantId, reminderId: input.reminderId, dueAt: plan.dueAt, version: plan.version });
