@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { ActivityGroup } from '../../activities/deps.ts';
 import { readTestEnv } from './testEnv.ts';
 
@@ -16,10 +16,10 @@ export async function workflowTestEnv() {
   const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: env.temporalAddress });
   return {
     client: testEnv.client,
-    /** Runs `fn` while a worker with these activities polls a fresh task queue. */
-    async withWorker<T>(activities: ActivityGroup, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+    /** Runs `fn` while a worker with these activities (and activity interceptors) polls a fresh task queue. */
+    async withWorker<T>(activities: ActivityGroup, fn: (taskQueue: string) => Promise<T>, activityInterceptors: ActivityInterceptorsFactory[] = []): Promise<T> {
       const taskQueue = `wf-unit-${randomUUID()}`;
-      const worker = await Worker.create({ connection: testEnv.nativeConnection, taskQueue, workflowBundle: { codePath: env.workflowBundlePath }, activities });
+      const worker = await Worker.create({ connection: testEnv.nativeConnection, taskQueue, workflowBundle: { codePath: env.workflowBundlePath }, activities, interceptors: { activity: activityInterceptors } });
       return worker.runUntil(fn(taskQueue));
     },
     close: () => testEnv.teardown(),

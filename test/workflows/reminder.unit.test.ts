@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FireOutcome, ReminderActivities, ReminderPlan } from '../../activities/reminders.ts';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { REQUEST_ID_HEADER } from '../../workflows/interceptors.ts';
 import { captureHistory } from '../support/histories.ts';
 import { workflowTestEnv } from '../support/workflowWorker.ts';
 
@@ -96,6 +99,35 @@ describe('sendReminderWorkflow', () => {
     expect(result).toBe('sent');
     expect(plans).toHaveLength(1);
     expect(fires).toEqual([soon]);
+  });
+
+  it("carries the starting request's id to its local fire step, as to any activity", async () => {
+    const seen: Array<{ type: string; requestId: string | undefined; local: boolean }> = [];
+    const capture: ActivityInterceptorsFactory = (ctx) => ({
+      inbound: {
+        execute(input, next) {
+          const header = input.headers[REQUEST_ID_HEADER];
+          seen.push({ type: ctx.info.activityType, requestId: header ? defaultPayloadConverter.fromPayload<string>(header) : undefined, local: ctx.info.isLocal });
+          return next(input);
+        },
+      },
+    });
+    const activities: ReminderActivities = {
+      planReminder: async () => ({ state: 'due', dueAt: inMs(100), version: 1 }),
+      fireReminder: async () => ({ state: 'ended', status: 'sent' }),
+    };
+    await env.withWorker(
+      activities,
+      async (taskQueue) => {
+        const handle = await env.client.workflow.start('sendReminderWorkflow', { taskQueue, workflowId: `reminder-unit-${randomUUID()}`, memo: { requestId: 'req-reminder-1' }, args: [{ tenantId: randomUUID(), reminderId: randomUUID(), fire: 'local' }] });
+        return handle.result();
+      },
+      [capture],
+    );
+    expect(seen).toEqual([
+      { type: 'planReminder', requestId: 'req-reminder-1', local: false },
+      { type: 'fireReminder', requestId: 'req-reminder-1', local: true },
+    ]);
   });
 
   it('ends without firing when the plan says it ended (cancelled)', async () => {
