@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { wrap } from '@mikro-orm/core';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
+import { BudgetExceededError } from '../lib/computeBudget.ts';
 import { nextDue } from '../lib/reminderTime.ts';
 import { nextAllowedTime } from '../lib/quietHours.ts';
 import { renderTemplate } from '../lib/template.ts';
@@ -33,7 +34,19 @@ function anchorOf(r: Reminder, event: CalendarEvent | null): Anchor {
   return { at: new Date(event.startsAt.getTime() + r.offsetMs) };
 }
 
-const dueOf = (r: Reminder, anchor: Date, now: Date) => nextDue({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, r.lastOccurrenceAt ?? null, now);
+/**
+ * The occurrence due next, or null when none is left. A rule whose next occurrence the
+ * search cannot find in its budget has none left that anyone could wait for (the API
+ * refuses such a rule up front; one stored before that check ends here too).
+ */
+function dueOf(r: Reminder, anchor: Date, now: Date): Date | null {
+  try {
+    return nextDue({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, r.lastOccurrenceAt ?? null, now);
+  } catch (err) {
+    if (err instanceof BudgetExceededError) return null;
+    throw err;
+  }
+}
 
 async function load(em: EntityManager, reminderId: string) {
   const r = await em.findOneOrFail(ReminderSchema, reminderId);

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { EntityManager } from '../lib/db.ts';
 import { optedOut, validationError } from '../lib/errors.ts';
 import { normalizePhone } from '../lib/phone.ts';
-import { CATCH_UP_MS, nextDue, parseOffset } from '../lib/reminderTime.ts';
+import { BudgetExceededError } from '../lib/computeBudget.ts';
+import { CATCH_UP_MS, nextDue, parseOffset, type Recurrence } from '../lib/reminderTime.ts';
 import { reminderStartRequest } from '../workflows/sendReminder.client.ts';
 import { CalendarEventSchema } from './CalendarEvent.ts';
 import { ContactSchema, isOptedOut, type Contact } from './Contact.ts';
@@ -52,6 +53,15 @@ export async function contactFor(em: EntityManager, id: string, channel: string)
   return contact;
 }
 
+function searchFirst(recurrence: Recurrence, now: Date): Date | null {
+  try {
+    return nextDue(recurrence, null, now);
+  } catch (err) {
+    if (!(err instanceof BudgetExceededError)) throw err;
+    throw field('rrule', 'the rule gives no occurrence in a bounded search; it may match no day at all (e.g. BYMONTH=2;BYMONTHDAY=30)');
+  }
+}
+
 /** The reminder's first occurrence as things stand, or a 422 saying why there is none. */
 export async function firstOccurrence(em: EntityManager, r: Reminder): Promise<Date> {
   let anchor: Date;
@@ -64,7 +74,7 @@ export async function firstOccurrence(em: EntityManager, r: Reminder): Promise<D
     anchor = r.sendAt as Date;
   }
   const now = new Date();
-  const next = nextDue({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, null, now);
+  const next = searchFirst({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, now);
   if (!next) throw field(r.rrule ? 'until' : 'send_at', 'the reminder would never be sent (its time is before until)');
   if (next.getTime() < now.getTime() - CATCH_UP_MS) throw field(r.event ? 'offset' : 'send_at', 'that time has passed');
   return next;

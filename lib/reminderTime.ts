@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon';
 import rrulePkg from 'rrule';
+import { withinBudget } from './computeBudget.ts';
+import { rruleProblem } from './rruleParts.ts';
 export { parseOffset } from './reminderOffset.ts';
 export { isTimeZone } from './timeZone.ts';
 
@@ -17,11 +19,10 @@ const { RRule } = rrulePkg;
 export function parseRrule(text: string): { ok: true } | { ok: false; message: string } {
   const body = text.trim().replace(/^RRULE:/i, '');
   if (/DTSTART|\n/i.test(body)) return { ok: false, message: 'give only the RRULE part (FREQ=…;…): the start is send_at or the event' };
+  const problem = rruleProblem(body);
+  if (problem) return { ok: false, message: problem };
   try {
-    const options = RRule.parseString(body);
-    if (options.freq === undefined) return { ok: false, message: 'an RRULE needs FREQ' };
-    // Sub-minute repetition would text someone every second.
-    if (options.freq === RRule.SECONDLY || options.freq === RRule.MINUTELY) return { ok: false, message: 'FREQ must be HOURLY or longer' };
+    RRule.parseString(body);
     return { ok: true };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : 'not a valid RRULE' };
@@ -38,6 +39,14 @@ const unfloat = (f: Date, tz: string): Date =>
     { zone: tz },
   ).toJSDate();
 
+/**
+ * How long one search for a rule's next occurrence may run. A rule that matches no day at
+ * all (BYMONTH=2;BYMONTHDAY=30) makes the rrule library walk every day up to the year
+ * 9999, seconds of a blocked event loop; a rule that matches finds its next day in
+ * milliseconds, a rare one (February 29 on a Monday) in tens.
+ */
+export const RRULE_SEARCH_BUDGET_MS = 250;
+
 export interface Recurrence {
   /** The first occurrence (send_at, or the event's start plus the offset). */
   anchor: Date;
@@ -49,11 +58,12 @@ export interface Recurrence {
 /**
  * The first occurrence strictly after `after` (or the anchor itself when `after` is null),
  * or null when there is none (a one-off already sent, the rule or `until` exhausted).
+ * Throws BudgetExceededError when the rule's search runs past RRULE_SEARCH_BUDGET_MS.
  */
 export function nextOccurrence(r: Recurrence, after: Date | null): Date | null {
   if (!r.rrule) return after === null || r.anchor > after ? withinUntil(r.anchor, r.until) : null;
   const rule = new RRule({ ...RRule.parseString(r.rrule.trim().replace(/^RRULE:/i, '')), dtstart: floating(r.anchor, r.timezone) });
-  const next = after === null ? rule.after(floating(r.anchor, r.timezone), true) : rule.after(floating(after, r.timezone), false);
+  const next = withinBudget(() => (after === null ? rule.after(floating(r.anchor, r.timezone), true) : rule.after(floating(after, r.timezone), false)), RRULE_SEARCH_BUDGET_MS);
   return next ? withinUntil(unfloat(next, r.timezone), r.until) : null;
 }
 

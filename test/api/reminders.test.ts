@@ -225,6 +225,26 @@ describe('reminders', () => {
     }
   });
 
+  it('refuses an RRULE the rrule library would loop on, throw on, or search for seconds, and stays responsive', async () => {
+    const cases = [
+      // Looped forever in the API's event loop before the parts were checked.
+      { rrule: 'FREQ=DAILY;INTERVAL=-1', message: /INTERVAL takes whole numbers from 1 to 1000/ },
+      // Threw when expanded (a 500).
+      { rrule: 'FREQ=DAILY;BYDAY=XX', message: /BYDAY takes weekdays/ },
+      { rrule: 'FREQ=MONTHLY;BYSETPOS=0;BYDAY=MO', message: /BYSETPOS takes whole numbers/ },
+      // Matches no day: the library walked every day to the year 9999 (7 s here).
+      { rrule: 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', message: /no occurrence in a bounded search/ },
+    ];
+    for (const { rrule, message } of cases) {
+      const res = await create({ to: '+14155550215', message: 'x', send_at: inSeconds(3600), rrule });
+      expect({ rrule, status: res.status, field: res.body.error?.details?.fields?.[0]?.field }).toEqual({ rrule, status: 422, field: 'body.rrule' });
+      expect(res.body.error.details.fields[0].message).toMatch(message);
+    }
+    const rare = await create({ to: '+14155550215', message: 'x', send_at: inSeconds(3600), timezone: 'UTC', rrule: 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO' });
+    expect(rare.status).toBe(201);
+    expect(new Date(rare.body.data.next_send_at).getUTCDate()).toBe(29);
+  });
+
   it("gives another tenant a 404 for a reminder, and lists only each tenant's own", async () => {
     const other = await aTenant(stack.http);
     const mine = await create({ to: '+14155550213', message: 'mine', send_at: inSeconds(3600) });

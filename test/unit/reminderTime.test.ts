@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { BudgetExceededError } from '../../lib/computeBudget.ts';
 import { isTimeZone, nextDue, nextOccurrence, parseOffset, parseRrule } from '../../lib/reminderTime.ts';
 
 describe('parseOffset', () => {
@@ -32,11 +33,59 @@ describe('parseRrule', () => {
     expect(parseRrule('DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY').ok).toBe(false);
     expect(parseRrule('COUNT=3').ok).toBe(false);
     expect(parseRrule('FREQ=MINUTELY').ok).toBe(false);
-    expect(parseRrule('FREQ=SOMETIMES').ok).toBe(false);
+    expect(parseRrule('FREQ=SOMETIMES')).toEqual({ ok: false, message: 'FREQ must be one of HOURLY, DAILY, WEEKLY, MONTHLY, YEARLY' });
+  });
+  it('takes the parts reminders use, with their RFC 5545 ranges', () => {
+    for (const rule of [
+      'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1',
+      'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO',
+      'FREQ=MONTHLY;BYDAY=-1FR',
+      'FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;WKST=SU;UNTIL=20271231T000000Z',
+      'FREQ=DAILY;BYHOUR=9,17;BYMINUTE=30',
+      'freq=daily;count=2',
+    ]) {
+      expect({ rule, parsed: parseRrule(rule) }).toEqual({ rule, parsed: { ok: true } });
+    }
+  });
+  it('refuses values the rrule library would loop on, throw on later, or text someone every minute with', () => {
+    const refused: Array<[string, RegExp]> = [
+      ['FREQ=DAILY;INTERVAL=-1', /INTERVAL takes whole numbers from 1 to 1000/],
+      ['FREQ=DAILY;INTERVAL=0', /INTERVAL/],
+      ['FREQ=DAILY;INTERVAL=1.5', /INTERVAL/],
+      ['FREQ=DAILY;COUNT=-3', /COUNT/],
+      ['FREQ=DAILY;BYDAY=XX', /BYDAY takes weekdays/],
+      ['FREQ=DAILY;BYDAY=1MO', /ordinal .* only with FREQ=MONTHLY or YEARLY/],
+      ['FREQ=MONTHLY;BYDAY=6MO', /ordinals run from 1 to 5/],
+      ['FREQ=MONTHLY;BYSETPOS=0;BYDAY=MO', /BYSETPOS takes whole numbers from 1 to 366 or -366 to -1/],
+      ['FREQ=MONTHLY;BYSETPOS=1', /BYSETPOS .* needs one/],
+      ['FREQ=DAILY;BYHOUR=25', /BYHOUR/],
+      ['FREQ=HOURLY;BYMINUTE=0,30', /BYMINUTE takes one value/],
+      ['FREQ=HOURLY;BYSECOND=1,2,3', /BYSECOND takes one value/],
+      ['FREQ=YEARLY;BYMONTH=13', /BYMONTH/],
+      ['FREQ=MONTHLY;BYMONTHDAY=0', /BYMONTHDAY/],
+      ['FREQ=MONTHLY;BYYEARDAY=100', /BYYEARDAY is only for FREQ=YEARLY/],
+      ['FREQ=WEEKLY;WKST=XX', /WKST must be a weekday/],
+      ['FREQ=DAILY;COUNT=3;UNTIL=20271231', /COUNT or UNTIL, not both/],
+      ['FREQ=DAILY;FREQ=WEEKLY', /FREQ is given twice/],
+      ['FREQ=DAILY;FOO=1', /FOO is not an RRULE part this API takes/],
+      ['FREQ=DAILY;;', /is not a NAME=value part/],
+      ['FREQ=DAILY;UNTIL=garbage', /UNTIL must be a date/],
+    ];
+    for (const [rule, message] of refused) {
+      const parsed = parseRrule(rule);
+      expect({ rule, ok: parsed.ok }).toEqual({ rule, ok: false });
+      expect(parsed.ok === false && parsed.message).toMatch(message);
+    }
   });
 });
 
 describe('nextOccurrence', () => {
+  it('gives up on a rule that matches no day instead of walking to the year 9999', () => {
+    const started = Date.now();
+    expect(() => nextOccurrence({ anchor: new Date('2027-01-01T10:00:00Z'), timezone: 'UTC', rrule: 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30' }, null)).toThrow(BudgetExceededError);
+    // The library alone took about 7 s on this rule; the budget is 250 ms.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
   it('a one-off is due at its anchor once', () => {
     const anchor = new Date('2027-03-01T10:00:00Z');
     expect(nextOccurrence({ anchor, timezone: 'UTC' }, null)).toEqual(anchor);
