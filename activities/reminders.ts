@@ -197,38 +197,55 @@ export function createReminderActivities(d: MessagingDeps) {
           idempotencyKey: key,
         });
       }
-      const sent = await deliverLoaded(d, em, row, tenant, 1, { consentChecked: true, deferLocalCommit: true });
+      // A send with an outside effect holds the reminder's row lock until its outcome is
+      // written: a PUT or cancel made meanwhile waits, then finds it sent (a 409), instead
+      // of being told it won while the text goes out.
+      const outside = r.channel === 'email' ? d.providers.email.kind !== 'local' : d.providers.text(tenant).kind !== 'local';
+      const guard = outside ? await lockForSend(d, input, already) : null;
+      if (guard === 'changed') return { state: 'replan' };
+      try {
+        const sent = await deliverLoaded(d, em, row, tenant, 1, { consentChecked: true, deferLocalCommit: true });
 
-      const ok = sent.status === 'sent' || sent.status === 'delivered';
-      if (!already) {
-        r.lastOccurrenceAt = occurrence;
-        if (ok) {
-          r.sentCount += 1;
-          r.sentAt = new Date();
-          recordReminderEvent(em, r, 'sent', occurrence, row.id, null);
+        const ok = sent.status === 'sent' || sent.status === 'delivered';
+        if (!already) {
+          r.lastOccurrenceAt = occurrence;
+          if (ok) {
+            r.sentCount += 1;
+            r.sentAt = new Date();
+            recordReminderEvent(em, r, 'sent', occurrence, row.id, null);
+          }
         }
-      }
-      const anchor = anchorOf(r, event);
-      const following = r.status === 'scheduled' && 'at' in anchor && r.rrule ? dueOf(r, anchor.at, new Date()) : null;
-      const more = following !== null;
-      // Shown at once; the next run plans from the row again.
-      if (following) r.nextSendAt = following;
-      if (!ok) {
-        const why = sent.errorCode ?? sent.status;
-        if (more) {
-          r.lastError = `occurrence ${input.dueAt}: ${why}`;
-          recordReminderEvent(em, r, 'failed', occurrence, row.id, why);
-        } else if (r.status === 'scheduled') {
-          end(em, r, 'failed', why, occurrence, row.id);
+        const anchor = anchorOf(r, event);
+        const following = r.status === 'scheduled' && 'at' in anchor && r.rrule ? dueOf(r, anchor.at, new Date()) : null;
+        const more = following !== null;
+        // Shown at once; the next run plans from the row again.
+        if (following) r.nextSendAt = following;
+        if (!ok) {
+          const why = sent.errorCode ?? sent.status;
+          if (more) {
+            r.lastError = `occurrence ${input.dueAt}: ${why}`;
+            recordReminderEvent(em, r, 'failed', occurrence, row.id, why);
+          } else if (r.status === 'scheduled') {
+            end(em, r, 'failed', why, occurrence, row.id);
+          }
+        } else if (!more && r.status === 'scheduled') {
+          r.status = 'sent';
+          r.nextSendAt = null;
         }
-      } else if (!more && r.status === 'scheduled') {
-        r.status = 'sent';
-        r.nextSendAt = null;
+        if (guard) {
+          await writeFire(guard, em, null, r, null);
+          await guard.commit();
+        } else if (created && ok && row.provider === 'local') {
+          // The local sink left its record to this commit, which makes it only if the reminder
+          // is still the one checked above (a PUT or cancel since then: nothing was sent).
+          if (!(await writeFire(em, em, row, r, input.version))) return { state: 'replan' };
+        } else {
+          await em.flush();
+        }
+        return more ? { state: 'sent', more: true } : { state: 'ended', status: r.status };
+      } finally {
+        if (guard?.isInTransaction()) await guard.rollback();
       }
-      // The local sink left its record to this commit: the common case takes one statement.
-      if (created && ok && row.provider === 'local') await commitFire(em, row, r);
-      else await em.flush();
-      return more ? { state: 'sent', more: true } : { state: 'ended', status: r.status };
     },
   };
 }
@@ -262,32 +279,61 @@ async function loadForFire(em: EntityManager, tenantId: string, reminderId: stri
 }
 
 /**
- * Commits a fire whose send had no outside effect (the local sink) in one statement: the
- * new outbound row, its events and the reminder's bookkeeping, written from the entities
- * the fire step prepared. One round trip instead of a transaction's five, on the path
- * every due reminder takes (bench:reminders); atomic like the flush it replaces.
+ * Takes the reminder's row lock for a send with an outside effect, in a transaction of its
+ * own (the send commits its outbound row before the provider call, on other connections),
+ * and checks the reminder is still the one the fire step planned; `changed` when not.
  */
-async function commitFire(em: EntityManager, row: OutboundMessage, r: Reminder): Promise<void> {
+async function lockForSend(d: MessagingDeps, input: { tenantId: string; reminderId: string; version: number }, already: boolean): Promise<EntityManager | 'changed'> {
+  const guard = tenantEm(d.orm, input.tenantId);
+  await guard.begin();
+  const [now] = await guard.execute<Array<{ status: string; version: number }>>('select status, version from reminders where id = ? and tenant_id = ? for update', [input.reminderId, input.tenantId]);
+  if (already || (now?.status === 'scheduled' && now.version === input.version)) return guard;
+  await guard.rollback();
+  return 'changed';
+}
+
+/**
+ * Writes a fire's outcome in one statement: the reminder's bookkeeping, its events (from
+ * `em`'s unit of work) and, for the local sink, the new outbound row. One round trip
+ * instead of a transaction's five, on the path every due reminder takes (bench:reminders).
+ * With `expectVersion`, it writes only while the reminder is still that version and
+ * scheduled, and says whether it did. `via` runs it (a lock's transaction, or `em` itself).
+ */
+async function writeFire(via: EntityManager, em: EntityManager, row: OutboundMessage | null, r: Reminder, expectVersion: number | null): Promise<boolean> {
   const events = [...em.getUnitOfWork().getPersistStack()].filter((e) => wrap(e, true).__meta.className === 'Event') as Event[];
   const now = new Date();
-  const params: unknown[] = [
-    row.id, now, now, row.tenant.id, row.channel, row.toAddress, row.fromAddress ?? null, row.subject ?? null, row.body, row.contact?.id ?? null,
-    row.status, row.provider ?? null, row.providerSid ?? null, JSON.stringify(row.cause), row.idempotencyKey, row.attempts, row.attemptedAt ?? null, row.sentAt ?? null,
-  ];
-  const eventRows = events.map((e) => {
-    params.push(e.id, now, now, e.tenant.id, e.type, e.entityType, e.entityId, JSON.stringify(e.payload));
-    return '(?, ?, ?, ?, ?, ?, ?, ?::jsonb)';
-  });
-  params.push(r.status, r.nextSendAt ?? null, r.lastOccurrenceAt ?? null, r.sentCount, r.sentAt ?? null, r.lastError ?? null, now, r.id, r.tenant.id);
-  await em.getConnection().execute(
-    `with o as (
+  const params: unknown[] = [r.status, r.nextSendAt ?? null, r.lastOccurrenceAt ?? null, r.sentCount, r.sentAt ?? null, r.lastError ?? null, now, r.id, r.tenant.id];
+  const expected = expectVersion === null ? '' : ` and version = ? and status = 'scheduled'`;
+  if (expectVersion !== null) params.push(expectVersion);
+  let inserts = '';
+  if (row) {
+    params.push(
+      row.id, now, now, row.tenant.id, row.channel, row.toAddress, row.fromAddress ?? null, row.subject ?? null, row.body, row.contact?.id ?? null,
+      row.status, row.provider ?? null, row.providerSid ?? null, JSON.stringify(row.cause), row.idempotencyKey, row.attempts, row.attemptedAt ?? null, row.sentAt ?? null,
+    );
+    inserts += `, o as (
        insert into outbound_messages (id, created_at, updated_at, tenant_id, channel, to_address, from_address, subject, body, contact_id,
                                       status, provider, provider_sid, cause, idempotency_key, attempts, attempted_at, sent_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)
-     )${eventRows.length ? `, e as (insert into events (id, created_at, updated_at, tenant_id, type, entity_type, entity_id, payload) values ${eventRows.join(', ')})` : ''}
-     update reminders set status = ?, next_send_at = ?, last_occurrence_at = ?, sent_count = ?, sent_at = ?, last_error = ?, updated_at = ?
-     where id = ? and tenant_id = ?`,
+       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ? from u)`;
+  }
+  if (events.length) {
+    const eventRows = events.map((e) => {
+      params.push(e.id, now, now, e.tenant.id, e.type, e.entityType, e.entityId, JSON.stringify(e.payload));
+      return '(?::uuid, ?::timestamptz, ?::timestamptz, ?::uuid, ?::text, ?::text, ?::uuid, ?::jsonb)';
+    });
+    inserts += `, e as (
+       insert into events (id, created_at, updated_at, tenant_id, type, entity_type, entity_id, payload)
+       select v.* from u, (values ${eventRows.join(', ')}) v)`;
+  }
+  // The inserts take their one row from the update: nothing is written when it matched none.
+  const [written] = await via.execute<Array<{ n: number }>>(
+    `with u as (
+       update reminders set status = ?, next_send_at = ?, last_occurrence_at = ?, sent_count = ?, sent_at = ?, last_error = ?, updated_at = ?
+       where id = ? and tenant_id = ?${expected} returning id
+     )${inserts}
+     select count(*)::int as n from u`,
     params,
   );
   em.clear();
+  return written?.n === 1;
 }

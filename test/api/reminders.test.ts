@@ -90,6 +90,21 @@ describe('reminders', () => {
     expect((await stack.http.put(`/api/v1/reminders/${r.body.data.id}`, { token: t.token, body: { send_at: inSeconds(5) } })).status).toBe(409);
   });
 
+  it('a cancel or PUT made while its text is on its way waits for the send, then is refused: the reminder says sent', async () => {
+    const r = await create({ to: '+14155550216', message: 'in flight', send_at: inSeconds(2) });
+    // Held for less than the send's timeout (SMS_SEND_TIMEOUT_MS, 2 s here).
+    twilio.holdNext(1500);
+    await eventually(async () => (twilio.sentTo('+14155550216').length === 1 ? true : undefined), { what: 'the send to reach Twilio' });
+    // Before the send held the reminder's row, this cancel answered 200 "cancelled" while the
+    // text went out, and the send then wrote "sent" over it.
+    const cancel = await stack.http.post(`/api/v1/reminders/${r.body.data.id}/cancel`, { token: t.token });
+    expect({ status: cancel.status, details: cancel.body.error?.details }).toEqual({ status: 409, details: { status: 'sent' } });
+    const put = await stack.http.put(`/api/v1/reminders/${r.body.data.id}`, { token: t.token, body: { message: 'too late' } });
+    expect(put.status).toBe(409);
+    expect((await get(r.body.data.id)).body.data).toMatchObject({ status: 'sent', sent_count: 1, message: 'in flight' });
+    expect(twilio.sentTo('+14155550216')).toHaveLength(1);
+  });
+
   it('follows its calendar event when it moves, and dies with it when cancelled', async () => {
     const eventId = await anEvent(3600 + 2);
     const follows = await create({ to: '+14155550205', message: '{{event.title}} at {{event.time}}', event_id: eventId, offset: '-1h' });
