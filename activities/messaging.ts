@@ -114,6 +114,9 @@ export async function deliverLoaded(
     const already = await provider.findSent(send, new Date(m.attemptedAt.getTime() - 60_000));
     if (already) return recordSent(em, m, provider, already.sid, d);
   }
+  // A new attempt's SID is not known yet: the one kept is the last attempt's, and with it
+  // left in place a retry of this attempt would skip the check above and text again.
+  if (m.attempts !== attempt) m.providerSid = null;
   m.attempts = attempt;
   m.attemptedAt = new Date();
   m.status = 'sending';

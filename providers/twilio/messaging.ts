@@ -12,9 +12,9 @@ export function createTwilioTextProvider(o: { accountSid: string; authToken: str
       return { sid: sent.sid, status: sent.status };
     },
     async findSent(m, since): Promise<ProviderMessage | null> {
-      // Twilio filters by day; the time and the body are compared here.
-      const day = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()));
-      const sent = await call(() => client.messages.list({ from: m.from, to: m.to, dateSentAfter: day, limit: 50 }));
+      // Newest first. No DateSent filter: a message Twilio accepted but has not sent yet (the
+      // case right after a crash) has no date_sent, and that filter leaves it out.
+      const sent = await call(() => client.messages.list({ from: m.from, to: m.to, limit: 50 }));
       const match = sent.find((s) => s.body === m.body && (s.dateCreated ?? new Date()) >= since);
       return match ? { sid: match.sid, status: match.status } : null;
     },

@@ -81,6 +81,20 @@ describe('POST /sms/send through the real twilio client', () => {
     twilio.setPlan(() => ({ status: 'delivered' }));
   });
 
+  it('never sends an attempt twice either: a re-send whose answer was lost asks Twilio too', async () => {
+    twilio.setPlan((m, nth) => (m.to === '+14155550105' && nth === 1 ? { status: 'undelivered', errorCode: '30003' } : { status: 'delivered' }));
+    const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550105', message: 'second try' } });
+    await eventually(async () => (twilio.sentTo('+14155550105').length === 1 ? true : undefined), { what: 'the first attempt to reach Twilio' });
+    // The next message Twilio takes is the re-send; its answer is lost. Its retry kept the first
+    // attempt's SID and so skipped asking Twilio, and texted a third time.
+    twilio.dropNext(1);
+    const m = await settled(res.body.data.sid, ['delivered']);
+    const sent = twilio.sentTo('+14155550105');
+    expect(sent).toHaveLength(2);
+    expect(m).toMatchObject({ attempts: 2, provider_sid: sent[1].sid });
+    twilio.setPlan(() => ({ status: 'delivered' }));
+  });
+
   it("records Twilio's refusal (21610 unsubscribed, 21211 invalid) as final, with the reason", async () => {
     twilio.markUnsubscribed('+14155550105');
     const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550105', message: 'hello' } });

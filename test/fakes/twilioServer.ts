@@ -27,6 +27,8 @@ export interface FakeMessage {
   body: string;
   status: string;
   dateCreated: Date;
+  /** Set when the carrier takes it ('sent'), as Twilio's date_sent: null while queued. */
+  dateSent: Date | null;
   statusCallback: string | null;
 }
 
@@ -94,7 +96,7 @@ export async function startFakeTwilio() {
     api_version: '2010-04-01',
     date_created: m.dateCreated.toUTCString(),
     date_updated: m.dateCreated.toUTCString(),
-    date_sent: null,
+    date_sent: m.dateSent?.toUTCString() ?? null,
     error_code: null,
     error_message: null,
     price: null,
@@ -115,6 +117,7 @@ export async function startFakeTwilio() {
   });
 
   async function postStatus(m: FakeMessage, status: string, errorCode?: string) {
+    if (status === 'sent') m.dateSent ??= new Date();
     if (!m.statusCallback) return;
     const account = accounts.get(m.accountSid);
     if (!account) return;
@@ -339,7 +342,11 @@ export async function startFakeTwilio() {
       if (req.method === 'GET') {
         const to = url.searchParams.get('To');
         const from = url.searchParams.get('From');
-        const found = messages.filter((m) => m.accountSid === accountSid && (!to || m.to === to) && (!from || m.from === from));
+        // Twilio's DateSent> filter (by day) leaves out what has no date_sent yet, a message still queued.
+        const sentAfter = url.searchParams.get('DateSent>');
+        const found = messages.filter(
+          (m) => m.accountSid === accountSid && (!to || m.to === to) && (!from || m.from === from) && (!sentAfter || (m.dateSent !== null && m.dateSent >= new Date(sentAfter))),
+        );
         return json(res, 200, page('messages', [...found].reverse().map(resource), url.pathname));
       }
       const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
@@ -360,6 +367,7 @@ export async function startFakeTwilio() {
         body: form.get('Body') ?? '',
         status: 'queued',
         dateCreated: new Date(),
+        dateSent: null,
         statusCallback: form.get('StatusCallback'),
       };
       messages.push(m);
