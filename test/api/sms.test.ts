@@ -77,6 +77,17 @@ describe('Twilio inbound SMS webhook', () => {
     expect((await tenantEm(stack.orm, t.tenantId).findOneOrFail(ContactSchema, { phone: from })).smsOptOut).toBe(false);
   });
 
+  it('triages a "Yes" (a customer confirming) instead of taking it for a consent word', async () => {
+    const params = inboundSms({ From: '+14155550165', To: OUR_NUMBER, Body: 'Yes' });
+    expect((await deliver(params)).status).toBe(200);
+    const message = await tenantEm(stack.orm, t.tenantId).findOneOrFail(MessageSchema, { externalId: params.MessageSid });
+    const triaged = await eventually(async () => {
+      const m = (await stack.http.get(`/api/v1/inbox/messages/${message.id}`, { token: t.token })).body.data;
+      return m.processed ? m : undefined;
+    }, { what: 'triage of the reply' });
+    expect(triaged.classifier).toBe('local-rules');
+  });
+
   it('applies STOP once with its message, however often Twilio redelivers it', async () => {
     const from = '+14155550144';
     const stop = inboundSms({ From: from, To: OUR_NUMBER, Body: 'STOP' });
