@@ -9,7 +9,7 @@ import { ReminderSchema, type Reminder, type ReminderStatus } from '../entities/
 import { CalendarEventSchema, type CalendarEvent } from '../entities/CalendarEvent.ts';
 import { ContactSchema, optedOutSql, type Contact } from '../entities/Contact.ts';
 import { TenantSchema } from '../entities/Tenant.ts';
-import { recordEvent } from '../entities/Event.ts';
+import { recordReminderEvent } from '../entities/reminderEvents.ts';
 import { OutboundMessageSchema, type OutboundMessage } from '../entities/OutboundMessage.ts';
 import type { Event } from '../entities/Event.ts';
 import { deliverLoaded, type MessagingDeps } from './messaging.ts';
@@ -61,25 +61,6 @@ function end(em: EntityManager, r: Reminder, status: ReminderStatus, error: stri
   if (status === 'failed' || (status === 'cancelled' && error)) {
     recordReminderEvent(em, r, 'failed', occurrence, smsId, error);
   }
-}
-
-/** `reminder.sent` or `reminder.failed`, in the one shape of the catalogue. */
-function recordReminderEvent(em: EntityManager, r: Reminder, status: 'sent' | 'failed', occurrence: Date | null, smsId: string | null, error: string | null) {
-  recordEvent(em, { tenantId: r.tenant.id, type: `reminder.${status}`, entityType: 'reminder', entityId: r.id, payload: reminderEventData(r, occurrence, status, smsId, error) });
-}
-
-function reminderEventData(r: Reminder, occurrence: Date | null, status: string, smsId: string | null, error: string | null) {
-  return {
-    reminder_id: r.id,
-    channel: r.channel,
-    to: r.toAddress ?? null,
-    contact_id: r.contact?.id ?? null,
-    event_id: r.event?.id ?? null,
-    occurrence: (occurrence ?? r.nextSendAt ?? new Date()).toISOString(),
-    status,
-    sms_id: smsId,
-    error,
-  };
 }
 
 function templateValues(contact: Contact | null, event: CalendarEvent | null, tenantName: string) {

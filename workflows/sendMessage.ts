@@ -13,6 +13,8 @@ export interface SendMessageInput {
   deliveryWaitMs: number;
   /** The send activity's start-to-close: the provider's timeout plus bookkeeping, so a send lost with its worker is retried soon. */
   sendTimeoutMs?: number;
+  /** Twilio's verdict on a first attempt made elsewhere (a reminder's fire step): the run starts from it, sending again if it is transient. */
+  after?: DeliveryVerdict;
 }
 
 export interface SendMessageOutcome extends SendResult {
@@ -39,15 +41,23 @@ export async function sendMessageWorkflow(input: SendMessageInput): Promise<Send
   });
   let verdict: DeliveryVerdict | null = null;
   let attempt = 1;
-  let result = await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
-  while (result.awaitingCallback && result.providerSid) {
-    const sid = result.providerSid;
-    if (!(await condition(() => verdicts.has(sid), input.deliveryWaitMs))) break;
-    verdict = verdicts.get(sid) ?? null;
+  let pending = input.after ?? null;
+  // With a verdict in the input, attempt 1 was made already; asked again, the activity only reads it.
+  let result = pending ? null : await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
+  while (pending || (result?.awaitingCallback && result.providerSid)) {
+    if (pending) {
+      verdict = pending;
+      pending = null;
+    } else {
+      const sid = result?.providerSid as string;
+      if (!(await condition(() => verdicts.has(sid), input.deliveryWaitMs))) break;
+      verdict = verdicts.get(sid) ?? null;
+    }
     if (!verdict || !isTransientUndelivery(verdict) || attempt > input.retryScheduleMs.length) break;
     await sleep(input.retryScheduleMs[attempt - 1]);
     attempt += 1;
     result = await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
   }
+  result ??= await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
   return { ...result, attempts: attempt, verdict };
 }

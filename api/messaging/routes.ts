@@ -4,11 +4,12 @@ import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import { forbidden, notFound, optedOut, validationError } from '../../lib/errors.ts';
 import { CROSS_TENANT, systemEm, tenantEm, type EntityManager } from '../../lib/db.ts';
 import { outboundEventData } from '../../lib/events.ts';
-import { isLaterStatus, type DeliveryVerdict } from '../../lib/smsDelivery.ts';
+import { isLaterStatus, isTransientUndelivery, type DeliveryVerdict } from '../../lib/smsDelivery.ts';
 import { ContactSchema, isOptedOut } from '../../entities/Contact.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { OutboundMessageSchema, type OutboundChannel, type OutboundMessage, type OutboundStatus } from '../../entities/OutboundMessage.ts';
-import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
+import { queueWorkflowStart, type WorkflowStart } from '../../entities/WorkflowStart.ts';
+import { recordReminderUndelivered } from '../../entities/reminderEvents.ts';
 import { deliveryStatusSignal, sendMessageStartRequest, sendMessageWorkflowId } from '../../workflows/sendMessage.client.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, publicRoute, route, type RouteDef } from '../routing.ts';
@@ -53,6 +54,12 @@ async function queueSend(ctx: AppContext, caller: Caller, m: { channel: Outbound
   });
   const run = await startOrDefer(ctx, start);
   return one({ success: true, sid: id, to: m.to, status: 'queued', channel: m.channel, run });
+}
+
+/** The reminder occurrence a text was sent for, when it was (the fire step's `cause`). */
+function reminderCause(cause: unknown): { reminder_id: string; occurrence: string } | null {
+  const c = cause as { type?: unknown; reminder_id?: unknown; occurrence?: unknown } | null;
+  return c?.type === 'reminder' && typeof c.reminder_id === 'string' && typeof c.occurrence === 'string' ? { reminder_id: c.reminder_id, occurrence: c.occurrence } : null;
 }
 
 const TWILIO_STATUS: Record<string, OutboundStatus> = { sent: 'sent', delivered: 'delivered', undelivered: 'undelivered', failed: 'failed' };
@@ -140,6 +147,8 @@ export const messagingRoutes: RouteDef[] = [
       }
       const next = TWILIO_STATUS[cb.MessageStatus];
       const em = tenantEm(ctx.deps.orm, found.tenant.id);
+      const sms = ctx.deps.config.sms;
+      let resend: WorkflowStart | null = null;
       // Locked: the send activity may be recording Twilio's acceptance at this moment.
       const m = await em.transactional(async (tx) => {
         const row = await tx.findOneOrFail(OutboundMessageSchema, found.id, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
@@ -155,9 +164,22 @@ export const messagingRoutes: RouteDef[] = [
         if (next !== 'sent') {
           recordEvent(tx, { tenantId: row.tenant.id, type: next === 'delivered' ? 'sms.delivered' : 'sms.failed', entityType: 'outbound_message', entityId: row.id, payload: outboundEventData(row) });
         }
+        const reminder = reminderCause(row.cause);
+        if (reminder && (next === 'undelivered' || next === 'failed')) {
+          const verdict: DeliveryVerdict = { sid: cb.MessageSid, status: next, errorCode: cb.ErrorCode ?? null };
+          if (!isTransientUndelivery(verdict) || row.attempts > sms.retryScheduleMs.length) {
+            await recordReminderUndelivered(tx, reminder, row.id, cb.ErrorCode ? `${next} (${cb.ErrorCode})` : next);
+          } else if (row.attempts === 1) {
+            // The reminder's fire step made attempt 1; the re-sends are a send run's, as for any text.
+            const input = { tenantId: row.tenant.id, messageId: row.id, retryScheduleMs: sms.retryScheduleMs, deliveryWaitMs: sms.deliveryWaitMs, sendTimeoutMs: sms.sendTimeoutMs + 10_000, after: verdict };
+            resend = await queueWorkflowStart(tx, sendMessageStartRequest(input, { requestId: ctx.state.requestId }));
+          }
+        }
         return row;
       });
-      if (m && next && next !== 'sent') {
+      if (resend) {
+        await startOrDefer(ctx, resend);
+      } else if (m && next && next !== 'sent') {
         const verdict: DeliveryVerdict = { sid: cb.MessageSid, status: next as DeliveryVerdict['status'], errorCode: cb.ErrorCode ?? null };
         // The run may have stopped listening (or be a reminder's): the row already says it all.
         await ctx.deps.temporal.workflow

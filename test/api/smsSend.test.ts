@@ -82,16 +82,41 @@ describe('POST /sms/send through the real twilio client', () => {
   });
 
   it('never sends an attempt twice either: a re-send whose answer was lost asks Twilio too', async () => {
-    twilio.setPlan((m, nth) => (m.to === '+14155550105' && nth === 1 ? { status: 'undelivered', errorCode: '30003' } : { status: 'delivered' }));
-    const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550105', message: 'second try' } });
-    await eventually(async () => (twilio.sentTo('+14155550105').length === 1 ? true : undefined), { what: 'the first attempt to reach Twilio' });
+    twilio.setPlan((m, nth) => (m.to === '+14155550120' && nth === 1 ? { status: 'undelivered', errorCode: '30003' } : { status: 'delivered' }));
+    const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550120', message: 'second try' } });
+    await eventually(async () => (twilio.sentTo('+14155550120').length === 1 ? true : undefined), { what: 'the first attempt to reach Twilio' });
     // The next message Twilio takes is the re-send; its answer is lost. Its retry kept the first
     // attempt's SID and so skipped asking Twilio, and texted a third time.
     twilio.dropNext(1);
     const m = await settled(res.body.data.sid, ['delivered']);
-    const sent = twilio.sentTo('+14155550105');
+    const sent = twilio.sentTo('+14155550120');
     expect(sent).toHaveLength(2);
     expect(m).toMatchObject({ attempts: 2, provider_sid: sent[1].sid });
+    twilio.setPlan(() => ({ status: 'delivered' }));
+  });
+
+  it("sends a reminder's text again after a transient undelivery, and marks the reminder failed on a final one", async () => {
+    twilio.setPlan((m, nth) => (m.to === '+14155550121' && nth === 1 ? { status: 'undelivered', errorCode: '30003' } : m.to === '+14155550122' ? { status: 'undelivered', errorCode: '30006' } : { status: 'delivered' }));
+    const soon = new Date(Date.now() + 1500).toISOString();
+    const remind = (to: string) => stack.http.post('/api/v1/reminders', { token: t.token, body: { to, message: `reminder for ${to}`, send_at: soon, urgent: true } });
+    const [transient, permanent] = [(await remind('+14155550121')).body.data, (await remind('+14155550122')).body.data];
+    // Twilio's verdicts on a reminder's text used to be recorded and nothing more.
+    await eventually(async () => (twilio.sentTo('+14155550121').length === 2 ? true : undefined), { what: 'the reminder text to be sent again' });
+    const outbox = (await stack.http.get('/api/v1/sms/outbox?per_page=100', { token: t.token })).body.data;
+    const again = await settled(outbox.find((m: { to: string }) => m.to === '+14155550121').id, ['delivered']);
+    expect(again).toMatchObject({ attempts: 2, provider_sid: twilio.sentTo('+14155550121')[1].sid, cause: { type: 'reminder', reminder_id: transient.id } });
+    expect((await stack.http.get(`/api/v1/reminders/${transient.id}`, { token: t.token })).body.data).toMatchObject({ status: 'sent', sent_count: 1, last_error: null });
+    await eventually(async () => ((await stack.temporal.workflow.getHandle(`sms-${again.id}`).describe()).status.name === 'COMPLETED' ? true : undefined), { what: 'the re-send run to finish' });
+    captureHistory(`sms-${again.id}`, 'sms-reminder-resend');
+
+    const failed = await eventually(async () => {
+      const r = (await stack.http.get(`/api/v1/reminders/${permanent.id}`, { token: t.token })).body.data;
+      return r.status === 'failed' ? r : undefined;
+    }, { what: 'the reminder to say its text failed' });
+    expect(failed.last_error).toBe(`occurrence ${soon}: undelivered (30006)`);
+    expect(twilio.sentTo('+14155550122')).toHaveLength(1);
+    const events = await tenantEm(stack.orm, t.tenantId).find(EventSchema, { entityId: permanent.id, type: 'reminder.failed' });
+    expect(events.map((e) => e.payload)).toEqual([expect.objectContaining({ reminder_id: permanent.id, status: 'failed', error: 'undelivered (30006)' })]);
     twilio.setPlan(() => ({ status: 'delivered' }));
   });
 
