@@ -33,11 +33,23 @@ const floating = (at: Date, tz: string): Date => {
   const local = DateTime.fromJSDate(at, { zone: tz });
   return new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond));
 };
-const unfloat = (f: Date, tz: string): Date =>
-  DateTime.fromObject(
+/**
+ * A floating wall time placed in its zone, as RFC 5545 §3.3.5 places one: a time the clock
+ * skips (springing forward) takes the offset from before the gap (02:30 is 03:30 EDT), and
+ * a time it passes twice (falling back) is its first pass (01:30 EDT, not 01:30 EST).
+ */
+const unfloat = (f: Date, tz: string): Date => {
+  const placed = DateTime.fromObject(
     { year: f.getUTCFullYear(), month: f.getUTCMonth() + 1, day: f.getUTCDate(), hour: f.getUTCHours(), minute: f.getUTCMinutes(), second: f.getUTCSeconds(), millisecond: f.getUTCMilliseconds() },
     { zone: tz },
-  ).toJSDate();
+  );
+  const offsetBefore = placed.minus({ hours: 3 }).offset;
+  if (offsetBefore !== placed.offset) {
+    const first = DateTime.fromMillis(f.getTime() - offsetBefore * 60_000, { zone: tz });
+    if (first < placed && first.hour === placed.hour && first.minute === placed.minute) return first.toJSDate();
+  }
+  return placed.toJSDate();
+};
 
 /**
  * How long one search for a rule's next occurrence may run. A rule that matches no day at

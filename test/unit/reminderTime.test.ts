@@ -104,6 +104,19 @@ describe('nextOccurrence', () => {
     ]);
   });
 
+  it('places a wall time the clock passes twice at its first pass, and one it skips after the gap (RFC 5545 §3.3.5)', () => {
+    const fallBack = { anchor: new Date('2027-11-06T05:30:00Z'), timezone: 'America/New_York', rrule: 'FREQ=DAILY;COUNT=3' }; // 01:30 EDT
+    const all: Date[] = [];
+    for (let at = nextOccurrence(fallBack, null); at; at = nextOccurrence(fallBack, at)) all.push(at);
+    expect(all.map((d) => d.toISOString())).toEqual([
+      '2027-11-06T05:30:00.000Z',
+      '2027-11-07T05:30:00.000Z', // 01:30 EDT, the first of the two 01:30s (was 01:30 EST, an hour later)
+      '2027-11-08T06:30:00.000Z', // 01:30 EST
+    ]);
+    const springForward = { anchor: new Date('2027-03-13T07:30:00Z'), timezone: 'America/New_York', rrule: 'FREQ=DAILY;COUNT=2' }; // 02:30 EST
+    expect(nextOccurrence(springForward, springForward.anchor)?.toISOString()).toBe('2027-03-14T07:30:00.000Z'); // 02:30 does not exist: 03:30 EDT
+  });
+
   it('stops at until', () => {
     const r = { anchor: new Date('2027-01-01T08:00:00Z'), timezone: 'Europe/Berlin', rrule: 'FREQ=WEEKLY', until: new Date('2027-01-16T00:00:00Z') };
     expect(nextOccurrence(r, new Date('2027-01-08T08:00:00Z'))?.toISOString()).toBe('2027-01-15T08:00:00.000Z');
