@@ -54,6 +54,7 @@ describe('reminders', () => {
     const sent = await until(res.body.data.id, 'sent');
     expect(sent).toMatchObject({ sent_count: 1, next_send_at: null });
     expect(Date.parse(sent.sent_at)).toBeGreaterThanOrEqual(Date.parse(due));
+    expect(Date.parse(sent.sent_at)).toBeLessThan(Date.parse(due) + 15_000);
     expect(twilio.sentTo('+14155550201').map((m) => m.body)).toEqual(['Hi Jane, this is Acme Ltd.']);
     const outbox = (await stack.http.get('/api/v1/sms/outbox', { token: t.token })).body.data;
     expect(outbox[0]).toMatchObject({ to: '+14155550201', status: 'sent', cause: { type: 'reminder', reminder_id: res.body.data.id } });
@@ -128,6 +129,33 @@ describe('reminders', () => {
     expect(twilio.sentTo('+14155550206')).toEqual([]);
   });
 
+  it("goes out over WhatsApp, with its event's time written in the reminder's zone and locale", async () => {
+    const eventId = await anEvent(3600 + 2, 'Zahnarzt');
+    const { startsAt } = await tenantEm(stack.orm, t.tenantId).findOneOrFail(CalendarEventSchema, eventId);
+    const r = await create({ channel: 'whatsapp', to: '+14155550217', message: '{{event.title}} am {{event.date}} um {{event.time}}', event_id: eventId, offset: '-1h', timezone: 'Europe/Berlin', locale: 'de-DE' });
+    expect(r.status).toBe(201);
+    await until(r.body.data.id, 'sent', 15_000);
+    const inBerlin = (style: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('de-DE', { ...style, timeZone: 'Europe/Berlin' }).format(startsAt);
+    expect(twilio.sentTo('whatsapp:+14155550217')).toEqual([
+      expect.objectContaining({ from: `whatsapp:${OUR_NUMBER}`, body: `Zahnarzt am ${inBerlin({ dateStyle: 'full' })} um ${inBerlin({ timeStyle: 'short' })}` }),
+    ]);
+  });
+
+  it('sleeps for years as readily as for seconds: one timer, set for its time', async () => {
+    const inFiveYears = new Date(Date.now() + 5 * 365 * 86_400_000);
+    inFiveYears.setUTCMilliseconds(0);
+    const r = await create({ to: '+14155550218', message: 'see you in 2031', send_at: inFiveYears.toISOString() });
+    expect(r.body.data).toMatchObject({ status: 'scheduled', next_send_at: inFiveYears.toISOString() });
+    const handle = stack.temporal.workflow.getHandle(`reminder-${r.body.data.id}`);
+    const timer = await eventually(async () => {
+      const { events } = await handle.fetchHistory();
+      return events?.find((e) => e.timerStartedEventAttributes)?.timerStartedEventAttributes ?? undefined;
+    }, { what: 'the reminder to set its timer' });
+    const fireInMs = Number(timer.startToFireTimeout?.seconds ?? 0) * 1000;
+    expect(Math.abs(Date.now() + fireInMs - inFiveYears.getTime())).toBeLessThan(60_000);
+    await stack.http.post(`/api/v1/reminders/${r.body.data.id}/cancel`, { token: t.token });
+  });
+
   it('repeats by RRULE in its zone and shows the next occurrence', async () => {
     const due = inSeconds(2);
     const r = await create({ to: '+14155550207', message: 'daily', send_at: due, timezone: 'America/New_York', rrule: 'FREQ=DAILY;COUNT=3' });
@@ -144,6 +172,11 @@ describe('reminders', () => {
     expect(Math.abs(next.getTime() - expected.getTime() - 86_400_000)).toBeLessThanOrEqual(3_600_000);
     expect(twilio.sentTo('+14155550207')).toHaveLength(1);
     await stack.http.post(`/api/v1/reminders/${r.body.data.id}/cancel`, { token: t.token });
+  });
+
+  it("keeps a new tenant's texts out of 21:00–08:00 until it says otherwise", async () => {
+    const fresh = await aTenant(stack.http);
+    expect((await stack.http.get('/api/v1/tenant', { token: fresh.token })).body.data.quiet_hours).toEqual({ start: '21:00', end: '08:00' });
   });
 
   it('waits out quiet hours, unless urgent', async () => {
