@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { BudgetExceededError } from '../../lib/computeBudget.ts';
-import { isTimeZone, nextDue, nextOccurrence, parseOffset, parseRrule } from '../../lib/reminderTime.ts';
+import { isTimeZone, nextDue, nextOccurrence, parseOffset, parseRrule, type Recurrence } from '../../lib/reminderTime.ts';
 
 describe('parseOffset', () => {
   it('reads offsets before and after an event', () => {
@@ -79,6 +79,13 @@ describe('parseRrule', () => {
   });
 });
 
+/** Every occurrence of a rule that ends, as ISO strings. */
+function everyOccurrence(r: Recurrence): string[] {
+  const all: string[] = [];
+  for (let at = nextOccurrence(r, null); at; at = nextOccurrence(r, at)) all.push(at.toISOString());
+  return all;
+}
+
 describe('nextOccurrence', () => {
   it('gives up on a rule that matches no day instead of walking to the year 9999', () => {
     const started = Date.now();
@@ -94,9 +101,7 @@ describe('nextOccurrence', () => {
 
   it('keeps the wall-clock time across a DST change (New York, spring forward 2027-03-14)', () => {
     const r = { anchor: new Date('2027-03-12T14:00:00Z'), timezone: 'America/New_York', rrule: 'FREQ=DAILY;COUNT=4' }; // 09:00 EST
-    const all: Date[] = [];
-    for (let at = nextOccurrence(r, null); at; at = nextOccurrence(r, at)) all.push(at);
-    expect(all.map((d) => d.toISOString())).toEqual([
+    expect(everyOccurrence(r)).toEqual([
       '2027-03-12T14:00:00.000Z',
       '2027-03-13T14:00:00.000Z',
       '2027-03-14T13:00:00.000Z', // 09:00 EDT
@@ -106,9 +111,7 @@ describe('nextOccurrence', () => {
 
   it('places a wall time the clock passes twice at its first pass, and one it skips after the gap (RFC 5545 §3.3.5)', () => {
     const fallBack = { anchor: new Date('2027-11-06T05:30:00Z'), timezone: 'America/New_York', rrule: 'FREQ=DAILY;COUNT=3' }; // 01:30 EDT
-    const all: Date[] = [];
-    for (let at = nextOccurrence(fallBack, null); at; at = nextOccurrence(fallBack, at)) all.push(at);
-    expect(all.map((d) => d.toISOString())).toEqual([
+    expect(everyOccurrence(fallBack)).toEqual([
       '2027-11-06T05:30:00.000Z',
       '2027-11-07T05:30:00.000Z', // 01:30 EDT, the first of the two 01:30s (was 01:30 EST, an hour later)
       '2027-11-08T06:30:00.000Z', // 01:30 EST
