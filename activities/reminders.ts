@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { wrap } from '@mikro-orm/core';
+import pLimit from 'p-limit';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { BudgetExceededError } from '../lib/computeBudget.ts';
 import { nextDue } from '../lib/reminderTime.ts';
@@ -87,6 +88,10 @@ function recipientOf(r: Reminder, contact: Contact | null): string | null {
 }
 
 export function createReminderActivities(d: MessagingDeps) {
+  // A guarded send holds a pool connection for its lock and takes another for its own
+  // bookkeeping: at most half the pool at once, so the other half always frees up (with
+  // every connection held by a lock, each send would wait for one forever).
+  const guardSlots = pLimit(Math.max(1, Math.floor(((d.orm.config.get('pool')?.max ?? 10) - 1) / 2)));
   return {
     /**
      * The reminder's next due time as the database says now (it may have moved since the
@@ -182,51 +187,56 @@ export function createReminderActivities(d: MessagingDeps) {
       // written: a PUT or cancel made meanwhile waits, then finds it sent (a 409), instead
       // of being told it won while the text goes out.
       const outside = r.channel === 'email' ? d.providers.email.kind !== 'local' : d.providers.text(tenant).kind !== 'local';
-      const guard = outside ? await lockForSend(d, input, already) : null;
-      if (guard === 'changed') return { state: 'replan' };
-      try {
-        const sent = await deliverLoaded(d, em, row, tenant, 1, { consentChecked: true, deferLocalCommit: true });
+      const sendAndRecord = async (guard: EntityManager | null): Promise<FireOutcome> => {
+        try {
+          const sent = await deliverLoaded(d, em, row, tenant, 1, { consentChecked: true, deferLocalCommit: true });
 
-        const ok = sent.status === 'sent' || sent.status === 'delivered';
-        if (!already) {
-          r.lastOccurrenceAt = occurrence;
-          if (ok) {
-            r.sentCount += 1;
-            r.sentAt = new Date();
-            recordReminderEvent(em, r, 'sent', occurrence, row.id, null);
+          const ok = sent.status === 'sent' || sent.status === 'delivered';
+          if (!already) {
+            r.lastOccurrenceAt = occurrence;
+            if (ok) {
+              r.sentCount += 1;
+              r.sentAt = new Date();
+              recordReminderEvent(em, r, 'sent', occurrence, row.id, null);
+            }
           }
-        }
-        const anchor = anchorOf(r, event);
-        const following = r.status === 'scheduled' && 'at' in anchor && r.rrule ? dueOf(r, anchor.at, new Date()) : null;
-        const more = following !== null;
-        // Shown at once; the next run plans from the row again.
-        if (following) r.nextSendAt = following;
-        if (!ok) {
-          const why = sent.errorCode ?? sent.status;
-          if (more) {
-            r.lastError = `occurrence ${input.dueAt}: ${why}`;
-            recordReminderEvent(em, r, 'failed', occurrence, row.id, why);
-          } else if (r.status === 'scheduled') {
-            end(em, r, 'failed', why, occurrence, row.id);
+          const anchor = anchorOf(r, event);
+          const following = r.status === 'scheduled' && 'at' in anchor && r.rrule ? dueOf(r, anchor.at, new Date()) : null;
+          const more = following !== null;
+          // Shown at once; the next run plans from the row again.
+          if (following) r.nextSendAt = following;
+          if (!ok) {
+            const why = sent.errorCode ?? sent.status;
+            if (more) {
+              r.lastError = `occurrence ${input.dueAt}: ${why}`;
+              recordReminderEvent(em, r, 'failed', occurrence, row.id, why);
+            } else if (r.status === 'scheduled') {
+              end(em, r, 'failed', why, occurrence, row.id);
+            }
+          } else if (!more && r.status === 'scheduled') {
+            r.status = 'sent';
+            r.nextSendAt = null;
           }
-        } else if (!more && r.status === 'scheduled') {
-          r.status = 'sent';
-          r.nextSendAt = null;
+          if (guard) {
+            await writeFire(guard, em, null, r, null);
+            await guard.commit();
+          } else if (created && ok && row.provider === 'local') {
+            // The local sink left its record to this commit, which makes it only if the reminder
+            // is still the one checked above (a PUT or cancel since then: nothing was sent).
+            if (!(await writeFire(em, em, row, r, input.version))) return { state: 'replan' };
+          } else {
+            await em.flush();
+          }
+          return more ? { state: 'sent', more: true } : { state: 'ended', status: r.status };
+        } finally {
+          if (guard?.isInTransaction()) await guard.rollback();
         }
-        if (guard) {
-          await writeFire(guard, em, null, r, null);
-          await guard.commit();
-        } else if (created && ok && row.provider === 'local') {
-          // The local sink left its record to this commit, which makes it only if the reminder
-          // is still the one checked above (a PUT or cancel since then: nothing was sent).
-          if (!(await writeFire(em, em, row, r, input.version))) return { state: 'replan' };
-        } else {
-          await em.flush();
-        }
-        return more ? { state: 'sent', more: true } : { state: 'ended', status: r.status };
-      } finally {
-        if (guard?.isInTransaction()) await guard.rollback();
-      }
+      };
+      if (!outside) return sendAndRecord(null);
+      return guardSlots(async () => {
+        const guard = await lockForSend(d, input, already);
+        return guard === 'changed' ? { state: 'replan' } : sendAndRecord(guard);
+      });
     },
   };
 }

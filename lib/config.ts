@@ -39,7 +39,8 @@ const envSchema = z.object({
    * The worker's own pool: it runs up to 100 activities at once, and with the API's 10 a
    * burst of due reminders queued for connections (bench:reminders: 0.49× → 0.63× at 20).
    */
-  WORKER_DATABASE_POOL_MAX: positiveInt(25),
+  // Two at least: a reminder's send through Twilio or SMTP holds one for its row lock and needs another.
+  WORKER_DATABASE_POOL_MAX: z.coerce.number().int().min(2).default(25),
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),

@@ -18,7 +18,7 @@ let close: () => Promise<void>;
 let t: TestTenant;
 
 beforeAll(async () => {
-  ({ stack, twilio, close } = await startTwilioStack({ accountSid: PLATFORM_SID, authToken: PLATFORM_TOKEN, number: OUR_NUMBER, env: { SMS_SEND_TIMEOUT_MS: '2000' } }));
+  ({ stack, twilio, close } = await startTwilioStack({ accountSid: PLATFORM_SID, authToken: PLATFORM_TOKEN, number: OUR_NUMBER, env: { SMS_SEND_TIMEOUT_MS: '2000', WORKER_DATABASE_POOL_MAX: '3' } }));
   t = await aTenant(stack.http);
   // Quiet hours would hold these texts whenever the suite runs at night; one test turns them on.
   await stack.http.patch('/api/v1/tenant', { token: t.token, body: { quiet_hours: null, timezone: 'America/New_York' } });
@@ -89,6 +89,14 @@ describe('reminders', () => {
     expect(twilio.sentTo('+14155550204')).toEqual([]);
     expect((await stack.http.post(`/api/v1/reminders/${r.body.data.id}/cancel`, { token: t.token })).status).toBe(409);
     expect((await stack.http.put(`/api/v1/reminders/${r.body.data.id}`, { token: t.token, body: { send_at: inSeconds(5) } })).status).toBe(409);
+  });
+
+  it('sends a burst due at once through a worker pool of three connections (a send holds one for its lock and needs another)', async () => {
+    const due = inSeconds(2);
+    const numbers = Array.from({ length: 8 }, (_, i) => `+1415555030${i}`);
+    const ids = await Promise.all(numbers.map(async (to) => (await create({ to, message: 'burst', send_at: due })).body.data.id as string));
+    for (const id of ids) await until(id, 'sent', 20_000);
+    expect(numbers.map((to) => twilio.sentTo(to).length)).toEqual(numbers.map(() => 1));
   });
 
   it('a cancel or PUT made while its text is on its way waits for the send, then is refused: the reminder says sent', async () => {
