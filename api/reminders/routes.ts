@@ -46,7 +46,7 @@ export const reminderRoutes: RouteDef[] = [
     method: 'get',
     path: '/reminders',
     tag: 'reminders',
-    summary: 'List reminders (filters: status, channel, contact_id, event_id, start_date/end_date on next_send_at)',
+    summary: 'List reminders (filters: status, channel, contact_id, event_id, start_date/end_date on next_send_at, or on sent_at once sent)',
     query: reminderListQuery,
     response: z.object({ data: z.array(reminderSchema), pagination: paginationSchema }),
     handler: async (ctx, { query }) => {
@@ -56,7 +56,9 @@ export const reminderRoutes: RouteDef[] = [
       if (query.contact_id) where.contact = query.contact_id;
       if (query.event_id) where.event = query.event_id;
       if (query.start_date || query.end_date) {
-        where.nextSendAt = { ...(query.start_date ? { $gte: new Date(query.start_date) } : {}), ...(query.end_date ? { $lte: new Date(query.end_date) } : {}) };
+        const range = { ...(query.start_date ? { $gte: new Date(query.start_date) } : {}), ...(query.end_date ? { $lte: new Date(query.end_date) } : {}) };
+        // A reminder still to go by when it goes; one that has gone (next_send_at cleared) by when it went.
+        where.$or = [{ nextSendAt: range }, { nextSendAt: null, sentAt: range }];
       }
       return listPage(ctx.state.em, ReminderSchema, where, query, SORT, (r) => reminderDto(r));
     },

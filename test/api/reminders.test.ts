@@ -55,6 +55,10 @@ describe('reminders', () => {
     expect(sent).toMatchObject({ sent_count: 1, next_send_at: null });
     expect(Date.parse(sent.sent_at)).toBeGreaterThanOrEqual(Date.parse(due));
     expect(Date.parse(sent.sent_at)).toBeLessThan(Date.parse(due) + 15_000);
+    // Gone, it has no next_send_at: a date range finds it by when it was sent.
+    const range = `start_date=${encodeURIComponent(inSeconds(-60))}&end_date=${encodeURIComponent(inSeconds(60))}`;
+    const listed = (await stack.http.get(`/api/v1/reminders?status=sent&${range}&per_page=100`, { token: t.token })).body.data.map((r: { id: string }) => r.id);
+    expect(listed).toContain(res.body.data.id);
     expect(twilio.sentTo('+14155550201').map((m) => m.body)).toEqual(['Hi Jane, this is Acme Ltd.']);
     const outbox = (await stack.http.get('/api/v1/sms/outbox', { token: t.token })).body.data;
     expect(outbox[0]).toMatchObject({ to: '+14155550201', status: 'sent', cause: { type: 'reminder', reminder_id: res.body.data.id } });
