@@ -3,7 +3,7 @@ import type { EntityManager } from '../lib/db.ts';
 import { optedOut, validationError } from '../lib/errors.ts';
 import { normalizePhone } from '../lib/phone.ts';
 import { BudgetExceededError } from '../lib/computeBudget.ts';
-import { CATCH_UP_MS, nextDue, parseOffset, type Recurrence } from '../lib/reminderTime.ts';
+import { CATCH_UP_MS, isTimeZone, nextDue, parseOffset, type Recurrence } from '../lib/reminderTime.ts';
 import { reminderStartRequest } from '../workflows/sendReminder.client.ts';
 import { CalendarEventSchema } from './CalendarEvent.ts';
 import { ContactSchema, isOptedOut, type Contact } from './Contact.ts';
@@ -89,6 +89,9 @@ export async function checkConsent(em: EntityManager, r: Reminder) {
 
 /** A new reminder and its run's start row, in the caller's unit of work (flushed). */
 export async function newReminder(em: EntityManager, tenantId: string, body: NewReminder, opts: { sendTimeoutMs: number; requestId?: string | null; handOver?: boolean }): Promise<{ reminder: Reminder; start: WorkflowStart }> {
+  // The API's schema checks the zone already; an automation's comes from a template, and a
+  // zone Intl does not know cannot place the reminder's times (quiet hours, the template's).
+  if (body.timezone !== undefined && !isTimeZone(body.timezone)) throw field('timezone', 'must be an IANA time zone, e.g. Europe/Berlin');
   const contact = body.contact_id ? await contactFor(em, body.contact_id, body.channel) : null;
   const r = em.create(ReminderSchema, {
     tenant: tenantId,

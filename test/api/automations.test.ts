@@ -222,6 +222,17 @@ describe('every action, a branch and templates from earlier steps', () => {
     const events = (await tenantEm(stack.orm, t.tenantId).find(EventSchema, { entityId: run.id })).map((e) => e.type);
     expect(events).toEqual(['automation.failed']);
   });
+
+  it('refuses a reminder whose time zone, filled in from the context, is not one', async () => {
+    const id = await anAutomation({
+      name: 'Remind in their zone',
+      trigger_type: 'manual',
+      actions: [{ id: 'remind', type: 'schedule_reminder', to: '+14155550889', message: 'hello', send_at: '{{at}}', timezone: '{{zone}}' }],
+    });
+    const run = await finished(id, await execute(id, { at: new Date(Date.now() + 3_600_000).toISOString(), zone: 'Mars/Olympus' }));
+    // Before, the reminder was stored with it.
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/^step remind: .*must be an IANA time zone/) });
+  });
 });
 
 describe('waiting for an event', () => {
