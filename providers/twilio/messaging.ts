@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isSameSentBody } from '../../lib/twilioBody.ts';
 import { twilioCall as call, twilioClient } from './client.ts';
 import type { ProviderMessage, TextProvider, TextSend } from '../messaging/types.ts';
 
@@ -15,7 +16,7 @@ export function createTwilioTextProvider(o: { accountSid: string; authToken: str
       // Newest first. No DateSent filter: a message Twilio accepted but has not sent yet (the
       // case right after a crash) has no date_sent, and that filter leaves it out.
       const sent = await call(() => client.messages.list({ from: m.from, to: m.to, limit: 50 }));
-      const match = sent.find((s) => s.body === m.body && (s.dateCreated ?? new Date()) >= since);
+      const match = sent.find((s) => isSameSentBody(s.body ?? '', m.body) && (s.dateCreated ?? new Date()) >= since);
       return match ? { sid: match.sid, status: match.status } : null;
     },
     async ownsNumber(phoneNumber): Promise<boolean> {
