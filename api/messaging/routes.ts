@@ -4,18 +4,18 @@ import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import { forbidden, notFound, optedOut, validationError } from '../../lib/errors.ts';
 import { CROSS_TENANT, systemEm, tenantEm, type EntityManager } from '../../lib/db.ts';
 import { outboundEventData } from '../../lib/events.ts';
-import { isLaterStatus, isTransientUndelivery, type DeliveryVerdict } from '../../lib/smsDelivery.ts';
+import { isLaterStatus, type DeliveryVerdict } from '../../lib/smsDelivery.ts';
 import { ContactSchema, isOptedOut } from '../../entities/Contact.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { OutboundMessageSchema, type OutboundChannel, type OutboundMessage, type OutboundStatus } from '../../entities/OutboundMessage.ts';
 import { queueWorkflowStart, type WorkflowStart } from '../../entities/WorkflowStart.ts';
-import { recordReminderUndelivered } from '../../entities/reminderEvents.ts';
 import { deliveryStatusSignal, sendMessageStartRequest, sendMessageWorkflowId } from '../../workflows/sendMessage.client.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, publicRoute, route, type RouteDef } from '../routing.ts';
 import { startOrDefer } from '../startWork.ts';
 import type { AppContext, Caller } from '../context.ts';
 import { zodIssuesToFields } from '../validation.ts';
+import { followReminderVerdict } from './reminderVerdicts.ts';
 import { verifyTwilioRequest } from './twilioAccounts.ts';
 import { emailSendBody, outboundParams, outboundSchema, outboxQuery, sendAnswerSchema, smsSendBody, twilioStatusCallback } from './schema.ts';
 import { outboundDto } from './serialize.ts';
@@ -54,12 +54,6 @@ async function queueSend(ctx: AppContext, caller: Caller, m: { channel: Outbound
   });
   const run = await startOrDefer(ctx, start);
   return one({ success: true, sid: id, to: m.to, status: 'queued', channel: m.channel, run });
-}
-
-/** The reminder occurrence a text was sent for, when it was (the fire step's `cause`). */
-function reminderCause(cause: unknown): { reminder_id: string; occurrence: string } | null {
-  const c = cause as { type?: unknown; reminder_id?: unknown; occurrence?: unknown } | null;
-  return c?.type === 'reminder' && typeof c.reminder_id === 'string' && typeof c.occurrence === 'string' ? { reminder_id: c.reminder_id, occurrence: c.occurrence } : null;
 }
 
 const TWILIO_STATUS: Record<string, OutboundStatus> = { sent: 'sent', delivered: 'delivered', undelivered: 'undelivered', failed: 'failed' };
@@ -146,8 +140,8 @@ export const messagingRoutes: RouteDef[] = [
         throw forbidden('This message was not sent from that Twilio account');
       }
       const next = TWILIO_STATUS[cb.MessageStatus];
+      const verdict: DeliveryVerdict | null = next && next !== 'sent' ? { sid: cb.MessageSid, status: next as DeliveryVerdict['status'], errorCode: cb.ErrorCode ?? null } : null;
       const em = tenantEm(ctx.deps.orm, found.tenant.id);
-      const sms = ctx.deps.config.sms;
       let resend: WorkflowStart | null = null;
       // Locked: the send activity may be recording Twilio's acceptance at this moment.
       const m = await em.transactional(async (tx) => {
@@ -161,26 +155,15 @@ export const messagingRoutes: RouteDef[] = [
           row.errorCode = cb.ErrorCode ?? null;
           row.errorMessage = `Twilio reported ${next}${cb.ErrorCode ? ` (error ${cb.ErrorCode})` : ''}`;
         }
-        if (next !== 'sent') {
+        if (verdict) {
           recordEvent(tx, { tenantId: row.tenant.id, type: next === 'delivered' ? 'sms.delivered' : 'sms.failed', entityType: 'outbound_message', entityId: row.id, payload: outboundEventData(row) });
-        }
-        const reminder = reminderCause(row.cause);
-        if (reminder && (next === 'undelivered' || next === 'failed')) {
-          const verdict: DeliveryVerdict = { sid: cb.MessageSid, status: next, errorCode: cb.ErrorCode ?? null };
-          if (!isTransientUndelivery(verdict) || row.attempts > sms.retryScheduleMs.length) {
-            await recordReminderUndelivered(tx, reminder, row.id, cb.ErrorCode ? `${next} (${cb.ErrorCode})` : next);
-          } else if (row.attempts === 1) {
-            // The reminder's fire step made attempt 1; the re-sends are a send run's, as for any text.
-            const input = { tenantId: row.tenant.id, messageId: row.id, retryScheduleMs: sms.retryScheduleMs, deliveryWaitMs: sms.deliveryWaitMs, sendTimeoutMs: sms.sendTimeoutMs + 10_000, after: verdict };
-            resend = await queueWorkflowStart(tx, sendMessageStartRequest(input, { requestId: ctx.state.requestId }));
-          }
+          resend = await followReminderVerdict(tx, row, verdict, ctx.deps.config.sms, ctx.state.requestId ?? null);
         }
         return row;
       });
       if (resend) {
         await startOrDefer(ctx, resend);
-      } else if (m && next && next !== 'sent') {
-        const verdict: DeliveryVerdict = { sid: cb.MessageSid, status: next as DeliveryVerdict['status'], errorCode: cb.ErrorCode ?? null };
+      } else if (m && verdict) {
         // The run may have stopped listening (or be a reminder's): the row already says it all.
         await ctx.deps.temporal.workflow
           .getHandle(sendMessageWorkflowId(m.id))
