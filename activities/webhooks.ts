@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
 import type { SecretBox } from '../lib/crypto.ts';
@@ -7,7 +8,7 @@ import { signatureHeaders } from '../lib/webhookSignature.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { WebhookAttemptSchema } from '../entities/WebhookAttempt.ts';
 import { resumePausedDeliveries, WebhookDeliverySchema, type DeliveryStatus, type WebhookDelivery } from '../entities/WebhookDelivery.ts';
-import type { WebhookEndpoint } from '../entities/WebhookEndpoint.ts';
+import { WebhookEndpointSchema, type WebhookEndpoint } from '../entities/WebhookEndpoint.ts';
 import { EventSchema } from '../entities/Event.ts';
 
 export type WebhookPost = (url: string, opts: { headers: Record<string, string>; body: string; timeoutMs: number; maxBodyBytes: number; policy: OutboundPolicy }) => Promise<OutboundResponse>;
@@ -75,6 +76,12 @@ async function send(deps: WebhookDeps, endpoint: WebhookEndpoint, event: { id: s
       return { kind: 'refused', statusCode: null, latencyMs: null, excerpt: null, error: `refused: ${err.message}`.slice(0, 500) };
     }
     if (err instanceof OutboundError) return { kind: 'failed', statusCode: null, latencyMs: null, excerpt: null, error: `${err.kind}: ${err.message}`.slice(0, 500) };
+    // A request Node will not send (a stored header value it cannot encode): no attempt can
+    // succeed, so it is final and recorded, not an activity failure retried until the run dies.
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_HTTP_TOKEN') {
+      return { kind: 'refused', statusCode: null, latencyMs: null, excerpt: null, error: `refused: ${(err as Error).message}`.slice(0, 500) };
+    }
     throw err;
   }
 }
@@ -133,14 +140,20 @@ export function createWebhookActivities(deps: WebhookDeps) {
       const now = clock();
 
       return em.transactional(async (tx) => {
-        const d = await tx.findOneOrFail(WebhookDeliverySchema, deliveryId, { populate: ['endpoint'] });
-        const ep = d.endpoint as WebhookEndpoint;
+        // Read again under a lock: its run may have been cancelled while the request was out.
+        const d = await tx.findOneOrFail(WebhookDeliverySchema, deliveryId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+        // Locked: attempts to one endpoint finish concurrently, and its health counts each
+        // (unlocked, two failures read the same count and wrote the same count + 1).
+        const ep = await tx.findOneOrFail(WebhookEndpointSchema, d.endpoint.id, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
         const attempt = await tx.findOneOrFail(WebhookAttemptSchema, { delivery: deliveryId, attemptNo });
         attempt.finishedAt = now;
         attempt.statusCode = outcome.statusCode;
         attempt.latencyMs = outcome.latencyMs;
         attempt.responseExcerpt = outcome.excerpt;
         attempt.error = outcome.error;
+        // Its run was cancelled while this attempt was out (closeDelivery): it stays cancelled,
+        // unless this very attempt got it through.
+        const cancelledMeanwhile = d.status === 'cancelled';
         d.attempts = Math.max(d.attempts, attemptNo);
         d.lastStatusCode = outcome.statusCode;
         d.lastError = outcome.error;
@@ -167,8 +180,28 @@ export function createWebhookActivities(deps: WebhookDeps) {
             d.nextAttemptAt = null;
           }
         }
+        if (cancelledMeanwhile && d.status !== 'delivered') {
+          d.status = 'cancelled';
+          d.nextAttemptAt = null;
+          final = true;
+        }
         return resultOf(d, attemptNo, final);
       });
+    },
+
+    /**
+     * A delivery whose run stopped before a final attempt (cancelled through /runs, or
+     * failed): still pending or retrying, it would block its retry and replay and the
+     * endpoint's probe for good, so it says how it ended. Idempotent: a delivery already
+     * final is left as it is.
+     */
+    async closeDelivery({ tenantId, deliveryId, status, reason }: { tenantId: string; deliveryId: string; status: 'cancelled' | 'failed'; reason: string }): Promise<void> {
+      const em = tenantEm(deps.orm, tenantId);
+      await em.nativeUpdate(
+        WebhookDeliverySchema,
+        { id: deliveryId, status: { $in: ['pending', 'retrying'] } },
+        { status, lastError: reason.slice(0, 500), nextAttemptAt: null },
+      );
     },
   };
 }

@@ -1,4 +1,4 @@
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { DeliveryAttemptResult, WebhookActivities } from '../activities/webhooks.ts';
 import { withJitter } from '../lib/retrySchedule.ts';
 import { presets } from './activityOptions.ts';
@@ -29,13 +29,25 @@ export async function deliverWebhookWorkflow({ tenantId, deliveryId, scheduleMs,
     ...presets.webhookAttempt,
     ...(attemptTimeoutMs ? { startToCloseTimeout: attemptTimeoutMs } : {}),
   });
+  const { closeDelivery } = proxyActivities<Pick<WebhookActivities, 'closeDelivery'>>(presets.database);
   let last: DeliveryAttemptResult = { status: 'pending', attemptNo: firstAttemptNo - 1, statusCode: null, final: false };
-  for (let i = 0; i < scheduleMs.length; i++) {
-    const wait = withJitter(scheduleMs[i], Math.random);
-    if (wait > 0) await sleep(wait);
-    const next = i + 1 < scheduleMs.length ? scheduleMs[i + 1] : null;
-    last = await attemptDelivery({ tenantId, deliveryId, attemptNo: firstAttemptNo + i, nextDelayMs: next });
-    if (last.final) break;
+  try {
+    for (let i = 0; i < scheduleMs.length; i++) {
+      const wait = withJitter(scheduleMs[i], Math.random);
+      if (wait > 0) await sleep(wait);
+      const next = i + 1 < scheduleMs.length ? scheduleMs[i + 1] : null;
+      last = await attemptDelivery({ tenantId, deliveryId, attemptNo: firstAttemptNo + i, nextDelayMs: next });
+      if (last.final) break;
+    }
+  } catch (err) {
+    // Stopped before a final attempt: the delivery row says so, or it stays "retrying"
+    // and blocks its retry, replay and the endpoint's probe (runs before the patch end as they did).
+    if (patched('close-delivery-on-stop')) {
+      const cancelled = isCancellation(err);
+      const reason = cancelled ? 'the delivery run was cancelled' : `the delivery run failed: ${err instanceof Error ? err.message : String(err)}`;
+      await CancellationScope.nonCancellable(() => closeDelivery({ tenantId, deliveryId, status: cancelled ? 'cancelled' : 'failed', reason }));
+    }
+    throw err;
   }
   return last;
 }

@@ -7,7 +7,9 @@ import { DELIVERY_STATUSES } from '../../entities/WebhookDelivery.ts';
 const eventName = z.enum(['*', ...EVENT_TYPES] as [string, ...string[]], { error: 'must be an event type from GET /webhooks/events, or *' });
 /** RFC 7230 token characters: a name that cannot smuggle another header or a line break. */
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'must be a valid HTTP header name');
-const headerValue = z.string().max(1000).regex(/^[\t\x20-\x7e\x80-\uffff]*$/, 'must not contain control characters');
+// Latin-1 only: Node (like HTTP itself) refuses any other character in a header value, so
+// a value with one would make every delivery throw before it left.
+const headerValue = z.string().max(1000).regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must be printable Latin-1 text: no control characters, nothing beyond U+00FF');
 
 export const webhookBody = z.strictObject({
   url: z.string().trim().min(1).max(2048),
@@ -23,7 +25,7 @@ export const webhookBody = z.strictObject({
 export const webhookUpdateBody = webhookBody.partial();
 
 export const webhookListQuery = listQuery(['created_at', 'updated_at', 'url'] as const, 'created_at').extend({
-  event: z.string().max(100).optional(),
+  event: eventName.optional(),
   enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
 
@@ -31,7 +33,7 @@ export const webhookParams = z.object({ id: uuidParam });
 
 export const deliveryListQuery = listQuery(['created_at', 'updated_at'] as const, 'created_at').extend({
   status: z.enum(DELIVERY_STATUSES).optional(),
-  event: z.string().max(100).optional(),
+  event: eventName.optional(),
 });
 
 export const triggerBody = z.strictObject({

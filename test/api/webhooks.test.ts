@@ -108,6 +108,12 @@ describe('registering webhooks', () => {
     await bad({ url: 'not a url' }, 'body.url');
     await bad({ headers: { Host: 'evil.example' } }, 'body.headers');
     await bad({ headers: { 'Webhook-Signature': 'v1,forged' } }, 'body.headers');
+    // Accepted before, and then every delivery threw in Node's http client and was never recorded.
+    await bad({ headers: { 'X-Label': 'checked \u2713' } }, 'body.headers');
+    for (const path of [`${api}/webhooks?event=lead.craeted`, `${api}/webhooks/00000000-0000-4000-8000-000000000000/deliveries?event=typo`]) {
+      const res = await stack.http.get(path, { token: a.token });
+      expect({ path, status: res.status }).toEqual({ path, status: 422 });
+    }
     const trig = await stack.http.post(`${api}/webhooks/trigger`, { token: a.token, body: { event: 'nope', data: {} } });
     expect(trig.status).toBe(422);
   });
@@ -169,6 +175,38 @@ describe('deliveries', () => {
     // A delivered one may be sent again by hand (a receiver lost it).
     const again = await stack.http.post(`${api}/webhooks/deliveries/${failed.id}/retry`, { token: a.token });
     expect(again.status).toBe(202);
+  });
+
+  it('says a delivery was cancelled when its run is cancelled through /runs, and retries it by hand', async () => {
+    let hang = true;
+    rx.on('/stopped', () => (hang ? { status: 200, hang: true } : { status: 200 }));
+    const hook = await register(a, '/stopped', ['email.failed']);
+    await trigger(a, { stopped: true }, 'email.failed');
+    await eventually(async () => (rx.at('/stopped').length === 1 ? true : undefined), { what: 'the first attempt to reach the endpoint' });
+    const [d] = await deliveries(a, hook.id);
+    expect((await stack.http.post(`${api}/runs/${webhookWorkflowId(d.id)}/cancel`, { token: a.token })).status).toBe(202);
+    await eventually(async () => ((await deliveries(a, hook.id))[0].status === 'cancelled' ? true : undefined), { what: 'the delivery to say cancelled' });
+    // The attempt that was out when the run was cancelled ends (timeout) without undoing that.
+    await eventually(async () => ((await deliveries(a, hook.id))[0].attempts[0]?.finished_at ? true : undefined), { what: 'the hung attempt to end' });
+    expect((await deliveries(a, hook.id))[0]).toMatchObject({ status: 'cancelled' });
+    captureHistory(webhookWorkflowId(d.id), 'webhook-cancelled');
+    // Before, it stayed "retrying" and a retry answered 409 for good.
+    hang = false;
+    expect((await stack.http.post(`${api}/webhooks/deliveries/${d.id}/retry`, { token: a.token })).status).toBe(202);
+    await eventually(async () => ((await deliveries(a, hook.id))[0].status === 'delivered' ? true : undefined), { what: 'the retried delivery' });
+  });
+
+  it('counts every failed attempt to an endpoint, however many finish at once', async () => {
+    rx.on('/crowd', () => ({ status: 500 }));
+    const hook = await register(a, '/crowd', ['knowledge.document.failed']);
+    await Promise.all(Array.from({ length: 12 }, () => trigger(a, { crowd: true }, 'knowledge.document.failed')));
+    const all = await eventually(async () => {
+      const found = await deliveries(a, hook.id, '?per_page=100');
+      return found.length >= 12 && found.every((x) => ['failed', 'paused', 'cancelled'].includes(x.status)) ? found : undefined;
+    }, { what: 'every delivery to settle', timeoutMs: 60_000 });
+    const failedAttempts = all.flatMap((x) => x.attempts).filter((x) => x.finished_at && x.status_code === 500).length;
+    const rows = await stack.orm.em.getConnection().execute('select consecutive_failures from webhook_endpoints where id = ?', [hook.id]);
+    expect(rows[0].consecutive_failures).toBe(failedAttempts);
   });
 
   it('disables an endpoint that answers 410 Gone and tells subscribers', async () => {

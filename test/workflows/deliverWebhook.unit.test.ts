@@ -62,4 +62,24 @@ describe('deliverWebhookWorkflow', () => {
     expect(calls).toHaveLength(1);
     expect(result.statusCode).toBe(410);
   });
+
+  it('says how a delivery ended when its run is cancelled mid-schedule, instead of leaving it retrying', async () => {
+    const closed: Array<Parameters<WebhookActivities['closeDelivery']>[0]> = [];
+    const deliveryId = randomUUID();
+    const activities: Pick<WebhookActivities, 'attemptDelivery' | 'closeDelivery'> = {
+      attemptDelivery: async (i) => failing(i, 3),
+      async closeDelivery(input) {
+        closed.push(input);
+      },
+    };
+    const outcome = await env.withWorker(activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start('deliverWebhookWorkflow', { taskQueue, workflowId: `webhook-unit-${randomUUID()}`, args: [{ tenantId: randomUUID(), deliveryId, scheduleMs: [0, 60_000, 60_000], firstAttemptNo: 1 }] });
+      // Attempt 1 failed; the run sleeps a minute before attempt 2.
+      for (let i = 0; i < 100 && !(await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes); i++) await new Promise((r) => setTimeout(r, 50));
+      await handle.cancel();
+      return handle.result().then(() => 'completed', (err: Error) => err.name);
+    });
+    expect(outcome).toBe('WorkflowFailedError');
+    expect(closed).toEqual([{ tenantId: expect.any(String), deliveryId, status: 'cancelled', reason: 'the delivery run was cancelled' }]);
+  });
 });
