@@ -317,11 +317,21 @@ async function replayEvents(ctx: AppContext, endpointId: string, tenantId: strin
     }
     const existing = await tx.find(WebhookDeliverySchema, { endpoint: endpoint.id, event: { $in: events.map((e) => e.id) } });
     const byEvent = new Map(existing.map((d) => [d.event.id, d]));
+    // An endpoint whose circuit is open gets its replay as paused deliveries, sent when its
+    // probe answers, not as a workflow each retrying a dead endpoint for a day.
+    const circuitOpen = endpoint.consecutiveFailures >= ctx.deps.config.webhooks.breakerFailures;
     let queued = 0;
     for (const event of events) {
       let delivery = byEvent.get(event.id);
       if (delivery && (delivery.status === 'pending' || delivery.status === 'retrying')) continue;
+      if (delivery?.status === 'paused' && circuitOpen) continue;
       delivery ??= tx.create(WebhookDeliverySchema, { tenant: tenantId, endpoint, event: event.id, eventType: event.type });
+      queued++;
+      if (circuitOpen) {
+        delivery.status = 'paused';
+        delivery.nextAttemptAt = null;
+        continue;
+      }
       delivery.status = 'pending';
       // Queued, not started here: the outbox relay starts them within seconds, however many.
       queueWorkflowStart(
@@ -332,7 +342,6 @@ async function replayEvents(ctx: AppContext, endpointId: string, tenantId: strin
         ),
         { handOver: true },
       );
-      queued++;
     }
     return queued;
   });

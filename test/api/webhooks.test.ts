@@ -266,10 +266,16 @@ describe('deliveries', () => {
     for (let i = 1; i <= 5; i++) ids.push((await trigger(a, { n: i }, 'call.transferred')).event_id);
     const em = tenantEm(stack.orm, a.tenantId);
     await eventually(async () => ((await em.count(EventSchema, { id: { $in: ids }, dispatchedAt: null })) === 0 ? true : undefined), { what: 'fan-out' });
+    // A replay while the circuit is open adds paused deliveries too (each used to get a workflow retrying for a day).
+    const firstFailed = (await deliveries(a, hook.id, '?status=failed'))[0] ?? (await deliveries(a, hook.id, '?status=retrying'))[0];
+    const replay = await stack.http.post(`${api}/webhooks/${hook.id}/replay`, { token: a.token, body: { since: new Date(Date.now() - 60_000).toISOString() } });
+    expect(replay.status).toBe(202);
     const waiting = await deliveries(a, hook.id, '?status=paused');
     // One may already be probing; the others wait without a workflow or an attempt.
     expect(waiting.length).toBeGreaterThanOrEqual(3);
-    for (const d of waiting) expect(d.attempts).toHaveLength(0);
+    for (const d of waiting.filter((x) => x.id !== firstFailed?.id)) expect(d.attempts).toHaveLength(0);
+    expect(await deliveries(a, hook.id, '?status=pending')).toEqual([]);
+    if (firstFailed?.status === 'failed') expect(waiting.map((d) => d.id)).toContain(firstFailed.id);
     healthy = true;
     await eventually(async () => {
       const all = await deliveries(a, hook.id, '?per_page=100');
