@@ -61,6 +61,8 @@ for (const [net, prefix] of [
   ['fe80::', 10],
   ['ff00::', 8],
   ['64:ff9b::', 96],
+  // NAT64 for local use (RFC 8215): a deployment's own gateway maps it onto private IPv4.
+  ['64:ff9b:1::', 48],
 ] as const) {
   blocked.addSubnet(net, prefix, 'ipv6');
 }

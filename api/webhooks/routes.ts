@@ -92,7 +92,8 @@ const updateRoute = (method: 'put' | 'patch') =>
       const reenabled = body.enabled === true && (!endpoint.enabled || endpoint.consecutiveFailures > 0);
       if (body.enabled !== undefined) endpoint.enabled = body.enabled;
       if (reenabled) {
-        // A person vouches for it again: a clean slate, and what waited while it was down goes out.
+        // A person vouches for it again: a clean slate, and its paused deliveries go out. Events
+        // raised while it was disabled made no delivery; POST /webhooks/{id}/replay sends them.
         endpoint.disabledAt = null;
         endpoint.disabledReason = null;
         endpoint.failingSince = null;

@@ -72,6 +72,8 @@ describe('outbound guard: registration-time checks', () => {
     expect(refused('https://10.0.0.1/hook')).toBe('address');
     expect(refused('https://[::1]/hook')).toBe('address');
     expect(refused('https://[::ffff:127.0.0.1]/hook')).toBe('address');
+    expect(refused('https://[64:ff9b::a00:1]/hook')).toBe('address');
+    expect(refused('https://[64:ff9b:1::a00:1]/hook')).toBe('address');
     expect(refused('http://localhost/hook')).toBe('scheme');
     expect(refused('ftp://example.com/')).toBe('scheme');
     expect(refused('https://user:pw@example.com/')).toBe('url');
