@@ -14,6 +14,8 @@ import { startOrDefer } from '../startWork.ts';
 import { uuidParam } from '../validation.ts';
 import type { AppContext, Caller } from '../context.ts';
 
+const CONNECTORS = ['admin', 'manager'] as const;
+
 const STATE_AUDIENCE = 'calendar-oauth';
 const STATE_TTL = '15m';
 
@@ -124,6 +126,8 @@ export const calendarConnectionRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/calendar/auth/callback',
+    // Connecting decides which account the tenant's events go to: admins and managers, as for CRM integrations.
+    roles: [...CONNECTORS],
     tag: 'calendar',
     summary: "Finish connecting: trade the consent screen's code (with its state) for tokens, stored encrypted, and start the connection's sync (`calendar-sync-<id>`)",
     body: callbackBody,
@@ -175,6 +179,8 @@ export const calendarConnectionRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/calendar/auth/:provider',
+    // Connecting decides which account the tenant's events go to: admins and managers, as for CRM integrations.
+    roles: [...CONNECTORS],
     tag: 'calendar',
     summary: "Start connecting a calendar: the provider's consent screen address (offline access, the calendar scope, a signed state that expires in 15 minutes); Outlook answers 501",
     params: providerParam,
@@ -214,6 +220,7 @@ export const calendarConnectionRoutes: RouteDef[] = [
   route({
     method: 'delete',
     path: '/calendar/connections/:id',
+    roles: [...CONNECTORS],
     tag: 'calendar',
     summary: "Disconnect a calendar: its sync stops at once, the grant is revoked at the provider and the tokens forgotten; synced events stay",
     params: connectionParams,
