@@ -148,6 +148,10 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
         const changed = changedFields(fieldsOf(local), next);
         // An event of ours comes back linked; one moved at Google moves its reminders.
         if (!local.externalId) Object.assign(local, { connection: conn.id, externalId: g.id, externalCalendarType: 'google', externalCalendarId: conn.calendarId });
+        // Changed here since it last matched Google (often: this is the echo of our own last
+        // push, pulled before the edit goes out): the edit wins, and the push after this pull
+        // sends it. Taking Google's version here undid the edit, and nothing went out.
+        if (!local.externalSyncedAt || local.updatedAt > local.externalSyncedAt) continue;
         touched.push(local.id);
         if (!changed.length) continue;
         Object.assign(local, next);

@@ -178,6 +178,18 @@ describe('connecting Google Calendar', () => {
     expect(google.events.get(googleIdFor(made.id))?.status).toBe('cancelled');
   }, 120_000);
 
+  it('keeps an edit made here right after a push, when the next pull brings that push back', async () => {
+    const made = (await stack.http.post(`${api}/calendar/events`, { token: t.token, body: { title: 'Edited soon', start_time: `${DAY}T16:00:00Z`, end_time: `${DAY}T16:30:00Z` } })).body.data;
+    // The create's own pass pushes it; no pass has pulled it back yet.
+    await eventually(async () => (google.events.get(googleIdFor(made.id))?.summary === 'Edited soon' ? true : undefined), { what: 'the push', timeoutMs: 30_000 });
+    // The next pull returns our own insert (with the old title) before the edit is pushed.
+    await stack.http.put(`${api}/calendar/events/${made.id}`, { token: t.token, body: { title: 'Edited soon, renamed' } });
+    await syncNow();
+    await syncNow();
+    expect((await stack.http.get(`${api}/calendar/events/${made.id}`, { token: t.token })).body.data.title).toBe('Edited soon, renamed');
+    expect(google.events.get(googleIdFor(made.id))?.summary).toBe('Edited soon, renamed');
+  }, 90_000);
+
   it('sends a change made here to Google at once, without waiting for the next pass', async () => {
     const made = (await stack.http.post(`${api}/calendar/events`, { token: t.token, body: { title: 'Pushed by itself', start_time: `${DAY}T14:00:00Z`, end_time: `${DAY}T14:15:00Z` } })).body.data;
     await eventually(async () => (google.events.get(googleIdFor(made.id))?.summary === 'Pushed by itself' ? true : undefined), { what: 'the push', timeoutMs: 30_000 });
@@ -256,6 +268,17 @@ describe('connecting Google Calendar', () => {
     const outlook = await stack.http.post(`${api}/calendar/auth/outlook`, { token: t.token });
     expect(outlook.status).toBe(501);
     expect(outlook.body.error.code).toBe('NOT_IMPLEMENTED');
+
+    // A plain user of the tenant may not swap the business's calendar for their own account, nor disconnect it.
+    const member = await stack.http.post(`${api}/users`, { token: t.token, body: { email: `cal-member-${Date.now()}@example.com`, password: 'member password', role: 'user' } });
+    const memberToken = (await stack.http.post(`${api}/auth/login`, { body: { email: member.body.data.email, password: 'member password' } })).body.access_token as string;
+    for (const res of [
+      await stack.http.post(`${api}/calendar/auth/google`, { token: memberToken, body: { redirect_uri: REDIRECT } }),
+      await stack.http.post(`${api}/calendar/auth/callback`, { token: memberToken, body: { provider: 'google', auth_code: google.issueCode(), state } }),
+      await stack.http.delete(`${api}/calendar/connections/${connectionId}`, { token: memberToken }),
+    ]) {
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 403, code: 'FORBIDDEN' });
+    }
 
     const path = `${api}/calendar/connections/${connectionId}`;
     expect((await stack.http.get(path, { token: other.token })).status).toBe(404);
