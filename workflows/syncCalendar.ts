@@ -1,4 +1,4 @@
-import { ActivityFailure, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, condition, continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CalendarSyncActivities, PullOutcome, PushOutcome } from '../activities/calendarSync.ts';
 import { presets } from './activityOptions.ts';
 import { reminderChangedSignal, reminderWorkflowId } from './sendReminder.client.ts';
@@ -14,17 +14,17 @@ type Pulled = Extract<PullOutcome, { state: 'done' }>;
 type Pushed = Extract<PushOutcome, { state: 'done' }>;
 
 /** Pull (in full again after a stale token), then push: both done, stopped (grant revoked, disconnected), or failed after every retry. */
-async function onePass(ref: { tenantId: string; connectionId: string }, progress: CalendarSyncProgress): Promise<{ pulled: Pulled; pushed: Pushed } | { stopped: true } | { failed: string }> {
+async function onePass(ref: { tenantId: string; connectionId: string }, progress: CalendarSyncProgress): Promise<{ pulled: Pulled; pushed: Pushed } | { stopped: string } | { failed: string }> {
   try {
     let pulled = await pullCalendar(ref);
     if (pulled.state === 'reset') {
       progress.resets++;
       pulled = await pullCalendar(ref);
     }
-    if (pulled.state !== 'done') return { stopped: true };
+    if (pulled.state !== 'done') return { stopped: pulled.state === 'stopped' ? pulled.status : 'reset' };
     progress.state = 'pushing';
     const pushed = await pushCalendar(ref);
-    if (pushed.state !== 'done') return { stopped: true };
+    if (pushed.state !== 'done') return { stopped: pushed.status };
     return { pulled, pushed };
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
@@ -58,6 +58,9 @@ export async function syncCalendarWorkflow(input: CalendarSyncInput): Promise<Ca
     progress.state = 'pulling';
     const result = await onePass(ref, progress);
     if ('stopped' in result) {
+      // Disconnected while the pass ran: the grant is revoked and the tokens forgotten all
+      // the same (runs before the patch stopped here and kept them).
+      if ((disconnecting || result.stopped === 'disconnected') && patched('disconnect-when-stopped')) await disconnectCalendar(ref);
       progress.state = 'stopped';
       return progress;
     }

@@ -288,9 +288,15 @@ describe('connecting Google Calendar', () => {
     expect((await stack.http.get(path, { token: t.token })).body.data.status).toBe('active');
   });
 
-  it('disconnects: the grant is revoked at Google, the tokens forgotten, and synced events stay', async () => {
+  it('disconnects, even in the middle of a pass: the grant is revoked at Google, the tokens forgotten, and synced events stay', async () => {
     const kept = (await synced()).length;
     const revokes = google.calls.revoke;
+    // A pass is pulling (Google answers slowly) when the disconnect comes: that pass stopped
+    // the run before its revoke, and the tokens stayed.
+    google.setListDelay(1_500);
+    const lists = google.calls.list;
+    expect((await stack.http.post(`${api}/calendar/sync/google`, { token: t.token })).status).toBe(202);
+    await eventually(async () => (google.calls.list > lists ? true : undefined), { what: 'a pull to be under way' });
     expect((await stack.http.delete(`${api}/calendar/connections/${connectionId}`, { token: t.token })).status).toBe(204);
     expect((await stack.http.get(`${api}/calendar/connections`, { token: t.token })).body.data).toEqual([]);
     await eventually(async () => (google.calls.revoke > revokes ? true : undefined), { what: 'the revoke at Google' });
@@ -299,7 +305,10 @@ describe('connecting Google Calendar', () => {
       return c.refreshTokenSealed === null && c.accessTokenSealed === null ? c : undefined;
     }, { what: 'the tokens to be forgotten' });
     expect(conn.status).toBe('disconnected');
+    await eventually(async () => ((await stack.temporal.workflow.getHandle(runId()).describe()).status.name === 'COMPLETED' ? true : undefined), { what: 'the sync run to end' });
+    captureHistory(runId(), 'calendar-sync-disconnected-mid-pass');
     expect((await synced()).length).toBe(kept);
     expect((await stack.http.get(`${api}/calendar/connections/${connectionId}`, { token: t.token })).status).toBe(404);
+    google.setListDelay(0);
   });
 });
