@@ -64,7 +64,9 @@ const fieldsOf = (e: CalendarEvent): LocalEventFields => ({
   timezone: e.timezone ?? null,
   location: e.location ?? null,
   attendees: e.attendees,
-  status: e.status === 'proposed' ? 'proposed' : 'confirmed',
+  // Cancelled stays cancelled: an event Google lists again (restored from its trash) then
+  // shows as a change and comes back here too, instead of staying cancelled (and free time).
+  status: e.status,
   recurringEventId: e.recurringEventId ?? null,
   originalStartTime: e.originalStartTime ?? null,
 });

@@ -34,7 +34,8 @@ export interface LocalEventFields {
   timezone: string | null;
   location: string | null;
   attendees: string[];
-  status: 'proposed' | 'confirmed';
+  /** Google's side is never `cancelled` here (its cancellations are handled apart); ours may be. */
+  status: 'proposed' | 'confirmed' | 'cancelled';
   recurringEventId: string | null;
   originalStartTime: string | null;
 }

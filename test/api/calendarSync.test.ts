@@ -127,6 +127,14 @@ describe('connecting Google Calendar', () => {
     expect((await stack.http.get(`${api}/reminders/${endedReminder.id}`, { token: t.token })).body.data.status).toBe('cancelled');
     const changed = await tenantEm(stack.orm, t.tenantId).find(EventSchema, { type: 'calendar.event.updated', entityId: local(first.id).id });
     expect(changed.map((e) => (e.payload as { changed: string[] }).changed)).toContainEqual(['start_time', 'end_time']);
+
+    // Restored at Google (from its trash): it is back here too, busy time again (it stayed cancelled).
+    google.update(second.id, { status: 'confirmed' });
+    await syncNow();
+    expect((await synced()).find((e) => e.externalId === second.id)?.status).toBe('confirmed');
+    google.cancel(second.id);
+    await syncNow();
+    expect((await synced()).find((e) => e.externalId === second.id)?.status).toBe('cancelled');
   }, 90_000);
 
   it('recovers from a stale sync token (410) with a full sync in the same run, duplicating nothing', async () => {
