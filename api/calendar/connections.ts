@@ -14,6 +14,7 @@ import { startOrDefer } from '../startWork.ts';
 import { uuidParam } from '../validation.ts';
 import type { AppContext, Caller } from '../context.ts';
 
+/** Connecting decides which account the tenant's events go to: admins and managers, as for CRM integrations. */
 const CONNECTORS = ['admin', 'manager'] as const;
 
 const STATE_AUDIENCE = 'calendar-oauth';
@@ -126,7 +127,6 @@ export const calendarConnectionRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/calendar/auth/callback',
-    // Connecting decides which account the tenant's events go to: admins and managers, as for CRM integrations.
     roles: [...CONNECTORS],
     tag: 'calendar',
     summary: "Finish connecting: trade the consent screen's code (with its state) for tokens, stored encrypted, and start the connection's sync (`calendar-sync-<id>`)",
@@ -179,7 +179,6 @@ export const calendarConnectionRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/calendar/auth/:provider',
-    // Connecting decides which account the tenant's events go to: admins and managers, as for CRM integrations.
     roles: [...CONNECTORS],
     tag: 'calendar',
     summary: "Start connecting a calendar: the provider's consent screen address (offline access, the calendar scope, a signed state that expires in 15 minutes); Outlook answers 501",
