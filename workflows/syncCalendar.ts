@@ -20,6 +20,9 @@ async function onePass(ref: { tenantId: string; connectionId: string }, progress
     if (pulled.state === 'reset') {
       progress.resets++;
       pulled = await pullCalendar(ref);
+      // Stale again at once is Google's trouble, not a reason to stop syncing: the next pass
+      // tries again (runs before the patch ended here, while the connection said active).
+      if (pulled.state === 'reset' && patched('second-reset-retries')) return { failed: 'the sync token went stale twice in one pass' };
     }
     if (pulled.state !== 'done') return { stopped: pulled.state === 'stopped' ? pulled.status : 'reset' };
     progress.state = 'pushing';

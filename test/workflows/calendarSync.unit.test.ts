@@ -8,7 +8,7 @@ import { workflowTestEnv } from '../support/workflowWorker.ts';
 /**
  * The calendar sync workflow's logic with its activities mocked (a 50 ms interval
  * between passes): a pass on its interval and on demand, a full pass after a stale token, a stop
- * when the grant is revoked, a pass that keeps failing retried on the next one, and a
+ * when the grant is revoked, a token stale twice in one pass tried again, a pass that keeps failing retried on the next one, and a
  * disconnect that revokes and ends.
  */
 let env: Awaited<ReturnType<typeof workflowTestEnv>>;
@@ -66,6 +66,12 @@ describe('syncCalendarWorkflow', () => {
     expect(calls.at(-1)).toBe('disconnect');
     expect(calls.filter((c) => c === 'disconnect')).toHaveLength(1);
     expect(result.state).toBe('stopped');
+  });
+
+  it('keeps syncing when the token goes stale twice in one pass: the next pass tries again', async () => {
+    const { calls, result } = await run([{ state: 'reset' }, { state: 'reset' }, done({ full: true, created: 1 }), { state: 'stopped', status: 'needs_reauth' }]);
+    expect(calls).toEqual(['pull:reset', 'pull:reset', 'pull:done', 'push', 'record', 'pull:stopped']);
+    expect(result).toMatchObject({ state: 'stopped', passes: 1, resets: 1, created: 1 });
   });
 
   it('tries a pass that failed through all its retries again on the next one', async () => {
