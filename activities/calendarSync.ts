@@ -52,6 +52,12 @@ const BATCH = 200;
 const ignoreGone = (err: unknown) => {
   if (!(err instanceof ProviderError && (err.status === 404 || err.status === 410))) throw err;
 };
+/**
+ * The provider will not take this one change (an event only its organizer may edit, a
+ * body it finds invalid): retrying it cannot help, and it must not hold up every other.
+ */
+const refusal = (err: unknown): string | null =>
+  err instanceof ProviderError && err.kind === 'rejected' && err.status !== 404 && err.status !== 410 ? err.message.slice(0, 500) || 'refused' : null;
 /** Never-pushed events of ours older than this stay local when a calendar is connected. */
 const PUSH_HORIZON_MS = 30 * 86_400_000;
 
@@ -233,7 +239,12 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
         for (;;) {
           const gone = await em.find(CalendarDeletionSchema, { connection: conn.id }, { limit: BATCH });
           for (const d of gone) {
-            await client.remove(conn.calendarId, d.externalId).catch(ignoreGone);
+            await client.remove(conn.calendarId, d.externalId).catch(ignoreGone).catch((err: unknown) => {
+              // Nothing here to keep an error on: the event stays at Google, and comes back on a full pull.
+              const why = refusal(err);
+              if (!why) throw err;
+              ctx.log.warn('calendar provider refused a delete', { externalId: d.externalId, error: why });
+            });
             await em.nativeDelete(CalendarDeletionSchema, { id: d.id });
             deleted++;
             ctx.heartbeat();
@@ -255,26 +266,37 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
           for (const e of rows) {
             let externalId = e.externalId ?? null;
             const body = toGoogle({ ...fieldsOf(e), id: e.id }, zone);
-            if (e.status === 'cancelled') {
-              if (externalId) {
-                await client.remove(conn.calendarId, externalId).catch(ignoreGone);
-                deleted++;
+            try {
+              if (e.status === 'cancelled') {
+                if (externalId) {
+                  await client.remove(conn.calendarId, externalId).catch(ignoreGone);
+                  deleted++;
+                }
+              } else if (!externalId) {
+                const id = googleIdFor(e.id);
+                await client.insert(conn.calendarId, { ...body, id }).catch(async (err: unknown) => {
+                  // Inserted by an earlier attempt whose answer was lost: bring it up to date instead.
+                  if (!(err instanceof ProviderError && err.status === 409)) throw err;
+                  await client.patch(conn.calendarId, id, body);
+                });
+                externalId = id;
+                pushed++;
+              } else {
+                await client.patch(conn.calendarId, externalId, body).catch(ignoreGone);
+                pushed++;
               }
-            } else if (!externalId) {
-              externalId = googleIdFor(e.id);
-              await client.insert(conn.calendarId, { ...body, id: externalId }).catch(async (err: unknown) => {
-                // Inserted by an earlier attempt whose answer was lost: bring it up to date instead.
-                if (!(err instanceof ProviderError && err.status === 409)) throw err;
-                await client.patch(conn.calendarId, externalId as string, body);
-              });
-              pushed++;
-            } else {
-              await client.patch(conn.calendarId, externalId, body).catch(ignoreGone);
-              pushed++;
+            } catch (err) {
+              const why = refusal(err);
+              if (!why) throw err;
+              // Kept on the row (its `sync_error`) and left until it changes here again; the rest go on.
+              await db.execute('update calendar_event set external_sync_error = ?, external_synced_at = updated_at where tenant_id = ? and id = ? and updated_at = ?', [why, input.tenantId, e.id, e.updatedAt]);
+              ctx.log.warn('calendar provider refused an event', { eventId: e.id, error: why });
+              ctx.heartbeat();
+              continue;
             }
             // Marked pushed only if unchanged since it was read: a change made meanwhile goes next pass.
             await db.execute(
-              'update calendar_event set connection_id = ?, external_id = ?, external_calendar_type = ?, external_calendar_id = ?, external_synced_at = updated_at where tenant_id = ? and id = ? and updated_at = ?',
+              'update calendar_event set connection_id = ?, external_id = ?, external_calendar_type = ?, external_calendar_id = ?, external_synced_at = updated_at, external_sync_error = null where tenant_id = ? and id = ? and updated_at = ?',
               [conn.id, externalId, 'google', conn.calendarId, input.tenantId, e.id, e.updatedAt],
             );
             ctx.heartbeat();

@@ -42,6 +42,8 @@ export const CalendarEventSchema = defineEntity({
     originalStartTime: p.string().length(64).nullable(),
     /** The `updatedAt` this row had when it last matched the provider: a later change is pushed, a pulled one is not pushed back. */
     externalSyncedAt: p.datetime().nullable(),
+    /** Why the provider refused this event's last push (cleared when one goes through); the next edit here tries again. */
+    externalSyncError: p.string().length(500).nullable(),
     dedupeKey: p.string().length(200).nullable(),
   },
 });

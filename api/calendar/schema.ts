@@ -81,6 +81,7 @@ export const eventSchema = z.object({
   source_message_id: z.uuid().nullable(),
   external_calendar_id: z.string().nullable(),
   external_calendar_type: z.string().nullable(),
+  sync_error: z.string().nullable().meta({ description: "Why the connected calendar refused this event's last change (null once one goes through); the next edit here tries again" }),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -17,6 +17,7 @@ export const eventDto = (e: CalendarEvent) => ({
   source_message_id: e.sourceMessageId ?? null,
   external_calendar_id: e.externalCalendarId ?? null,
   external_calendar_type: e.externalCalendarType ?? null,
+  sync_error: e.externalSyncError ?? null,
   created_at: e.createdAt.toISOString(),
   updated_at: e.updatedAt.toISOString(),
 });

@@ -205,6 +205,28 @@ describe('connecting Google Calendar', () => {
     await eventually(async () => (google.events.get(googleIdFor(made.id))?.status === 'cancelled' ? true : undefined), { what: 'the delete at Google', timeoutMs: 30_000 });
   }, 90_000);
 
+  it('keeps an event Google refuses here, saying why, and goes on pushing the others', async () => {
+    google.refuse('Not ours to change');
+    const refused = (await stack.http.post(`${api}/calendar/events`, { token: t.token, body: { title: 'Not ours to change', start_time: `${DAY}T17:00:00Z`, end_time: `${DAY}T17:30:00Z` } })).body.data;
+    const other = (await stack.http.post(`${api}/calendar/events`, { token: t.token, body: { title: 'Pushed past a refusal', start_time: `${DAY}T18:00:00Z`, end_time: `${DAY}T18:30:00Z` } })).body.data;
+    await syncNow();
+    expect(google.events.get(googleIdFor(other.id))?.summary).toBe('Pushed past a refusal');
+    expect(google.events.has(googleIdFor(refused.id))).toBe(false);
+    const kept = (await stack.http.get(`${api}/calendar/events/${refused.id}`, { token: t.token })).body.data;
+    expect(kept).toMatchObject({ title: 'Not ours to change', sync_error: expect.stringContaining('organizer'), external_calendar_type: null });
+    expect((await stack.http.get(`${api}/calendar/events/${other.id}`, { token: t.token })).body.data.sync_error).toBeNull();
+    // Not asked again every pass: it waits for a change here.
+    const inserts = google.calls.insert;
+    await syncNow();
+    expect(google.calls.insert).toBe(inserts);
+    // Once Google takes it, the next edit goes through and the error clears.
+    google.refuse('Not ours to change', false);
+    await stack.http.patch(`${api}/calendar/events/${refused.id}`, { token: t.token, body: { location: 'Room 2' } });
+    await syncNow();
+    expect(google.events.get(googleIdFor(refused.id))).toMatchObject({ summary: 'Not ours to change', location: 'Room 2' });
+    expect((await stack.http.get(`${api}/calendar/events/${refused.id}`, { token: t.token })).body.data).toMatchObject({ sync_error: null, external_calendar_type: 'google' });
+  }, 120_000);
+
   it('keeps one row per instance of a recurring event when one instance is moved at Google', async () => {
     const instances = [...google.events.values()].filter((e) => e.recurringEventId === 'weekly').sort((a, b) => a.id.localeCompare(b.id));
     google.update(instances[1].id, { start: { dateTime: `${DAY.slice(0, 8)}09T09:30:00Z` }, end: { dateTime: `${DAY.slice(0, 8)}09T10:30:00Z` } });

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
  * (authorization_code, refresh_token, `invalid_grant`), revoke, and events list (pages,
  * `syncToken`, `nextSyncToken` on the last page only, 410 when a token is stale,
  * `singleEvents` instances of recurring events, cancelled events), insert (a client id
- * twice is a 409), patch and delete. The product reaches it through the real
+ * twice is a 409), patch and delete, and a 403 for an edit Google refuses. The product reaches it through the real
  * `googleapis` client, pointed here by GOOGLE_API_URL and GOOGLE_OAUTH_URL.
  */
 export interface FakeEvent {
@@ -29,7 +29,9 @@ export interface FakeEvent {
 }
 
 const GONE = { error: { code: 410, message: 'Sync token is no longer valid, a full sync is required.', errors: [{ domain: 'calendar', reason: 'fullSyncRequired', message: 'Sync token is no longer valid, a full sync is required.' }] } };
-const apiError = (code: number, message: string) => ({ error: { code, message, errors: [{ domain: 'global', reason: code === 404 ? 'notFound' : code === 409 ? 'duplicate' : 'invalid', message }] } });
+const apiError = (code: number, message: string, reason?: string) => ({ error: { code, message, errors: [{ domain: 'global', reason: reason ?? (code === 404 ? 'notFound' : code === 409 ? 'duplicate' : 'invalid'), message }] } });
+/** Google's answer to a change only an event's organizer may make. */
+const NOT_ORGANIZER = apiError(403, 'Shared properties can only be changed by the organizer of the event.', 'forbiddenForNonOrganizer');
 const compactStamp = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
 
 export async function startFakeGoogle() {
@@ -43,6 +45,8 @@ export async function startFakeGoogle() {
   let staleUpTo = -1;
   const calls = { token: 0, refresh: 0, list: 0, insert: 0, patch: 0, delete: 0, revoke: 0, gone: 0 };
   let listDelayMs = 0;
+  /** Inserts and patches of events with these titles are refused (403), as Google refuses a non-organizer's edit. */
+  const refusedTitles = new Set<string>();
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -140,6 +144,7 @@ export async function startFakeGoogle() {
       if (req.method === 'POST' && !id) {
         calls.insert++;
         const body = JSON.parse(await readBody(req)) as FakeEvent;
+        if (body.summary && refusedTitles.has(body.summary)) return json(res, 403, NOT_ORGANIZER);
         const eventId = body.id ?? randomBytes(10).toString('hex');
         if (events.has(eventId)) return json(res, 409, apiError(409, 'The requested identifier already exists.'));
         return json(res, 200, resource(touch({ ...body, id: eventId, status: body.status ?? 'confirmed' })));
@@ -148,7 +153,9 @@ export async function startFakeGoogle() {
       if (req.method === 'PATCH' && id) {
         calls.patch++;
         if (!existing) return json(res, 404, apiError(404, 'Not Found'));
-        return json(res, 200, resource(touch({ ...existing, ...(JSON.parse(await readBody(req)) as Partial<FakeEvent>), id })));
+        const change = JSON.parse(await readBody(req)) as Partial<FakeEvent>;
+        if (refusedTitles.has(change.summary ?? existing.summary ?? '')) return json(res, 403, NOT_ORGANIZER);
+        return json(res, 200, resource(touch({ ...existing, ...change, id })));
       }
       if (req.method === 'DELETE' && id) {
         calls.delete++;
@@ -215,6 +222,11 @@ export async function startFakeGoogle() {
     /** An empty calendar again (the benchmark's next run). */
     clearEvents() {
       events.clear();
+    },
+    /** Refuses every insert or patch that would give an event this title (403), until `refuse(title, false)`. */
+    refuse(title: string, on = true) {
+      if (on) refusedTitles.add(title);
+      else refusedTitles.delete(title);
     },
     setListDelay(ms: number) {
       listDelayMs = ms;
