@@ -43,7 +43,6 @@ export type PushOutcome = { state: 'done'; pushed: number; deleted: number } | {
 interface PullProgress extends PullCounts {
   pageToken: string | null;
   syncToken: string | null;
-  reminders: string[];
 }
 
 const BATCH = 200;
@@ -117,8 +116,8 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
     throw ApplicationFailure.create({ message: err.message, type: 'ProviderUnavailable', ...(err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}) });
   }
 
-  /** One page of provider changes, in one transaction; returns reminders whose event moved or ended. */
-  async function applyPage(tenantId: string, conn: CalendarConnection, zone: string, page: GoogleEvent[], counts: PullCounts): Promise<string[]> {
+  /** One page of provider changes, in one transaction, with the reminders whose event moved or ended kept on the connection. */
+  async function applyPage(tenantId: string, conn: CalendarConnection, zone: string, page: GoogleEvent[], counts: PullCounts): Promise<void> {
     const em = tenantEm(deps.orm, tenantId);
     return em.transactional(async (tx) => {
       const ids = page.map((g) => g.id).filter((id): id is string => Boolean(id));
@@ -174,7 +173,15 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
         ? await tx.getConnection().execute<Array<{ id: string }>>("update reminders set status = 'cancelled', next_send_at = null, updated_at = now() where tenant_id = ? and event_id = any(?::uuid[]) and status = 'scheduled' returning id", [tenantId, `{${ended.join(',')}}`], 'all', tx.getTransactionContext())
         : [];
       const following = moved.length ? await tx.find(ReminderSchema, { event: { $in: moved }, status: 'scheduled' }, { fields: ['id'] }) : [];
-      return [...cancelled.map((r) => r.id), ...following.map((r) => r.id)];
+      const reminders = [...cancelled.map((r) => r.id), ...following.map((r) => r.id)];
+      if (reminders.length) {
+        await tx.getConnection().execute(
+          'update calendar_connections set reminders_to_tell = array(select distinct unnest(reminders_to_tell || ?::text[])) where tenant_id = ? and id = ?',
+          [`{${reminders.join(',')}}`, tenantId, conn.id],
+          'run',
+          tx.getTransactionContext(),
+        );
+      }
     });
   }
 
@@ -192,21 +199,27 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
       const zone = (await em.findOneOrFail(TenantSchema, input.tenantId)).timezone;
       const ctx = Context.current();
       const resumed = ctx.info.heartbeatDetails as PullProgress | undefined;
-      const progress: PullProgress = resumed ?? { pageToken: null, syncToken: conn.syncToken ?? null, pages: 0, created: 0, updated: 0, deleted: 0, reminders: [] };
+      const progress: PullProgress = resumed ?? { pageToken: null, syncToken: conn.syncToken ?? null, pages: 0, created: 0, updated: 0, deleted: 0 };
       const client = clientFor(conn, input.tenantId);
       // A slow page still heartbeats (with where it is), so a dead worker is noticed in seconds.
       const beat = setInterval(() => ctx.heartbeat(progress), 2_000);
       try {
         for (;;) {
           const page = await client.listPage(conn.calendarId, { syncToken: progress.pageToken ? null : progress.syncToken, pageToken: progress.pageToken, pageSize: deps.pageSize });
-          progress.reminders.push(...(await applyPage(input.tenantId, conn, zone, page.events, progress)));
+          await applyPage(input.tenantId, conn, zone, page.events, progress);
           progress.pages++;
           progress.pageToken = page.nextPageToken;
           ctx.heartbeat(progress);
           if (page.nextSyncToken || !page.nextPageToken) {
-            await em.nativeUpdate(CalendarConnectionSchema, { id: conn.id }, { syncToken: page.nextSyncToken, lastSyncedAt: new Date(), lastError: null });
-            const { pageToken: _p, syncToken, reminders, ...counts } = progress;
-            return { state: 'done', full: !syncToken, reminders: [...new Set(reminders)], ...counts };
+            // The reminders to tell, this pull's and any a failed one left, go to the run with its result.
+            const [told] = await em.getConnection().execute<Array<{ reminders: string[] }>>(
+              `with kept as (select id, reminders_to_tell from calendar_connections where tenant_id = ? and id = ? for update)
+               update calendar_connections c set sync_token = ?, last_synced_at = now(), last_error = null, reminders_to_tell = '{}'
+               from kept where c.id = kept.id returning kept.reminders_to_tell as reminders`,
+              [input.tenantId, conn.id, page.nextSyncToken],
+            );
+            const { pageToken: _p, syncToken, ...counts } = progress;
+            return { state: 'done', full: !syncToken, reminders: told?.reminders ?? [], ...counts };
           }
         }
       } catch (err) {

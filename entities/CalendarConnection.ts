@@ -31,6 +31,12 @@ export const CalendarConnectionSchema = defineEntity({
     syncToken: p.text().nullable(),
     lastSyncedAt: p.datetime().nullable(),
     lastError: p.string().length(500).nullable(),
+    /**
+     * Reminders whose events moved or ended in pulled pages, kept with those pages' commit
+     * until a pull completes and hands them to the run to tell: a pull that fails part-way
+     * loses none (the next one finds those events already matching Google).
+     */
+    remindersToTell: p.array().default([]),
   },
 });
 

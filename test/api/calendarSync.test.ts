@@ -137,6 +137,31 @@ describe('connecting Google Calendar', () => {
     expect((await synced()).find((e) => e.externalId === second.id)?.status).toBe('cancelled');
   }, 90_000);
 
+  it('moves a reminder whose event moved in a pull that then failed part-way, on the next pass', async () => {
+    const booked = google.addEvent({ summary: 'Moved before a failed page', at: `${DAY}T19:00:00Z` });
+    await syncNow();
+    const local = (await synced()).find((e) => e.externalId === booked.id) as { id: string };
+    const reminder = (await stack.http.post(`${api}/reminders`, { token: t.token, body: { to: '+14155550199', message: 'Soon', event_id: local.id, offset: '-1h' } })).body.data;
+    expect(reminder.next_send_at).toBe(`${DAY}T18:00:00.000Z`);
+    // Four changes: the moved event on the first page (ids sort), the rest on a second page that fails.
+    google.update(booked.id, { start: { dateTime: `${DAY}T20:00:00Z` }, end: { dateTime: `${DAY}T21:00:00Z` } });
+    for (const n of [1, 2, 3]) google.addEvent({ id: `zz${n}${booked.id}`, summary: `Later page ${n}`, at: `${DAY}T08:00:00Z` });
+    google.failLaterPages(1);
+    expect((await stack.http.post(`${api}/calendar/sync/google`, { token: t.token })).status).toBe(202);
+    await eventually(async () => {
+      const p = (await progress()).progress as { state: string; last_error: string | null } | null;
+      return p?.last_error && p.state === 'waiting' ? true : undefined;
+    }, { what: 'the pass to fail on its second page', timeoutMs: 60_000 });
+    expect((await synced()).find((e) => e.id === local.id)?.startsAt.toISOString()).toBe(`${DAY}T20:00:00.000Z`);
+    await syncNow();
+    const moved = await eventually(async () => {
+      const r = (await stack.http.get(`${api}/reminders/${reminder.id}`, { token: t.token })).body.data;
+      return r.next_send_at === `${DAY}T19:00:00.000Z` ? r : undefined;
+    }, { what: 'the reminder to follow its event' });
+    expect(moved.status).toBe('scheduled');
+    expect((await tenantEm(stack.orm, t.tenantId).findOneOrFail(CalendarConnectionSchema, connectionId, { refresh: true })).remindersToTell).toEqual([]);
+  }, 120_000);
+
   it('recovers from a stale sync token (410) with a full sync in the same run, duplicating nothing', async () => {
     google.expireSyncTokens();
     google.addEvent({ summary: 'After the reset', at: `${DAY}T17:00:00Z` });

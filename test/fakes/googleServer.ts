@@ -47,6 +47,8 @@ export async function startFakeGoogle() {
   let listDelayMs = 0;
   /** Inserts and patches of events with these titles are refused (403), as Google refuses a non-organizer's edit. */
   const refusedTitles = new Set<string>();
+  /** The next this many requests for a later page answer 400 (a pull that fails part-way). */
+  let failingPages = 0;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -102,6 +104,10 @@ export async function startFakeGoogle() {
     let upTo: number;
     let afterId: string;
     if (pageToken) {
+      if (failingPages > 0) {
+        failingPages--;
+        return json(res, 400, apiError(400, 'Invalid pageToken value.'));
+      }
       [from, upTo, afterId] = JSON.parse(Buffer.from(pageToken, 'base64url').toString()) as [number, number, string];
     } else {
       from = syncToken ? Number(syncToken.replace(/^sync-/, '')) : -1;
@@ -227,6 +233,10 @@ export async function startFakeGoogle() {
     refuse(title: string, on = true) {
       if (on) refusedTitles.add(title);
       else refusedTitles.delete(title);
+    },
+    /** The next `times` requests for a page after the first answer 400. */
+    failLaterPages(times: number) {
+      failingPages = times;
     },
     setListDelay(ms: number) {
       listDelayMs = ms;
