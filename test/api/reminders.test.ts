@@ -68,12 +68,14 @@ describe('reminders', () => {
   });
 
   it('moves with a PUT, earlier and later, in the same run', async () => {
+    // Moved later first, with seconds to spare on a busy machine; its old text would say 'later'.
+    const later = await create({ to: '+14155550203', message: 'later', send_at: inSeconds(5) });
+    const put2 = await stack.http.put(`/api/v1/reminders/${later.body.data.id}`, { token: t.token, body: { send_at: inSeconds(9), message: 'later, changed' } });
+    expect(put2.status).toBe(200);
+    expect(put2.body.data.next_send_at).toBe(put2.body.data.send_at);
     const earlier = await create({ to: '+14155550202', message: 'earlier', send_at: inSeconds(60) });
-    const later = await create({ to: '+14155550203', message: 'later', send_at: inSeconds(2) });
     const put1 = await stack.http.put(`/api/v1/reminders/${earlier.body.data.id}`, { token: t.token, body: { send_at: inSeconds(2) } });
     expect(put1.status).toBe(200);
-    const put2 = await stack.http.put(`/api/v1/reminders/${later.body.data.id}`, { token: t.token, body: { send_at: inSeconds(6), message: 'later, changed' } });
-    expect(put2.body.data.next_send_at).toBe(put2.body.data.send_at);
     await until(earlier.body.data.id, 'sent', 15_000);
     expect(twilio.sentTo('+14155550203')).toEqual([]);
     await until(later.body.data.id, 'sent', 15_000);
@@ -119,21 +121,23 @@ describe('reminders', () => {
   });
 
   it('follows its calendar event when it moves, and dies with it when cancelled', async () => {
-    const eventId = await anEvent(3600 + 2);
+    const eventId = await anEvent(3600 + 5);
     const follows = await create({ to: '+14155550205', message: '{{event.title}} at {{event.time}}', event_id: eventId, offset: '-1h' });
     expect(follows.body.data).toMatchObject({ offset: '-1h', event_id: eventId });
-    // The event moves 4 s later behind the API's back: the reminder notices when it wakes.
+    // The event moves 5 s later behind the API's back: the reminder notices when it wakes.
     const em = tenantEm(stack.orm, t.tenantId);
     const event = await em.findOneOrFail(CalendarEventSchema, eventId);
-    event.startsAt = new Date(event.startsAt.getTime() + 4000);
+    const due = event.startsAt.getTime() - 3_600_000;
+    event.startsAt = new Date(event.startsAt.getTime() + 5000);
     await em.flush();
-    await sleep(3000);
+    // Past the time it was first due: nothing went out then.
+    await sleep(Math.max(0, due + 1500 - Date.now()));
     expect(twilio.sentTo('+14155550205')).toEqual([]);
     const sent = await until(follows.body.data.id, 'sent', 15_000);
     expect(Date.parse(sent.sent_at)).toBeGreaterThanOrEqual(event.startsAt.getTime() - 3_600_000);
     expect(twilio.sentTo('+14155550205')[0].body).toMatch(/^Dental check-up at /);
 
-    const doomedEvent = await anEvent(3600 + 2);
+    const doomedEvent = await anEvent(3600 + 4);
     const dies = await create({ to: '+14155550206', message: 'x', event_id: doomedEvent, offset: '-1h' });
     await em.nativeUpdate(CalendarEventSchema, { id: doomedEvent }, { status: 'cancelled' });
     const cancelled = await until(dies.body.data.id, 'cancelled', 15_000);

@@ -61,8 +61,10 @@ describe('sendReminderWorkflow', () => {
       (n) => (n === 1 ? { state: 'due', dueAt: later, version: 1 } : { state: 'due', dueAt: soon, version: 2 }),
       () => ({ state: 'ended', status: 'sent' }),
       async (workflowId) => {
-        await new Promise((r) => setTimeout(r, 200));
-        await env.client.workflow.getHandle(workflowId).signal('reminderChanged');
+        // Once it sleeps on its first plan (a signal before that is read with its start).
+        const handle = env.client.workflow.getHandle(workflowId);
+        for (let i = 0; i < 200 && !(await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes); i++) await new Promise((r) => setTimeout(r, 50));
+        await handle.signal('reminderChanged');
       },
     );
     expect(result).toBe('sent');
