@@ -9,6 +9,8 @@ import { CalendarEventSchema, type CalendarEvent } from '../entities/CalendarEve
 import { ReminderSchema } from '../entities/Reminder.ts';
 import { TenantSchema } from '../entities/Tenant.ts';
 import { recordEvent } from '../entities/Event.ts';
+import { queueWorkflowStart } from '../entities/WorkflowStart.ts';
+import { reminderStartRequest } from '../workflows/sendReminder.client.ts';
 import { ProviderError } from '../providers/errors.ts';
 import { googleCalendarClient, revokeToken, type GoogleEvent, type GoogleSettings, type GoogleTokens } from '../providers/google/calendar.ts';
 
@@ -17,6 +19,8 @@ export interface CalendarSyncDeps {
   secrets: SecretBox;
   google: GoogleSettings;
   pageSize: number;
+  /** What a reminder run started here waits for a send (as the API starts them). */
+  reminderSendTimeoutMs: number;
 }
 
 export interface SyncInput {
@@ -330,6 +334,20 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
       const { tenantId, connectionId, ...counts } = input;
       recordEvent(em, { tenantId, type: 'sync.completed', entityType: 'calendar_connection', entityId: connectionId, payload: { integration_id: connectionId, data_type: 'calendar', provider: conn.provider, ...counts } });
       await em.flush();
+    },
+
+    /**
+     * New runs for reminders still scheduled whose run could not be told their event
+     * changed (it had ended): started by the outbox relay, planned from the row.
+     */
+    async restartReminders(input: SyncInput & { reminderIds: string[] }): Promise<number> {
+      const em = tenantEm(deps.orm, input.tenantId);
+      const scheduled = await em.find(ReminderSchema, { id: { $in: input.reminderIds }, status: 'scheduled' }, { fields: ['id'] });
+      for (const r of scheduled) {
+        queueWorkflowStart(em, reminderStartRequest({ tenantId: input.tenantId, reminderId: r.id, sendTimeoutMs: deps.reminderSendTimeoutMs }, { rerun: true }), { handOver: true });
+      }
+      await em.flush();
+      return scheduled.length;
     },
 
     /** Ends the grant at the provider (best effort) and forgets the tokens; synced events stay. */

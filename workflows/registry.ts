@@ -33,7 +33,7 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
   { ...sendMessageKind, activities: async (d) => (await import('../activities/messaging.ts')).createMessagingActivities(messagingDeps(d)) },
   { ...phoneNumbersKind, activities: async (d) => (await import('../activities/phoneNumbers.ts')).createPhoneNumberActivities({ orm: d.orm, providers: d.messaging }) },
   { ...reminderKind, activities: async (d) => (await import('../activities/reminders.ts')).createReminderActivities(messagingDeps(d)) },
-  { ...calendarSyncKind, activities: async (d) => (await import('../activities/calendarSync.ts')).createCalendarSyncActivities({ orm: d.orm, secrets: d.secrets, google: d.config.google, pageSize: d.config.google.pageSize }) },
+  { ...calendarSyncKind, activities: async (d) => (await import('../activities/calendarSync.ts')).createCalendarSyncActivities({ orm: d.orm, secrets: d.secrets, google: d.config.google, pageSize: d.config.google.pageSize, reminderSendTimeoutMs: d.config.sms.sendTimeoutMs + 10_000 }) },
   { ...leadImportKind, activities: async (d) => (await import('../activities/leadImport.ts')).createLeadImportActivities({ orm: d.orm, batchRows: d.config.leadImport.batchRows }) },
   { ...crmSyncKind, activities: async (d) => (await import('../activities/crmSync.ts')).createCrmSyncActivities({ orm: d.orm, secrets: d.secrets, settings: d.config.crm, pageSize: d.config.crm.pageSize, overlapMs: d.config.crm.overlapMs }) },
   {

@@ -5,7 +5,7 @@ import { reminderChangedSignal, reminderWorkflowId } from './sendReminder.client
 import { calendarSyncProgressQuery, disconnectSignal, syncNowSignal, type CalendarSyncInput, type CalendarSyncProgress } from './syncCalendar.client.ts';
 
 const { pullCalendar, pushCalendar } = proxyActivities<CalendarSyncActivities>({ ...presets.providerCall, startToCloseTimeout: '30 minutes', heartbeatTimeout: '15 seconds' });
-const { recordSyncPass, disconnectCalendar } = proxyActivities<CalendarSyncActivities>(presets.database);
+const { recordSyncPass, disconnectCalendar, restartReminders } = proxyActivities<CalendarSyncActivities>(presets.database);
 
 /** Passes per run before continuing as new (the history of one pass is a handful of events). */
 const PASSES_PER_RUN = 200;
@@ -74,10 +74,13 @@ export async function syncCalendarWorkflow(input: CalendarSyncInput): Promise<Ca
     } else {
       const { pulled, pushed } = result;
       progress.last_error = null;
+      const unreached: string[] = [];
       for (const reminderId of pulled.reminders) {
-        // A reminder with no open run is planned from its row when it next runs.
-        await getExternalWorkflowHandle(reminderWorkflowId(reminderId)).signal(reminderChangedSignal).catch(() => undefined);
+        await getExternalWorkflowHandle(reminderWorkflowId(reminderId)).signal(reminderChangedSignal).catch(() => unreached.push(reminderId));
       }
+      // No open run (ended from outside, say): a reminder still scheduled gets a new one,
+      // as a change through the API does (runs before the patch left it without one).
+      if (unreached.length && patched('restart-unreached-reminders')) await restartReminders({ ...ref, reminderIds: unreached });
       Object.assign(progress, {
         passes: progress.passes + 1,
         pages: progress.pages + pulled.pages,

@@ -162,6 +162,24 @@ describe('connecting Google Calendar', () => {
     expect((await tenantEm(stack.orm, t.tenantId).findOneOrFail(CalendarConnectionSchema, connectionId, { refresh: true })).remindersToTell).toEqual([]);
   }, 120_000);
 
+  it('gives a reminder whose run was ended from outside a new one when its event moves at Google', async () => {
+    const booked = google.addEvent({ summary: 'Its reminder run was terminated', at: `${DAY}T21:00:00Z` });
+    await syncNow();
+    const local = (await synced()).find((e) => e.externalId === booked.id) as { id: string };
+    const reminder = (await stack.http.post(`${api}/reminders`, { token: t.token, body: { to: '+14155550199', message: 'Soon', event_id: local.id, offset: '-1h' } })).body.data;
+    const handle = stack.temporal.workflow.getHandle(`reminder-${reminder.id}`);
+    await eventually(async () => ((await handle.describe()).status.name === 'RUNNING' ? true : undefined), { what: 'the reminder run' });
+    await handle.terminate('an operator ended it');
+    google.update(booked.id, { start: { dateTime: `${DAY}T22:00:00Z` }, end: { dateTime: `${DAY}T23:00:00Z` } });
+    await syncNow();
+    const moved = await eventually(async () => {
+      const r = (await stack.http.get(`${api}/reminders/${reminder.id}`, { token: t.token })).body.data;
+      return r.next_send_at === `${DAY}T21:00:00.000Z` ? r : undefined;
+    }, { what: 'the reminder to follow its event in a new run' });
+    expect(moved.status).toBe('scheduled');
+    expect((await stack.temporal.workflow.getHandle(`reminder-${reminder.id}`).describe()).status.name).toBe('RUNNING');
+  }, 120_000);
+
   it('recovers from a stale sync token (410) with a full sync in the same run, duplicating nothing', async () => {
     google.expireSyncTokens();
     google.addEvent({ summary: 'After the reset', at: `${DAY}T17:00:00Z` });

@@ -19,8 +19,11 @@ afterAll(() => env.close());
 
 const done = (over: Partial<Extract<PullOutcome, { state: 'done' }>> = {}): PullOutcome => ({ state: 'done', full: false, reminders: [], pages: 1, created: 0, updated: 0, deleted: 0, ...over });
 
-async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome; during?: (id: string) => Promise<void> } = {}) {
+async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome; during?: (id: string) => Promise<void>; openRuns?: string[] } = {}) {
   const calls: string[] = [];
+  // Runs that exist and take signals (on a queue no worker serves).
+  const idle = `idle-${randomUUID()}`;
+  const open = await Promise.all((opts.openRuns ?? []).map((workflowId) => env.client.workflow.start('sendReminderWorkflow', { taskQueue: idle, workflowId, args: [{ tenantId: randomUUID(), reminderId: randomUUID() }] })));
   const activities: CalendarSyncActivities = {
     async pullCalendar() {
       const next = pulls.shift() ?? done();
@@ -38,6 +41,10 @@ async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome
     async disconnectCalendar() {
       calls.push('disconnect');
     },
+    async restartReminders(input) {
+      calls.push(`restart:${input.reminderIds.join(',')}`);
+      return input.reminderIds.length;
+    },
   };
   const workflowId = `calendar-sync-unit-${randomUUID()}`;
   const result = await env.withWorker(activities, async (taskQueue) => {
@@ -45,6 +52,7 @@ async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome
     if (opts.during) await opts.during(workflowId);
     return (await handle.result()) as CalendarSyncProgress;
   });
+  for (const h of open) await h.terminate('test over');
   return { calls, result };
 }
 
@@ -72,6 +80,16 @@ describe('syncCalendarWorkflow', () => {
     const { calls, result } = await run([{ state: 'reset' }, { state: 'reset' }, done({ full: true, created: 1 }), { state: 'stopped', status: 'needs_reauth' }]);
     expect(calls).toEqual(['pull:reset', 'pull:reset', 'pull:done', 'push', 'record', 'pull:stopped']);
     expect(result).toMatchObject({ state: 'stopped', passes: 1, resets: 1, created: 1 });
+  });
+
+  it('gives a reminder whose event moved a new run when its own had ended, and only that one', async () => {
+    const open = `reminder-${randomUUID()}`;
+    const gone = randomUUID();
+    // One reminder's run is open (a workflow that waits for the signal), the other has none.
+    const { calls } = await run([done({ updated: 2, reminders: [open.slice('reminder-'.length), gone] }), { state: 'stopped', status: 'needs_reauth' }], {
+      openRuns: [open],
+    });
+    expect(calls).toEqual(['pull:done', 'push', `restart:${gone}`, 'record', 'pull:stopped']);
   });
 
   it('tries a pass that failed through all its retries again on the next one', async () => {
