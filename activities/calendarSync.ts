@@ -47,6 +47,8 @@ export type PushOutcome = { state: 'done'; pushed: number; deleted: number } | {
 interface PullProgress extends PullCounts {
   pageToken: string | null;
   syncToken: string | null;
+  /** Also heartbeated: a retry after the pull's last commit, whose answer was lost, still has them. */
+  reminders?: string[];
 }
 
 const BATCH = 200;
@@ -120,8 +122,8 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
     throw ApplicationFailure.create({ message: err.message, type: 'ProviderUnavailable', ...(err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}) });
   }
 
-  /** One page of provider changes, in one transaction, with the reminders whose event moved or ended kept on the connection. */
-  async function applyPage(tenantId: string, conn: CalendarConnection, zone: string, page: GoogleEvent[], counts: PullCounts): Promise<void> {
+  /** One page of provider changes, in one transaction; the reminders whose event moved or ended are kept on the connection and returned. */
+  async function applyPage(tenantId: string, conn: CalendarConnection, zone: string, page: GoogleEvent[], counts: PullCounts): Promise<string[]> {
     const em = tenantEm(deps.orm, tenantId);
     return em.transactional(async (tx) => {
       const ids = page.map((g) => g.id).filter((id): id is string => Boolean(id));
@@ -186,6 +188,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
           tx.getTransactionContext(),
         );
       }
+      return reminders;
     });
   }
 
@@ -210,7 +213,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
       try {
         for (;;) {
           const page = await client.listPage(conn.calendarId, { syncToken: progress.pageToken ? null : progress.syncToken, pageToken: progress.pageToken, pageSize: deps.pageSize });
-          await applyPage(input.tenantId, conn, zone, page.events, progress);
+          progress.reminders = [...(progress.reminders ?? []), ...(await applyPage(input.tenantId, conn, zone, page.events, progress))];
           progress.pages++;
           progress.pageToken = page.nextPageToken;
           ctx.heartbeat(progress);
@@ -222,8 +225,8 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
                from kept where c.id = kept.id returning kept.reminders_to_tell as reminders`,
               [input.tenantId, conn.id, page.nextSyncToken],
             );
-            const { pageToken: _p, syncToken, ...counts } = progress;
-            return { state: 'done', full: !syncToken, reminders: told?.reminders ?? [], ...counts };
+            const { pageToken: _p, syncToken, reminders, ...counts } = progress;
+            return { state: 'done', full: !syncToken, reminders: [...new Set([...(told?.reminders ?? []), ...(reminders ?? [])])], ...counts };
           }
         }
       } catch (err) {
