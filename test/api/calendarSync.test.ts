@@ -59,6 +59,22 @@ async function syncNow(): Promise<void> {
 const synced = () => tenantEm(stack.orm, t.tenantId).find(CalendarEventSchema, { connection: connectionId }, { orderBy: { startsAt: 'asc' } });
 const liveAtGoogle = () => [...google.events.values()].filter((e) => e.status !== 'cancelled');
 
+/** An event booked at Google, synced here, with a reminder an hour before it. */
+async function bookedWithReminder(summary: string, at: string) {
+  const booked = google.addEvent({ summary, at });
+  await syncNow();
+  const local = (await synced()).find((e) => e.externalId === booked.id) as { id: string };
+  const reminder = (await stack.http.post(`${api}/reminders`, { token: t.token, body: { to: '+14155550199', message: 'Soon', event_id: local.id, offset: '-1h' } })).body.data as { id: string; next_send_at: string };
+  return { booked, local, reminder };
+}
+
+/** The reminder, once it is due at `at` (it followed its event). */
+const remindedAt = (id: string, at: string) =>
+  eventually(async () => {
+    const r = (await stack.http.get(`${api}/reminders/${id}`, { token: t.token })).body.data as { status: string; next_send_at: string | null };
+    return r.next_send_at === at ? r : undefined;
+  }, { what: `reminder ${id} due at ${at}` });
+
 async function connect(): Promise<{ status: number; body: { data: { id: string; status: string; run: { workflow_id: string; status: string } } } }> {
   const start = await stack.http.post(`${api}/calendar/auth/google`, { token: t.token, body: { redirect_uri: REDIRECT } });
   expect(start.status).toBe(200);
@@ -138,10 +154,7 @@ describe('connecting Google Calendar', () => {
   }, 90_000);
 
   it('moves a reminder whose event moved in a pull that then failed part-way, on the next pass', async () => {
-    const booked = google.addEvent({ summary: 'Moved before a failed page', at: `${DAY}T19:00:00Z` });
-    await syncNow();
-    const local = (await synced()).find((e) => e.externalId === booked.id) as { id: string };
-    const reminder = (await stack.http.post(`${api}/reminders`, { token: t.token, body: { to: '+14155550199', message: 'Soon', event_id: local.id, offset: '-1h' } })).body.data;
+    const { booked, local, reminder } = await bookedWithReminder('Moved before a failed page', `${DAY}T19:00:00Z`);
     expect(reminder.next_send_at).toBe(`${DAY}T18:00:00.000Z`);
     // Four changes: the moved event on the first page (ids sort), the rest on a second page that fails.
     google.update(booked.id, { start: { dateTime: `${DAY}T20:00:00Z` }, end: { dateTime: `${DAY}T21:00:00Z` } });
@@ -154,29 +167,18 @@ describe('connecting Google Calendar', () => {
     }, { what: 'the pass to fail on its second page', timeoutMs: 60_000 });
     expect((await synced()).find((e) => e.id === local.id)?.startsAt.toISOString()).toBe(`${DAY}T20:00:00.000Z`);
     await syncNow();
-    const moved = await eventually(async () => {
-      const r = (await stack.http.get(`${api}/reminders/${reminder.id}`, { token: t.token })).body.data;
-      return r.next_send_at === `${DAY}T19:00:00.000Z` ? r : undefined;
-    }, { what: 'the reminder to follow its event' });
-    expect(moved.status).toBe('scheduled');
+    expect(await remindedAt(reminder.id, `${DAY}T19:00:00.000Z`)).toMatchObject({ status: 'scheduled' });
     expect((await tenantEm(stack.orm, t.tenantId).findOneOrFail(CalendarConnectionSchema, connectionId, { refresh: true })).remindersToTell).toEqual([]);
   }, 120_000);
 
   it('gives a reminder whose run was ended from outside a new one when its event moves at Google', async () => {
-    const booked = google.addEvent({ summary: 'Its reminder run was terminated', at: `${DAY}T21:00:00Z` });
-    await syncNow();
-    const local = (await synced()).find((e) => e.externalId === booked.id) as { id: string };
-    const reminder = (await stack.http.post(`${api}/reminders`, { token: t.token, body: { to: '+14155550199', message: 'Soon', event_id: local.id, offset: '-1h' } })).body.data;
+    const { booked, reminder } = await bookedWithReminder('Its reminder run was terminated', `${DAY}T21:00:00Z`);
     const handle = stack.temporal.workflow.getHandle(`reminder-${reminder.id}`);
     await eventually(async () => ((await handle.describe()).status.name === 'RUNNING' ? true : undefined), { what: 'the reminder run' });
     await handle.terminate('an operator ended it');
     google.update(booked.id, { start: { dateTime: `${DAY}T22:00:00Z` }, end: { dateTime: `${DAY}T23:00:00Z` } });
     await syncNow();
-    const moved = await eventually(async () => {
-      const r = (await stack.http.get(`${api}/reminders/${reminder.id}`, { token: t.token })).body.data;
-      return r.next_send_at === `${DAY}T21:00:00.000Z` ? r : undefined;
-    }, { what: 'the reminder to follow its event in a new run' });
-    expect(moved.status).toBe('scheduled');
+    expect(await remindedAt(reminder.id, `${DAY}T21:00:00.000Z`)).toMatchObject({ status: 'scheduled' });
     expect((await stack.temporal.workflow.getHandle(`reminder-${reminder.id}`).describe()).status.name).toBe('RUNNING');
   }, 120_000);
 
