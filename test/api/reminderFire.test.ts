@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { startStack, type TestStack } from '../support/app.ts';
+import { aTenant, type TestTenant } from '../support/factories.ts';
+import { createReminderActivities, type FireOutcome } from '../../activities/reminders.ts';
+import { createLocalTextProvider } from '../../providers/twilio/messaging.ts';
+import { createLocalEmailProvider } from '../../providers/messaging/email.ts';
+import type { TextProvider } from '../../providers/messaging/index.ts';
+
+/**
+ * The fire step on the local sink (the embedded default) takes no row lock: its one commit
+ * writes the outbound record, the events and the reminder's bookkeeping only while the
+ * reminder is still the version it checked. These call the activity itself, with no worker
+ * running, so a change can land exactly between its checks and its commit.
+ */
+let stack: TestStack;
+let t: TestTenant;
+beforeAll(async () => {
+  stack = await startStack({ worker: false });
+  t = await aTenant(stack.http);
+  await stack.http.patch('/api/v1/tenant', { token: t.token, body: { quiet_hours: null } });
+});
+afterAll(() => stack.close());
+
+const sql = async <T>(text: string, params: unknown[]) => (await stack.orm.em.getConnection().execute(text, params)) as T[];
+
+/** A reminder to `to` (its run has no worker to fire it) and what its fire step is given. */
+async function aReminder(to: string) {
+  const res = await stack.http.post('/api/v1/reminders', { token: t.token, body: { to, message: 'See you at 3', send_at: new Date(Date.now() + 60_000).toISOString() } });
+  expect(res.status).toBe(201);
+  const [row] = await sql<{ version: number; next_send_at: Date }>('select version, next_send_at from reminders where id = ?', [res.body.data.id]);
+  return { tenantId: t.tenantId, reminderId: res.body.data.id as string, dueAt: new Date(row.next_send_at).toISOString(), version: row.version };
+}
+
+/** Fires with the local sink; `whileSending` runs as the text "goes out", after the checks. */
+async function fire(input: Awaited<ReturnType<typeof aReminder>>, whileSending?: () => Promise<void>): Promise<FireOutcome> {
+  const local = createLocalTextProvider();
+  const text: TextProvider = {
+    ...local,
+    async send(m) {
+      await whileSending?.();
+      return local.send(m);
+    },
+  };
+  const activities = createReminderActivities({ orm: stack.orm, providers: { text: () => text, email: createLocalEmailProvider() }, emailFrom: 'reminders@example.test' });
+  return new MockActivityEnvironment().run(activities.fireReminder, input);
+}
+
+const state = async (reminderId: string) => {
+  const [r] = await sql<{ status: string; sent_count: number; message: string }>('select status, sent_count, message from reminders where id = ?', [reminderId]);
+  const [{ n }] = await sql<{ n: number }>(`select count(*)::int as n from outbound_messages where cause->>'reminder_id' = ?`, [reminderId]);
+  const [{ e }] = await sql<{ e: number }>(`select count(*)::int as e from events where entity_id = ? and type = 'reminder.sent'`, [reminderId]);
+  return { status: r.status, sent_count: r.sent_count, message: r.message, outbound: n, sent_events: e };
+};
+
+describe('a reminder fired on the local sink', () => {
+  it('records its send, its event and its end in one commit', async () => {
+    const input = await aReminder('+14155550401');
+    expect(await fire(input)).toEqual({ state: 'ended', status: 'sent' });
+    expect(await state(input.reminderId)).toEqual({ status: 'sent', sent_count: 1, message: 'See you at 3', outbound: 1, sent_events: 1 });
+  });
+
+  it('writes nothing and plans again when a PUT lands between its checks and its commit', async () => {
+    const input = await aReminder('+14155550402');
+    // What PUT /reminders/{id} commits: the new text and the next version.
+    const put = () => sql('update reminders set message = ?, version = version + 1 where id = ?', ['Moved to 4', input.reminderId]).then(() => undefined);
+    expect(await fire(input, put)).toEqual({ state: 'replan' });
+    expect(await state(input.reminderId)).toEqual({ status: 'scheduled', sent_count: 0, message: 'Moved to 4', outbound: 0, sent_events: 0 });
+  });
+
+  it('writes nothing when a cancel lands between its checks and its commit', async () => {
+    const input = await aReminder('+14155550403');
+    const cancel = async () => {
+      const res = await stack.http.post(`/api/v1/reminders/${input.reminderId}/cancel`, { token: t.token });
+      expect(res.status).toBe(200);
+    };
+    expect(await fire(input, cancel)).toEqual({ state: 'replan' });
+    expect(await state(input.reminderId)).toEqual({ status: 'cancelled', sent_count: 0, message: 'See you at 3', outbound: 0, sent_events: 0 });
+  });
+});
