@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, type TestTenant } from '../support/factories.ts';
-import { createReminderActivities, type FireOutcome } from '../../activities/reminders.ts';
+import { createReminderActivities, type FireOutcome, type ReminderPlan } from '../../activities/reminders.ts';
 import { createLocalTextProvider } from '../../providers/twilio/messaging.ts';
 import { createLocalEmailProvider } from '../../providers/messaging/email.ts';
 import type { TextProvider } from '../../providers/messaging/index.ts';
@@ -33,7 +33,7 @@ async function aReminder(to: string) {
 }
 
 /** Fires with the local sink; `whileSending` runs as the text "goes out", after the checks. */
-async function fire(input: Awaited<ReturnType<typeof aReminder>>, whileSending?: () => Promise<void>): Promise<FireOutcome> {
+async function fire(input: { tenantId: string; reminderId: string; dueAt: string; version: number }, whileSending?: () => Promise<void>): Promise<FireOutcome> {
   const local = createLocalTextProvider();
   const text: TextProvider = {
     ...local,
@@ -42,9 +42,11 @@ async function fire(input: Awaited<ReturnType<typeof aReminder>>, whileSending?:
       return local.send(m);
     },
   };
-  const activities = createReminderActivities({ orm: stack.orm, providers: { text: () => text, email: createLocalEmailProvider() }, emailFrom: 'reminders@example.test' });
-  return new MockActivityEnvironment().run(activities.fireReminder, input);
+  return new MockActivityEnvironment().run(activitiesWith(text).fireReminder, input);
 }
+
+const activitiesWith = (text: TextProvider = createLocalTextProvider()) =>
+  createReminderActivities({ orm: stack.orm, providers: { text: () => text, email: createLocalEmailProvider() }, emailFrom: 'reminders@example.test' });
 
 const state = async (reminderId: string) => {
   const [r] = await sql<{ status: string; sent_count: number; message: string }>('select status, sent_count, message from reminders where id = ?', [reminderId]);
@@ -76,5 +78,42 @@ describe('a reminder fired on the local sink', () => {
     };
     expect(await fire(input, cancel)).toEqual({ state: 'replan' });
     expect(await state(input.reminderId)).toEqual({ status: 'cancelled', sent_count: 0, message: 'See you at 3', outbound: 0, sent_events: 0 });
+  });
+});
+
+describe('a recurring reminder across a DST change', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('sends each occurrence at 09:00 wall-clock time, the right number of times', async () => {
+    // Daily at 09:00 New York, four times, over the switch to summer time on 14 March 2027.
+    const res = await stack.http.post('/api/v1/reminders', {
+      token: t.token,
+      body: { to: '+14155550404', message: 'Stand-up at 9', send_at: '2027-03-12T14:00:00Z', timezone: 'America/New_York', rrule: 'FREQ=DAILY;COUNT=4' },
+    });
+    expect(res.status).toBe(201);
+    const reminderId = res.body.data.id as string;
+    const activities = activitiesWith();
+    const env = new MockActivityEnvironment();
+    // The activities read the clock; only Date is faked, so the database and its pool run as ever.
+    jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    const sent: string[] = [];
+    let outcome: FireOutcome | null = null;
+    // What the run does: plan, sleep until the time planned, fire; again while more are due.
+    for (let i = 0; i < 6 && !(outcome?.state === 'ended'); i++) {
+      const plan: ReminderPlan = await env.run(activities.planReminder, { tenantId: t.tenantId, reminderId });
+      if (plan.state !== 'due') break;
+      jest.setSystemTime(new Date(plan.dueAt));
+      outcome = await env.run(activities.fireReminder, { tenantId: t.tenantId, reminderId, dueAt: plan.dueAt, version: plan.version });
+      sent.push(plan.dueAt);
+    }
+    jest.useRealTimers();
+    // 09:00 EST is 14:00 UTC; 09:00 EDT is 13:00 UTC.
+    expect(sent).toEqual(['2027-03-12T14:00:00.000Z', '2027-03-13T14:00:00.000Z', '2027-03-14T13:00:00.000Z', '2027-03-15T13:00:00.000Z']);
+    expect(outcome).toEqual({ state: 'ended', status: 'sent' });
+    const rows = await sql<{ occurrence: string }>(`select cause->>'occurrence' as occurrence from outbound_messages where cause->>'reminder_id' = ? order by 1`, [reminderId]);
+    expect(rows.map((r) => new Date(r.occurrence).toISOString())).toEqual(sent);
+    expect((await stack.http.get(`/api/v1/reminders/${reminderId}`, { token: t.token })).body.data).toMatchObject({ status: 'sent', sent_count: 4, next_send_at: null });
   });
 });
