@@ -173,8 +173,8 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
         recordEvent(tx, { tenantId, type: 'calendar.event.updated', entityType: 'calendar_event', entityId: local.id, payload: { event: calendarEventSnapshot(local), changed } });
       }
       await tx.flush();
-      // What came from the provider matches it now: not to be pushed back.
-      if (touched.length) await tx.getConnection().execute('update calendar_event set external_synced_at = updated_at where tenant_id = ? and id = any(?::uuid[])', [tenantId, `{${touched.join(',')}}`], 'run', tx.getTransactionContext());
+      // What came from the provider matches it now: not to be pushed back, and no longer refused.
+      if (touched.length) await tx.getConnection().execute('update calendar_event set external_synced_at = updated_at, external_sync_error = null where tenant_id = ? and id = any(?::uuid[])', [tenantId, `{${touched.join(',')}}`], 'run', tx.getTransactionContext());
       const cancelled = ended.length
         ? await tx.getConnection().execute<Array<{ id: string }>>("update reminders set status = 'cancelled', next_send_at = null, updated_at = now() where tenant_id = ? and event_id = any(?::uuid[]) and status = 'scheduled' returning id", [tenantId, `{${ended.join(',')}}`], 'all', tx.getTransactionContext())
         : [];

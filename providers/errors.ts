@@ -24,3 +24,23 @@ export class ProviderError extends Error {
     this.retryable = kind === 'rate_limited' || kind === 'unavailable' || kind === 'timeout' || kind === 'malformed_response';
   }
 }
+
+/**
+ * How long the server asked us to wait, from `retry-after-ms` (OpenAI's, in milliseconds)
+ * or `retry-after` (seconds, or an HTTP date). Undefined when absent or unreadable.
+ */
+export function retryAfterFromHeaders(headers: Headers | undefined, now: number = Date.now()): number | undefined {
+  const millis = headers?.get('retry-after-ms');
+  if (millis) {
+    const value = Number.parseFloat(millis);
+    if (Number.isFinite(value) && value >= 0) return Math.round(value);
+  }
+  const retryAfter = headers?.get('retry-after');
+  if (retryAfter) {
+    const seconds = Number(retryAfter.trim());
+    if (retryAfter.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  return undefined;
+}

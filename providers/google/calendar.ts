@@ -2,7 +2,7 @@
 // here); this entry point of the same package loads one (0.2 s).
 import { auth as googleAuth, calendar as googleCalendar } from 'googleapis/build/src/apis/calendar/index.js';
 import type { calendar_v3 } from 'googleapis/build/src/apis/calendar/v3.js';
-import { ProviderError } from '../errors.ts';
+import { ProviderError, retryAfterFromHeaders } from '../errors.ts';
 
 export type GoogleEvent = calendar_v3.Schema$Event;
 
@@ -72,20 +72,38 @@ export async function revokeToken(s: GoogleSettings, token: string): Promise<voi
   }
 }
 
-/** Google's errors in our terms; `invalid_grant` (a revoked or expired refresh token) is `auth`, a 410 on list is `gone`. */
+/** Google's usage limits (a 403 or a 429): they lift with time, so the call is retried later. */
+const LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'dailyLimitExceeded', 'variableTermLimitExceeded', 'variableTermExpandedRecurrenceLimitExceeded']);
+/**
+ * 403s about one event (only its organizer may change it; a service account may not invite):
+ * that change is refused and the others go on. Any other 403 is about the whole calendar
+ * or grant (read-only access, a scope not granted, the API off, not signed up for Calendar):
+ * every change would fail the same way, so the connection waits for a person instead.
+ */
+const EVENT_REASONS = new Set(['forbiddenForNonOrganizer', 'forbiddenForServiceAccounts']);
+
+/**
+ * Google's errors in our terms, by status and the first `errors[].reason`: `invalid_grant`
+ * (a revoked or expired refresh token) and calendar-wide 403s are `auth`; usage limits are
+ * `rate_limited`; a 408 is a `timeout`; other 4xx (a 403 about one event among them) are
+ * `rejected`, a refusal of that one request.
+ */
 export function asProviderError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
-  const e = err as { status?: number; response?: { status?: number; data?: unknown; headers?: Record<string, string> }; message?: string; code?: string };
+  const e = err as { status?: number; response?: { status?: number; data?: unknown; headers?: Headers }; message?: string; code?: string };
   const status = e.response?.status ?? e.status;
   const data = e.response?.data as { error?: unknown; error_description?: string } | undefined;
-  const code = typeof data?.error === 'string' ? data.error : undefined;
-  const message = data?.error_description ?? e.message ?? String(err);
+  const apiError = typeof data?.error === 'object' && data.error ? (data.error as { message?: unknown; errors?: Array<{ reason?: unknown }> }) : undefined;
+  const reason = typeof apiError?.errors?.[0]?.reason === 'string' ? apiError.errors[0].reason : undefined;
+  const code = typeof data?.error === 'string' ? data.error : reason;
+  const message = data?.error_description ?? (typeof apiError?.message === 'string' ? apiError.message : undefined) ?? e.message ?? String(err);
   if (code === 'invalid_grant') return new ProviderError('google', 'auth', 'The Google grant was revoked or has expired', { status, code });
-  if (status === 429 || status === 403 && /rate ?limit/i.test(message)) {
-    const retryAfter = Number(e.response?.headers?.['retry-after']);
-    return new ProviderError('google', 'rate_limited', message, { status, ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}) });
+  if (status === 429 || (status === 403 && ((reason && LIMIT_REASONS.has(reason)) || (!reason && /rate ?limit|usage limits/i.test(message))))) {
+    const retryAfterMs = e.response?.headers instanceof Headers ? retryAfterFromHeaders(e.response.headers) : undefined;
+    return new ProviderError('google', 'rate_limited', message, { status, code, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
-  if (status === 401) return new ProviderError('google', 'auth', message, { status, code });
+  if (status === 401 || (status === 403 && !(reason && EVENT_REASONS.has(reason)))) return new ProviderError('google', 'auth', message, { status, code });
+  if (status === 408) return new ProviderError('google', 'timeout', message, { status });
   if (status !== undefined && status >= 400 && status < 500) return new ProviderError('google', 'rejected', message, { status, code });
   if (status !== undefined) return new ProviderError('google', 'unavailable', message, { status });
   return new ProviderError('google', /timeout/i.test(message) ? 'timeout' : 'unavailable', message, { cause: err });

@@ -5,7 +5,7 @@
  * echo the API key back in its error body.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, OpenAIError } from 'openai';
-import { ProviderError, type ProviderErrorKind } from '../errors.ts';
+import { ProviderError, retryAfterFromHeaders, type ProviderErrorKind } from '../errors.ts';
 
 const MAX_MESSAGE = 500;
 
@@ -16,26 +16,6 @@ export function redact(text: string, secrets: readonly string[]): string {
     if (secret) clean = clean.split(secret).join('[redacted]');
   }
   return clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE - 1)}…` : clean;
-}
-
-/**
- * How long the server asked us to wait, from `retry-after-ms` (OpenAI's, in milliseconds)
- * or `retry-after` (seconds, or an HTTP date). Undefined when absent or unreadable.
- */
-export function retryAfterFromHeaders(headers: Headers | undefined, now: number = Date.now()): number | undefined {
-  const millis = headers?.get('retry-after-ms');
-  if (millis) {
-    const value = Number.parseFloat(millis);
-    if (Number.isFinite(value) && value >= 0) return Math.round(value);
-  }
-  const retryAfter = headers?.get('retry-after');
-  if (retryAfter) {
-    const seconds = Number(retryAfter.trim());
-    if (retryAfter.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
-  return undefined;
 }
 
 function kindForStatus(status: number, code: string | null | undefined): ProviderErrorKind {

@@ -272,6 +272,35 @@ describe('connecting Google Calendar', () => {
     expect((await stack.http.get(`${api}/calendar/events/${refused.id}`, { token: t.token })).body.data).toMatchObject({ sync_error: null, external_calendar_type: 'google' });
   }, 120_000);
 
+  it('clears a refused edit\'s error once Google\'s own change to that event is taken', async () => {
+    const theirs = google.addEvent({ summary: 'Organized by someone else', at: `${DAY}T06:00:00Z` });
+    await syncNow();
+    const local = (await synced()).find((e) => e.externalId === theirs.id) as { id: string };
+    google.refuse('Organized by someone else');
+    await stack.http.patch(`${api}/calendar/events/${local.id}`, { token: t.token, body: { location: 'Our room' } });
+    await syncNow();
+    expect((await stack.http.get(`${api}/calendar/events/${local.id}`, { token: t.token })).body.data.sync_error).toContain('organizer');
+    google.refuse('Organized by someone else', false);
+    google.update(theirs.id, { summary: 'Organized elsewhere, renamed' });
+    await syncNow();
+    expect((await stack.http.get(`${api}/calendar/events/${local.id}`, { token: t.token })).body.data).toMatchObject({ title: 'Organized elsewhere, renamed', sync_error: null });
+  }, 90_000);
+
+  it('waits out Google\'s usage limits (a 403 quotaExceeded) and then pushes every change, refusing none', async () => {
+    const doomed = (await stack.http.post(`${api}/calendar/events`, { token: t.token, body: { title: 'Deleted over the limit', start_time: `${DAY}T19:00:00Z`, end_time: `${DAY}T19:30:00Z` } })).body.data;
+    await eventually(async () => (google.events.get(googleIdFor(doomed.id))?.status === 'confirmed' ? true : undefined), { what: 'the first push', timeoutMs: 30_000 });
+    const failed = google.calls.failedWrites;
+    google.failWrites({ status: 403, reason: 'quotaExceeded', message: 'Calendar usage limits exceeded.' }, 2);
+    const made = (await stack.http.post(`${api}/calendar/events`, { token: t.token, body: { title: 'Pushed over the limit', start_time: `${DAY}T19:30:00Z`, end_time: `${DAY}T20:00:00Z` } })).body.data;
+    expect((await stack.http.delete(`${api}/calendar/events/${doomed.id}`, { token: t.token })).status).toBe(204);
+    await eventually(
+      async () => (google.events.get(googleIdFor(made.id))?.summary === 'Pushed over the limit' && google.events.get(googleIdFor(doomed.id))?.status === 'cancelled' ? true : undefined),
+      { what: 'both changes at Google once the limit lifts', timeoutMs: 60_000 },
+    );
+    expect(google.calls.failedWrites - failed).toBe(2);
+    expect((await stack.http.get(`${api}/calendar/events/${made.id}`, { token: t.token })).body.data).toMatchObject({ sync_error: null, external_calendar_type: 'google' });
+  }, 90_000);
+
   it('keeps one row per instance of a recurring event when one instance is moved at Google', async () => {
     const instances = [...google.events.values()].filter((e) => e.recurringEventId === 'weekly').sort((a, b) => a.id.localeCompare(b.id));
     google.update(instances[1].id, { start: { dateTime: `${DAY.slice(0, 8)}09T09:30:00Z` }, end: { dateTime: `${DAY.slice(0, 8)}09T10:30:00Z` } });
@@ -325,6 +354,25 @@ describe('connecting Google Calendar', () => {
     expect(again.status).toBe(201);
     expect(again.body.data).toMatchObject({ id: connectionId, status: 'active' });
     await eventually(async () => ((await progress()).status === 'running' && (await progress()).progress?.passes ? true : undefined), { what: 'a new run', timeoutMs: 60_000 });
+  }, 120_000);
+
+  it('stops, keeping every change to push, when Google refuses writes to the whole calendar (read-only access)', async () => {
+    google.failWrites({ status: 403, reason: 'requiredAccessLevel', message: 'You need to have writer access to this calendar.' });
+    const made = (await stack.http.post(`${api}/calendar/events`, { token: t.token, body: { title: 'Made on a read-only calendar', start_time: `${DAY}T20:00:00Z`, end_time: `${DAY}T20:30:00Z` } })).body.data;
+    const conn = await eventually(async () => {
+      const c = (await stack.http.get(`${api}/calendar/connections/${connectionId}`, { token: t.token })).body.data as { status: string; last_error: string | null };
+      return c.status === 'needs_reauth' ? c : undefined;
+    }, { what: 'the connection to wait for a person', timeoutMs: 60_000 });
+    expect(conn.last_error).toContain('writer access');
+    const failed = await tenantEm(stack.orm, t.tenantId).find(EventSchema, { type: 'sync.failed', entityId: connectionId }, { orderBy: { createdAt: 'desc' } });
+    expect(failed[0].payload).toMatchObject({ error: 'requiredAccessLevel' });
+    // Not refused as one event: still waiting to go out, with no error of its own.
+    expect((await stack.http.get(`${api}/calendar/events/${made.id}`, { token: t.token })).body.data).toMatchObject({ sync_error: null, external_calendar_type: null });
+
+    // Connected again with writer access, it goes out.
+    google.failWrites(null);
+    expect((await connect()).status).toBe(201);
+    await eventually(async () => (google.events.get(googleIdFor(made.id))?.summary === 'Made on a read-only calendar' ? true : undefined), { what: 'the push after reconnecting', timeoutMs: 60_000 });
   }, 120_000);
 
   it('refuses a state from someone else, a reused code, Outlook (501), and another tenant\'s connection (404)', async () => {

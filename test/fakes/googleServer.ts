@@ -43,10 +43,12 @@ export async function startFakeGoogle() {
   let seq = 0;
   /** Sync tokens at or below this are stale (a 410). */
   let staleUpTo = -1;
-  const calls = { token: 0, refresh: 0, list: 0, insert: 0, patch: 0, delete: 0, revoke: 0, gone: 0 };
+  const calls = { token: 0, refresh: 0, list: 0, insert: 0, patch: 0, delete: 0, revoke: 0, gone: 0, failedWrites: 0 };
   let listDelayMs = 0;
   /** Inserts and patches of events with these titles are refused (403), as Google refuses a non-organizer's edit. */
   const refusedTitles = new Set<string>();
+  /** Inserts, patches and deletes answer this error (while `left` > 0), as Google does over a usage limit or to a read-only grant. */
+  let writeFailure: { status: number; reason: string; message: string; left: number } | null = null;
   /** The next this many requests for a later page answer 400 (a pull that fails part-way). */
   let failingPages = 0;
 
@@ -147,6 +149,12 @@ export async function startFakeGoogle() {
       if (!authorized(req)) return json(res, 401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
       const id = m[2] ? decodeURIComponent(m[2]) : undefined;
       if (req.method === 'GET' && !id) return list(url, res);
+      if (writeFailure && writeFailure.left > 0 && req.method !== 'GET') {
+        writeFailure.left--;
+        calls.failedWrites++;
+        if (writeFailure.status === 403 && /Limit|quota/.test(writeFailure.reason)) res.setHeader('Retry-After', '1');
+        return json(res, writeFailure.status, { error: { code: writeFailure.status, message: writeFailure.message, errors: [{ domain: /Limit|quota/.test(writeFailure.reason) ? 'usageLimits' : 'global', reason: writeFailure.reason, message: writeFailure.message }] } });
+      }
       if (req.method === 'POST' && !id) {
         calls.insert++;
         const body = JSON.parse(await readBody(req)) as FakeEvent;
@@ -233,6 +241,13 @@ export async function startFakeGoogle() {
     refuse(title: string, on = true) {
       if (on) refusedTitles.add(title);
       else refusedTitles.delete(title);
+    },
+    /**
+     * The next `times` inserts, patches and deletes (every one, without `times`) answer
+     * `status` with Google's error body for `reason`; `failWrites(null)` ends it.
+     */
+    failWrites(failure: { status: number; reason: string; message: string } | null, times = Number.POSITIVE_INFINITY) {
+      writeFailure = failure && { ...failure, left: times };
     },
     /** The next `times` requests for a page after the first answer 400. */
     failLaterPages(times: number) {

@@ -1,10 +1,9 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type TriageInput, type TriageResult, triageResultSchema } from '../../lib/triage.ts';
-import { ProviderError } from '../../providers/errors.ts';
+import { ProviderError, retryAfterFromHeaders } from '../../providers/errors.ts';
 import { createTriageClassifier } from '../../providers/llm/index.ts';
 import { createOpenAiClassifier } from '../../providers/llm/openaiClassifier.ts';
-import { retryAfterFromHeaders } from '../../providers/llm/openaiErrors.ts';
 import { parseTriageUserMessage } from '../../providers/llm/triagePrompt.ts';
 import { type FakeOpenAi, startFakeOpenAi } from '../fakes/openaiServer.ts';
 import { aTriageResult } from '../support/triage.ts';
