@@ -28,6 +28,15 @@ export interface SyncInput {
   connectionId: string;
 }
 
+export interface PullInput extends SyncInput {
+  /**
+   * Leave the reminders to tell on the connection: the run forgets them itself once told
+   * (forgetToldReminders), so a pull whose answer is lost still has them for its retry.
+   * Runs before that change cleared them in the pull's last commit.
+   */
+  keepTold?: boolean;
+}
+
 export interface PullCounts {
   pages: number;
   created: number;
@@ -199,7 +208,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
      * retry after a crash resumes at the page it was on. The sync token is stored from the
      * last page only.
      */
-    async pullCalendar(input: SyncInput): Promise<PullOutcome> {
+    async pullCalendar(input: PullInput): Promise<PullOutcome> {
       const em = tenantEm(deps.orm, input.tenantId);
       const conn = await connectionOf(em, input.connectionId);
       if (!conn || conn.status !== 'active') return { state: 'stopped', status: conn?.status ?? 'disconnected' };
@@ -221,7 +230,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
             // The reminders to tell, this pull's and any a failed one left, go to the run with its result.
             const [told] = await em.getConnection().execute<Array<{ reminders: string[] }>>(
               `with kept as (select id, reminders_to_tell from calendar_connections where tenant_id = ? and id = ? for update)
-               update calendar_connections c set sync_token = ?, last_synced_at = now(), last_error = null, reminders_to_tell = '{}'
+               update calendar_connections c set sync_token = ?, last_synced_at = now(), last_error = null${input.keepTold ? '' : ", reminders_to_tell = '{}'"}
                from kept where c.id = kept.id returning kept.reminders_to_tell as reminders`,
               [input.tenantId, conn.id, page.nextSyncToken],
             );
@@ -337,6 +346,15 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
       const { tenantId, connectionId, ...counts } = input;
       recordEvent(em, { tenantId, type: 'sync.completed', entityType: 'calendar_connection', entityId: connectionId, payload: { integration_id: connectionId, data_type: 'calendar', provider: conn.provider, ...counts } });
       await em.flush();
+    },
+
+    /** Takes the reminders a run has told off the connection: exactly those, so any a later pull kept stay. */
+    async forgetToldReminders(input: SyncInput & { reminderIds: string[] }): Promise<void> {
+      if (!input.reminderIds.length) return;
+      await tenantEm(deps.orm, input.tenantId).getConnection().execute(
+        'update calendar_connections set reminders_to_tell = array(select unnest(reminders_to_tell) except select unnest(?::text[])) where tenant_id = ? and id = ?',
+        [`{${input.reminderIds.join(',')}}`, input.tenantId, input.connectionId],
+      );
     },
 
     /**

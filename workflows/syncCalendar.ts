@@ -5,7 +5,7 @@ import { reminderChangedSignal, reminderWorkflowId } from './sendReminder.client
 import { calendarSyncProgressQuery, disconnectSignal, syncNowSignal, type CalendarSyncInput, type CalendarSyncProgress } from './syncCalendar.client.ts';
 
 const { pullCalendar, pushCalendar } = proxyActivities<CalendarSyncActivities>({ ...presets.providerCall, startToCloseTimeout: '30 minutes', heartbeatTimeout: '15 seconds' });
-const { recordSyncPass, disconnectCalendar, restartReminders } = proxyActivities<CalendarSyncActivities>(presets.database);
+const { recordSyncPass, disconnectCalendar, restartReminders, forgetToldReminders } = proxyActivities<CalendarSyncActivities>(presets.database);
 
 /** Passes per run before continuing as new (the history of one pass is a handful of events). */
 const PASSES_PER_RUN = 200;
@@ -14,12 +14,13 @@ type Pulled = Extract<PullOutcome, { state: 'done' }>;
 type Pushed = Extract<PushOutcome, { state: 'done' }>;
 
 /** Pull (in full again after a stale token), then push: both done, stopped (grant revoked, disconnected), or failed after every retry. */
-async function onePass(ref: { tenantId: string; connectionId: string }, progress: CalendarSyncProgress): Promise<{ pulled: Pulled; pushed: Pushed } | { stopped: string } | { failed: string }> {
+async function onePass(ref: { tenantId: string; connectionId: string; keepTold: boolean }, progress: CalendarSyncProgress): Promise<{ pulled: Pulled; pushed: Pushed } | { stopped: string } | { failed: string }> {
   try {
-    let pulled = await pullCalendar(ref);
+    const pullRef = ref.keepTold ? ref : { tenantId: ref.tenantId, connectionId: ref.connectionId };
+    let pulled = await pullCalendar(pullRef);
     if (pulled.state === 'reset') {
       progress.resets++;
-      pulled = await pullCalendar(ref);
+      pulled = await pullCalendar(pullRef);
       // Stale again at once is Google's trouble, not a reason to stop syncing: the next pass
       // tries again (runs before the patch ended here, while the connection said active).
       if (pulled.state === 'reset' && patched('second-reset-retries')) return { failed: 'the sync token went stale twice in one pass' };
@@ -59,7 +60,10 @@ export async function syncCalendarWorkflow(input: CalendarSyncInput): Promise<Ca
     if (disconnecting) break;
     asked = false;
     progress.state = 'pulling';
-    const result = await onePass(ref, progress);
+    // The pull leaves the reminders to tell on the connection, and the run forgets them once
+    // told: a pull whose answer was lost no longer loses them (runs before the patch did not).
+    const keepTold = patched('forget-told-reminders');
+    const result = await onePass({ ...ref, keepTold }, progress);
     if ('stopped' in result) {
       // Disconnected while the pass ran: the grant is revoked and the tokens forgotten all
       // the same (runs before the patch stopped here and kept them).
@@ -81,6 +85,7 @@ export async function syncCalendarWorkflow(input: CalendarSyncInput): Promise<Ca
       // No open run (ended from outside, say): a reminder still scheduled gets a new one,
       // as a change through the API does (runs before the patch left it without one).
       if (unreached.length && patched('restart-unreached-reminders')) await restartReminders({ ...ref, reminderIds: unreached });
+      if (keepTold && pulled.reminders.length) await forgetToldReminders({ ...ref, reminderIds: pulled.reminders });
       Object.assign(progress, {
         passes: progress.passes + 1,
         pages: progress.pages + pulled.pages,

@@ -21,11 +21,13 @@ const done = (over: Partial<Extract<PullOutcome, { state: 'done' }>> = {}): Pull
 
 async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome; during?: (id: string) => Promise<void>; openRuns?: string[] } = {}) {
   const calls: string[] = [];
+  const pullInputs: unknown[] = [];
   // Runs that exist and take signals (on a queue no worker serves).
   const idle = `idle-${randomUUID()}`;
   const open = await Promise.all((opts.openRuns ?? []).map((workflowId) => env.client.workflow.start('sendReminderWorkflow', { taskQueue: idle, workflowId, args: [{ tenantId: randomUUID(), reminderId: randomUUID() }] })));
   const activities: CalendarSyncActivities = {
-    async pullCalendar() {
+    async pullCalendar(input) {
+      pullInputs.push(input);
       const next = pulls.shift() ?? done();
       calls.push(`pull:${next instanceof Error ? 'error' : next.state}`);
       if (next instanceof Error) throw next;
@@ -45,6 +47,9 @@ async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome
       calls.push(`restart:${input.reminderIds.join(',')}`);
       return input.reminderIds.length;
     },
+    async forgetToldReminders(input) {
+      calls.push(`forget:${input.reminderIds.join(',')}`);
+    },
   };
   const workflowId = `calendar-sync-unit-${randomUUID()}`;
   const result = await env.withWorker(activities, async (taskQueue) => {
@@ -53,13 +58,15 @@ async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome
     return (await handle.result()) as CalendarSyncProgress;
   });
   for (const h of open) await h.terminate('test over');
-  return { calls, result };
+  return { calls, result, pullInputs };
 }
 
 describe('syncCalendarWorkflow', () => {
   it('pulls in full again after a stale token, pushes, records a pass that changed something, and stops when the grant is revoked', async () => {
-    const { calls, result } = await run([{ state: 'reset' }, done({ full: true, created: 5, pages: 2 }), done(), { state: 'stopped', status: 'needs_reauth' }]);
+    const { calls, result, pullInputs } = await run([{ state: 'reset' }, done({ full: true, created: 5, pages: 2 }), done(), { state: 'stopped', status: 'needs_reauth' }]);
     expect(calls).toEqual(['pull:reset', 'pull:done', 'push', 'record', 'pull:done', 'push', 'pull:stopped']);
+    // Every pull leaves the reminders to tell for the run to forget once told.
+    expect(pullInputs.every((i) => (i as { keepTold?: boolean }).keepTold === true)).toBe(true);
     expect(result).toMatchObject({ state: 'stopped', passes: 2, resets: 1, created: 5, pages: 3 });
   });
 
@@ -89,7 +96,8 @@ describe('syncCalendarWorkflow', () => {
     const { calls } = await run([done({ updated: 2, reminders: [open.slice('reminder-'.length), gone] }), { state: 'stopped', status: 'needs_reauth' }], {
       openRuns: [open],
     });
-    expect(calls).toEqual(['pull:done', 'push', `restart:${gone}`, 'record', 'pull:stopped']);
+    // Taken off the connection only once told, every one of them.
+    expect(calls).toEqual(['pull:done', 'push', `restart:${gone}`, `forget:${open.slice('reminder-'.length)},${gone}`, 'record', 'pull:stopped']);
   });
 
   it('tries a pass that failed through all its retries again on the next one', async () => {
