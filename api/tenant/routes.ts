@@ -143,6 +143,8 @@ export const tenantRoutes: RouteDef[] = [
     handler: async (ctx, { body, caller }) => {
       const em = ctx.state.em;
       const tenant = await em.findOneOrFail(TenantSchema, caller.tenantId);
+      // The platform's own account is not a tenant's to claim: its webhooks would be checked against this token.
+      if (body.account_sid === ctx.deps.config.twilio.accountSid) throw duplicate("This is the platform's Twilio account; a tenant connects its own", { field: 'account_sid' });
       const taken = await systemEm(ctx.deps.orm).findOne(TenantSchema, { id: { $ne: tenant.id }, twilioAccountSid: body.account_sid });
       if (taken) throw duplicate('This Twilio account is connected to another tenant', { field: 'account_sid' });
       if (tenant.twilioAccountSid !== body.account_sid) {

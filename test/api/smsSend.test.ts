@@ -156,6 +156,10 @@ describe('POST /sms/send through the real twilio client', () => {
     const other = accountSid('other');
     const tenantB = await aTenant(stack.http);
     await stack.http.put('/api/v1/tenant/twilio', { token: tenantB.token, body: { account_sid: other, auth_token: 'other-account-token-0123456789ab' } });
+    // Nor can a tenant claim the platform's own account, whose webhooks would then be checked with its token.
+    const claim = await stack.http.put('/api/v1/tenant/twilio', { token: tenantB.token, body: { account_sid: PLATFORM_SID, auth_token: 'squatters-own-token-0123456789ab' } });
+    expect(claim.status).toBe(409);
+    expect(claim.body.error.details).toMatchObject({ field: 'account_sid' });
     const fromOther = { ...params, AccountSid: other };
     const answer = await post(fromOther, twilioSignature('other-account-token-0123456789ab', url, fromOther));
     expect(answer.status).toBe(403);
