@@ -16,11 +16,10 @@ type Pushed = Extract<PushOutcome, { state: 'done' }>;
 /** Pull (in full again after a stale token), then push: both done, stopped (grant revoked, disconnected), or failed after every retry. */
 async function onePass(ref: { tenantId: string; connectionId: string; keepTold: boolean }, progress: CalendarSyncProgress): Promise<{ pulled: Pulled; pushed: Pushed } | { stopped: string } | { failed: string }> {
   try {
-    const pullRef = ref.keepTold ? ref : { tenantId: ref.tenantId, connectionId: ref.connectionId };
-    let pulled = await pullCalendar(pullRef);
+    let pulled = await pullCalendar(ref);
     if (pulled.state === 'reset') {
       progress.resets++;
-      pulled = await pullCalendar(pullRef);
+      pulled = await pullCalendar(ref);
       // Stale again at once is Google's trouble, not a reason to stop syncing: the next pass
       // tries again (runs before the patch ended here, while the connection said active).
       if (pulled.state === 'reset' && patched('second-reset-retries')) return { failed: 'the sync token went stale twice in one pass' };

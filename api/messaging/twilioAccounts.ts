@@ -16,14 +16,13 @@ const signedUrl = (ctx: AppContext) => `${twilioFacingBase(ctx)}${ctx.originalUr
 /** The auth token of the account a request claims to come from: a tenant's own, or the platform's. */
 async function tokenOf(ctx: AppContext, accountSid: string | undefined): Promise<{ authToken: string; tenant: Tenant | null } | null> {
   const platform = ctx.deps.config.twilio;
-  // The platform's account is always checked with the platform's token, whatever a tenant row says.
-  if (accountSid && platform.authToken && accountSid === platform.accountSid) return { authToken: platform.authToken, tenant: null };
-  if (accountSid) {
+  // Requests without an AccountSid, and the platform's own, are checked with the platform's token, whatever a tenant row says.
+  const platformAccount = !accountSid || accountSid === platform.accountSid;
+  if (!platformAccount) {
     const tenant = await systemEm(ctx.deps.orm).findOne(TenantSchema, { twilioAccountSid: accountSid });
     if (tenant?.twilioAuthTokenSealed) return { authToken: ctx.deps.secrets.open(tenant.twilioAuthTokenSealed), tenant };
   }
-  // Requests without an AccountSid are checked against the platform account, as before.
-  if (platform.authToken && (!accountSid || !platform.accountSid || accountSid === platform.accountSid)) return { authToken: platform.authToken, tenant: null };
+  if (platform.authToken && (platformAccount || !platform.accountSid)) return { authToken: platform.authToken, tenant: null };
   return null;
 }
 
