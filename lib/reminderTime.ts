@@ -74,7 +74,12 @@ export interface Recurrence {
  */
 export function nextOccurrence(r: Recurrence, after: Date | null): Date | null {
   if (!r.rrule) return after === null || r.anchor > after ? withinUntil(r.anchor, r.until) : null;
-  const rule = new RRule({ ...RRule.parseString(r.rrule.trim().replace(/^RRULE:/i, '')), dtstart: floating(r.anchor, r.timezone) });
+  const body = r.rrule.trim().replace(/^RRULE:/i, '');
+  const options = RRule.parseString(body);
+  // The rule runs on floating times; an UNTIL in UTC (…Z) is an instant and is floated too,
+  // while one without Z is already the zone's wall time.
+  if (options.until && /UNTIL=\d{8}T\d{6}Z/i.test(body)) options.until = floating(options.until, r.timezone);
+  const rule = new RRule({ ...options, dtstart: floating(r.anchor, r.timezone) });
   const next = withinBudget(() => (after === null ? rule.after(floating(r.anchor, r.timezone), true) : rule.after(floating(after, r.timezone), false)), RRULE_SEARCH_BUDGET_MS);
   return next ? withinUntil(unfloat(next, r.timezone), r.until) : null;
 }

@@ -125,6 +125,15 @@ describe('nextOccurrence', () => {
     expect(nextOccurrence(r, new Date('2027-01-08T08:00:00Z'))?.toISOString()).toBe('2027-01-15T08:00:00.000Z');
     expect(nextOccurrence(r, new Date('2027-01-15T08:00:00Z'))).toBeNull();
   });
+  it("reads the rule's UNTIL=…Z as a UTC instant and a UNTIL without Z as the zone's wall time (RFC 5545 §3.3.10)", () => {
+    // Hourly from 09:00 EST; 14:00Z is 09:00 EST, so a UTC UNTIL ends after the first send.
+    const utc = { anchor: new Date('2027-01-04T14:00:00Z'), timezone: 'America/New_York', rrule: 'FREQ=HOURLY;UNTIL=20270104T140000Z' };
+    expect(everyOccurrence(utc)).toEqual(['2027-01-04T14:00:00.000Z']);
+    const local = { ...utc, rrule: 'FREQ=HOURLY;UNTIL=20270104T100000' }; // 10:00 in New York
+    expect(everyOccurrence(local)).toEqual(['2027-01-04T14:00:00.000Z', '2027-01-04T15:00:00.000Z']);
+    const eastOfUtc = { anchor: new Date('2027-01-04T08:00:00Z'), timezone: 'Europe/Berlin', rrule: 'FREQ=DAILY;UNTIL=20270105T083000Z' }; // 09:00 CET; until 09:30 CET
+    expect(everyOccurrence(eastOfUtc)).toEqual(['2027-01-04T08:00:00.000Z', '2027-01-05T08:00:00.000Z']);
+  });
 });
 
 describe('nextDue', () => {
