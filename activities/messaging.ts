@@ -8,6 +8,7 @@ import { senderNumber, TenantSchema, type Tenant } from '../entities/Tenant.ts';
 import { isOptedOut } from '../entities/Contact.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { outboundEventData } from '../lib/events.ts';
+import { checkReminderResend } from './reminderResend.ts';
 
 export interface MessagingDeps {
   orm: MikroORM;
@@ -25,6 +26,8 @@ export interface SendResult {
   errorCode: string | null;
   /** Twilio will post a delivery verdict for this send (POST /sms/status). */
   awaitingCallback: boolean;
+  /** Nothing was sent: a reminder's re-send waits out quiet hours, to be asked again then. */
+  deferUntil?: string;
 }
 
 const DONE: readonly OutboundStatus[] = ['sent', 'delivered', 'undelivered', 'failed', 'blocked'];
@@ -85,6 +88,11 @@ export async function deliverLoaded(
   if (m.attempts > attempt || (m.attempts === attempt && DONE.includes(m.status))) return resultOf(m);
   if (m.status === 'blocked') return resultOf(m);
   if (!opts.consentChecked && (await isOptedOut(em, m))) return finish(em, m, 'blocked', { code: 'opted_out', message: 'The recipient opted out of texts (STOP); nothing was sent' });
+  if (attempt > 1) {
+    const check = await checkReminderResend(em, m, tenant, new Date());
+    if (check && 'withdraw' in check) return finish(em, m, 'blocked', check.withdraw);
+    if (check) return { ...resultOf(m), deferUntil: check.deferUntil.toISOString() };
+  }
 
   if (m.channel === 'email') {
     const email = d.providers.email;

@@ -14,6 +14,7 @@ import { recordReminderEvent } from '../entities/reminderEvents.ts';
 import { OutboundMessageSchema, type OutboundMessage } from '../entities/OutboundMessage.ts';
 import type { Event } from '../entities/Event.ts';
 import { deliverLoaded, type MessagingDeps } from './messaging.ts';
+import { anchorOf } from './reminderAnchor.ts';
 
 export type { ReminderStatus };
 
@@ -24,16 +25,6 @@ export type FireOutcome =
   | { state: 'defer'; until: string }
   | { state: 'sent'; more: boolean }
   | { state: 'ended'; status: ReminderStatus };
-
-type Anchor = { at: Date } | { gone: string };
-
-/** When the reminder's first occurrence is: its own time, or its event's start plus the offset. */
-function anchorOf(r: Reminder, event: CalendarEvent | null): Anchor {
-  if (r.offsetMs === null || r.offsetMs === undefined) return { at: r.sendAt as Date };
-  if (!event) return { gone: 'its calendar event was deleted' };
-  if (event.status === 'cancelled') return { gone: 'its calendar event was cancelled' };
-  return { at: new Date(event.startsAt.getTime() + r.offsetMs) };
-}
 
 /**
  * The occurrence due next, or null when none is left. A rule whose next occurrence the

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import rrulePkg from 'rrule';
-import { withinBudget } from './computeBudget.ts';
+import { BudgetExceededError, withinBudget } from './computeBudget.ts';
 import { rruleProblem } from './rruleParts.ts';
 export { parseOffset } from './reminderOffset.ts';
 export { isTimeZone } from './timeZone.ts';
@@ -82,6 +82,16 @@ export function nextOccurrence(r: Recurrence, after: Date | null): Date | null {
   const rule = new RRule({ ...options, dtstart: floating(r.anchor, r.timezone) });
   const next = withinBudget(() => (after === null ? rule.after(floating(r.anchor, r.timezone), true) : rule.after(floating(after, r.timezone), false)), RRULE_SEARCH_BUDGET_MS);
   return next ? withinUntil(unfloat(next, r.timezone), r.until) : null;
+}
+
+/** Whether `at` is still one of the reminder's occurrences (its time, event or rule may have changed since). */
+export function isOccurrence(r: Recurrence, at: Date): boolean {
+  try {
+    return nextOccurrence(r, new Date(at.getTime() - 1))?.getTime() === at.getTime();
+  } catch (err) {
+    if (err instanceof BudgetExceededError) return false;
+    throw err;
+  }
 }
 
 /** How far in the past an occurrence may still be sent: a clock a little behind, a worker a moment late. */

@@ -1,4 +1,4 @@
-import { condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { MessagingActivities, SendResult } from '../activities/messaging.ts';
 import { isTransientUndelivery, type DeliveryVerdict } from '../lib/smsDelivery.ts';
 import { presets } from './activityOptions.ts';
@@ -42,8 +42,17 @@ export async function sendMessageWorkflow(input: SendMessageInput): Promise<Send
   let verdict: DeliveryVerdict | null = null;
   let attempt = 1;
   let pending = input.after ?? null;
+  const send = async () => {
+    let sent = await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
+    // A reminder's re-send that would land in quiet hours is asked again when they end.
+    while (sent.deferUntil && patched('resend-after-quiet-hours')) {
+      await sleep(Math.max(0, Date.parse(sent.deferUntil) - Date.now()));
+      sent = await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
+    }
+    return sent;
+  };
   // With a verdict in the input, attempt 1 was made already; asked again, the activity only reads it.
-  let result = pending ? null : await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
+  let result = pending ? null : await send();
   while (pending || (result?.awaitingCallback && result.providerSid)) {
     if (pending) {
       verdict = pending;
@@ -56,8 +65,8 @@ export async function sendMessageWorkflow(input: SendMessageInput): Promise<Send
     if (!verdict || !isTransientUndelivery(verdict) || attempt > input.retryScheduleMs.length) break;
     await sleep(input.retryScheduleMs[attempt - 1]);
     attempt += 1;
-    result = await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
+    result = await send();
   }
-  result ??= await sendOutbound({ tenantId: input.tenantId, messageId: input.messageId, attempt });
+  result ??= await send();
   return { ...result, attempts: attempt, verdict };
 }

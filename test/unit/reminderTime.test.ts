@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { BudgetExceededError } from '../../lib/computeBudget.ts';
-import { isTimeZone, nextDue, nextOccurrence, parseOffset, parseRrule, type Recurrence } from '../../lib/reminderTime.ts';
+import { isOccurrence, isTimeZone, nextDue, nextOccurrence, parseOffset, parseRrule, type Recurrence } from '../../lib/reminderTime.ts';
 
 describe('parseOffset', () => {
   it('reads offsets before and after an event', () => {
@@ -133,6 +133,18 @@ describe('nextOccurrence', () => {
     expect(everyOccurrence(local)).toEqual(['2027-01-04T14:00:00.000Z', '2027-01-04T15:00:00.000Z']);
     const eastOfUtc = { anchor: new Date('2027-01-04T08:00:00Z'), timezone: 'Europe/Berlin', rrule: 'FREQ=DAILY;UNTIL=20270105T083000Z' }; // 09:00 CET; until 09:30 CET
     expect(everyOccurrence(eastOfUtc)).toEqual(['2027-01-04T08:00:00.000Z', '2027-01-05T08:00:00.000Z']);
+  });
+});
+
+describe('isOccurrence', () => {
+  it('says whether a time is still one of the reminder\'s occurrences as it now stands', () => {
+    const once = { anchor: new Date('2027-05-09T08:00:00Z'), timezone: 'UTC' };
+    expect(isOccurrence(once, new Date('2027-05-09T08:00:00Z'))).toBe(true);
+    expect(isOccurrence({ ...once, anchor: new Date('2027-05-09T09:00:00Z') }, new Date('2027-05-09T08:00:00Z'))).toBe(false);
+    const weekly = { ...once, rrule: 'FREQ=WEEKLY', until: new Date('2027-05-20T00:00:00Z') };
+    expect(isOccurrence(weekly, new Date('2027-05-16T08:00:00Z'))).toBe(true);
+    expect(isOccurrence(weekly, new Date('2027-05-17T08:00:00Z'))).toBe(false);
+    expect(isOccurrence(weekly, new Date('2027-05-23T08:00:00Z'))).toBe(false); // after until
   });
 });
 
