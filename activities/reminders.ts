@@ -174,6 +174,8 @@ export function createReminderActivities(d: MessagingDeps) {
           idempotencyKey: key,
         });
       }
+      // What the checks above read, which must still hold when the send is committed.
+      const checked: Checked = { version: input.version, event: r.offsetMs !== null && r.offsetMs !== undefined && event ? { id: event.id, startsAt: event.startsAt } : null };
       // A send with an outside effect holds the reminder's row lock until its outcome is
       // written: a PUT or cancel made meanwhile waits, then finds it sent (a 409), instead
       // of being told it won while the text goes out.
@@ -214,7 +216,7 @@ export function createReminderActivities(d: MessagingDeps) {
           } else if (created && ok && row.provider === 'local') {
             // The local sink left its record to this commit, which makes it only if the reminder
             // is still the one checked above (a PUT or cancel since then: nothing was sent).
-            if (!(await writeFire(em, em, row, r, input.version))) return { state: 'replan' };
+            if (!(await writeFire(em, em, row, r, checked))) return { state: 'replan' };
           } else {
             await em.flush();
           }
@@ -225,7 +227,7 @@ export function createReminderActivities(d: MessagingDeps) {
       };
       if (!outside) return sendAndRecord(null);
       return guardSlots(async () => {
-        const guard = await lockForSend(d, input, already);
+        const guard = await lockForSend(d, input, already ? null : checked);
         return guard === 'changed' ? { state: 'replan' } : sendAndRecord(guard);
       });
     },
@@ -260,16 +262,33 @@ async function loadForFire(em: EntityManager, tenantId: string, reminderId: stri
   return { r: em.map(ReminderSchema, reminder), tenant, event, contact, optedOut: fire_opted_out === true };
 }
 
+/** What a fire step checked: the reminder's version and, for one that follows an event, the event's start. */
+interface Checked {
+  version: number;
+  event: { id: string; startsAt: Date } | null;
+}
+
 /**
  * Takes the reminder's row lock for a send with an outside effect, in a transaction of its
  * own (the send commits its outbound row before the provider call, on other connections),
- * and checks the reminder is still the one the fire step planned; `changed` when not.
+ * and checks the reminder is still the one the fire step planned; `changed` when not. The
+ * event it follows is share-locked too, so a move or cancel waits for the send instead of
+ * landing unseen between the checks and the text. `checked` null: a retry of a committed
+ * occurrence, which takes the lock only.
  */
-async function lockForSend(d: MessagingDeps, input: { tenantId: string; reminderId: string; version: number }, already: boolean): Promise<EntityManager | 'changed'> {
+async function lockForSend(d: MessagingDeps, input: { tenantId: string; reminderId: string }, checked: Checked | null): Promise<EntityManager | 'changed'> {
   const guard = tenantEm(d.orm, input.tenantId);
   await guard.begin();
-  const [now] = await guard.execute<Array<{ status: string; version: number }>>('select status, version from reminders where id = ? and tenant_id = ? for update', [input.reminderId, input.tenantId]);
-  if (already || (now?.status === 'scheduled' && now.version === input.version)) return guard;
+  // The event before the reminder: deleting an event locks it, then its reminders (the
+  // foreign key's SET NULL), and the same order here leaves no cycle to deadlock on.
+  const [e] = checked?.event
+    ? await guard.execute<Array<{ starts_at: Date; status: string }>>('select starts_at, status from calendar_event where id = ? and tenant_id = ? for share', [checked.event.id, input.tenantId])
+    : [];
+  const [now] = await guard.execute<Array<{ status: string; version: number; event_id: string | null }>>('select status, version, event_id from reminders where id = ? and tenant_id = ? for update', [input.reminderId, input.tenantId]);
+  if (!checked) return guard;
+  let same = now?.status === 'scheduled' && now.version === checked.version;
+  if (checked.event) same &&= now.event_id === checked.event.id && e?.status !== 'cancelled' && new Date(e?.starts_at ?? 0).getTime() === checked.event.startsAt.getTime();
+  if (same) return guard;
   await guard.rollback();
   return 'changed';
 }
@@ -278,15 +297,22 @@ async function lockForSend(d: MessagingDeps, input: { tenantId: string; reminder
  * Writes a fire's outcome in one statement: the reminder's bookkeeping, its events (from
  * `em`'s unit of work) and, for the local sink, the new outbound row. One round trip
  * instead of a transaction's five, on the path every due reminder takes (bench:reminders).
- * With `expectVersion`, it writes only while the reminder is still that version and
- * scheduled, and says whether it did. `via` runs it (a lock's transaction, or `em` itself).
+ * With `expect`, it writes only while the reminder is still that version and scheduled
+ * (and its event still at the start checked), and says whether it did. `via` runs it (a lock's transaction, or `em` itself).
  */
-async function writeFire(via: EntityManager, em: EntityManager, row: OutboundMessage | null, r: Reminder, expectVersion: number | null): Promise<boolean> {
+async function writeFire(via: EntityManager, em: EntityManager, row: OutboundMessage | null, r: Reminder, expect: Checked | null): Promise<boolean> {
   const events = [...em.getUnitOfWork().getPersistStack()].filter((e) => wrap(e, true).__meta.className === 'Event') as Event[];
   const now = new Date();
   const params: unknown[] = [r.status, r.nextSendAt ?? null, r.lastOccurrenceAt ?? null, r.sentCount, r.sentAt ?? null, r.lastError ?? null, now, r.id, r.tenant.id];
-  const expected = expectVersion === null ? '' : ` and version = ? and status = 'scheduled'`;
-  if (expectVersion !== null) params.push(expectVersion);
+  let expected = '';
+  if (expect) {
+    expected = ` and version = ? and status = 'scheduled'`;
+    params.push(expect.version);
+  }
+  if (expect?.event) {
+    expected += ` and event_id = ? and exists (select 1 from calendar_event e where e.id = reminders.event_id and e.tenant_id = reminders.tenant_id and e.starts_at = ? and e.status <> 'cancelled')`;
+    params.push(expect.event.id, expect.event.startsAt);
+  }
   let inserts = '';
   if (row) {
     params.push(

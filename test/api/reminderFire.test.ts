@@ -81,6 +81,55 @@ describe('a reminder fired on the local sink', () => {
   });
 });
 
+describe('a reminder that follows an event', () => {
+  /** A reminder an hour before a meeting in two days, and what its fire step is given. */
+  async function aFollower(to: string) {
+    const starts = new Date(Date.now() + 2 * 86_400_000);
+    const event = (await stack.http.post('/api/v1/calendar/events', { token: t.token, body: { title: 'Check-up', start_time: starts.toISOString(), end_time: new Date(starts.getTime() + 3_600_000).toISOString() } })).body.data;
+    const res = await stack.http.post('/api/v1/reminders', { token: t.token, body: { to, message: 'See you at 3', event_id: event.id, offset: '-1h' } });
+    expect(res.status).toBe(201);
+    const [row] = await sql<{ version: number; next_send_at: Date }>('select version, next_send_at from reminders where id = ?', [res.body.data.id]);
+    return { eventId: event.id as string, input: { tenantId: t.tenantId, reminderId: res.body.data.id as string, dueAt: new Date(row.next_send_at).toISOString(), version: row.version } };
+  }
+  // What PATCH /calendar/events/{id} or a pulled Google change commits: the event moves, the reminder row does not change.
+  const move = (eventId: string) => sql(`update calendar_event set starts_at = starts_at + interval '1 hour', ends_at = ends_at + interval '1 hour' where id = ?`, [eventId]).then(() => undefined);
+
+  it('writes nothing and plans again when its event moves between its checks and its commit (local sink)', async () => {
+    const { eventId, input } = await aFollower('+14155550406');
+    expect(await fire(input, () => move(eventId))).toEqual({ state: 'replan' });
+    expect(await state(input.reminderId)).toEqual({ status: 'scheduled', sent_count: 0, message: 'See you at 3', outbound: 0, sent_events: 0 });
+  });
+
+  it('holds its event while a text with an outside effect goes out: a move waits for the send', async () => {
+    const { eventId, input } = await aFollower('+14155550407');
+    let moveRefused: unknown = null;
+    const twilioLike: TextProvider = {
+      kind: 'twilio',
+      accountSid: 'AC00000000000000000000000000000000',
+      async send() {
+        // Another connection tries to move the event while the text is with the provider.
+        const other = stack.orm.em.fork();
+        await other.begin();
+        try {
+          await other.execute(`set local lock_timeout = '200ms'`);
+          await other.execute(`update calendar_event set starts_at = starts_at + interval '1 hour' where id = ?`, [eventId]);
+        } catch (err) {
+          moveRefused = (err as { code?: string }).code;
+        } finally {
+          await other.rollback();
+        }
+        return { sid: 'SM00000000000000000000000000000407', status: 'queued' };
+      },
+      findSent: async () => null,
+      ownsNumber: async () => true,
+    };
+    const activities = createReminderActivities({ orm: stack.orm, providers: { text: () => twilioLike, email: createLocalEmailProvider() }, emailFrom: 'reminders@example.test', platformNumber: '+15005550006' });
+    expect(await new MockActivityEnvironment().run(activities.fireReminder, input)).toEqual({ state: 'ended', status: 'sent' });
+    expect(moveRefused).toBe('55P03'); // lock_not_available: the move had to wait
+    expect(await state(input.reminderId)).toMatchObject({ status: 'sent', sent_count: 1, outbound: 1 });
+  });
+});
+
 describe('a recurring reminder across a DST change', () => {
   afterEach(() => {
     jest.useRealTimers();
