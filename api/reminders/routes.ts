@@ -16,6 +16,9 @@ const SORT = { next_send_at: 'nextSendAt', created_at: 'createdAt', updated_at: 
 
 const field = (name: string, message: string, code = 'invalid') => validationError('Invalid reminder', [{ field: `body.${name}`, message, code }]);
 
+/** What decides when a reminder goes out, to tell whether a PUT changed it. */
+const scheduleOf = (r: Reminder) => JSON.stringify([r.sendAt?.getTime() ?? null, r.offsetMs ?? null, r.rrule ?? null, r.until?.getTime() ?? null, r.timezone]);
+
 async function findReminder(em: EntityManager, id: string): Promise<Reminder> {
   const r = await em.findOne(ReminderSchema, id);
   if (!r) throw notFound('Reminder');
@@ -88,6 +91,7 @@ export const reminderRoutes: RouteDef[] = [
         const r = await em.findOne(ReminderSchema, params.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!r) throw notFound('Reminder');
         refuseUnlessScheduled(r);
+        const scheduleBefore = scheduleOf(r);
         if (body.send_at !== undefined && r.event) throw field('send_at', 'this reminder follows its calendar event; change offset instead');
         if (body.offset !== undefined && !r.event) throw field('offset', 'only a reminder tied to a calendar event has an offset; change send_at instead');
         if (body.rrule && r.event) throw field('rrule', 'a reminder tied to an event does not repeat');
@@ -112,9 +116,13 @@ export const reminderRoutes: RouteDef[] = [
         if (body.rrule !== undefined) r.rrule = body.rrule;
         if (body.until !== undefined) r.until = body.until ? new Date(body.until) : null;
         if (body.urgent !== undefined) r.urgent = body.urgent;
-        // A new schedule starts afresh: occurrences already sent under the old one do not count against it.
-        if (body.send_at !== undefined || body.rrule !== undefined || body.offset !== undefined) r.lastOccurrenceAt = null;
-        r.nextSendAt = await firstOccurrence(em, r);
+        // A new schedule starts afresh: occurrences already sent under the old one do not count
+        // against it. An unchanged one keeps its time, even one already past (a text waiting
+        // out quiet hours): editing the text is not asking for a new time.
+        if (scheduleOf(r) !== scheduleBefore) {
+          if (body.send_at !== undefined || body.rrule !== undefined || body.offset !== undefined) r.lastOccurrenceAt = null;
+          r.nextSendAt = await firstOccurrence(em, r);
+        }
         await checkConsent(em, r);
         r.version += 1;
         return r;

@@ -211,6 +211,19 @@ describe('reminders', () => {
     expect(hhmm(new Date(held.next_send_at))).toBe(hhmm(end));
     expect(held.status).toBe('scheduled');
     expect(twilio.sentTo('+14155550208')).toEqual([]);
+
+    // Hours on, it still waits and its own time is long past. Its text is changed by sending
+    // the reminder back whole, as clients do: the unchanged time is no reason to refuse it.
+    await tenantEm(stack.orm, other.tenantId).getConnection().execute(`update reminders set send_at = now() - interval '2 hours' where id = ?`, [quiet.body.data.id]);
+    const whole = (await get(quiet.body.data.id, other.token)).body.data;
+    const put = (body: Record<string, unknown>) => stack.http.put(`/api/v1/reminders/${quiet.body.data.id}`, { token: other.token, body });
+    const edited = await put({ message: 'not now, later', send_at: whole.send_at, timezone: whole.timezone, urgent: false });
+    expect(edited.status).toBe(200);
+    expect(edited.body.data).toMatchObject({ message: 'not now, later', send_at: whole.send_at, next_send_at: held.next_send_at });
+    // A new time in the past is still refused.
+    const past = await put({ send_at: new Date(Date.now() - 3_600_000).toISOString() });
+    expect(past.status).toBe(422);
+    expect(past.body.error.details.fields).toEqual([expect.objectContaining({ field: 'body.send_at', message: 'that time has passed' })]);
   });
 
   it('does not text someone who opted out after it was scheduled', async () => {
