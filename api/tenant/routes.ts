@@ -6,12 +6,16 @@ import { HH_MM } from '../../lib/quietHours.ts';
 import { periodsProblem, WEEKDAYS, type Weekday, type WorkingHours } from '../../lib/availability.ts';
 import { isTimeZone } from '../../lib/reminderTime.ts';
 import { startPhoneNumberCheck } from '../../workflows/checkPhoneNumbers.client.ts';
+import { fetchTwilioAccount } from '../../providers/twilio/account.ts';
+import { ProviderError } from '../../providers/errors.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { phoneField } from '../validation.ts';
 import { startContext } from '../startContext.ts';
 import type { AppContext } from '../context.ts';
 
 const NUMBER_CHECK_DEADLINE_MS = 20_000;
+/** How long Twilio may take to say whether an account SID and token go together. */
+const ACCOUNT_CHECK_TIMEOUT_MS = 10_000;
 
 const tenantSchema = z.object({
   id: z.uuid(),
@@ -97,6 +101,26 @@ async function checkClaim(ctx: AppContext, tenant: Tenant, added: string[]) {
   }
 }
 
+/**
+ * Asks Twilio (its Account resource, with these credentials) whether the SID and token are
+ * an account's and the account is active, before anything is stored: an account SID is no
+ * secret, and one connected unchecked would keep its real owner from connecting it (409).
+ * Like an integration's credentials test, the API asks while the admin waits.
+ */
+async function verifyTwilioAccount(ctx: AppContext, accountSid: string, authToken: string) {
+  let status: string;
+  try {
+    ({ status } = await fetchTwilioAccount({ accountSid, authToken, apiUrl: ctx.deps.config.twilio.apiUrl, timeoutMs: ACCOUNT_CHECK_TIMEOUT_MS }));
+  } catch (err) {
+    if (err instanceof ProviderError && (err.kind === 'auth' || err.kind === 'rejected')) {
+      throw validationError('Twilio refused these credentials', [{ field: 'body.auth_token', message: 'Twilio does not accept this auth token for this account SID', code: 'refused' }]);
+    }
+    ctx.state.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Twilio account check did not answer');
+    throw serviceUnavailable('Could not reach Twilio to check the account; try again shortly');
+  }
+  if (status !== 'active') throw validationError('The Twilio account is not active', [{ field: 'body.account_sid', message: `Twilio says this account is ${status}`, code: 'inactive' }]);
+}
+
 export const tenantRoutes: RouteDef[] = [
   route({
     method: 'get',
@@ -136,7 +160,7 @@ export const tenantRoutes: RouteDef[] = [
     method: 'put',
     path: '/tenant/twilio',
     tag: 'tenant',
-    summary: "Connect the tenant's own Twilio account (the auth token is stored encrypted and never returned); texts then go out through it",
+    summary: "Connect the tenant's own Twilio account, once Twilio accepts the SID and auth token (422 when it refuses them or the account is not active; the token is stored encrypted and never returned); texts then go out through it",
     roles: ['admin'],
     body: twilioBody,
     response: dataSchema(tenantSchema),
@@ -147,6 +171,7 @@ export const tenantRoutes: RouteDef[] = [
       if (body.account_sid === ctx.deps.config.twilio.accountSid) throw duplicate("This is the platform's Twilio account; a tenant connects its own", { field: 'account_sid' });
       const taken = await systemEm(ctx.deps.orm).findOne(TenantSchema, { id: { $ne: tenant.id }, twilioAccountSid: body.account_sid });
       if (taken) throw duplicate('This Twilio account is connected to another tenant', { field: 'account_sid' });
+      await verifyTwilioAccount(ctx, body.account_sid, body.auth_token);
       if (tenant.twilioAccountSid !== body.account_sid) {
         // Numbers came from the previous account (or the platform's): claim them again from this one.
         tenant.phoneNumbers = [];

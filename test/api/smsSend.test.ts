@@ -219,6 +219,26 @@ describe("a tenant's own Twilio account", () => {
     expect(await tenantEm(stack.orm, b.tenantId).count(MessageSchema, { externalId: inbound.MessageSid })).toBe(1);
   });
 
+  it("refuses an account SID whose token Twilio does not accept, so nobody can squat another business's account", async () => {
+    const victimSid = accountSid('victim-account');
+    twilio.addAccount(victimSid, { authToken: 'victim-auth-token-0123456789abcd', numbers: [] });
+    const squatter = await aTenant(stack.http);
+    const squat = await stack.http.put('/api/v1/tenant/twilio', { token: squatter.token, body: { account_sid: victimSid, auth_token: 'guessed-token-0123456789abcdef0' } });
+    expect(squat.status).toBe(422);
+    expect(squat.body.error.details.fields[0]).toMatchObject({ field: 'body.auth_token', code: 'refused' });
+    expect((await stack.http.get('/api/v1/tenant', { token: squatter.token })).body.data.twilio).toBeNull();
+    // Its owner connects it as ever.
+    const owner = await aTenant(stack.http);
+    expect((await stack.http.put('/api/v1/tenant/twilio', { token: owner.token, body: { account_sid: victimSid, auth_token: 'victim-auth-token-0123456789abcd' } })).status).toBe(200);
+
+    const closedSid = accountSid('closed-account');
+    twilio.addAccount(closedSid, { authToken: 'closed-auth-token-0123456789abcd', numbers: [], status: 'suspended' });
+    const closed = await stack.http.put('/api/v1/tenant/twilio', { token: squatter.token, body: { account_sid: closedSid, auth_token: 'closed-auth-token-0123456789abcd' } });
+    expect(closed.status).toBe(422);
+    expect(closed.body.error.details.fields[0]).toMatchObject({ field: 'body.account_sid', code: 'inactive', message: 'Twilio says this account is suspended' });
+    expect(JSON.stringify([squat.body, closed.body])).not.toMatch(/victim-auth-token|closed-auth-token/);
+  });
+
   it("leaves the platform account's numbers to a platform operator", async () => {
     const c = await aTenant(stack.http);
     const res = await stack.http.patch('/api/v1/tenant', { token: c.token, body: { phone_numbers: ['+15005550401'] } });

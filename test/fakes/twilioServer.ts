@@ -17,6 +17,8 @@ export interface FakeAccount {
   authToken: string;
   /** The account's own numbers (IncomingPhoneNumbers). */
   numbers: string[];
+  /** Twilio's account status (default active). */
+  status?: 'active' | 'suspended' | 'closed';
 }
 
 export interface FakeMessage {
@@ -328,6 +330,14 @@ export async function startFakeTwilio() {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://fake');
+      const accountOnly = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\.json$/.exec(url.pathname);
+      if (accountOnly && req.method === 'GET') {
+        // The Account resource, as Twilio gives it to its own credentials (auth_token included).
+        const [, sid] = accountOnly;
+        if (!authorised(req, sid)) return json(res, 401, ERROR_BODY(401, 20003, 'Authenticate'));
+        const account = accounts.get(sid)!;
+        return json(res, 200, { sid, owner_account_sid: sid, friendly_name: `Account ${sid.slice(-6)}`, status: account.status ?? 'active', type: 'Full', auth_token: account.authToken, date_created: new Date(0).toUTCString(), uri: `/2010-04-01/Accounts/${sid}.json` });
+      }
       const match = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/(Messages|IncomingPhoneNumbers|Calls)(?:\/(CA[0-9a-f]{32}))?\.json$/.exec(url.pathname);
       if (!match) return json(res, 404, ERROR_BODY(404, 20404, 'The requested resource was not found'));
       const [, accountSid, collection, callSid] = match;

@@ -13,6 +13,7 @@ import twilio from 'twilio';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aContact, aTenant, type TestTenant } from '../support/factories.ts';
 import { TEST_JWT_SECRET } from '../support/testEnv.ts';
+import { startFakeTwilio } from '../fakes/twilioServer.ts';
 import { writeFileSync } from 'node:fs';
 import { categoryOf, formatProblems, isTransportRejection, problemsWith, signatureOf, type Outcome, type Problem } from './checks.ts';
 import type { JsonSchema } from './generators.ts';
@@ -57,6 +58,7 @@ const UNDOCUMENTED_BODIES: Record<string, { contentType: string; schema: JsonSch
 };
 
 let stack: TestStack;
+let fakeTwilio: Awaited<ReturnType<typeof startFakeTwilio>>;
 let owner: TestTenant;
 let other: TestTenant;
 let sentinel: { id: string };
@@ -102,10 +104,12 @@ async function send(req: FuzzRequest): Promise<Outcome> {
 }
 
 beforeAll(async () => {
+  fakeTwilio = await startFakeTwilio();
   stack = await startStack({
     worker: false,
-    // A CRM that refuses connections at once: credential tests answer "unreachable" without waiting.
-    env: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000', TWILIO_AUTH_TOKEN, HUBSPOT_API_URL: 'http://127.0.0.1:9', SALESFORCE_LOGIN_URL: 'http://127.0.0.1:9' },
+    // A CRM that refuses connections at once: credential tests answer "unreachable" without
+    // waiting. A Twilio that knows no account: a tenant's own account is refused (422).
+    env: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000', TWILIO_AUTH_TOKEN, TWILIO_API_URL: fakeTwilio.url, HUBSPOT_API_URL: 'http://127.0.0.1:9', SALESFORCE_LOGIN_URL: 'http://127.0.0.1:9' },
   });
   owner = await aTenant(stack.http);
   other = await aTenant(stack.http);
@@ -128,7 +132,10 @@ beforeAll(async () => {
   Object.assign(snapshot, await protectedState());
 }, 60_000);
 
-afterAll(() => stack?.close());
+afterAll(async () => {
+  await stack?.close();
+  await fakeTwilio?.close();
+});
 
 describe('bad input on every route', () => {
   it(
