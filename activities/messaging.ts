@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { systemEm, tenantEm, type EntityManager } from '../lib/db.ts';
 import { ProviderError } from '../providers/errors.ts';
 import type { MessagingProviders, TextProvider } from '../providers/messaging/index.ts';
+import type { ProviderMessage } from '../providers/messaging/types.ts';
 import { OutboundMessageSchema, type OutboundMessage, type OutboundStatus } from '../entities/OutboundMessage.ts';
 import { senderNumber, TenantSchema, type Tenant } from '../entities/Tenant.ts';
 import { isOptedOut } from '../entities/Contact.ts';
@@ -119,7 +120,7 @@ export async function deliverLoaded(
   const wa = (n: string) => (m.channel === 'whatsapp' ? `whatsapp:${n}` : n);
   const send = { from: wa(number ?? 'local'), to: wa(m.toAddress), body: m.body };
   if (m.attemptedAt && m.attempts === attempt && !m.providerSid) {
-    const already = await provider.findSent(send, new Date(m.attemptedAt.getTime() - 60_000));
+    const already = await unclaimed(em, m, await provider.findSent(send, new Date(m.attemptedAt.getTime() - 60_000)));
     if (already) return recordSent(em, m, provider, already.sid, d);
   }
   // A new attempt's SID is not known yet: the one kept is the last attempt's, and with it
@@ -146,6 +147,18 @@ export async function deliverLoaded(
     if (err instanceof ProviderError && !err.retryable) return finish(em, m, 'failed', { code: err.code ?? err.kind, message: err.message });
     throw err;
   }
+}
+
+/**
+ * The first of the provider's matching messages that no other outbound row has recorded:
+ * the same text to the same number a moment earlier (a second request, another reminder)
+ * is that row's message, not this attempt's.
+ */
+async function unclaimed(em: EntityManager, m: OutboundMessage, found: ProviderMessage[]): Promise<ProviderMessage | null> {
+  if (!found.length) return null;
+  const claimed = await em.find(OutboundMessageSchema, { providerSid: { $in: found.map((f) => f.sid) }, id: { $ne: m.id } }, { fields: ['providerSid'] });
+  const taken = new Set(claimed.map((c) => c.providerSid));
+  return found.find((f) => !taken.has(f.sid)) ?? null;
 }
 
 /**

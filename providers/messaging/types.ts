@@ -22,8 +22,8 @@ export interface TextProvider {
   readonly kind: 'twilio' | 'local';
   readonly accountSid: string | null;
   send(message: TextSend): Promise<ProviderMessage>;
-  /** A message already sent from `from` to `to` with this body since `since`, if any. */
-  findSent(message: Omit<TextSend, 'statusCallback'>, since: Date): Promise<ProviderMessage | null>;
+  /** The messages already sent from `from` to `to` with this body since `since`, newest first. */
+  findSent(message: Omit<TextSend, 'statusCallback'>, since: Date): Promise<ProviderMessage[]>;
   /** Whether the number is one of the account's own (IncomingPhoneNumbers). */
   ownsNumber(phoneNumber: string): Promise<boolean>;
 }

@@ -12,12 +12,11 @@ export function createTwilioTextProvider(o: { accountSid: string; authToken: str
       const sent = await call(() => client.messages.create({ from: m.from, to: m.to, body: m.body, ...(m.statusCallback ? { statusCallback: m.statusCallback } : {}) }));
       return { sid: sent.sid, status: sent.status };
     },
-    async findSent(m, since): Promise<ProviderMessage | null> {
+    async findSent(m, since): Promise<ProviderMessage[]> {
       // Newest first. No DateSent filter: a message Twilio accepted but has not sent yet (the
       // case right after a crash) has no date_sent, and that filter leaves it out.
       const sent = await call(() => client.messages.list({ from: m.from, to: m.to, limit: 50 }));
-      const match = sent.find((s) => isSameSentBody(s.body ?? '', m.body) && (s.dateCreated ?? new Date()) >= since);
-      return match ? { sid: match.sid, status: match.status } : null;
+      return sent.filter((s) => isSameSentBody(s.body ?? '', m.body) && (s.dateCreated ?? new Date()) >= since).map((s) => ({ sid: s.sid, status: s.status }));
     },
     async ownsNumber(phoneNumber): Promise<boolean> {
       const numbers = await call(() => client.incomingPhoneNumbers.list({ phoneNumber, limit: 1 }));
@@ -33,7 +32,7 @@ export function createLocalTextProvider(): TextProvider {
     accountSid: null,
     send: async () => ({ sid: `SMlocal${randomBytes(13).toString('hex')}`, status: 'sent' }),
     // Sending has no effect, so a retry may "send" again.
-    findSent: async () => null,
+    findSent: async () => [],
     ownsNumber: async () => true,
   };
 }

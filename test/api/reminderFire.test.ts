@@ -120,7 +120,7 @@ describe('a reminder that follows an event', () => {
         }
         return { sid: 'SM00000000000000000000000000000407', status: 'queued' };
       },
-      findSent: async () => null,
+      findSent: async () => [],
       ownsNumber: async () => true,
     };
     const activities = createReminderActivities({ orm: stack.orm, providers: { text: () => twilioLike, email: createLocalEmailProvider() }, emailFrom: 'reminders@example.test', platformNumber: '+15005550006' });

@@ -64,6 +64,18 @@ describe('POST /sms/send through the real twilio client', () => {
     expect(m.provider_sid).toBe(twilio.sentTo('+14155550102')[0].sid);
   });
 
+  it("does not take an earlier text with the same words for its own when it retries after an outage", async () => {
+    const send = () => stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550130', message: 'Your table is ready' } });
+    const first = await settled((await send()).body.data.sid, ['delivered']);
+    // The second's first try never reaches Twilio; its retry asks what was sent meanwhile and
+    // finds the first text, which is the other row's.
+    twilio.failNext(1);
+    const second = await settled((await send()).body.data.sid, ['delivered']);
+    const sent = twilio.sentTo('+14155550130');
+    expect(sent).toHaveLength(2);
+    expect([first.provider_sid, second.provider_sid]).toEqual([sent[0].sid, sent[1].sid]);
+  });
+
   it('retries an outage, and sends again after a transient undelivery but not after a permanent one', async () => {
     twilio.failNext(2);
     twilio.setPlan((m, nth) => (m.to === '+14155550103' && nth === 1 ? { status: 'undelivered', errorCode: '30003' } : m.to === '+14155550104' ? { status: 'undelivered', errorCode: '30006' } : { status: 'delivered' }));
