@@ -21,6 +21,6 @@ export function createMessagingProviders(config: Pick<Config, 'twilio' | 'smtp' 
   const local = createLocalTextProvider();
   return {
     text: (tenant) => twilioFor(tenant) ?? local,
-    email: config.smtp ? createSmtpEmailProvider(config.smtp) : createLocalEmailProvider(),
+    email: config.smtp ? createSmtpEmailProvider(config.smtp, config.sms.sendTimeoutMs) : createLocalEmailProvider(),
   };
 }

@@ -14,6 +14,7 @@ export interface ReceivedMail {
 export async function startFakeSmtp() {
   const received: ReceivedMail[] = [];
   const refused = new Set<string>();
+  let holdReplyMs = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -34,7 +35,8 @@ export async function startFakeSmtp() {
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString('utf8'),
         });
-        callback();
+        // A server that has the message but is slow to say so (a stalled queue, a slow filter).
+        setTimeout(callback, holdReplyMs);
       });
     },
   });
@@ -44,6 +46,10 @@ export async function startFakeSmtp() {
     port,
     received,
     refuse: (address: string) => refused.add(address.toLowerCase()),
+    /** Answer each message's DATA only after this long. */
+    holdReply: (ms: number) => {
+      holdReplyMs = ms;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
