@@ -110,14 +110,16 @@ export async function findOrCreateContact(
 }
 
 /**
- * Whether nothing may text this address, as a SQL condition: the contact, or any contact of
- * the tenant with this number, opted out (STOP); email has no such opt-out. `tenant`,
+ * Whether nothing may text this address, as a SQL condition: the number itself texted STOP
+ * (sms_opt_outs), or the contact, or any contact of the tenant with this number, opted out;
+ * email has no such opt-out. `tenant`,
  * `channel`, `contactId` and `address` are SQL expressions, so a statement that loads the
  * recipient with the row naming it (a reminder's fire step) reads it in the same round trip.
  */
 export function optedOutSql(x: { tenant: string; channel: string; contactId: string; address: string }): string {
-  return `(${x.channel} <> 'email' and exists (
-    select 1 from contact o where o.tenant_id = ${x.tenant} and o.sms_opt_out and (o.id = ${x.contactId} or o.phone = ${x.address})))`;
+  return `(${x.channel} <> 'email' and (exists (
+    select 1 from contact o where o.tenant_id = ${x.tenant} and o.sms_opt_out and (o.id = ${x.contactId} or o.phone = ${x.address}))
+    or exists (select 1 from sms_opt_outs n where n.tenant_id = ${x.tenant} and n.phone = ${x.address})))`;
 }
 
 /** optedOutSql for one address, in the caller's tenant (its EntityManager's filter) and transaction. */
@@ -126,7 +128,7 @@ export async function isOptedOut(em: SqlEntityManager, m: { channel: string; toA
   const { tenantId } = em.getFilterParams<{ tenantId?: string }>(TENANT_FILTER);
   if (!tenantId) throw new Error('isOptedOut needs a tenant EntityManager (tenantEm)');
   const sql = optedOutSql({ tenant: '?::uuid', channel: '?', contactId: '?::uuid', address: '?' });
-  // Parameters in the order the condition names them: channel, tenant, contact, address.
-  const rows = await em.execute<Array<{ opted_out: boolean }>>(`select ${sql} as opted_out`, [m.channel, tenantId, m.contact?.id ?? null, m.toAddress]);
+  // Parameters in the order the condition names them: channel, tenant, contact, address, then the number's tenant and address.
+  const rows = await em.execute<Array<{ opted_out: boolean }>>(`select ${sql} as opted_out`, [m.channel, tenantId, m.contact?.id ?? null, m.toAddress, tenantId, m.toAddress]);
   return rows[0]?.opted_out === true;
 }

@@ -18,6 +18,7 @@ import { WebhookEndpointSchema } from './WebhookEndpoint.ts';
 import { WorkflowStartSchema } from './WorkflowStart.ts';
 import { OutboundMessageSchema } from './OutboundMessage.ts';
 import { ReminderSchema } from './Reminder.ts';
+import { SmsOptOutSchema } from './SmsOptOut.ts';
 import { CalendarConnectionSchema, CalendarDeletionSchema } from './CalendarConnection.ts';
 import { LeadActivitySchema } from './LeadActivity.ts';
 import { CompanySchema } from './Company.ts';
@@ -37,6 +38,7 @@ export const entities = [
   RefreshTokenFamilySchema,
   CompanySchema,
   ContactSchema,
+  SmsOptOutSchema,
   EventSchema,
   IdempotencyKeySchema,
   RateLimitCounterSchema,

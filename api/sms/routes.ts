@@ -4,6 +4,7 @@ import { forbidden, notFound, validationError } from '../../lib/errors.ts';
 import { normalizePhone } from '../../lib/phone.ts';
 import { smsConsentChange } from '../../lib/smsKeywords.ts';
 import { verifyTwilioRequest } from '../messaging/twilioAccounts.ts';
+import { SMS_OPT_OUTS } from '../../entities/SmsOptOut.ts';
 import { TenantSchema } from '../../entities/Tenant.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { findOrCreateContact } from '../../entities/Contact.ts';
@@ -65,6 +66,14 @@ export const smsRoutes: RouteDef[] = [
         // STOP/START commit with the message: a redelivery after a crash finds both or neither.
         consent
           ? async (tx, message) => {
+              // Kept by number first: it outlives the contact's phone changing or the contact going.
+              const number = normalizePhone(from) ?? from;
+              await tx.execute(
+                consent === 'opt_out'
+                  ? `insert into ${SMS_OPT_OUTS} (id, created_at, updated_at, tenant_id, phone, message_id) values (gen_random_uuid(), now(), now(), ?, ?, ?) on conflict (tenant_id, phone) do nothing`
+                  : `delete from ${SMS_OPT_OUTS} where tenant_id = ? and phone = ?`,
+                consent === 'opt_out' ? [tenant.id, number, message.id] : [tenant.id, number],
+              );
               const found = await findOrCreateContact(tx, tenant.id, { phone: from });
               if (!found) return;
               found.contact.smsOptOut = consent === 'opt_out';

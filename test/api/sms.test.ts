@@ -100,6 +100,22 @@ describe('Twilio inbound SMS webhook', () => {
     expect(await messagesWithSid(stop.MessageSid)).toBe(1);
   });
 
+  it("keeps a number's STOP when its contact's phone changes or the contact is deleted, until the number texts START", async () => {
+    const from = '+14155550146';
+    const send = () => stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: from, message: 'Our spring offer' } });
+    expect((await deliver(inboundSms({ From: from, To: OUR_NUMBER, Body: 'STOP' }))).status).toBe(200);
+    const contact = await tenantEm(stack.orm, t.tenantId).findOneOrFail(ContactSchema, { phone: from });
+    expect((await send()).status).toBe(422);
+    // Staff give the contact a new number: the old one said STOP and must stay unreached.
+    expect((await stack.http.patch(`/api/v1/contacts/${contact.id}`, { token: t.token, body: { phone: '+14155550147' } })).status).toBe(200);
+    expect((await send()).body.error?.details?.fields?.[0]).toMatchObject({ field: 'body.to_number', code: 'opted_out' });
+    expect((await stack.http.delete(`/api/v1/contacts/${contact.id}`, { token: t.token })).status).toBe(204);
+    expect((await send()).status).toBe(422);
+    // The number itself opts in again.
+    expect((await deliver(inboundSms({ From: from, To: OUR_NUMBER, Body: 'START' }))).status).toBe(200);
+    expect((await send()).status).toBe(201);
+  });
+
   it('stores STOP and applies it in one transaction: a delivery that fails half-way leaves nothing, and the redelivery applies it', async () => {
     const from = '+14155550122';
     const stop = inboundSms({ From: from, To: OUR_NUMBER, Body: 'unsubscribe' });
