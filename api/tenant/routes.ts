@@ -75,7 +75,7 @@ const tenantDto = (t: Tenant) => ({
 
 /**
  * A number may join a tenant only when it is the tenant's to have: in the tenant's own
- * Twilio account (asked of Twilio by a workflow: the API never calls out), or given by a
+ * Twilio account (asked of Twilio by a workflow, with the stored credentials), or given by a
  * platform operator on the platform's account (npm run assign-number). With no Twilio at
  * all (the local sink) nothing can be received from outside, so any number is allowed.
  */
