@@ -20,6 +20,13 @@ export const TenantSchema = defineEntity({
     /** The tenant's own Twilio account (else the platform's); the token sealed (lib/crypto.ts), never returned. */
     twilioAccountSid: p.string().length(64).nullable().unique(),
     twilioAuthTokenSealed: p.text().nullable(),
+    /**
+     * The account connected before (switched or disconnected), until `twilioPreviousUntil`:
+     * Twilio still reports on texts it sent, and those callbacks are signed with its token.
+     */
+    twilioPreviousAccountSid: p.string().length(64).nullable(),
+    twilioPreviousAuthTokenSealed: p.text().nullable(),
+    twilioPreviousUntil: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

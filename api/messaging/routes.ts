@@ -127,7 +127,7 @@ export const messagingRoutes: RouteDef[] = [
     documentedBody: twilioStatusCallback,
     status: 204,
     handler: async (ctx) => {
-      const { params, accountSid } = await verifyTwilioRequest(ctx);
+      const { params, accountSid } = await verifyTwilioRequest(ctx, { previousAccounts: true });
       const parsed = twilioStatusCallback.safeParse(params);
       if (!parsed.success) throw validationError('Invalid Twilio status callback', zodIssuesToFields(parsed.error));
       const cb = parsed.data;

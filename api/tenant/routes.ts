@@ -121,6 +121,20 @@ async function verifyTwilioAccount(ctx: AppContext, accountSid: string, authToke
   if (status !== 'active') throw validationError('The Twilio account is not active', [{ field: 'body.account_sid', message: `Twilio says this account is ${status}`, code: 'inactive' }]);
 }
 
+/** How long the account connected before may still report on the texts it sent. */
+const PREVIOUS_ACCOUNT_REPORTS_MS = 3 * 86_400_000;
+
+/**
+ * Keeps the account being replaced (or disconnected) for its status callbacks: texts it
+ * sent are still reported on, signed with its token, after the switch.
+ */
+function keepAsPrevious(tenant: Tenant) {
+  if (!tenant.twilioAccountSid || !tenant.twilioAuthTokenSealed) return;
+  tenant.twilioPreviousAccountSid = tenant.twilioAccountSid;
+  tenant.twilioPreviousAuthTokenSealed = tenant.twilioAuthTokenSealed;
+  tenant.twilioPreviousUntil = new Date(Date.now() + PREVIOUS_ACCOUNT_REPORTS_MS);
+}
+
 export const tenantRoutes: RouteDef[] = [
   route({
     method: 'get',
@@ -175,6 +189,7 @@ export const tenantRoutes: RouteDef[] = [
       if (tenant.twilioAccountSid !== body.account_sid) {
         // Numbers came from the previous account (or the platform's): claim them again from this one.
         tenant.phoneNumbers = [];
+        keepAsPrevious(tenant);
       }
       tenant.twilioAccountSid = body.account_sid;
       tenant.twilioAuthTokenSealed = ctx.deps.secrets.seal(body.auth_token);
@@ -193,6 +208,7 @@ export const tenantRoutes: RouteDef[] = [
       const em = ctx.state.em;
       const tenant = await em.findOneOrFail(TenantSchema, caller.tenantId);
       if (tenant.twilioAccountSid) tenant.phoneNumbers = [];
+      keepAsPrevious(tenant);
       tenant.twilioAccountSid = null;
       tenant.twilioAuthTokenSealed = null;
       await em.flush();

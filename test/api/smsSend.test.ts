@@ -167,7 +167,8 @@ describe('POST /sms/send through the real twilio client', () => {
     expect((await post(params, twilioSignature('not-the-token', url, params))).status).toBe(403);
     const other = accountSid('other');
     const tenantB = await aTenant(stack.http);
-    await stack.http.put('/api/v1/tenant/twilio', { token: tenantB.token, body: { account_sid: other, auth_token: 'other-account-token-0123456789ab' } });
+    twilio.addAccount(other, { authToken: 'other-account-token-0123456789ab', numbers: [] });
+    expect((await stack.http.put('/api/v1/tenant/twilio', { token: tenantB.token, body: { account_sid: other, auth_token: 'other-account-token-0123456789ab' } })).status).toBe(200);
     // Nor can a tenant claim the platform's own account, whose webhooks would then be checked with its token.
     const claim = await stack.http.put('/api/v1/tenant/twilio', { token: tenantB.token, body: { account_sid: PLATFORM_SID, auth_token: 'squatters-own-token-0123456789ab' } });
     expect(claim.status).toBe(409);
@@ -229,6 +230,33 @@ describe("a tenant's own Twilio account", () => {
     expect((await post(viaPlatform, PLATFORM_TOKEN)).status).toBe(403);
     expect((await post(inbound, OWN_TOKEN)).status).toBe(200);
     expect(await tenantEm(stack.orm, b.tenantId).count(MessageSchema, { externalId: inbound.MessageSid })).toBe(1);
+  });
+
+  it('still takes status callbacks from the account it switched away from, for the texts that account sent', async () => {
+    const [firstSid, firstToken, firstNumber] = [accountSid('first-account'), 'first-account-token-0123456789ab', '+15005550211'];
+    const [nextSid, nextToken] = [accountSid('next-account'), 'next-account-token-0123456789abc'];
+    twilio.addAccount(firstSid, { authToken: firstToken, numbers: [firstNumber] });
+    twilio.addAccount(nextSid, { authToken: nextToken, numbers: [] });
+    const c = await aTenant(stack.http);
+    expect((await stack.http.put('/api/v1/tenant/twilio', { token: c.token, body: { account_sid: firstSid, auth_token: firstToken } })).status).toBe(200);
+    expect((await stack.http.patch('/api/v1/tenant', { token: c.token, body: { phone_numbers: [firstNumber] } })).status).toBe(200);
+    const sent = await stack.http.post('/api/v1/sms/send', { token: c.token, body: { to_number: '+14155550311', message: 'sent before the switch' } });
+    const m = await eventually(async () => {
+      const row = (await outboxEntry(c.token, sent.body.data.sid)).body.data;
+      return row.provider_sid ? row : undefined;
+    }, { what: 'the text to reach Twilio' });
+    expect((await stack.http.put('/api/v1/tenant/twilio', { token: c.token, body: { account_sid: nextSid, auth_token: nextToken } })).status).toBe(200);
+
+    // Twilio reports on it later, signed as the account that sent it.
+    const url = `${stack.http.base}/api/v1/sms/status?id=${m.id}`;
+    const report = { MessageSid: m.provider_sid, MessageStatus: 'delivered', AccountSid: firstSid };
+    const post = (p: Record<string, string>, signature: string) =>
+      stack.http.post(`/api/v1/sms/status?id=${m.id}`, { raw: formBody(p), headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature } });
+    expect((await post(report, twilioSignature(firstToken, url, report))).status).toBe(204);
+    // The new account did not send it, and the old one's token is no key to anything else.
+    const fromNext = { ...report, AccountSid: nextSid };
+    expect((await post(fromNext, twilioSignature(nextToken, url, fromNext))).status).toBe(403);
+    expect(JSON.stringify((await stack.http.get('/api/v1/tenant', { token: c.token })).body)).not.toMatch(/first-account-token|next-account-token/);
   });
 
   it("refuses an account SID whose token Twilio does not accept, so nobody can squat another business's account", async () => {
