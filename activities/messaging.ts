@@ -115,7 +115,8 @@ export async function deliverLoaded(
   const provider = d.providers.text(tenant);
   const number = senderNumber(tenant, d.platformNumber);
   if (!number && provider.kind === 'twilio') {
-    return finish(em, m, 'blocked', { code: 'no_sender', message: 'No number to send from: add one to the tenant (PATCH /tenant phone_numbers) or set TWILIO_PHONE_NUMBER' });
+    const hint = tenant.twilioAccountSid ? "add one of your Twilio account's numbers to the tenant (PATCH /tenant phone_numbers)" : 'add one to the tenant (PATCH /tenant phone_numbers) or set TWILIO_PHONE_NUMBER';
+    return finish(em, m, 'blocked', { code: 'no_sender', message: `No number to send from: ${hint}` });
   }
   const wa = (n: string) => (m.channel === 'whatsapp' ? `whatsapp:${n}` : n);
   const send = { from: wa(number ?? 'local'), to: wa(m.toAddress), body: m.body };

@@ -34,7 +34,11 @@ export const TenantSchema = defineEntity({
 
 export type Tenant = InferEntity<typeof TenantSchema>;
 
-/** The number a tenant's texts and calls come from: its own first number, else the platform's. */
+/**
+ * The number a tenant's texts and calls come from: its own first number, else the
+ * platform's, which only the platform's account can send from: a tenant with its own
+ * account and no number of it yet has none (Twilio would refuse the platform's, 21606).
+ */
 export function senderNumber(tenant: Tenant, platformNumber: string | undefined): string | null {
-  return tenant.phoneNumbers[0] ?? platformNumber ?? null;
+  return tenant.phoneNumbers[0] ?? (tenant.twilioAccountSid ? null : platformNumber) ?? null;
 }

@@ -31,9 +31,9 @@ beforeAll(async () => {
 afterAll(() => close());
 
 const outboxEntry = (token: string, id: string) => stack.http.get(`/api/v1/sms/outbox/${id}`, { token });
-const settled = (id: string, statuses: string[]) =>
+const settled = (id: string, statuses: string[], token = t.token) =>
   eventually(async () => {
-    const m = (await outboxEntry(t.token, id)).body.data;
+    const m = (await outboxEntry(token, id)).body.data;
     return statuses.includes(m.status) ? m : undefined;
   }, { what: `message ${id} to reach ${statuses.join('/')}` });
 
@@ -246,6 +246,11 @@ describe("a tenant's own Twilio account", () => {
       return row.provider_sid ? row : undefined;
     }, { what: 'the text to reach Twilio' });
     expect((await stack.http.put('/api/v1/tenant/twilio', { token: c.token, body: { account_sid: nextSid, auth_token: nextToken } })).status).toBe(200);
+    // Until a number of the new account is claimed there is nothing to send from: not the
+    // platform's number, which the new account cannot send from (Twilio refuses it, 21606).
+    const meanwhile = await stack.http.post('/api/v1/sms/send', { token: c.token, body: { to_number: '+14155550312', message: 'sent between accounts' } });
+    expect(await settled(meanwhile.body.data.sid, ['blocked', 'failed'], c.token)).toMatchObject({ status: 'blocked', error_code: 'no_sender' });
+    expect(twilio.sentTo('+14155550312')).toEqual([]);
 
     // Twilio reports on it later, signed as the account that sent it.
     const url = `${stack.http.base}/api/v1/sms/status?id=${m.id}`;
