@@ -68,12 +68,14 @@ export const smsRoutes: RouteDef[] = [
           ? async (tx, message) => {
               // Kept by number first: it outlives the contact's phone changing or the contact going.
               const number = normalizePhone(from) ?? from;
-              await tx.execute(
-                consent === 'opt_out'
-                  ? `insert into ${SMS_OPT_OUTS} (id, created_at, updated_at, tenant_id, phone, message_id) values (gen_random_uuid(), now(), now(), ?, ?, ?) on conflict (tenant_id, phone) do nothing`
-                  : `delete from ${SMS_OPT_OUTS} where tenant_id = ? and phone = ?`,
-                consent === 'opt_out' ? [tenant.id, number, message.id] : [tenant.id, number],
-              );
+              if (consent === 'opt_out') {
+                await tx.execute(
+                  `insert into ${SMS_OPT_OUTS} (id, created_at, updated_at, tenant_id, phone, message_id) values (gen_random_uuid(), now(), now(), ?, ?, ?) on conflict (tenant_id, phone) do nothing`,
+                  [tenant.id, number, message.id],
+                );
+              } else {
+                await tx.execute(`delete from ${SMS_OPT_OUTS} where tenant_id = ? and phone = ?`, [tenant.id, number]);
+              }
               const found = await findOrCreateContact(tx, tenant.id, { phone: from });
               if (!found) return;
               found.contact.smsOptOut = consent === 'opt_out';
