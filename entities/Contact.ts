@@ -29,6 +29,21 @@ export const ContactSchema = defineEntity({
     { name: 'contact_search_trgm_index', expression: `create index "contact_search_trgm_index" on "contact" using gin ((${contactSearchText()}) gin_trgm_ops)` },
     { name: 'contact_organization_trgm_index', expression: 'create index "contact_organization_trgm_index" on "contact" using gin ("organization" gin_trgm_ops)' },
   ],
+  triggers: [
+    // A number that texted STOP keeps its say over whichever contact holds it: a contact
+    // created or given that number (by a person, triage, an import, a CRM sync) shows it as
+    // opted out, as every send already treats it (optedOutSql). Never cleared here: only the
+    // number's START lifts it (sms_opt_outs' trigger), as a phone written in another format
+    // must not reopen a number that said STOP.
+    {
+      name: 'contact_number_opt_out',
+      timing: 'before',
+      events: ['insert', 'update'],
+      forEach: 'row',
+      when: '(new.phone IS NOT NULL AND NOT new.sms_opt_out)',
+      body: 'if exists (select 1 from sms_opt_outs n where n.tenant_id = new.tenant_id and n.phone = new.phone) then new.sms_opt_out := true; end if; return new;',
+    },
+  ],
   properties: {
     name: p.string().length(200),
     email: p.string().length(320).nullable(),
@@ -40,7 +55,7 @@ export const ContactSchema = defineEntity({
     notes: p.text().nullable(),
     tags: p.array().default([]),
     customFields: p.json<Record<string, unknown>>().onCreate(() => ({})),
-    /** Set by STOP/UNSUBSCRIBE over SMS; nothing may text this contact while true. */
+    /** Set by STOP/UNSUBSCRIBE over SMS, or by its number having said so (trigger above); nothing may text this contact while true. */
     smsOptOut: p.boolean().default(false),
     /** Asked not to be called (on a call, or set by a person): no AI call dials this contact. */
     doNotCall: p.boolean().default(false),

@@ -5,6 +5,7 @@ import { recordEvent } from '../../entities/Event.ts';
 import { notFound, validationError } from '../../lib/errors.ts';
 import type { EntityManager } from '../../lib/db.ts';
 import { CompanySchema } from '../../entities/Company.ts';
+import { numberOptedOut } from '../../entities/SmsOptOut.ts';
 import { paginationSchema } from '../pagination.ts';
 import { listPageSql, SqlWhere, type ListSpec } from '../listSql.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
@@ -32,6 +33,9 @@ async function assignContact(em: EntityManager, contact: Partial<Contact>, body:
   if (body.name !== undefined) contact.name = body.name;
   if (body.email !== undefined) contact.email = body.email;
   if (body.phone !== undefined) contact.phone = body.phone;
+  // The database marks a contact given a number that said STOP (entities/Contact.ts); the
+  // answer shows it too.
+  if (body.phone && !contact.smsOptOut && (await numberOptedOut(em, body.phone))) contact.smsOptOut = true;
   if (body.organization !== undefined) contact.organization = body.organization;
   if (body.notes !== undefined) contact.notes = body.notes;
   if (body.tags !== undefined) contact.tags = [...new Set(body.tags)];

@@ -116,6 +116,35 @@ describe('Twilio inbound SMS webhook', () => {
     expect((await send()).status).toBe(201);
   });
 
+  it("shows a number's STOP on every contact that holds it, whoever writes the contact, and START lifts it for all", async () => {
+    const from = '+14155550148';
+    const em = () => tenantEm(stack.orm, t.tenantId);
+    const first = (await stack.http.post('/api/v1/contacts', { token: t.token, body: { name: 'Ann', phone: from } })).body.data;
+    const other = (await stack.http.post('/api/v1/contacts', { token: t.token, body: { name: 'Ann at work', phone: '+14155550149' } })).body.data;
+    expect((await deliver(inboundSms({ From: from, To: OUR_NUMBER, Body: 'STOP' }))).status).toBe(200);
+    // A second contact given the number after it said STOP (through the API, and as triage or an import would).
+    const moved = await stack.http.patch(`/api/v1/contacts/${other.id}`, { token: t.token, body: { phone: from } });
+    expect(moved.body.data.sms_opt_out).toBe(true);
+    const created = await stack.http.post('/api/v1/contacts', { token: t.token, body: { name: 'Ann again', phone: from } });
+    expect(created.status).toBe(201);
+    expect(created.body.data.sms_opt_out).toBe(true);
+    // A CRM sync's or an import's own statement, which says false.
+    const [synced] = await em().getConnection().execute<Array<{ id: string }>>(
+      `insert into contact (id, created_at, updated_at, tenant_id, name, phone, tags, custom_fields, sms_opt_out) values (gen_random_uuid(), now(), now(), ?, 'Ann (CRM)', ?, '{}', '{}', false) returning id`,
+      [t.tenantId, from],
+    );
+    const all = [first.id, other.id, created.body.data.id, synced.id];
+    for (const id of all) {
+      expect((await stack.http.get(`/api/v1/contacts/${id}`, { token: t.token })).body.data.sms_opt_out).toBe(true);
+    }
+    expect((await deliver(inboundSms({ From: from, To: OUR_NUMBER, Body: 'START' }))).status).toBe(200);
+    for (const id of all) {
+      expect((await stack.http.get(`/api/v1/contacts/${id}`, { token: t.token })).body.data.sms_opt_out).toBe(false);
+    }
+    const send = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: from, message: 'Welcome back', contact_id: other.id } });
+    expect(send.status).toBe(201);
+  });
+
   it('stores STOP and applies it in one transaction: a delivery that fails half-way leaves nothing, and the redelivery applies it', async () => {
     const from = '+14155550122';
     const stop = inboundSms({ From: from, To: OUR_NUMBER, Body: 'unsubscribe' });
