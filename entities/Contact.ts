@@ -40,7 +40,7 @@ export const ContactSchema = defineEntity({
       timing: 'before',
       events: ['insert', 'update'],
       forEach: 'row',
-      when: '(new.phone IS NOT NULL AND NOT new.sms_opt_out)',
+      when: '((new.phone IS NOT NULL) AND (NOT new.sms_opt_out))',
       body: 'if exists (select 1 from sms_opt_outs n where n.tenant_id = new.tenant_id and n.phone = new.phone) then new.sms_opt_out := true; end if; return new;',
     },
   ],
