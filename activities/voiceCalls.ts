@@ -8,6 +8,7 @@ import { recordLeadActivity } from '../entities/LeadActivity.ts';
 import { rescoreLead } from '../entities/leadScoring.ts';
 import { senderNumber, TenantSchema, type Tenant } from '../entities/Tenant.ts';
 import type { LineStatus, VoiceDialer } from '../providers/voice/index.ts';
+import type { TwilioOwner } from '../providers/twilio/accounts.ts';
 import { ProviderError } from '../providers/errors.ts';
 import { FINAL_CALL_STATUSES, VoiceCallSchema, type CallAttempt, type CallStatus, type VoiceCall } from '../entities/VoiceCall.ts';
 import type { EndAnswer, RespondAnswer } from '../workflows/placeCall.client.ts';
@@ -17,7 +18,7 @@ import { log } from '@temporalio/activity';
 export interface VoiceCallDeps {
   orm: MikroORM;
   /** The tenant's own Twilio account, else the platform's, else the local simulator. */
-  dialerFor: (tenant: Tenant) => VoiceDialer;
+  dialerFor: (owner: TwilioOwner) => VoiceDialer;
   /** Where Twilio reaches the call's webhooks (PUBLIC_BASE_URL), the platform's number, and how long a phone rings. */
   phone: { publicBaseUrl?: string; platformNumber?: string; ringSeconds: number };
   /** The model's lines when an LLM is configured; the local engine otherwise, and when it fails. */
@@ -65,9 +66,18 @@ export interface DialAnswer {
  * Records an attempt's outcome (and the provider's id for it); an answered call starts its
  * transcript with the agent's opening line and says `call.started` once.
  */
-async function settle(em: EntityManager, call: VoiceCall, recorded: CallAttempt[], a: { n: number; outcome: string; providerCallId: string | null; opening: string; reason?: string }): Promise<DialAnswer> {
+async function settle(
+  em: EntityManager,
+  call: VoiceCall,
+  recorded: CallAttempt[],
+  a: { n: number; outcome: string; providerCallId: string | null; opening: string; reason?: string; accountSid?: string | null },
+): Promise<DialAnswer> {
   // Written directly (the loaded row stays as read): a flush must never put older attempts back.
-  const attempts = recorded.map((x) => (x.n === a.n ? { ...x, outcome: a.outcome, provider_call_id: a.providerCallId ?? x.provider_call_id, ...(a.reason ? { error: a.reason.slice(0, 300) } : {}) } : x));
+  const attempts = recorded.map((x) =>
+    x.n === a.n
+      ? { ...x, outcome: a.outcome, provider_call_id: a.providerCallId ?? x.provider_call_id, ...(a.accountSid !== undefined ? { account_sid: a.accountSid } : {}), ...(a.reason ? { error: a.reason.slice(0, 300) } : {}) }
+      : x,
+  );
   const answered = a.outcome === 'answered';
   await em.transactional(async (tx) => {
     await tx.nativeUpdate(
@@ -94,8 +104,25 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
     return { em, call };
   }
 
-  /** The tenant's dialer (its own Twilio account, the platform's, or the simulator). */
-  const dialerOf = async (tenantId: string) => deps.dialerFor(await tenantEm(deps.orm, tenantId).findOneOrFail(TenantSchema, tenantId));
+  /**
+   * The dialer of the account that placed an attempt: the tenant's now, the one it switched
+   * away from (while its token is kept), or the platform's; the tenant's now when unknown.
+   */
+  function dialerOfAccount(tenant: Tenant, accountSid: string | null | undefined): VoiceDialer {
+    const current = deps.dialerFor(tenant);
+    if (!accountSid || accountSid === current.accountSid) return current;
+    const { twilioPreviousAccountSid: previous, twilioPreviousAuthTokenSealed: sealed, twilioPreviousUntil: until } = tenant;
+    if (accountSid === previous && sealed && until && until > new Date()) return deps.dialerFor({ twilioAccountSid: previous, twilioAuthTokenSealed: sealed });
+    const platform = deps.dialerFor({});
+    return platform.accountSid === accountSid ? platform : current;
+  }
+
+  /** The dialer of the account that placed the call's line `providerCallId`. */
+  async function dialerOfLine(ref: CallRef & { providerCallId: string }): Promise<VoiceDialer> {
+    const { em, call } = await load(ref);
+    const tenant = await em.findOneOrFail(TenantSchema, ref.tenantId);
+    return dialerOfAccount(tenant, call.attempts.find((a) => a.provider_call_id === ref.providerCallId)?.account_sid);
+  }
 
   /** When the next dial may happen: inside the tenant's calling hours in the recipient's zone (the contact's, else the tenant's), within the call's window. */
   function dialTime(tenant: Tenant, call: VoiceCall, now: Date): Date | null {
@@ -133,7 +160,7 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
       const dialer = deps.dialerFor(tenant);
       const from = senderNumber(tenant, deps.phone.platformNumber);
       const base = deps.phone.publicBaseUrl?.replace(/\/$/, '');
-      const attempts = recorded ? call.attempts : [...call.attempts, { n: ref.attempt, at: now.toISOString(), outcome: 'dialing', provider_call_id: null }];
+      const attempts = recorded ? call.attempts : [...call.attempts, { n: ref.attempt, at: now.toISOString(), outcome: 'dialing', provider_call_id: null, account_sid: dialer.accountSid }];
       if (!recorded) await em.nativeUpdate(VoiceCallSchema, { id: call.id }, { attempts, status: 'dialing' });
       const fail = (reason: string) => settle(em, call, attempts, { n: ref.attempt, outcome: 'failed', providerCallId: null, opening: ref.opening, reason });
       if (dialer.kind === 'twilio' && !from) return fail('No number to call from: add one to the tenant (PATCH /tenant phone_numbers) or set TWILIO_PHONE_NUMBER');
@@ -149,17 +176,19 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
         waitForBeep: ref.waitForBeep,
         ringSeconds: deps.phone.ringSeconds,
       };
-      let dialed: { outcome: string; providerCallId: string };
+      let dialed: { outcome: string; providerCallId: string; accountSid: string | null };
       try {
         const earlier = call.attempts.flatMap((a) => (a.n !== ref.attempt && a.provider_call_id ? [a.provider_call_id] : []));
-        const placed = recorded ? await dialer.findPlaced({ to: request.to, from: request.from, since: new Date(recorded.at), excluding: earlier }) : null;
-        dialed = placed ? { outcome: 'placed', providerCallId: placed } : await dialer.dial(request);
+        // The account the dead attempt dialled through is the one to ask.
+        const before = recorded ? dialerOfAccount(tenant, recorded.account_sid) : null;
+        const placed = before && recorded ? await before.findPlaced({ to: request.to, from: request.from, since: new Date(recorded.at), excluding: earlier }) : null;
+        dialed = placed && before ? { outcome: 'placed', providerCallId: placed, accountSid: before.accountSid } : { ...(await dialer.dial(request)), accountSid: dialer.accountSid };
       } catch (err) {
         // Refused for good (an invalid number, no permission to call there, bad credentials): this attempt failed.
         if (err instanceof ProviderError && !err.retryable) return fail(`${err.provider} refused the call${err.code ? ` (${err.code})` : ''}: ${err.message}`);
         throw err;
       }
-      return settle(em, call, attempts, { n: ref.attempt, outcome: dialed.outcome, providerCallId: dialed.providerCallId, opening: ref.opening });
+      return settle(em, call, attempts, { n: ref.attempt, outcome: dialed.outcome, providerCallId: dialed.providerCallId, opening: ref.opening, accountSid: dialed.accountSid });
     },
 
     /** What the line's webhooks (or a status check) said of an attempt placed on Twilio: recorded once. */
@@ -172,12 +201,12 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
 
     /** The provider's view of a call, when its callbacks have gone quiet. */
     async lineStatus(ref: CallRef & { providerCallId: string }): Promise<LineStatus> {
-      return (await dialerOf(ref.tenantId)).status(ref.providerCallId);
+      return (await dialerOfLine(ref)).status(ref.providerCallId);
     },
 
     /** Hangs up a call still ringing or live (ended from the API, cancelled, or the conversation is over); a call already over stays as it is. */
     async hangUp(ref: CallRef & { providerCallId: string }): Promise<void> {
-      await (await dialerOf(ref.tenantId)).hangUp(ref.providerCallId);
+      await (await dialerOfLine(ref)).hangUp(ref.providerCallId);
     },
 
     /**

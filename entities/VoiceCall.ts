@@ -20,6 +20,13 @@ export interface CallAttempt {
   at: string;
   outcome: string;
   provider_call_id: string | null;
+  /**
+   * The Twilio account that placed it (null on the simulator): only that account's webhooks
+   * speak for this attempt, and its line is asked about and hung up through that account,
+   * even after the tenant switched to another (the old one is kept 3 days). Attempts recorded
+   * before this field say nothing: their webhooks are checked against the tenant's account.
+   */
+  account_sid?: string | null;
   /** Why the attempt failed, when it did. */
   error?: string;
 }

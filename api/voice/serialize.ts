@@ -12,7 +12,8 @@ export const callDto = (c: VoiceCall, run?: RunRef | null) => ({
   status: c.status,
   max_attempts: c.maxAttempts,
   call_window: { not_before: c.notBefore?.toISOString() ?? null, not_after: c.notAfter?.toISOString() ?? null },
-  attempts: c.attempts,
+  // Which Twilio account placed an attempt is the webhooks' business, not the API's.
+  attempts: c.attempts.map(({ account_sid: _account, ...a }) => a),
   conversation_state: c.conversationState,
   transcript: c.transcript,
   analysis: c.lastAnalysis ?? null,

@@ -32,16 +32,19 @@ const LANGUAGE = /^[a-z]{2,3}-[A-Z]{2}$/;
 
 /**
  * A signed voice webhook and the call it is about: the account that signed it must be the
- * call's (the tenant's own Twilio account, or the platform's for a tenant without one), so
- * one business's account cannot steer another's calls.
+ * one that placed the attempt (the tenant's own Twilio account, or the platform's), so one
+ * business's account cannot steer another's calls, and a call placed before its tenant
+ * switched accounts still hears from the account it is on.
  */
 async function verifiedCall(ctx: AppContext, query: z.infer<typeof webhookQuery>): Promise<{ call: VoiceCall; hook: z.infer<typeof voiceWebhook> }> {
-  const { params, accountTenant } = await verifyTwilioRequest(ctx);
+  const { params, accountTenant, accountSid } = await verifyTwilioRequest(ctx, { previousAccounts: true });
   const parsed = voiceWebhook.safeParse(params);
   if (!parsed.success) throw validationError('Invalid Twilio voice webhook', zodIssuesToFields(parsed.error));
   const call = await systemEm(ctx.deps.orm).findOne(VoiceCallSchema, { id: query.call }, { ...CROSS_TENANT, populate: ['tenant'] });
   if (!call) throw notFound('Call');
-  if ((accountTenant?.id ?? null) !== (call.tenant.twilioAccountSid ? call.tenant.id : null)) throw forbidden('This call was not placed from that Twilio account');
+  const attempt = call.attempts.find((a) => a.n === query.attempt);
+  const placedBy = attempt && attempt.account_sid !== undefined ? attempt.account_sid === accountSid : (accountTenant?.id ?? null) === (call.tenant.twilioAccountSid ? call.tenant.id : null);
+  if (!placedBy) throw forbidden('This call was not placed from that Twilio account');
   return { call, hook: parsed.data };
 }
 

@@ -289,6 +289,33 @@ describe("a tenant's own Twilio account", () => {
   }, 60_000);
 });
 
+describe('a call under way when its tenant switches Twilio accounts', () => {
+  it("goes on through the account that placed it: that account's webhooks are heard, and the hang-up goes through it", async () => {
+    const oldSid = accountSid('voice-switch-old');
+    const oldToken = 'voice-switch-old-token-0123456789';
+    const newSid = accountSid('voice-switch-new');
+    const newToken = 'voice-switch-new-token-0123456789';
+    twilio.addAccount(oldSid, { authToken: oldToken, numbers: ['+15005550321'] });
+    twilio.addAccount(newSid, { authToken: newToken, numbers: ['+15005550322'] });
+    const b = await aTenant(stack.http);
+    expect((await stack.http.patch(`${api}/tenant`, { token: b.token, body: { working_hours: ALWAYS } })).status).toBe(200);
+    expect((await stack.http.put(`${api}/tenant/twilio`, { token: b.token, body: { account_sid: oldSid, auth_token: oldToken } })).status).toBe(200);
+    expect((await stack.http.patch(`${api}/tenant`, { token: b.token, body: { phone_numbers: ['+15005550321'] } })).status).toBe(200);
+    const id = await placeCall({ phone_number: '+14155550311' }, b);
+    const line = await ringing('+14155550311');
+    expect(line.accountSid).toBe(oldSid);
+    expect((await stack.http.put(`${api}/tenant/twilio`, { token: b.token, body: { account_sid: newSid, auth_token: newToken } })).status).toBe(200);
+    // The person talks on: the old account signs what it heard, and the agent answers.
+    expect((await twilio.speak(line.sid, 'Hi, yes I have a minute')).length).toBeGreaterThan(0);
+    expect(line.webhooks.every((w) => w.status === 200)).toBe(true);
+    const ended = await stack.http.post(`${api}/voice/calls/${id}/end`, { token: b.token, body: { reason: 'agent_takeover' } });
+    expect(ended.body.data).toMatchObject({ status: 'completed', summary: { total_exchanges: 1 } });
+    // Hung up through the old account (the new one does not know the call).
+    expect(line).toMatchObject({ endedBy: 'api', status: 'completed' });
+    expect((await getCall(id, b)).attempts[0]).not.toHaveProperty('account_sid');
+  }, 60_000);
+});
+
 describe("Twilio's voice webhooks are trusted only from the call's own account", () => {
   let id: string;
   let line: FakeCall;
