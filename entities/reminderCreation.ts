@@ -10,6 +10,7 @@ import { ContactSchema, isOptedOut, type Contact } from './Contact.ts';
 import { ReminderSchema, type Reminder } from './Reminder.ts';
 import { TenantSchema } from './Tenant.ts';
 import { queueWorkflowStart, type WorkflowStart } from './WorkflowStart.ts';
+import { sendStepTimeoutMs } from '../lib/smsDelivery.ts';
 
 /**
  * Making a reminder (the API's create and an automation's `schedule_reminder`): its
@@ -116,7 +117,7 @@ export async function newReminder(em: EntityManager, tenantId: string, body: New
   const start = await em.transactional(async (tx) => {
     await tx.flush();
     const plan = { dueAt: (r.nextSendAt as Date).toISOString(), version: r.version };
-    return queueWorkflowStart(tx, reminderStartRequest({ tenantId, reminderId: r.id, sendTimeoutMs: opts.sendTimeoutMs + 10_000, plan }, { requestId: opts.requestId ?? null }), { handOver: opts.handOver });
+    return queueWorkflowStart(tx, reminderStartRequest({ tenantId, reminderId: r.id, sendTimeoutMs: sendStepTimeoutMs(opts.sendTimeoutMs), plan }, { requestId: opts.requestId ?? null }), { handOver: opts.handOver });
   });
   return { reminder: r, start };
 }

@@ -101,7 +101,7 @@ const envSchema = z.object({
   SMS_RETRY_SCHEDULE: parsedBy(parseSchedule).default(parseSchedule('1m,10m')),
   /** How long a send waits for Twilio's delivery verdict before it stops listening. */
   SMS_DELIVERY_WAIT: parsedBy(parseDuration).default(parseDuration('15m')),
-  /** One request to Twilio; a send activity lost with its worker is retried this plus 10 s later. */
+  /** One request to Twilio (or an SMTP wait); a send step lost with its worker is retried twice this plus 10 s later (lib/smsDelivery.ts sendStepTimeoutMs). */
   SMS_SEND_TIMEOUT_MS: positiveInt(15_000),
   /** Automation runs running at once per tenant; an event or execute past it is refused. */
   AUTOMATION_MAX_ACTIVE_RUNS: positiveInt(1_000),

@@ -4,6 +4,14 @@
  * every other code (30004 blocked, 30005 unknown number, 30006 landline, 30007 filtered,
  * 21610 unsubscribed, …) is final and the message says why.
  */
+/**
+ * The send step's start-to-close for a provider request timeout (SMS_SEND_TIMEOUT_MS): a
+ * retried attempt makes two requests in a row (what did I send? then the send), plus our
+ * bookkeeping. Temporal starts the next attempt when this runs out, so it must outlast both
+ * requests, or a second attempt could look before the first one's send has landed and text again.
+ */
+export const sendStepTimeoutMs = (providerTimeoutMs: number) => 2 * providerTimeoutMs + 10_000;
+
 const TRANSIENT_CODES = new Set(['30001', '30003', '30008', '30009', '30010']);
 
 export interface DeliveryVerdict {

@@ -14,6 +14,7 @@ import { crmSyncKind } from './syncCrm.client.ts';
 import { callKind } from './placeCall.client.ts';
 import { automationKind } from './runAutomation.client.ts';
 import { campaignKind } from './runCampaign.client.ts';
+import { sendStepTimeoutMs } from '../lib/smsDelivery.ts';
 
 /** Whether a rerun of this workflow type waits for an open run under its ID to close (kind.ts). */
 export const rerunWaitsForClose = (workflowType: string): boolean => workflowRegistry.some((k) => k.workflowType === workflowType && k.rerunAfterClose === true);
@@ -33,7 +34,7 @@ export const workflowRegistry: readonly RegisteredWorkflow[] = [
   { ...sendMessageKind, activities: async (d) => (await import('../activities/messaging.ts')).createMessagingActivities(messagingDeps(d)) },
   { ...phoneNumbersKind, activities: async (d) => (await import('../activities/phoneNumbers.ts')).createPhoneNumberActivities({ orm: d.orm, providers: d.messaging }) },
   { ...reminderKind, activities: async (d) => (await import('../activities/reminders.ts')).createReminderActivities(messagingDeps(d)) },
-  { ...calendarSyncKind, activities: async (d) => (await import('../activities/calendarSync.ts')).createCalendarSyncActivities({ orm: d.orm, secrets: d.secrets, google: d.config.google, pageSize: d.config.google.pageSize, reminderSendTimeoutMs: d.config.sms.sendTimeoutMs + 10_000 }) },
+  { ...calendarSyncKind, activities: async (d) => (await import('../activities/calendarSync.ts')).createCalendarSyncActivities({ orm: d.orm, secrets: d.secrets, google: d.config.google, pageSize: d.config.google.pageSize, reminderSendTimeoutMs: sendStepTimeoutMs(d.config.sms.sendTimeoutMs) }) },
   { ...leadImportKind, activities: async (d) => (await import('../activities/leadImport.ts')).createLeadImportActivities({ orm: d.orm, batchRows: d.config.leadImport.batchRows }) },
   { ...crmSyncKind, activities: async (d) => (await import('../activities/crmSync.ts')).createCrmSyncActivities({ orm: d.orm, secrets: d.secrets, settings: d.config.crm, pageSize: d.config.crm.pageSize, overlapMs: d.config.crm.overlapMs }) },
   {

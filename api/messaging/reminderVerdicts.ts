@@ -1,6 +1,6 @@
 import type { Config } from '../../lib/config.ts';
 import type { EntityManager } from '../../lib/db.ts';
-import { isTransientUndelivery, type DeliveryVerdict } from '../../lib/smsDelivery.ts';
+import { isTransientUndelivery, sendStepTimeoutMs, type DeliveryVerdict } from '../../lib/smsDelivery.ts';
 import type { OutboundMessage } from '../../entities/OutboundMessage.ts';
 import { recordReminderUndelivered } from '../../entities/reminderEvents.ts';
 import { queueWorkflowStart, type WorkflowStart } from '../../entities/WorkflowStart.ts';
@@ -34,6 +34,6 @@ export async function followReminderVerdict(
     return null;
   }
   if (m.attempts !== 1) return null; // a later attempt's run is listening already: the route signals it
-  const input = { tenantId: m.tenant.id, messageId: m.id, retryScheduleMs: sms.retryScheduleMs, deliveryWaitMs: sms.deliveryWaitMs, sendTimeoutMs: sms.sendTimeoutMs + 10_000, after: verdict };
+  const input = { tenantId: m.tenant.id, messageId: m.id, retryScheduleMs: sms.retryScheduleMs, deliveryWaitMs: sms.deliveryWaitMs, sendTimeoutMs: sendStepTimeoutMs(sms.sendTimeoutMs), after: verdict };
   return queueWorkflowStart(tx, sendMessageStartRequest(input, { requestId }));
 }

@@ -4,7 +4,7 @@ import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import { forbidden, notFound, optedOut, validationError } from '../../lib/errors.ts';
 import { CROSS_TENANT, systemEm, tenantEm, type EntityManager } from '../../lib/db.ts';
 import { outboundEventData } from '../../lib/events.ts';
-import { isLaterStatus, type DeliveryVerdict } from '../../lib/smsDelivery.ts';
+import { isLaterStatus, sendStepTimeoutMs, type DeliveryVerdict } from '../../lib/smsDelivery.ts';
 import { ContactSchema, isOptedOut } from '../../entities/Contact.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { OutboundMessageSchema, type OutboundChannel, type OutboundMessage, type OutboundStatus } from '../../entities/OutboundMessage.ts';
@@ -37,7 +37,7 @@ async function queueSend(ctx: AppContext, caller: Caller, m: { channel: Outbound
   const em = ctx.state.em;
   const id = randomUUID();
   const sms = ctx.deps.config.sms;
-  const input = { tenantId: caller.tenantId, messageId: id, retryScheduleMs: sms.retryScheduleMs, deliveryWaitMs: sms.deliveryWaitMs, sendTimeoutMs: sms.sendTimeoutMs + 10_000 };
+  const input = { tenantId: caller.tenantId, messageId: id, retryScheduleMs: sms.retryScheduleMs, deliveryWaitMs: sms.deliveryWaitMs, sendTimeoutMs: sendStepTimeoutMs(sms.sendTimeoutMs) };
   const start = await em.transactional(async (tx) => {
     tx.create(OutboundMessageSchema, {
       id,

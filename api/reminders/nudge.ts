@@ -4,6 +4,7 @@ import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
 import { reminderChangedSignal, reminderStartRequest, reminderWorkflowId } from '../../workflows/sendReminder.client.ts';
 import type { AppContext } from '../context.ts';
 import { startOrDefer } from '../startWork.ts';
+import { sendStepTimeoutMs } from '../../lib/smsDelivery.ts';
 
 /**
  * Tells a reminder's run that its row changed, so it plans again at once. Should the
@@ -20,7 +21,7 @@ export async function nudgeReminder(ctx: AppContext, r: Reminder): Promise<void>
       return;
     }
     if (r.status !== 'scheduled') return;
-    const start = queueWorkflowStart(ctx.state.em, reminderStartRequest({ tenantId: r.tenant.id, reminderId: r.id, sendTimeoutMs: ctx.deps.config.sms.sendTimeoutMs + 10_000 }, { requestId: ctx.state.requestId, rerun: true }));
+    const start = queueWorkflowStart(ctx.state.em, reminderStartRequest({ tenantId: r.tenant.id, reminderId: r.id, sendTimeoutMs: sendStepTimeoutMs(ctx.deps.config.sms.sendTimeoutMs) }, { requestId: ctx.state.requestId, rerun: true }));
     await ctx.state.em.flush();
     await startOrDefer(ctx, start);
   }
