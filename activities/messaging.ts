@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { systemEm, tenantEm, type EntityManager } from '../lib/db.ts';
+import { CROSS_TENANT, systemEm, tenantEm, type EntityManager } from '../lib/db.ts';
 import { ProviderError } from '../providers/errors.ts';
 import type { MessagingProviders, TextProvider } from '../providers/messaging/index.ts';
 import type { ProviderMessage } from '../providers/messaging/types.ts';
@@ -86,7 +86,11 @@ export async function deliverLoaded(
   /** `deferLocalCommit`: the local sink's record is committed by the caller's own flush, with its other changes. */
   opts: { consentChecked?: boolean; deferLocalCommit?: boolean } = {},
 ): Promise<SendResult> {
-  if (m.attempts > attempt || (m.attempts === attempt && DONE.includes(m.status))) return resultOf(m);
+  if (m.attempts > attempt) return resultOf(m);
+  // This attempt was made already (its answer lost, or its worker gone after recording it):
+  // Twilio's verdict on it may still be to come, or have come to the run as a signal, so the
+  // run keeps listening for it rather than ending without a re-send after a transient undelivery.
+  if (m.attempts === attempt && DONE.includes(m.status)) return resultOf(m, m.status !== 'blocked' && awaitsVerdict(m, d));
   if (m.status === 'blocked') return resultOf(m);
   if (!opts.consentChecked && (await isOptedOut(em, m))) return finish(em, m, 'blocked', { code: 'opted_out', message: 'The recipient opted out of texts (STOP); nothing was sent' });
   if (attempt > 1) {
@@ -150,14 +154,18 @@ export async function deliverLoaded(
   }
 }
 
+/** Twilio reports on this message to `POST /sms/status`. */
+const awaitsVerdict = (m: OutboundMessage, d: MessagingDeps) => m.provider === 'twilio' && Boolean(m.providerSid) && Boolean(d.publicBaseUrl);
+
 /**
  * The first of the provider's matching messages that no other outbound row has recorded:
  * the same text to the same number a moment earlier (a second request, another reminder)
- * is that row's message, not this attempt's.
+ * is that row's message, not this attempt's, whichever tenant's row it is (tenants without
+ * their own account all send from the platform's number).
  */
 async function unclaimed(em: EntityManager, m: OutboundMessage, found: ProviderMessage[]): Promise<ProviderMessage | null> {
   if (!found.length) return null;
-  const claimed = await em.find(OutboundMessageSchema, { providerSid: { $in: found.map((f) => f.sid) }, id: { $ne: m.id } }, { fields: ['providerSid'] });
+  const claimed = await em.find(OutboundMessageSchema, { providerSid: { $in: found.map((f) => f.sid) }, id: { $ne: m.id } }, { fields: ['providerSid'], ...CROSS_TENANT });
   const taken = new Set(claimed.map((c) => c.providerSid));
   return found.find((f) => !taken.has(f.sid)) ?? null;
 }
@@ -177,7 +185,7 @@ async function recordSent(em: EntityManager, m: OutboundMessage, provider: TextP
     recordEvent(tx, { tenantId: locked.tenant.id, type: 'sms.sent', entityType: 'outbound_message', entityId: locked.id, payload: { ...outboundEventData(locked), status: 'sent' } });
     return locked;
   });
-  return resultOf(row, provider.kind === 'twilio' && Boolean(d.publicBaseUrl));
+  return resultOf(row, awaitsVerdict(row, d));
 }
 
 export function createMessagingActivities(d: MessagingDeps) {

@@ -76,6 +76,30 @@ describe('POST /sms/send through the real twilio client', () => {
     expect([first.provider_sid, second.provider_sid]).toEqual([sent[0].sid, sent[1].sid]);
   });
 
+  it("does not take another tenant's text with the same words from the same platform number for its own", async () => {
+    const other = await aTenant(stack.http);
+    const send = (token: string) => stack.http.post('/api/v1/sms/send', { token, body: { to_number: '+14155550131', message: 'Your order has shipped' } });
+    const first = await settled((await send(other.token)).body.data.sid, ['delivered'], other.token);
+    twilio.failNext(1);
+    const second = await settled((await send(t.token)).body.data.sid, ['delivered']);
+    const sent = twilio.sentTo('+14155550131');
+    expect(sent).toHaveLength(2);
+    expect([first.provider_sid, second.provider_sid]).toEqual([sent[0].sid, sent[1].sid]);
+  });
+
+  it("keeps listening for Twilio's verdict when the send's answer was lost and the verdict came first: a transient undelivery is sent again", async () => {
+    twilio.setPlan((m, nth) => (m.to === '+14155550132' && nth === 1 ? { status: 'undelivered', errorCode: '30003' } : { status: 'delivered' }));
+    // Twilio takes the text, the answer is lost, and its callbacks (sent, then undelivered)
+    // land before the retry, which finds the attempt recorded and its verdict on the row.
+    twilio.dropNext(1);
+    const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550132', message: 'see you at 3' } });
+    const m = await settled(res.body.data.sid, ['delivered']);
+    const sent = twilio.sentTo('+14155550132');
+    expect(sent).toHaveLength(2);
+    expect(m).toMatchObject({ attempts: 2, provider_sid: sent[1].sid });
+    twilio.setPlan(() => ({ status: 'delivered' }));
+  });
+
   it('retries an outage, and sends again after a transient undelivery but not after a permanent one', async () => {
     twilio.failNext(2);
     twilio.setPlan((m, nth) => (m.to === '+14155550103' && nth === 1 ? { status: 'undelivered', errorCode: '30003' } : m.to === '+14155550104' ? { status: 'undelivered', errorCode: '30006' } : { status: 'delivered' }));
