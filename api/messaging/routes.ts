@@ -68,9 +68,12 @@ export const messagingRoutes: RouteDef[] = [
     status: 201,
     response: dataSchema(sendAnswerSchema),
     handler: async (ctx, { body, caller }) => {
+      const { number, whatsapp } = body.to_number;
+      if (whatsapp && body.channel === 'sms') throw validationError('Invalid body', [{ field: 'body.channel', message: 'a whatsapp: number goes over WhatsApp; leave channel out or say whatsapp', code: 'invalid' }]);
+      const channel = body.channel ?? (whatsapp ? 'whatsapp' : 'sms');
       const contact = await contactFor(ctx.state.em, body.contact_id);
-      if (await isOptedOut(ctx.state.em, { channel: body.channel, toAddress: body.to_number, contact })) throw optedOut(body.to_number, 'body.to_number');
-      return queueSend(ctx, caller, { channel: body.channel, to: body.to_number, body: body.message, contactId: contact?.id ?? null });
+      if (await isOptedOut(ctx.state.em, { channel, toAddress: number, contact })) throw optedOut(number, 'body.to_number');
+      return queueSend(ctx, caller, { channel, to: number, body: body.message, contactId: contact?.id ?? null });
     },
   }),
 

@@ -2,14 +2,31 @@ import { z } from 'zod';
 import { OUTBOUND_CHANNELS, OUTBOUND_STATUSES } from '../../entities/OutboundMessage.ts';
 import { listQuery } from '../pagination.ts';
 import { runRefSchema } from '../runs/schema.ts';
-import { emailField, phoneField, trimmed, uuidParam } from '../validation.ts';
+import { normalizePhone } from '../../lib/phone.ts';
+import { emailField, trimmed, uuidParam } from '../validation.ts';
+
+/**
+ * Where a text goes: a number in international format (Twilio refuses any other, 21211, so
+ * it is a 422 here rather than a failed send later), or Twilio's own `whatsapp:+…` spelling.
+ */
+const textAddress = z
+  .string()
+  .trim()
+  .max(41)
+  .transform((v, ctx) => {
+    const whatsapp = /^whatsapp:/i.test(v);
+    const number = normalizePhone(whatsapp ? v.slice('whatsapp:'.length) : v);
+    if (number?.startsWith('+')) return { number, whatsapp };
+    ctx.addIssue({ code: 'custom', message: 'must be a phone number in international format (+ and the country code), or whatsapp:+…' });
+    return z.NEVER;
+  });
 
 export const smsSendBody = z.strictObject({
-  to_number: phoneField,
+  to_number: textAddress,
   message: trimmed(1600),
   contact_id: uuidParam.optional(),
-  /** WhatsApp goes through the same Twilio Messaging API, to `whatsapp:<to_number>`. */
-  channel: z.enum(['sms', 'whatsapp']).default('sms'),
+  /** WhatsApp goes through the same Twilio Messaging API, to `whatsapp:<to_number>`; a `whatsapp:` number says so too. */
+  channel: z.enum(['sms', 'whatsapp']).optional(),
 });
 
 export const emailSendBody = z.strictObject({

@@ -21,7 +21,8 @@ export const twilioInboundSms = z.looseObject({
   MessageSid: z.string().regex(/^[A-Za-z0-9]{10,64}$/, 'must be a Twilio SID'),
   From: z.string().min(1).max(32),
   To: z.string().min(1).max(32),
-  Body: z.string().max(1600).default(''),
+  // A text is at most 1,600 characters (10 segments); a WhatsApp message up to 4,096.
+  Body: z.string().max(4096).default(''),
 });
 
 export const smsRoutes: RouteDef[] = [

@@ -163,6 +163,14 @@ describe('Twilio inbound SMS webhook', () => {
     expect(await messagesWithSid(stop.MessageSid)).toBe(1);
   });
 
+  it('takes a WhatsApp message longer than a text can be (up to 4,096 characters)', async () => {
+    const long = `Hello! ${'I would like to book a table for six people on Friday evening. '.repeat(50)}`.slice(0, 3_500);
+    const params = inboundSms({ From: 'whatsapp:+14155550134', To: `whatsapp:${OUR_NUMBER}`, Body: long });
+    expect((await deliver(params)).status).toBe(200);
+    const message = await tenantEm(stack.orm, t.tenantId).findOneOrFail(MessageSchema, { externalId: params.MessageSid });
+    expect(message).toMatchObject({ channel: 'whatsapp', content: long });
+  });
+
   it('takes WhatsApp messages through the same webhook, into the inbox as channel whatsapp, and triages them', async () => {
     const params = inboundSms({ From: 'whatsapp:+14155550133', To: `whatsapp:${OUR_NUMBER}`, Body: 'Hola! Can I book a table for Friday?' });
     expect((await deliver(params)).status).toBe(200);

@@ -179,6 +179,22 @@ describe('POST /sms/send through the real twilio client', () => {
     const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: '+14155550107', message: 'hola', channel: 'whatsapp' } });
     await settled(res.body.data.sid, ['sent', 'delivered']);
     expect(twilio.sentTo('whatsapp:+14155550107')).toEqual([expect.objectContaining({ from: `whatsapp:${OUR_NUMBER}`, body: 'hola' })]);
+    // Twilio's own spelling of the address says the channel too.
+    const spelled = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: 'whatsapp:+1 415 555 0108', message: 'hola otra vez' } });
+    expect(spelled.status).toBe(201);
+    expect(spelled.body.data).toMatchObject({ to: '+14155550108', channel: 'whatsapp' });
+    await settled(spelled.body.data.sid, ['sent', 'delivered']);
+    expect(twilio.sentTo('whatsapp:+14155550108')).toHaveLength(1);
+    const mixed = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number: 'whatsapp:+14155550108', message: 'x', channel: 'sms' } });
+    expect({ status: mixed.status, field: mixed.body.error?.details?.fields?.[0]?.field }).toEqual({ status: 422, field: 'body.channel' });
+  });
+
+  it('refuses a number Twilio would refuse (not in international format) with a 422, sending nothing', async () => {
+    for (const to_number of ['0151 2345678', '5550123', 'whatsapp:', 'sms:+14155550109']) {
+      const res = await stack.http.post('/api/v1/sms/send', { token: t.token, body: { to_number, message: 'hello' } });
+      expect({ to_number, status: res.status, field: res.body.error?.details?.fields?.[0]?.field }).toEqual({ to_number, status: 422, field: 'body.to_number' });
+    }
+    expect(twilio.messages.filter((m) => m.body === 'hello')).toHaveLength(0);
   });
 
   it('refuses a forged status callback, and one from another account', async () => {
