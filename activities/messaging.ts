@@ -188,12 +188,28 @@ async function recordSent(em: EntityManager, m: OutboundMessage, provider: TextP
   return resultOf(row, awaitsVerdict(row, d));
 }
 
+/**
+ * Ends a message whose run stopped before its send finished (cancelled through /runs, or
+ * failed: the provider stayed unreachable through every retry): `failed`, saying why, with
+ * its event, instead of `queued` or `sending` for ever. A message with an outcome keeps it.
+ */
+export async function closeOutbound(d: MessagingDeps, input: { tenantId: string; messageId: string; reason: string }): Promise<void> {
+  await tenantEm(d.orm, input.tenantId).transactional(async (tx) => {
+    const m = await tx.findOne(OutboundMessageSchema, input.messageId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!m || (m.status !== 'queued' && m.status !== 'sending')) return;
+    // Sending with no answer: the provider may have taken it, and its callback will say so.
+    const unsure = m.status === 'sending' ? '; it may have been sent before the provider stopped answering' : '';
+    await finish(tx, m, 'failed', { code: 'gave_up', message: `${input.reason}${unsure}` });
+  });
+}
+
 export function createMessagingActivities(d: MessagingDeps) {
   return {
     /** One send attempt of a stored outbound message (workflow `sms-<id>`). */
     async sendOutbound(input: { tenantId: string; messageId: string; attempt: number }): Promise<SendResult> {
       return deliverOutbound(d, input.tenantId, input.messageId, input.attempt);
     },
+    closeOutbound: (input: { tenantId: string; messageId: string; reason: string }) => closeOutbound(d, input),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { wrap } from '@mikro-orm/core';
+import { LockMode, wrap } from '@mikro-orm/core';
 import pLimit from 'p-limit';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { BudgetExceededError } from '../lib/computeBudget.ts';
@@ -84,6 +84,20 @@ export function createReminderActivities(d: MessagingDeps) {
   // every connection held by a lock, each send would wait for one forever).
   const guardSlots = pLimit(Math.max(1, Math.floor(((d.orm.config.get('pool')?.max ?? 10) - 1) / 2)));
   return {
+    /**
+     * Ends a reminder whose run stopped before the reminder did (cancelled through /runs, or
+     * failed: a step's retries ran out in an outage), with why and a `reminder.failed` event,
+     * instead of `scheduled` for ever with a time gone by. One that ended meanwhile keeps its end.
+     */
+    async closeReminder(input: { tenantId: string; reminderId: string; status: 'cancelled' | 'failed'; reason: string }): Promise<void> {
+      await tenantEm(d.orm, input.tenantId).transactional(async (tx) => {
+        const r = await tx.findOne(ReminderSchema, input.reminderId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!r || r.status !== 'scheduled') return;
+        end(tx, r, input.status, input.reason, r.nextSendAt ?? null, null);
+        r.version += 1;
+      });
+    },
+
     /**
      * The reminder's next due time as the database says now (it may have moved since the
      * workflow last looked), written to `next_send_at`; or that it has ended.

@@ -1,7 +1,7 @@
-import { condition, patched, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, sleep, TemporalFailure } from '@temporalio/workflow';
 import type { MessagingActivities, SendResult } from '../activities/messaging.ts';
 import { isTransientUndelivery, type DeliveryVerdict } from '../lib/smsDelivery.ts';
-import { presets } from './activityOptions.ts';
+import { innermostMessage, presets } from './activityOptions.ts';
 import { deliveryStatusSignal } from './sendMessage.client.ts';
 
 export interface SendMessageInput {
@@ -29,6 +29,21 @@ export interface SendMessageOutcome extends SendResult {
  * permanent one ends the run with its reason.
  */
 export async function sendMessageWorkflow(input: SendMessageInput): Promise<SendMessageOutcome> {
+  try {
+    return await sendAndListen(input);
+  } catch (err) {
+    // Stopped before an outcome (cancelled, or the provider unreachable through every retry):
+    // the message says so instead of `queued`/`sending` for ever (runs before the patch end as they did).
+    if ((isCancellation(err) || err instanceof TemporalFailure) && patched('close-message-on-stop')) {
+      const { closeOutbound } = proxyActivities<Pick<MessagingActivities, 'closeOutbound'>>(presets.database);
+      const reason = isCancellation(err) ? 'the send run was cancelled' : `gave up: ${innermostMessage(err)}`;
+      await CancellationScope.nonCancellable(() => closeOutbound({ tenantId: input.tenantId, messageId: input.messageId, reason }));
+    }
+    throw err;
+  }
+}
+
+async function sendAndListen(input: SendMessageInput): Promise<SendMessageOutcome> {
   const { sendOutbound } = proxyActivities<Pick<MessagingActivities, 'sendOutbound'>>({
     ...presets.providerCall,
     ...(input.sendTimeoutMs ? { startToCloseTimeout: input.sendTimeoutMs } : {}),

@@ -1,6 +1,6 @@
-import { CancellationScope, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, TemporalFailure } from '@temporalio/workflow';
 import type { ReminderActivities, ReminderPlan, ReminderStatus } from '../activities/reminders.ts';
-import { presets } from './activityOptions.ts';
+import { innermostMessage, presets } from './activityOptions.ts';
 import { reminderChangedSignal } from './sendReminder.client.ts';
 
 export interface ReminderInput {
@@ -26,6 +26,24 @@ export interface ReminderInput {
  * so its history stays small however long it repeats.
  */
 export async function sendReminderWorkflow(input: ReminderInput): Promise<ReminderStatus> {
+  try {
+    return await remind(input);
+  } catch (err) {
+    // Stopped before the reminder ended (cancelled through /runs, or a step's retries ran out
+    // in an outage): the reminder says so instead of `scheduled` for ever (continue-as-new is
+    // neither, and passes; runs before the patch end as they did). A local step's failure
+    // arrives as its own failure, not wrapped in an ActivityFailure.
+    if ((isCancellation(err) || err instanceof TemporalFailure) && patched('close-reminder-on-stop')) {
+      const { closeReminder } = proxyActivities<Pick<ReminderActivities, 'closeReminder'>>(presets.database);
+      const cancelled = isCancellation(err);
+      const reason = cancelled ? 'its run was cancelled' : `gave up: ${innermostMessage(err)}`;
+      await CancellationScope.nonCancellable(() => closeReminder({ tenantId: input.tenantId, reminderId: input.reminderId, status: cancelled ? 'cancelled' : 'failed', reason }));
+    }
+    throw err;
+  }
+}
+
+async function remind(input: ReminderInput): Promise<ReminderStatus> {
   const { planReminder, fireReminder } = proxyActivities<ReminderActivities>({
     ...presets.providerCall,
     ...(input.sendTimeoutMs ? { startToCloseTimeout: input.sendTimeoutMs } : {}),

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { FireOutcome, ReminderActivities, ReminderPlan } from '../../activities/reminders.ts';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
@@ -24,6 +26,7 @@ type Fire = (input: { dueAt: string; version: number }, n: number) => FireOutcom
 async function run(plan: Plan, fire: Fire, during?: (workflowId: string) => Promise<void>) {
   const plans: number[] = [];
   const fires: Array<{ dueAt: string; version: number; at: number }> = [];
+  const closes: Array<{ status: string; reason: string }> = [];
   const activities: ReminderActivities = {
     async planReminder() {
       plans.push(Date.now());
@@ -33,14 +36,18 @@ async function run(plan: Plan, fire: Fire, during?: (workflowId: string) => Prom
       fires.push({ dueAt: input.dueAt, version: input.version, at: Date.now() });
       return fire(input, fires.length);
     },
+    async closeReminder(input) {
+      closes.push({ status: input.status, reason: input.reason });
+    },
   };
   const workflowId = `reminder-unit-${randomUUID()}`;
   const result = await env.withWorker(activities, async (taskQueue) => {
     const handle = await env.client.workflow.start('sendReminderWorkflow', { taskQueue, workflowId, args: [{ tenantId: randomUUID(), reminderId: randomUUID() }] });
     if (during) await during(workflowId);
-    return handle.result();
+    // A run that fails is an answer too (the tests of how a run stops read it).
+    return handle.result().catch((err: unknown) => err);
   });
-  return { result, plans, fires, workflowId };
+  return { result, plans, fires, closes, workflowId };
 }
 
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
@@ -87,6 +94,7 @@ describe('sendReminderWorkflow', () => {
         fires.push(input.dueAt);
         return { state: 'ended', status: 'sent' };
       },
+      closeReminder: async () => undefined,
     };
     const result = await env.withWorker(activities, async (taskQueue) => {
       // The signal in the run's first task: the event moved before the worker picked the reminder up.
@@ -117,6 +125,7 @@ describe('sendReminderWorkflow', () => {
     const activities: ReminderActivities = {
       planReminder: async () => ({ state: 'due', dueAt: inMs(100), version: 1 }),
       fireReminder: async () => ({ state: 'ended', status: 'sent' }),
+      closeReminder: async () => undefined,
     };
     await env.withWorker(
       activities,
@@ -171,5 +180,31 @@ describe('sendReminderWorkflow', () => {
     const runs = [];
     for await (const r of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(r.status.name);
     expect(runs.filter((s) => s === 'CONTINUED_AS_NEW')).toHaveLength(3);
+  });
+
+  it('ends the reminder as failed, saying why, when its fire step fails for good, instead of leaving it scheduled', async () => {
+    const { result, closes, workflowId } = await run(
+      () => ({ state: 'due', dueAt: inMs(100), version: 1 }),
+      () => {
+        throw ApplicationFailure.nonRetryable('PostgreSQL is not answering', 'Outage');
+      },
+    );
+    expect(result).toBeInstanceOf(WorkflowFailedError);
+    expect(closes).toEqual([{ status: 'failed', reason: 'gave up: PostgreSQL is not answering' }]);
+    captureHistory(workflowId, 'reminder-gave-up');
+  });
+
+  it('ends the reminder as cancelled when its run is cancelled while it sleeps', async () => {
+    const { result, closes, fires } = await run(
+      () => ({ state: 'due', dueAt: inMs(3_600_000), version: 1 }),
+      () => ({ state: 'ended', status: 'sent' }),
+      async (workflowId) => {
+        await new Promise((r) => setTimeout(r, 300));
+        await env.client.workflow.getHandle(workflowId).cancel();
+      },
+    );
+    expect(result).toBeInstanceOf(WorkflowFailedError);
+    expect(fires).toEqual([]);
+    expect(closes).toEqual([{ status: 'cancelled', reason: 'its run was cancelled' }]);
   });
 });
