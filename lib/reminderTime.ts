@@ -77,8 +77,10 @@ export function nextOccurrence(r: Recurrence, after: Date | null): Date | null {
   const body = r.rrule.trim().replace(/^RRULE:/i, '');
   const options = RRule.parseString(body);
   // The rule runs on floating times; an UNTIL in UTC (…Z) is an instant and is floated too,
-  // while one without Z is already the zone's wall time.
+  // while one without Z is already the zone's wall time. A date alone (UNTIL=20270101) takes
+  // in that whole day, as RFC 5545's UNTIL is inclusive: the rule read it as its midnight.
   if (options.until && /UNTIL=\d{8}T\d{6}Z/i.test(body)) options.until = floating(options.until, r.timezone);
+  else if (options.until && /UNTIL=\d{8}(?![\dT])/i.test(body)) options.until = new Date(options.until.getTime() + 86_400_000 - 1);
   const rule = new RRule({ ...options, dtstart: floating(r.anchor, r.timezone) });
   const next = withinBudget(() => (after === null ? rule.after(floating(r.anchor, r.timezone), true) : rule.after(floating(after, r.timezone), false)), RRULE_SEARCH_BUDGET_MS);
   return next ? withinUntil(unfloat(next, r.timezone), r.until) : null;
@@ -101,11 +103,15 @@ export const CATCH_UP_MS = 60_000;
  * The occurrence to send next after `last` (null: none sent yet). A recurring reminder
  * skips occurrences more than CATCH_UP_MS before `now`, so one created with a start in
  * the past, or a run that slept through an outage, sends one, not a burst of missed ones.
+ * `heldUntil`: when the reminder says it goes next (`next_send_at`). Later than the
+ * occurrence due, quiet hours put that occurrence off until then: it is still to go, not
+ * missed, until the hold has run out too.
  */
-export function nextDue(r: Recurrence, last: Date | null, now: Date): Date | null {
+export function nextDue(r: Recurrence, last: Date | null, now: Date, heldUntil: Date | null = null): Date | null {
   const next = nextOccurrence(r, last);
   const floor = new Date(now.getTime() - CATCH_UP_MS);
   if (!next || !r.rrule || next >= floor) return next;
+  if (heldUntil && heldUntil > next && heldUntil >= floor) return next;
   return nextOccurrence(r, last && last > floor ? last : floor);
 }
 
