@@ -33,7 +33,7 @@ export type FireOutcome =
  */
 function dueOf(r: Reminder, anchor: Date, now: Date): Date | null {
   try {
-    return nextDue({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, r.lastOccurrenceAt ?? null, now);
+    return nextDue({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, r.lastOccurrenceAt ?? null, now, r.nextSendAt ?? null);
   } catch (err) {
     if (err instanceof BudgetExceededError) return null;
     throw err;
@@ -106,19 +106,21 @@ export function createReminderActivities(d: MessagingDeps) {
       const em = tenantEm(d.orm, input.tenantId);
       const { r, event } = await load(em, input.reminderId);
       if (r.status !== 'scheduled') return { state: 'ended', status: r.status };
-      const anchor = anchorOf(r, event);
+      const now = new Date();
+      const anchor = anchorOf(r, event, now);
       if ('gone' in anchor) {
         end(em, r, 'cancelled', anchor.gone, null, null);
         await em.flush();
         return { state: 'ended', status: 'cancelled' };
       }
-      const due = dueOf(r, anchor.at, new Date());
+      const due = dueOf(r, anchor.at, now);
       if (!due) {
         end(em, r, r.sentCount > 0 ? 'sent' : 'cancelled', r.sentCount > 0 ? null : 'no occurrence before its end (until)', null, null);
         await em.flush();
         return { state: 'ended', status: r.status };
       }
-      if (r.nextSendAt?.getTime() !== due.getTime()) {
+      // A later next_send_at is quiet hours holding this occurrence: it stays shown.
+      if (r.nextSendAt?.getTime() !== due.getTime() && !(r.nextSendAt && r.nextSendAt > due && due < now)) {
         r.nextSendAt = due;
         await em.flush();
       }
@@ -140,7 +142,7 @@ export function createReminderActivities(d: MessagingDeps) {
       if (r.status !== 'scheduled' && !already) return { state: 'ended', status: r.status };
       if (!already) {
         if (r.version !== input.version) return { state: 'replan' };
-        const anchor = anchorOf(r, event);
+        const anchor = anchorOf(r, event, new Date());
         if ('gone' in anchor) {
           end(em, r, 'cancelled', anchor.gone, occurrence, null);
           await em.flush();
