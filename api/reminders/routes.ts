@@ -16,8 +16,12 @@ const SORT = { next_send_at: 'nextSendAt', created_at: 'createdAt', updated_at: 
 
 const field = (name: string, message: string, code = 'invalid') => validationError('Invalid reminder', [{ field: `body.${name}`, message, code }]);
 
-/** What decides when a reminder goes out, to tell whether a PUT changed it. */
-const scheduleOf = (r: Reminder) => JSON.stringify([r.sendAt?.getTime() ?? null, r.offsetMs ?? null, r.rrule ?? null, r.until?.getTime() ?? null, r.timezone]);
+/**
+ * What decides when a reminder goes out, to tell whether a PUT changed it. The zone only
+ * for a recurring one (its rule runs on the zone's wall clock): a one-off's time is an
+ * instant, which a new zone for its text and quiet hours does not move.
+ */
+const scheduleOf = (r: Reminder) => JSON.stringify([r.sendAt?.getTime() ?? null, r.offsetMs ?? null, r.rrule ?? null, r.until?.getTime() ?? null, r.rrule ? r.timezone : null]);
 
 async function findReminder(em: EntityManager, id: string): Promise<Reminder> {
   const r = await em.findOne(ReminderSchema, id);
