@@ -22,8 +22,8 @@ export async function checkReminderResend(em: EntityManager, m: OutboundMessage,
   const r = await em.findOne(ReminderSchema, cause.reminder_id);
   if (!r || r.status === 'cancelled') return { withdraw: { code: 'reminder_cancelled', message: 'Not sent again: the reminder was cancelled after the first attempt' } };
   const event = r.event ? await em.findOne(CalendarEventSchema, r.event.id) : null;
-  const anchor = anchorOf(r, event);
-  if ('gone' in anchor) return { withdraw: { code: 'event_cancelled', message: `Not sent again: ${anchor.gone} after the first attempt` } };
+  const anchor = anchorOf(r, event, now);
+  if ('gone' in anchor) return { withdraw: { code: anchor.code, message: `Not sent again: ${anchor.gone} after the first attempt` } };
   if (!isOccurrence({ anchor: anchor.at, timezone: r.timezone, rrule: r.rrule, until: r.until }, new Date(cause.occurrence))) {
     return { withdraw: { code: 'reminder_moved', message: 'Not sent again: the reminder (or its event) was moved after the first attempt' } };
   }

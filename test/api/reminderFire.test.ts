@@ -166,3 +166,79 @@ describe('a recurring reminder across a DST change', () => {
     expect((await stack.http.get(`/api/v1/reminders/${reminderId}`, { token: t.token })).body.data).toMatchObject({ status: 'sent', sent_count: 4, next_send_at: null });
   });
 });
+
+describe('quiet hours and what comes after', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+  const fakeNow = (at: string) => {
+    jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    jest.setSystemTime(new Date(at));
+  };
+
+  it('keeps a recurring occurrence quiet hours hold when the reminder is edited meanwhile: it goes when they end, with the new text', async () => {
+    // The tenant's default quiet hours, 21:00–08:00 in the reminder's zone.
+    const q = await aTenant(stack.http);
+    const res = await stack.http.post('/api/v1/reminders', { token: q.token, body: { to: '+14155550420', message: 'Take your pills', send_at: '2027-05-01T22:00:00Z', timezone: 'UTC', rrule: 'FREQ=DAILY;COUNT=3' } });
+    expect(res.status).toBe(201);
+    const reminderId = res.body.data.id as string;
+    const activities = activitiesWith();
+    const env = new MockActivityEnvironment();
+    fakeNow('2027-05-01T22:00:00Z');
+    const plan: ReminderPlan = await env.run(activities.planReminder, { tenantId: q.tenantId, reminderId });
+    expect(plan).toMatchObject({ state: 'due', dueAt: '2027-05-01T22:00:00.000Z' });
+    if (plan.state !== 'due') throw new Error('not due');
+    expect(await env.run(activities.fireReminder, { tenantId: q.tenantId, reminderId, dueAt: plan.dueAt, version: plan.version })).toEqual({ state: 'defer', until: '2027-05-02T08:00:00.000Z' });
+    jest.useRealTimers();
+    // An hour later someone fixes the text; the run plans again.
+    const put = await stack.http.put(`/api/v1/reminders/${reminderId}`, { token: q.token, body: { message: 'Take your pills, with food' } });
+    expect(put.body.data.next_send_at).toBe('2027-05-02T08:00:00.000Z');
+    fakeNow('2027-05-01T23:00:00Z');
+    const again: ReminderPlan = await env.run(activities.planReminder, { tenantId: q.tenantId, reminderId });
+    // Not skipped as missed: the held occurrence is still the one due.
+    expect(again).toMatchObject({ state: 'due', dueAt: '2027-05-01T22:00:00.000Z' });
+    if (again.state !== 'due') throw new Error('not due');
+    jest.setSystemTime(new Date('2027-05-02T08:00:00Z'));
+    expect(await env.run(activities.fireReminder, { tenantId: q.tenantId, reminderId, dueAt: again.dueAt, version: again.version })).toEqual({ state: 'sent', more: true });
+    jest.useRealTimers();
+    const rows = await sql<{ occurrence: string; body: string }>(`select cause->>'occurrence' as occurrence, body from outbound_messages where cause->>'reminder_id' = ?`, [reminderId]);
+    expect(rows.map((r) => ({ occurrence: new Date(r.occurrence).toISOString(), body: r.body }))).toEqual([{ occurrence: '2027-05-01T22:00:00.000Z', body: 'Take your pills, with food' }]);
+  });
+
+  it("lets a one-off held by quiet hours take a new zone (a PUT of timezone alone): its time is an instant, which the zone does not move", async () => {
+    const q = await aTenant(stack.http);
+    const hhmm = (ms: number) => new Date(Date.now() + ms).toISOString().slice(11, 16);
+    // Quiet now, in UTC, for the next two hours.
+    expect((await stack.http.patch('/api/v1/tenant', { token: q.token, body: { quiet_hours: { start: hhmm(-3_600_000), end: hhmm(7_200_000) } } })).status).toBe(200);
+    const res = await stack.http.post('/api/v1/reminders', { token: q.token, body: { to: '+14155550421', message: 'Call us back', send_at: new Date(Date.now() + 1_000).toISOString(), timezone: 'UTC' } });
+    expect(res.status).toBe(201);
+    const reminderId = res.body.data.id as string;
+    await new Promise((r) => setTimeout(r, 1_200));
+    const activities = activitiesWith();
+    const [row] = await sql<{ version: number; next_send_at: Date }>('select version, next_send_at from reminders where id = ?', [reminderId]);
+    const fired: FireOutcome = await new MockActivityEnvironment().run(activities.fireReminder, { tenantId: q.tenantId, reminderId, dueAt: new Date(row.next_send_at).toISOString(), version: row.version });
+    if (fired.state !== 'defer') throw new Error(`not held: ${JSON.stringify(fired)}`);
+    // Refused as "that time has passed" once send_at was a minute behind; before that, the
+    // hold was replaced by send_at, a time gone by.
+    const put = await stack.http.put(`/api/v1/reminders/${reminderId}`, { token: q.token, body: { timezone: 'Europe/London' } });
+    expect({ status: put.status, error: put.body.error?.details }).toEqual({ status: 200, error: undefined });
+    expect(put.body.data).toMatchObject({ status: 'scheduled', timezone: 'Europe/London', next_send_at: fired.until });
+  });
+});
+
+describe('a reminder before an event that has already started', () => {
+  it('is cancelled, sending nothing, when its event is moved into the past', async () => {
+    const starts = new Date(Date.now() + 2 * 86_400_000);
+    const event = (await stack.http.post('/api/v1/calendar/events', { token: t.token, body: { title: 'Check-up', start_time: starts.toISOString(), end_time: new Date(starts.getTime() + 3_600_000).toISOString() } })).body.data;
+    const res = await stack.http.post('/api/v1/reminders', { token: t.token, body: { to: '+14155550422', message: 'Your check-up is tomorrow', event_id: event.id, offset: '-24h' } });
+    expect(res.status).toBe(201);
+    const reminderId = res.body.data.id as string;
+    // The appointment happened yesterday: someone corrects the calendar.
+    const moved = await stack.http.patch(`/api/v1/calendar/events/${event.id}`, { token: t.token, body: { start_time: new Date(Date.now() - 86_400_000).toISOString(), end_time: new Date(Date.now() - 82_800_000).toISOString() } });
+    expect(moved.status).toBe(200);
+    const activities = activitiesWith();
+    expect(await new MockActivityEnvironment().run(activities.planReminder, { tenantId: t.tenantId, reminderId })).toEqual({ state: 'ended', status: 'cancelled' });
+    expect((await stack.http.get(`/api/v1/reminders/${reminderId}`, { token: t.token })).body.data).toMatchObject({ status: 'cancelled', last_error: 'its calendar event has already started' });
+    expect(await state(reminderId)).toMatchObject({ outbound: 0, sent_events: 0 });
+  });
+});
