@@ -27,6 +27,7 @@ export async function startOrDefer(ctx: AppContext, row: WorkflowStart): Promise
         requestId: row.requestId ?? null,
         rerunnable: row.rerunnable,
         rerunAfterClose: rerunWaitsForClose(row.workflowType),
+        signal: row.signal ?? null,
       },
       START_DEADLINE_MS,
     );

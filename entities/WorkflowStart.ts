@@ -40,6 +40,12 @@ export const WorkflowStartSchema = defineEntity({
     requestId: p.string().length(128).nullable(),
     /** Start a fresh run even when a closed one has this ID (a re-run asked for by a person). */
     rerunnable: p.boolean().default(false),
+    /**
+     * Signal-With-Start: the open run under this ID gets this signal (no arguments), or a new
+     * run starts and gets it. A change a run must hear of (a reminder moved) is then owed
+     * like a start: committed with the change, sent by the writer or else the relay.
+     */
+    signal: p.string().length(100).nullable(),
     startedAt: p.datetime().nullable(),
     runId: p.string().length(100).nullable(),
     /** A relay holds the row until then; another relay takes it over after. */
@@ -59,6 +65,8 @@ export interface StartRequest {
   entity: { type: string; id: string };
   requestId?: string | null;
   rerunnable?: boolean;
+  /** Signal-With-Start with this signal (the column above). */
+  signal?: string;
 }
 
 /**
@@ -77,5 +85,6 @@ export function queueWorkflowStart(em: EntityManager, r: StartRequest, opts: { h
     entityId: r.entity.id,
     requestId: r.requestId ?? null,
     rerunnable: r.rerunnable ?? false,
+    signal: r.signal ?? null,
   });
 }

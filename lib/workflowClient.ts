@@ -26,6 +26,8 @@ export interface StartSpec<W extends Workflow> {
   rerunnable?: boolean;
   /** With `rerunnable`: a run still open under this ID is not joined; the start fails with RunStillOpenError, to be made again once it closed (WorkflowKind.rerunAfterClose). */
   rerunAfterClose?: boolean;
+  /** Signal-With-Start: the open run under this ID gets this signal, or a new run starts and gets it. */
+  signal?: string;
 }
 
 /** A rerun that must not join the run still open under its ID: start it again shortly (the outbox relay does). */
@@ -63,6 +65,12 @@ export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec:
   };
   // Temporal types `args` conditionally on W, which TypeScript cannot narrow for a generic W;
   // StartSpec already ties `args` to Parameters<W>.
+  if (spec.signal) {
+    // The open run hears the signal, or a new run starts and hears it: one call either way.
+    const { workflowIdConflictPolicy: _open, ...rest } = options;
+    const handle = await ctx.client.workflow.signalWithStart(spec.workflowType, { ...rest, signal: spec.signal, signalArgs: [] } as unknown as Parameters<typeof ctx.client.workflow.signalWithStart>[1]);
+    return { workflow_id: handle.workflowId, run_id: handle.signaledRunId, status: 'running' };
+  }
   try {
     const handle = await ctx.client.workflow.start<W>(spec.workflowType, options as unknown as WorkflowStartOptions<W>);
     return { workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId, status: 'running' };
@@ -103,6 +111,8 @@ export interface QueuedStart {
   requestId: string | null;
   rerunnable: boolean;
   rerunAfterClose?: boolean;
+  /** Signal-With-Start with this signal. */
+  signal?: string | null;
 }
 
 /**
@@ -119,6 +129,7 @@ export function startQueued(client: Client, taskQueue: string, q: QueuedStart, d
       entity: { type: q.entityType, id: q.entityId },
       rerunnable: q.rerunnable,
       rerunAfterClose: q.rerunAfterClose,
+      signal: q.signal ?? undefined,
     }),
   );
 }

@@ -72,6 +72,7 @@ interface StartRow {
   entity_id: string;
   request_id: string | null;
   rerunnable: boolean;
+  signal: string | null;
 }
 
 const START_DEADLINE_MS = 5_000;
@@ -87,6 +88,7 @@ const toQueued = (r: StartRow): QueuedStart => ({
   requestId: r.request_id,
   rerunnable: r.rerunnable,
   rerunAfterClose: rerunWaitsForClose(r.workflow_type),
+  signal: r.signal,
 });
 
 /** The gap before a pass asked for while another ran: a burst's events go out in one batch. */
@@ -108,7 +110,7 @@ export function startOutboxRelay(opts: RelayOptions) {
       `insert into workflow_starts (id, created_at, updated_at, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, claimed_until, attempts)
        select s.id, now(), now(), s.tenant, s.type, s.wid, s.args, s.etype, s.eid, null, false, now() + interval '30 seconds', 1
        from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[]) as s(id, tenant, type, wid, args, etype, eid)
-       returning id, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable`,
+       returning id, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, signal`,
       [
         requests.map(() => randomUUID()),
         requests.map((r) => r.tenantId),
@@ -199,7 +201,7 @@ export function startOutboxRelay(opts: RelayOptions) {
          where started_at is null
            and (claimed_until < now() or (claimed_until is null and created_at < now() - make_interval(secs => $1::double precision / 1000)))
          order by created_at limit $2 for update skip locked)
-       returning id, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable`,
+       returning id, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, signal`,
       [opts.startGraceMs, batchSize],
     );
     return rows;

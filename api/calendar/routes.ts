@@ -14,7 +14,7 @@ import { recordEvent } from '../../entities/Event.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import type { AppContext } from '../context.ts';
-import { nudgeReminder } from '../reminders/nudge.ts';
+import { queueReminderNudge, sendNudges } from '../reminders/nudge.ts';
 import { nudgeCalendarSync } from './connections.ts';
 import { eventBody, eventListQuery, eventParams, eventSchema, eventUpdateBody } from './schema.ts';
 import { eventDto } from './serialize.ts';
@@ -42,11 +42,14 @@ function bound(value: string, zone: string, edge: 'start' | 'end'): Date {
   return (edge === 'start' ? day.startOf('day') : day.endOf('day')).toJSDate();
 }
 
-/** Reminders that follow an event plan again after it moved or ended (their runs re-read it). */
-async function nudgeAll(ctx: AppContext, reminders: Reminder[]) {
-  for (const r of reminders) await nudgeReminder(ctx, r);
+/**
+ * Reminders that follow an event plan again after it moved or ended (their runs re-read
+ * it): owed in `em`'s unit of work, so they commit with the event's change.
+ */
+async function queueFollowerNudges(ctx: AppContext, em: EntityManager, eventId: string) {
+  const reminders = await em.find(ReminderSchema, { event: eventId, status: 'scheduled' });
+  return reminders.map((r) => queueReminderNudge(ctx, em, r));
 }
-const followers = (em: EntityManager, eventId: string) => em.find(ReminderSchema, { event: eventId, status: 'scheduled' });
 
 const updateRoute = (method: 'put' | 'patch') =>
   route({
@@ -82,8 +85,9 @@ const updateRoute = (method: 'put' | 'patch') =>
       const after = calendarEventSnapshot(e);
       const changed = Object.keys(after).filter((k) => JSON.stringify(after[k as keyof typeof after]) !== JSON.stringify(before[k as keyof typeof before]));
       if (changed.length) recordEvent(em, { tenantId: caller.tenantId, type: 'calendar.event.updated', entityType: 'calendar_event', entityId: e.id, payload: { event: after, changed } });
+      const nudges = changed.includes('start_time') || changed.includes('status') ? await queueFollowerNudges(ctx, em, e.id) : [];
       await em.flush();
-      if (changed.includes('start_time') || changed.includes('status')) await nudgeAll(ctx, await followers(em, e.id));
+      await sendNudges(ctx, nudges);
       await nudgeCalendarSync(ctx);
       return one(eventDto(e));
     },
@@ -103,8 +107,9 @@ const statusRoute = (action: 'confirm' | 'decline', status: 'confirmed' | 'cance
       if (e.status !== status) {
         e.status = status;
         recordEvent(em, { tenantId: caller.tenantId, type: 'calendar.event.updated', entityType: 'calendar_event', entityId: e.id, payload: { event: calendarEventSnapshot(e), changed: ['status'] } });
+        const nudges = await queueFollowerNudges(ctx, em, e.id);
         await em.flush();
-        await nudgeAll(ctx, await followers(em, e.id));
+        await sendNudges(ctx, nudges);
         await nudgeCalendarSync(ctx);
       }
       return one(eventDto(e));
@@ -200,13 +205,13 @@ export const calendarRoutes: RouteDef[] = [
       const em = ctx.state.em;
       const e = await findEvent(em, params.id);
       // Found before the delete nulls their reference; each then sees its event gone.
-      const following = await followers(em, e.id);
+      const nudges = await queueFollowerNudges(ctx, em, e.id);
       recordEvent(em, { tenantId: caller.tenantId, type: 'calendar.event.deleted', entityType: 'calendar_event', entityId: e.id, payload: { event: calendarEventSnapshot(e) } });
       // A synced event is deleted at the provider by the next sync pass.
       if (e.connection && e.externalId) em.create(CalendarDeletionSchema, { tenant: caller.tenantId, connection: e.connection.id, externalId: e.externalId });
       em.remove(e);
       await em.flush();
-      await nudgeAll(ctx, following);
+      await sendNudges(ctx, nudges);
       await nudgeCalendarSync(ctx);
       ctx.status = 204;
       return undefined;

@@ -1,28 +1,24 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Reminder } from '../../entities/Reminder.ts';
-import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
-import { reminderChangedSignal, reminderStartRequest, reminderWorkflowId } from '../../workflows/sendReminder.client.ts';
+import { queueWorkflowStart, type WorkflowStart } from '../../entities/WorkflowStart.ts';
+import type { EntityManager } from '../../lib/db.ts';
+import { reminderChangedSignal, reminderStartRequest } from '../../workflows/sendReminder.client.ts';
 import type { AppContext } from '../context.ts';
 import { startOrDefer } from '../startWork.ts';
 import { sendStepTimeoutMs } from '../../lib/smsDelivery.ts';
 
 /**
- * Tells a reminder's run that its row changed, so it plans again at once. Should the
- * signal be lost (Temporal down), the run still checks the row when it wakes and plans
- * again; a scheduled reminder whose run has ended gets a new one.
+ * Owes a reminder's run word that its row changed, in `em`'s unit of work so it commits
+ * with the change: a Signal-With-Start row, which the open run hears at once (and plans
+ * again), or which starts a new run for a reminder whose run has ended (it reads the row).
+ * A signal sent only after the commit was lost with Temporal down: a reminder moved earlier
+ * then went out at its old time.
  */
-export async function nudgeReminder(ctx: AppContext, r: Reminder): Promise<void> {
-  try {
-    await ctx.deps.temporal.workflow.getHandle(reminderWorkflowId(r.id)).signal(reminderChangedSignal);
-  } catch (err) {
-    const closed = err instanceof WorkflowNotFoundError;
-    if (!closed) {
-      ctx.state.log.warn({ err: err instanceof Error ? err.message : String(err), reminderId: r.id }, 'reminder change not signalled; its run re-reads the row when it wakes');
-      return;
-    }
-    if (r.status !== 'scheduled') return;
-    const start = queueWorkflowStart(ctx.state.em, reminderStartRequest({ tenantId: r.tenant.id, reminderId: r.id, sendTimeoutMs: sendStepTimeoutMs(ctx.deps.config.sms.sendTimeoutMs) }, { requestId: ctx.state.requestId, rerun: true }));
-    await ctx.state.em.flush();
-    await startOrDefer(ctx, start);
-  }
+export function queueReminderNudge(ctx: AppContext, em: EntityManager, r: Reminder): WorkflowStart {
+  const request = reminderStartRequest({ tenantId: r.tenant.id, reminderId: r.id, sendTimeoutMs: sendStepTimeoutMs(ctx.deps.config.sms.sendTimeoutMs) }, { requestId: ctx.state.requestId, rerun: true });
+  return queueWorkflowStart(em, { ...request, signal: reminderChangedSignal.name });
+}
+
+/** Sends committed nudges now; any Temporal does not take is sent by the outbox relay. */
+export async function sendNudges(ctx: AppContext, nudges: WorkflowStart[]): Promise<void> {
+  for (const n of nudges) await startOrDefer(ctx, n);
 }

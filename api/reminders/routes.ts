@@ -8,7 +8,7 @@ import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { startOrDefer } from '../startWork.ts';
 import { checkConsent, contactFor, firstOccurrence, newReminder, rawRecipient } from '../../entities/reminderCreation.ts';
-import { nudgeReminder } from './nudge.ts';
+import { queueReminderNudge, sendNudges } from './nudge.ts';
 import { reminderBody, reminderListQuery, reminderParams, reminderSchema, reminderUpdateBody } from './schema.ts';
 import { reminderDto } from './serialize.ts';
 
@@ -91,7 +91,7 @@ export const reminderRoutes: RouteDef[] = [
     response: dataSchema(reminderSchema),
     handler: async (ctx, { params, body }) => {
       // Under a row lock: a run that fires meanwhile either finishes first (then this is a 409) or waits.
-      const r = await ctx.state.em.transactional(async (em) => {
+      const { r, nudge } = await ctx.state.em.transactional(async (em) => {
         const r = await em.findOne(ReminderSchema, params.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!r) throw notFound('Reminder');
         refuseUnlessScheduled(r);
@@ -129,9 +129,9 @@ export const reminderRoutes: RouteDef[] = [
         }
         await checkConsent(em, r);
         r.version += 1;
-        return r;
+        return { r, nudge: queueReminderNudge(ctx, em, r) };
       });
-      await nudgeReminder(ctx, r);
+      await sendNudges(ctx, [nudge]);
       return one(reminderDto(r));
     },
   }),
@@ -147,11 +147,14 @@ export const reminderRoutes: RouteDef[] = [
       const em = ctx.state.em;
       const r = await findReminder(em, params.id);
       refuseUnlessScheduled(r);
-      const changed = await em.nativeUpdate(ReminderSchema, { id: r.id, status: 'scheduled' }, { status: 'cancelled', nextSendAt: null, version: r.version + 1 });
+      const { changed, nudge } = await em.transactional(async (tx) => {
+        const changed = await tx.nativeUpdate(ReminderSchema, { id: r.id, status: 'scheduled' }, { status: 'cancelled', nextSendAt: null, version: r.version + 1 });
+        return { changed, nudge: changed ? queueReminderNudge(ctx, tx, r) : null };
+      });
       em.clear();
       const now = await findReminder(em, params.id);
       if (!changed) refuseUnlessScheduled(now);
-      await nudgeReminder(ctx, now);
+      if (nudge) await sendNudges(ctx, [nudge]);
       return one(reminderDto(now));
     },
   }),

@@ -108,6 +108,28 @@ describe('while Temporal is down', () => {
     expect((await stack.http.get('/api/v1/health')).status).toBe(200);
   }, 120_000);
 
+  it('moves a reminder earlier while Temporal is down, and its run hears of it once Temporal is back: it goes at its new time, not its old one', async () => {
+    const t = await aTenant(stack.http);
+    await stack.http.patch('/api/v1/tenant', { token: t.token, body: { quiet_hours: null } });
+    const created = await stack.http.post('/api/v1/reminders', { token: t.token, body: { to: '+14155550601', message: 'Your table is ready', send_at: new Date(Date.now() + 3_600_000).toISOString() } });
+    expect(created.status).toBe(201);
+    const id = created.body.data.id as string;
+    await eventually(async () => ((await stack.http.get(`/api/v1/runs/reminder-${id}`, { token: t.token })).body.data?.status === 'running' ? true : undefined), { what: 'the reminder run to sleep' });
+    await temporal.stop();
+    const moved = await stack.http.put(`/api/v1/reminders/${id}`, { token: t.token, body: { send_at: new Date(Date.now() + 2_000).toISOString() } });
+    expect(moved.status).toBe(200);
+    temporal = await startTemporal();
+    // Its run slept until the old time, an hour on; the change reached it through the relay.
+    const sent = await eventually(
+      async () => {
+        const r = (await stack.http.get(`/api/v1/reminders/${id}`, { token: t.token })).body.data;
+        return r.status === 'sent' ? r : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the moved reminder to go' },
+    );
+    expect(sent.sent_count).toBe(1);
+  }, 120_000);
+
   it('registers a tenant whose onboarding starts when Temporal is back', async () => {
     await temporal.stop();
     const t = await aTenant(stack.http);
