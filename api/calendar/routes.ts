@@ -8,7 +8,7 @@ import { CalendarEventSchema, type CalendarEvent } from '../../entities/Calendar
 import { ContactSchema } from '../../entities/Contact.ts';
 import { CalendarDeletionSchema } from '../../entities/CalendarConnection.ts';
 import { LeadSchema } from '../../entities/Lead.ts';
-import { ReminderSchema, type Reminder } from '../../entities/Reminder.ts';
+import { ReminderSchema } from '../../entities/Reminder.ts';
 import { TenantSchema } from '../../entities/Tenant.ts';
 import { recordEvent } from '../../entities/Event.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
