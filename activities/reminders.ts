@@ -40,6 +40,31 @@ function dueOf(r: Reminder, anchor: Date, now: Date): Date | null {
   }
 }
 
+/** The reminder's plan as the row says now; null when a change landed before it could be written. */
+async function planOnce(em: EntityManager, reminderId: string): Promise<ReminderPlan | null> {
+  const { r, event } = await load(em, reminderId);
+  if (r.status !== 'scheduled') return { state: 'ended', status: r.status };
+  const read = r.version;
+  const now = new Date();
+  const anchor = anchorOf(r, event, now);
+  if ('gone' in anchor) {
+    end(em, r, 'cancelled', anchor.gone, null, null);
+    return (await flushIfUnchanged(em, r, read)) ? { state: 'ended', status: 'cancelled' } : null;
+  }
+  const due = dueOf(r, anchor.at, now);
+  if (!due) {
+    end(em, r, r.sentCount > 0 ? 'sent' : 'cancelled', r.sentCount > 0 ? null : 'no occurrence before its end (until)', null, null);
+    const status = r.status;
+    return (await flushIfUnchanged(em, r, read)) ? { state: 'ended', status } : null;
+  }
+  // A later next_send_at is quiet hours holding this occurrence: it stays shown.
+  if (r.nextSendAt?.getTime() !== due.getTime() && !(r.nextSendAt && r.nextSendAt > due && due < now)) {
+    r.nextSendAt = due;
+    if (!(await flushIfUnchanged(em, r, read))) return null;
+  }
+  return { state: 'due', dueAt: due.toISOString(), version: read };
+}
+
 async function load(em: EntityManager, reminderId: string) {
   const r = await em.findOneOrFail(ReminderSchema, reminderId);
   const event = r.event ? await em.findOne(CalendarEventSchema, r.event.id) : null;
@@ -52,6 +77,28 @@ function end(em: EntityManager, r: Reminder, status: ReminderStatus, error: stri
   if (error) r.lastError = error.slice(0, 500);
   if (status === 'failed' || (status === 'cancelled' && error)) {
     recordReminderEvent(em, r, 'failed', occurrence, smsId, error);
+  }
+}
+
+/**
+ * Commits a plan or fire step's changes to the reminder (and their events) only while the
+ * reminder is still scheduled at the version the step read: a PUT or cancel committed in
+ * between wins (its signal makes the run plan again), rather than being overwritten with
+ * `failed` or a deferral. Whether it wrote.
+ */
+async function flushIfUnchanged(em: EntityManager, r: Reminder, version: number): Promise<boolean> {
+  await em.begin();
+  try {
+    const [now] = await em.execute<Array<{ version: number; status: string }>>('select version, status from reminders where id = ? and tenant_id = ? for update', [r.id, r.tenant.id]);
+    if (now?.version !== version || now.status !== 'scheduled') {
+      await em.rollback();
+      em.clear();
+      return false;
+    }
+    await em.commit();
+    return true;
+  } finally {
+    if (em.isInTransaction()) await em.rollback();
   }
 }
 
@@ -103,28 +150,11 @@ export function createReminderActivities(d: MessagingDeps) {
      * workflow last looked), written to `next_send_at`; or that it has ended.
      */
     async planReminder(input: { tenantId: string; reminderId: string }): Promise<ReminderPlan> {
-      const em = tenantEm(d.orm, input.tenantId);
-      const { r, event } = await load(em, input.reminderId);
-      if (r.status !== 'scheduled') return { state: 'ended', status: r.status };
-      const now = new Date();
-      const anchor = anchorOf(r, event, now);
-      if ('gone' in anchor) {
-        end(em, r, 'cancelled', anchor.gone, null, null);
-        await em.flush();
-        return { state: 'ended', status: 'cancelled' };
+      // Again from the top when a change lands while this plans (its signal follows).
+      for (;;) {
+        const plan = await planOnce(tenantEm(d.orm, input.tenantId), input.reminderId);
+        if (plan) return plan;
       }
-      const due = dueOf(r, anchor.at, now);
-      if (!due) {
-        end(em, r, r.sentCount > 0 ? 'sent' : 'cancelled', r.sentCount > 0 ? null : 'no occurrence before its end (until)', null, null);
-        await em.flush();
-        return { state: 'ended', status: r.status };
-      }
-      // A later next_send_at is quiet hours holding this occurrence: it stays shown.
-      if (r.nextSendAt?.getTime() !== due.getTime() && !(r.nextSendAt && r.nextSendAt > due && due < now)) {
-        r.nextSendAt = due;
-        await em.flush();
-      }
-      return { state: 'due', dueAt: due.toISOString(), version: r.version };
     },
 
     /**
@@ -145,8 +175,7 @@ export function createReminderActivities(d: MessagingDeps) {
         const anchor = anchorOf(r, event, new Date());
         if ('gone' in anchor) {
           end(em, r, 'cancelled', anchor.gone, occurrence, null);
-          await em.flush();
-          return { state: 'ended', status: 'cancelled' };
+          return (await flushIfUnchanged(em, r, input.version)) ? { state: 'ended', status: 'cancelled' } : { state: 'replan' };
         }
         // The event moved (or the rule changed): what was planned is not due.
         if (dueOf(r, anchor.at, occurrence)?.getTime() !== occurrence.getTime()) return { state: 'replan' };
@@ -159,22 +188,19 @@ export function createReminderActivities(d: MessagingDeps) {
       if (!row) {
         if (!to) {
           end(em, r, 'failed', `the contact has no ${r.channel === 'email' ? 'email address' : 'phone number'}`, occurrence, null);
-          await em.flush();
-          return { state: 'ended', status: 'failed' };
+          return (await flushIfUnchanged(em, r, input.version)) ? { state: 'ended', status: 'failed' } : { state: 'replan' };
         }
         if (!r.urgent && r.channel !== 'email') {
           const allowed = nextAllowedTime(new Date(), r.timezone, tenant.quietHours ?? null);
           if (allowed.getTime() > Date.now() + 1000) {
             // Shown as the reminder's next send time, so a person sees why it waits.
             r.nextSendAt = allowed;
-            await em.flush();
-            return { state: 'defer', until: allowed.toISOString() };
+            return (await flushIfUnchanged(em, r, input.version)) ? { state: 'defer', until: allowed.toISOString() } : { state: 'replan' };
           }
         }
         if (optedOut) {
           end(em, r, 'failed', 'opted_out', occurrence, null);
-          await em.flush();
-          return { state: 'ended', status: 'failed' };
+          return (await flushIfUnchanged(em, r, input.version)) ? { state: 'ended', status: 'failed' } : { state: 'replan' };
         }
         // Created here, committed by the send (before the provider call when it has an outside effect).
         const values = templateValues(contact, event, tenant.name);

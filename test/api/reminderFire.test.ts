@@ -81,6 +81,25 @@ describe('a reminder fired on the local sink', () => {
   });
 });
 
+describe('a change that lands while the fire step decides not to send', () => {
+  it('wins: a PUT giving a new number while the step finds the old one opted out is not overwritten with failed', async () => {
+    const input = await aReminder('+14155550430');
+    await sql(`insert into sms_opt_outs (id, created_at, updated_at, tenant_id, phone) values (gen_random_uuid(), now(), now(), ?, ?)`, [t.tenantId, '+14155550430']);
+    // What PUT /reminders/{id} does, in a transaction that holds the row while the step reads it.
+    const put = stack.orm.em.fork();
+    await put.begin();
+    await put.execute('select 1 from reminders where id = ? for update', [input.reminderId]);
+    const fired = fire(input);
+    await new Promise((r) => setTimeout(r, 400));
+    await put.execute('update reminders set to_address = ?, version = version + 1 where id = ?', ['+14155550431', input.reminderId]);
+    await put.commit();
+    expect(await fired).toEqual({ state: 'replan' });
+    const [r] = await sql<{ status: string; to_address: string; last_error: string | null }>('select status, to_address, last_error from reminders where id = ?', [input.reminderId]);
+    expect(r).toEqual({ status: 'scheduled', to_address: '+14155550431', last_error: null });
+    expect(await sql(`select 1 from events where entity_id = ? and type = 'reminder.failed'`, [input.reminderId])).toHaveLength(0);
+  });
+});
+
 describe('a reminder that follows an event', () => {
   /** A reminder an hour before a meeting in two days, and what its fire step is given. */
   async function aFollower(to: string) {
