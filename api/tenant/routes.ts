@@ -82,7 +82,8 @@ const tenantDto = (t: Tenant) => ({
 async function checkClaim(ctx: AppContext, tenant: Tenant, added: string[]) {
   if (!added.length) return;
   if (!tenant.twilioAccountSid) {
-    if (!ctx.deps.config.twilio.accountSid) return;
+    // A platform token alone (no SID) still verifies inbound webhooks: its numbers are an operator's to give too.
+    if (!ctx.deps.config.twilio.accountSid && !ctx.deps.config.twilio.authToken) return;
     throw forbidden(`Numbers on the platform's Twilio account are assigned by a platform operator (npm run assign-number -- ${tenant.id} <number>), or connect your own Twilio account (PUT /tenant/twilio)`);
   }
   const run = await startPhoneNumberCheck(startContext(ctx, tenant.id), added);

@@ -16,8 +16,8 @@ beforeAll(async () => {
   // No OpenAI key: the worker triages with the local rules, as the embedded default does.
   stack = await startStack({ env: { TWILIO_AUTH_TOKEN: AUTH_TOKEN, RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '1000' } });
   t = await aTenant(stack.http);
-  const res = await stack.http.patch('/api/v1/tenant', { token: t.token, body: { phone_numbers: ['+1 500 555 0006'] } });
-  expect(res.body.data.phone_numbers).toEqual([OUR_NUMBER]);
+  // What a platform operator does (npm run assign-number): the platform's numbers are not a tenant's to claim.
+  await stack.orm.em.getConnection().execute(`update tenant set phone_numbers = '{${OUR_NUMBER}}' where id = ?`, [t.tenantId]);
 });
 afterAll(() => stack.close());
 
@@ -177,6 +177,13 @@ describe('Twilio inbound SMS webhook', () => {
     const message = await tenantEm(stack.orm, t.tenantId).findOneOrFail(MessageSchema, { externalId: params.MessageSid });
     expect(message).toMatchObject({ channel: 'whatsapp', customerPhone: '+14155550133' });
     await eventually(async () => ((await stack.http.get(`/api/v1/inbox/messages/${message.id}`, { token: t.token })).body.data.processed ? true : undefined), { what: 'triage of the WhatsApp message' });
+  });
+
+  it("refuses a tenant claiming a number itself when the platform's Twilio token verifies webhooks (the number would receive that account's texts)", async () => {
+    const squatter = await aTenant(stack.http);
+    const res = await stack.http.patch('/api/v1/tenant', { token: squatter.token, body: { phone_numbers: ['+15005550016'] } });
+    expect(res.status).toBe(403);
+    expect((await stack.http.get('/api/v1/tenant', { token: squatter.token })).body.data.phone_numbers).toEqual([]);
   });
 
   it('answers 404 for a number no tenant owns', async () => {
