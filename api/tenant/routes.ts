@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TenantSchema, type Tenant } from '../../entities/Tenant.ts';
 import { systemEm } from '../../lib/db.ts';
+import { pgArray } from '../../lib/pgArray.ts';
 import { duplicate, forbidden, serviceUnavailable, validationError } from '../../lib/errors.ts';
 import { HH_MM } from '../../lib/quietHours.ts';
 import { periodsProblem, WEEKDAYS, type Weekday, type WorkingHours } from '../../lib/availability.ts';
@@ -79,11 +80,13 @@ const tenantDto = (t: Tenant) => ({
  * platform operator on the platform's account (npm run assign-number). With no Twilio at
  * all (the local sink) nothing can be received from outside, so any number is allowed.
  */
+/** The platform has a Twilio account (a token alone still verifies inbound webhooks): its numbers are an operator's to give. */
+const platformTwilio = (ctx: AppContext) => Boolean(ctx.deps.config.twilio.accountSid || ctx.deps.config.twilio.authToken);
+
 async function checkClaim(ctx: AppContext, tenant: Tenant, added: string[]) {
   if (!added.length) return;
   if (!tenant.twilioAccountSid) {
-    // A platform token alone (no SID) still verifies inbound webhooks: its numbers are an operator's to give too.
-    if (!ctx.deps.config.twilio.accountSid && !ctx.deps.config.twilio.authToken) return;
+    if (!platformTwilio(ctx)) return;
     throw forbidden(`Numbers on the platform's Twilio account are assigned by a platform operator (npm run assign-number -- ${tenant.id} <number>), or connect your own Twilio account (PUT /tenant/twilio)`);
   }
   const run = await startPhoneNumberCheck(startContext(ctx, tenant.id), added);
@@ -156,18 +159,33 @@ export const tenantRoutes: RouteDef[] = [
     handler: async (ctx, { body, caller }) => {
       const em = ctx.state.em;
       const tenant = await em.findOneOrFail(TenantSchema, caller.tenantId);
+      let unverifiedHolder: Tenant | null = null;
       if (body.phone_numbers?.length) {
         // A number routes to one tenant only: inbound webhooks find the tenant by it.
         const taken = await systemEm(ctx.deps.orm).findOne(TenantSchema, { id: { $ne: tenant.id }, phoneNumbers: { $overlap: body.phone_numbers } });
-        if (taken) throw duplicate('A phone number is already used by another account', { field: 'phone_numbers' });
+        // Held on the local sink (no Twilio of its own, none on the platform: nobody checked it
+        // was theirs), a number yields to a tenant whose own Twilio account has it, checked
+        // below; otherwise anyone could keep a business from its own number.
+        if (taken && !(tenant.twilioAccountSid && !taken.twilioAccountSid && !platformTwilio(ctx))) throw duplicate('A phone number is already used by another account', { field: 'phone_numbers' });
         await checkClaim(ctx, tenant, body.phone_numbers.filter((n) => !tenant.phoneNumbers.includes(n)));
+        unverifiedHolder = taken;
       }
       if (body.quiet_hours !== undefined) tenant.quietHours = body.quiet_hours;
       if (body.working_hours) tenant.workingHours = { ...tenant.workingHours, ...(Object.fromEntries(Object.entries(body.working_hours).filter(([, periods]) => periods)) as Partial<WorkingHours>) };
       if (body.name !== undefined) tenant.name = body.name;
       if (body.timezone !== undefined) tenant.timezone = body.timezone;
       if (body.phone_numbers !== undefined) tenant.phoneNumbers = [...new Set(body.phone_numbers)];
-      await em.flush();
+      // With the numbers it takes over, in one transaction.
+      await em.begin();
+      try {
+        if (unverifiedHolder) {
+          await em.execute(`update tenant set phone_numbers = array(select n from unnest(phone_numbers) n where n <> all(?::text[])), updated_at = now() where id = ?`, [pgArray(tenant.phoneNumbers), unverifiedHolder.id]);
+          ctx.state.log.info({ from_tenant: unverifiedHolder.id }, 'phone numbers held unchecked given to the tenant whose Twilio account has them');
+        }
+        await em.commit();
+      } finally {
+        if (em.isInTransaction()) await em.rollback();
+      }
       return one(tenantDto(tenant));
     },
   }),
