@@ -33,7 +33,7 @@ export type FireOutcome =
  */
 function dueOf(r: Reminder, anchor: Date, now: Date): Date | null {
   try {
-    return nextDue({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, r.lastOccurrenceAt ?? null, now, r.nextSendAt ?? null);
+    return nextDue({ anchor, timezone: r.timezone, rrule: r.rrule, until: r.until }, r.lastOccurrenceAt ?? null, now, r.heldOccurrenceAt ?? null);
   } catch (err) {
     if (err instanceof BudgetExceededError) return null;
     throw err;
@@ -57,8 +57,8 @@ async function planOnce(em: EntityManager, reminderId: string): Promise<Reminder
     const status = r.status;
     return (await flushIfUnchanged(em, r, read)) ? { state: 'ended', status } : null;
   }
-  // A later next_send_at is quiet hours holding this occurrence: it stays shown.
-  if (r.nextSendAt?.getTime() !== due.getTime() && !(r.nextSendAt && r.nextSendAt > due && due < now)) {
+  // An occurrence quiet hours hold keeps showing when it goes.
+  if (r.nextSendAt?.getTime() !== due.getTime() && r.heldOccurrenceAt?.getTime() !== due.getTime()) {
     r.nextSendAt = due;
     if (!(await flushIfUnchanged(em, r, read))) return null;
   }
@@ -195,6 +195,7 @@ export function createReminderActivities(d: MessagingDeps) {
           if (allowed.getTime() > Date.now() + 1000) {
             // Shown as the reminder's next send time, so a person sees why it waits.
             r.nextSendAt = allowed;
+            r.heldOccurrenceAt = occurrence;
             return (await flushIfUnchanged(em, r, input.version)) ? { state: 'defer', until: allowed.toISOString() } : { state: 'replan' };
           }
         }

@@ -39,6 +39,12 @@ export const ReminderSchema = defineEntity({
     nextSendAt: p.datetime().nullable(),
     /** The occurrence last sent (recurring reminders continue after it). */
     lastOccurrenceAt: p.datetime().nullable(),
+    /**
+     * The occurrence quiet hours put off (until `nextSendAt`): still due however late, where
+     * other missed occurrences of a recurring reminder are skipped. Only while it is the
+     * occurrence next due; a send after it, or a new schedule, moves past it.
+     */
+    heldOccurrenceAt: p.datetime().nullable(),
     sentCount: p.integer().default(0),
     sentAt: p.datetime().nullable(),
     lastError: p.string().length(500).nullable(),

@@ -103,15 +103,14 @@ export const CATCH_UP_MS = 60_000;
  * The occurrence to send next after `last` (null: none sent yet). A recurring reminder
  * skips occurrences more than CATCH_UP_MS before `now`, so one created with a start in
  * the past, or a run that slept through an outage, sends one, not a burst of missed ones.
- * `heldUntil`: when the reminder says it goes next (`next_send_at`). Later than the
- * occurrence due, quiet hours put that occurrence off until then: it is still to go, not
- * missed, until the hold has run out too.
+ * `held`: an occurrence quiet hours put off; while it is the one next due it is still to
+ * go, not missed.
  */
-export function nextDue(r: Recurrence, last: Date | null, now: Date, heldUntil: Date | null = null): Date | null {
+export function nextDue(r: Recurrence, last: Date | null, now: Date, held: Date | null = null): Date | null {
   const next = nextOccurrence(r, last);
   const floor = new Date(now.getTime() - CATCH_UP_MS);
   if (!next || !r.rrule || next >= floor) return next;
-  if (heldUntil && heldUntil > next && heldUntil >= floor) return next;
+  if (held?.getTime() === next.getTime()) return next;
   return nextOccurrence(r, last && last > floor ? last : floor);
 }
 

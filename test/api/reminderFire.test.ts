@@ -224,6 +224,16 @@ describe('quiet hours and what comes after', () => {
     expect(rows.map((r) => ({ occurrence: new Date(r.occurrence).toISOString(), body: r.body }))).toEqual([{ occurrence: '2027-05-01T22:00:00.000Z', body: 'Take your pills, with food' }]);
   });
 
+  it('plans a recurring reminder made with a start days ago for its next occurrence, not a burst of the missed ones', async () => {
+    const start = new Date(Date.now() - 3 * 86_400_000 - 2 * 3_600_000);
+    const res = await stack.http.post('/api/v1/reminders', { token: t.token, body: { to: '+14155550423', message: 'Daily check-in', send_at: start.toISOString(), timezone: 'UTC', rrule: 'FREQ=DAILY' } });
+    expect(res.status).toBe(201);
+    const next = res.body.data.next_send_at as string;
+    expect(Date.parse(next)).toBeGreaterThan(Date.now());
+    const plan: ReminderPlan = await new MockActivityEnvironment().run(activitiesWith().planReminder, { tenantId: t.tenantId, reminderId: res.body.data.id });
+    expect(plan).toMatchObject({ state: 'due', dueAt: next });
+  });
+
   it("lets a one-off held by quiet hours take a new zone (a PUT of timezone alone): its time is an instant, which the zone does not move", async () => {
     const q = await aTenant(stack.http);
     const hhmm = (ms: number) => new Date(Date.now() + ms).toISOString().slice(11, 16);

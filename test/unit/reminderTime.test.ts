@@ -162,16 +162,17 @@ describe('nextDue', () => {
     expect(nextDue(longAgo, new Date('2027-05-08T09:00:00Z'), now)?.toISOString()).toBe('2027-05-11T09:00:00.000Z');
   });
   it('keeps an occurrence quiet hours put off due until it goes: not skipped as missed', () => {
-    // Daily at 22:00 UTC; last night's was held until 08:00 (next_send_at); it is 06:00.
+    // Daily at 22:00 UTC; last night's was held (until 08:00); it is 06:00.
     const nightly = { anchor: new Date('2027-05-01T22:00:00Z'), timezone: 'UTC', rrule: 'FREQ=DAILY' };
     const early = new Date('2027-05-10T06:00:00Z');
-    const held = new Date('2027-05-10T08:00:00Z');
+    const held = new Date('2027-05-09T22:00:00Z');
     const last = new Date('2027-05-08T22:00:00Z');
     expect(nextDue(nightly, last, early, held)?.toISOString()).toBe('2027-05-09T22:00:00.000Z');
     // Without the hold it was missed, and the next one is due.
     expect(nextDue(nightly, last, early)?.toISOString()).toBe('2027-05-10T22:00:00.000Z');
-    // A hold that ran out long ago (the run slept through it) is missed too.
-    expect(nextDue(nightly, last, new Date('2027-05-10T09:00:00Z'), held)?.toISOString()).toBe('2027-05-10T22:00:00.000Z');
+    // A hold of another occurrence (an older one, before a send moved past it) changes nothing: no burst of missed ones.
+    expect(nextDue(nightly, last, early, new Date('2027-05-08T22:00:00Z'))?.toISOString()).toBe('2027-05-10T22:00:00.000Z');
+    expect(nextDue(nightly, null, early, held)?.toISOString()).toBe('2027-05-10T22:00:00.000Z');
   });
   it('keeps a late one-off due, however late (the caller decides whether that is too late)', () => {
     const once = { anchor: new Date('2027-05-09T08:00:00Z'), timezone: 'UTC' };
