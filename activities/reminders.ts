@@ -170,9 +170,12 @@ export function createReminderActivities(d: MessagingDeps) {
       const key = `reminder:${r.id}:${input.dueAt}`;
       const already = r.lastOccurrenceAt?.getTime() === occurrence.getTime();
       if (r.status !== 'scheduled' && !already) return { state: 'ended', status: r.status };
+      // Only a retry of this step can have made the occurrence's row (its unique key guards the rest).
+      let row = already || Context.current().info.attempt > 1 ? await em.findOne(OutboundMessageSchema, { idempotencyKey: key }) : null;
       if (!already) {
         if (r.version !== input.version) return { state: 'replan' };
-        const anchor = anchorOf(r, event, new Date());
+        // A retry whose text may be out already (its row was made) is not called late.
+        const anchor = anchorOf(r, event, row ? undefined : new Date());
         if ('gone' in anchor) {
           end(em, r, 'cancelled', anchor.gone, occurrence, null);
           return (await flushIfUnchanged(em, r, input.version)) ? { state: 'ended', status: 'cancelled' } : { state: 'replan' };
@@ -182,8 +185,6 @@ export function createReminderActivities(d: MessagingDeps) {
       }
 
       const to = recipientOf(r, contact);
-      // Only a retry of this step can have made the occurrence's row (its unique key guards the rest).
-      let row = already || Context.current().info.attempt > 1 ? await em.findOne(OutboundMessageSchema, { idempotencyKey: key }) : null;
       const created = !row;
       if (!row) {
         if (!to) {

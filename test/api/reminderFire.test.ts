@@ -6,6 +6,7 @@ import { createReminderActivities, type FireOutcome, type ReminderPlan } from '.
 import { createLocalTextProvider } from '../../providers/twilio/messaging.ts';
 import { createLocalEmailProvider } from '../../providers/messaging/email.ts';
 import type { TextProvider } from '../../providers/messaging/index.ts';
+import { ProviderError } from '../../providers/errors.ts';
 
 /**
  * The fire step on the local sink (the embedded default) takes no row lock: its one commit
@@ -117,6 +118,35 @@ describe('a reminder that follows an event', () => {
     const { eventId, input } = await aFollower('+14155550406');
     expect(await fire(input, () => move(eventId))).toEqual({ state: 'replan' });
     expect(await state(input.reminderId)).toEqual({ status: 'scheduled', sent_count: 0, message: 'See you at 3', outbound: 0, sent_events: 0 });
+  });
+
+  it('does not call a retry late and cancel it when its first attempt may have sent the text', async () => {
+    const { input } = await aFollower('+14155550409');
+    let calls = 0;
+    const flaky: TextProvider = {
+      kind: 'twilio',
+      accountSid: 'AC00000000000000000000000000000000',
+      async send() {
+        calls += 1;
+        if (calls === 1) throw new ProviderError('twilio', 'unavailable', 'Twilio did not answer');
+        return { sid: 'SM00000000000000000000000000000409', status: 'queued' };
+      },
+      findSent: async () => [],
+      ownsNumber: async () => true,
+    };
+    const activities = createReminderActivities({ orm: stack.orm, providers: { text: () => flaky, email: createLocalEmailProvider() }, emailFrom: 'reminders@example.test', platformNumber: '+15005550006' });
+    await expect(new MockActivityEnvironment().run(activities.fireReminder, input)).rejects.toThrow('Twilio did not answer');
+    // The retry that gets through comes after the event began (an hour after the text was due).
+    const [e] = await sql<{ starts_at: Date }>('select e.starts_at from calendar_event e join reminders r on r.event_id = e.id where r.id = ?', [input.reminderId]);
+    jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    jest.setSystemTime(new Date(new Date(e.starts_at).getTime() + 5 * 60_000));
+    try {
+      const out: FireOutcome = await new MockActivityEnvironment({ attempt: 2 }).run(activities.fireReminder, input);
+      expect(out).toEqual({ state: 'ended', status: 'sent' });
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(await state(input.reminderId)).toMatchObject({ status: 'sent', sent_count: 1, outbound: 1 });
   });
 
   it('holds its event while a text with an outside effect goes out: a move waits for the send', async () => {
