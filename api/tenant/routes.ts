@@ -159,16 +159,17 @@ export const tenantRoutes: RouteDef[] = [
     handler: async (ctx, { body, caller }) => {
       const em = ctx.state.em;
       const tenant = await em.findOneOrFail(TenantSchema, caller.tenantId);
-      let unverifiedHolder: Tenant | null = null;
+      let unverifiedHolders: Tenant[] = [];
       if (body.phone_numbers?.length) {
         // A number routes to one tenant only: inbound webhooks find the tenant by it.
-        const taken = await systemEm(ctx.deps.orm).findOne(TenantSchema, { id: { $ne: tenant.id }, phoneNumbers: { $overlap: body.phone_numbers } });
+        const holders = await systemEm(ctx.deps.orm).find(TenantSchema, { id: { $ne: tenant.id }, phoneNumbers: { $overlap: body.phone_numbers } });
         // Held on the local sink (no Twilio of its own, none on the platform: nobody checked it
         // was theirs), a number yields to a tenant whose own Twilio account has it, checked
         // below; otherwise anyone could keep a business from its own number.
-        if (taken && !(tenant.twilioAccountSid && !taken.twilioAccountSid && !platformTwilio(ctx))) throw duplicate('A phone number is already used by another account', { field: 'phone_numbers' });
+        const yields = (h: Tenant) => Boolean(tenant.twilioAccountSid) && !h.twilioAccountSid && !platformTwilio(ctx);
+        if (!holders.every(yields)) throw duplicate('A phone number is already used by another account', { field: 'phone_numbers' });
         await checkClaim(ctx, tenant, body.phone_numbers.filter((n) => !tenant.phoneNumbers.includes(n)));
-        unverifiedHolder = taken;
+        unverifiedHolders = holders;
       }
       if (body.quiet_hours !== undefined) tenant.quietHours = body.quiet_hours;
       if (body.working_hours) tenant.workingHours = { ...tenant.workingHours, ...(Object.fromEntries(Object.entries(body.working_hours).filter(([, periods]) => periods)) as Partial<WorkingHours>) };
@@ -178,9 +179,9 @@ export const tenantRoutes: RouteDef[] = [
       // With the numbers it takes over, in one transaction.
       await em.begin();
       try {
-        if (unverifiedHolder) {
-          await em.execute(`update tenant set phone_numbers = array(select n from unnest(phone_numbers) n where n <> all(?::text[])), updated_at = now() where id = ?`, [pgArray(tenant.phoneNumbers), unverifiedHolder.id]);
-          ctx.state.log.info({ from_tenant: unverifiedHolder.id }, 'phone numbers held unchecked given to the tenant whose Twilio account has them');
+        for (const holder of unverifiedHolders) {
+          await em.execute(`update tenant set phone_numbers = array(select n from unnest(phone_numbers) n where n <> all(?::text[])), updated_at = now() where id = ?`, [pgArray(tenant.phoneNumbers), holder.id]);
+          ctx.state.log.info({ from_tenant: holder.id }, 'phone numbers held unchecked given to the tenant whose Twilio account has them');
         }
         await em.commit();
       } finally {

@@ -47,6 +47,19 @@ describe('a number claimed on the local sink', () => {
     expect(await numbersOf(owner.token)).toEqual([NUMBER]);
   }, 60_000);
 
+  it('yields from every tenant holding one of the numbers claimed', async () => {
+    const sid = accountSid('claims-two');
+    twilio.addAccount(sid, { authToken: 'claims-two-token-0123456789abcdef', numbers: ['+15005550721', '+15005550722'] });
+    const first = await aTenant(stack.http);
+    const second = await aTenant(stack.http);
+    expect((await claim(first.token, ['+15005550721'])).status).toBe(200);
+    expect((await claim(second.token, ['+15005550722'])).status).toBe(200);
+    const owner = await aTenant(stack.http);
+    expect((await stack.http.put('/api/v1/tenant/twilio', { token: owner.token, body: { account_sid: sid, auth_token: 'claims-two-token-0123456789abcdef' } })).status).toBe(200);
+    expect((await claim(owner.token, ['+15005550721', '+15005550722'])).status).toBe(200);
+    expect([await numbersOf(first.token), await numbersOf(second.token)]).toEqual([[], []]);
+  }, 60_000);
+
   it('stays where it is when the claimant with its own account does not have it', async () => {
     const squatter = await aTenant(stack.http);
     expect((await claim(squatter.token, ['+15005550713'])).status).toBe(200);
