@@ -11,7 +11,7 @@ export const reminderWorkflowId = (reminderId: string) => `reminder-${reminderId
 export const reminderChangedSignal = defineSignal('reminderChanged');
 
 /** A reminder's run, started as today's code runs it (its fire step local: see ReminderInput.fire). */
-export function reminderStartRequest(input: Omit<ReminderInput, 'fire'>, opts: { requestId?: string | null; rerun?: boolean } = {}): StartRequest {
-  const args: ReminderInput = { ...input, fire: 'local' };
+export function reminderStartRequest(input: Omit<ReminderInput, 'fire' | 'sendTimeoutCoversRetry'>, opts: { requestId?: string | null; rerun?: boolean } = {}): StartRequest {
+  const args: ReminderInput = { ...input, fire: 'local', sendTimeoutCoversRetry: true };
   return kindStartRequest(reminderKind, reminderWorkflowId(input.reminderId), input.reminderId, args, opts);
 }

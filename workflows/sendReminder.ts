@@ -8,6 +8,11 @@ export interface ReminderInput {
   reminderId: string;
   /** The send step's start-to-close (the provider's timeout plus bookkeeping). */
   sendTimeoutMs?: number;
+  /**
+   * `sendTimeoutMs` outlasts a retried attempt's two provider calls (lib/smsDelivery.ts
+   * sendStepTimeoutMs). Runs started before said nothing: theirs was one call plus 10 s.
+   */
+  sendTimeoutCoversRetry?: true;
   /** The first plan, as the API computed it when it stored the reminder (saves an activity per new reminder). */
   plan?: { dueAt: string; version: number };
   /**
@@ -43,16 +48,22 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
   }
 }
 
+/** The send step's timeout: a run started before it covered a retry's two provider calls (T + 10 s) gets 2T + 10 s, and passes it on. */
+function sendTimeoutOf(input: ReminderInput): number | undefined {
+  return input.sendTimeoutMs && !input.sendTimeoutCoversRetry ? 2 * input.sendTimeoutMs - 10_000 : input.sendTimeoutMs;
+}
+
 async function remind(input: ReminderInput): Promise<ReminderStatus> {
+  const sendTimeoutMs = sendTimeoutOf(input);
   const { planReminder, fireReminder } = proxyActivities<ReminderActivities>({
     ...presets.providerCall,
-    ...(input.sendTimeoutMs ? { startToCloseTimeout: input.sendTimeoutMs } : {}),
+    ...(sendTimeoutMs ? { startToCloseTimeout: sendTimeoutMs } : {}),
   });
   // The fire step runs as a local activity (in the worker that wakes the reminder: no task
   // queue round trip when many fall due at once); runs that began before replay their
   // history's remote one (patch local-fire, asked only by runs whose input does not say).
   const local = proxyLocalActivities<ReminderActivities>({
-    startToCloseTimeout: input.sendTimeoutMs ?? '2 minutes',
+    startToCloseTimeout: sendTimeoutMs ?? '2 minutes',
     retry: presets.providerCall.retry,
     localRetryThreshold: '10 seconds',
   });
@@ -103,7 +114,7 @@ async function remind(input: ReminderInput): Promise<ReminderStatus> {
       if (fired.state === 'ended') return fired.status;
       if (fired.state === 'replan') replan = true;
       else if (fired.state === 'defer') wakeAt = Date.parse(fired.until);
-      else return continueAsNew<typeof sendReminderWorkflow>({ tenantId: input.tenantId, reminderId: input.reminderId, sendTimeoutMs: input.sendTimeoutMs, fire: 'local' });
+      else return continueAsNew<typeof sendReminderWorkflow>({ tenantId: input.tenantId, reminderId: input.reminderId, sendTimeoutMs, sendTimeoutCoversRetry: true, fire: 'local' });
     }
   }
 }

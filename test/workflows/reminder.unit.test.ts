@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { FireOutcome, ReminderActivities, ReminderPlan } from '../../activities/reminders.ts';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -206,5 +207,25 @@ describe('sendReminderWorkflow', () => {
     expect(result).toBeInstanceOf(WorkflowFailedError);
     expect(fires).toEqual([]);
     expect(closes).toEqual([{ status: 'cancelled', reason: 'its run was cancelled' }]);
+  });
+
+  it('gives a run started before the send step covered a retry the longer timeout, in its steps and the runs it continues as', async () => {
+    const timeouts: Array<number | undefined> = [];
+    let fired = 0;
+    const activities: ReminderActivities = {
+      planReminder: async () => (fired < 2 ? { state: 'due', dueAt: inMs(100), version: 1 } : { state: 'ended', status: 'sent' }),
+      async fireReminder() {
+        fired += 1;
+        timeouts.push(Context.current().info.startToCloseTimeoutMs);
+        return { state: 'sent', more: true };
+      },
+      closeReminder: async () => undefined,
+    };
+    await env.withWorker(activities, async (taskQueue) => {
+      // As today's API started runs before: one provider call (15 s) plus 10 s.
+      const handle = await env.client.workflow.start('sendReminderWorkflow', { taskQueue, workflowId: `reminder-unit-${randomUUID()}`, args: [{ tenantId: randomUUID(), reminderId: randomUUID(), sendTimeoutMs: 25_000, fire: 'local' }] });
+      return handle.result();
+    });
+    expect(timeouts).toEqual([40_000, 40_000]);
   });
 });
