@@ -119,7 +119,8 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
 
   /** The dialer of the account that placed the call's line `providerCallId`. */
   async function dialerOfLine(ref: CallRef & { providerCallId: string }): Promise<VoiceDialer> {
-    const { em, call } = await load(ref);
+    const em = tenantEm(deps.orm, ref.tenantId);
+    const call = await em.findOneOrFail(VoiceCallSchema, ref.callId, { fields: ['attempts'] });
     const tenant = await em.findOneOrFail(TenantSchema, ref.tenantId);
     return dialerOfAccount(tenant, call.attempts.find((a) => a.provider_call_id === ref.providerCallId)?.account_sid);
   }

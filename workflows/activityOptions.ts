@@ -35,10 +35,3 @@ export const presets = {
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
   },
 } satisfies Record<string, ActivityOptions>;
-
-/** A failed step's innermost cause, in its words: the provider's own error rather than "activity failed". */
-export function innermostMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
-}

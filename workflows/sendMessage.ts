@@ -1,7 +1,8 @@
-import { CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, sleep, TemporalFailure } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { MessagingActivities, SendResult } from '../activities/messaging.ts';
 import { isTransientUndelivery, type DeliveryVerdict } from '../lib/smsDelivery.ts';
-import { innermostMessage, presets } from './activityOptions.ts';
+import { presets } from './activityOptions.ts';
+import { recordStop } from './runStop.ts';
 import { deliveryStatusSignal } from './sendMessage.client.ts';
 
 export interface SendMessageInput {
@@ -33,13 +34,11 @@ export async function sendMessageWorkflow(input: SendMessageInput): Promise<Send
     return await sendAndListen(input);
   } catch (err) {
     // Stopped before an outcome (cancelled, or the provider unreachable through every retry):
-    // the message says so instead of `queued`/`sending` for ever (runs before the patch end as they did).
-    if ((isCancellation(err) || err instanceof TemporalFailure) && patched('close-message-on-stop')) {
+    // the message says so instead of `queued`/`sending` for ever.
+    return recordStop(err, 'close-message-on-stop', (stop) => {
       const { closeOutbound } = proxyActivities<Pick<MessagingActivities, 'closeOutbound'>>(presets.database);
-      const reason = isCancellation(err) ? 'the send run was cancelled' : `gave up: ${innermostMessage(err)}`;
-      await CancellationScope.nonCancellable(() => closeOutbound({ tenantId: input.tenantId, messageId: input.messageId, reason }));
-    }
-    throw err;
+      return closeOutbound({ tenantId: input.tenantId, messageId: input.messageId, reason: stop.cancelled ? 'the send run was cancelled' : `gave up: ${stop.cause}` });
+    });
   }
 }
 

@@ -1,6 +1,7 @@
-import { CancellationScope, continueAsNew, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, TemporalFailure } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { ReminderActivities, ReminderPlan, ReminderStatus } from '../activities/reminders.ts';
-import { innermostMessage, presets } from './activityOptions.ts';
+import { presets } from './activityOptions.ts';
+import { recordStop } from './runStop.ts';
 import { reminderChangedSignal } from './sendReminder.client.ts';
 
 export interface ReminderInput {
@@ -35,16 +36,12 @@ export async function sendReminderWorkflow(input: ReminderInput): Promise<Remind
     return await remind(input);
   } catch (err) {
     // Stopped before the reminder ended (cancelled through /runs, or a step's retries ran out
-    // in an outage): the reminder says so instead of `scheduled` for ever (continue-as-new is
-    // neither, and passes; runs before the patch end as they did). A local step's failure
-    // arrives as its own failure, not wrapped in an ActivityFailure.
-    if ((isCancellation(err) || err instanceof TemporalFailure) && patched('close-reminder-on-stop')) {
+    // in an outage): the reminder says so instead of `scheduled` for ever.
+    return recordStop(err, 'close-reminder-on-stop', (stop) => {
       const { closeReminder } = proxyActivities<Pick<ReminderActivities, 'closeReminder'>>(presets.database);
-      const cancelled = isCancellation(err);
-      const reason = cancelled ? 'its run was cancelled' : `gave up: ${innermostMessage(err)}`;
-      await CancellationScope.nonCancellable(() => closeReminder({ tenantId: input.tenantId, reminderId: input.reminderId, status: cancelled ? 'cancelled' : 'failed', reason }));
-    }
-    throw err;
+      const ending = stop.cancelled ? { status: 'cancelled' as const, reason: 'its run was cancelled' } : { status: 'failed' as const, reason: `gave up: ${stop.cause}` };
+      return closeReminder({ tenantId: input.tenantId, reminderId: input.reminderId, ...ending });
+    });
   }
 }
 

@@ -74,15 +74,15 @@ const tenantDto = (t: Tenant) => ({
   created_at: t.createdAt.toISOString(),
 });
 
+/** The platform has a Twilio account (a token alone still verifies inbound webhooks): its numbers are an operator's to give. */
+const platformTwilio = (ctx: AppContext) => Boolean(ctx.deps.config.twilio.accountSid || ctx.deps.config.twilio.authToken);
+
 /**
  * A number may join a tenant only when it is the tenant's to have: in the tenant's own
  * Twilio account (asked of Twilio by a workflow, with the stored credentials), or given by a
  * platform operator on the platform's account (npm run assign-number). With no Twilio at
  * all (the local sink) nothing can be received from outside, so any number is allowed.
  */
-/** The platform has a Twilio account (a token alone still verifies inbound webhooks): its numbers are an operator's to give. */
-const platformTwilio = (ctx: AppContext) => Boolean(ctx.deps.config.twilio.accountSid || ctx.deps.config.twilio.authToken);
-
 async function checkClaim(ctx: AppContext, tenant: Tenant, added: string[]) {
   if (!added.length) return;
   if (!tenant.twilioAccountSid) {
@@ -179,9 +179,10 @@ export const tenantRoutes: RouteDef[] = [
       // With the numbers it takes over, in one transaction.
       await em.begin();
       try {
-        for (const holder of unverifiedHolders) {
-          await em.execute(`update tenant set phone_numbers = array(select n from unnest(phone_numbers) n where n <> all(?::text[])), updated_at = now() where id = ?`, [pgArray(tenant.phoneNumbers), holder.id]);
-          ctx.state.log.info({ from_tenant: holder.id }, 'phone numbers held unchecked given to the tenant whose Twilio account has them');
+        if (unverifiedHolders.length) {
+          const from = unverifiedHolders.map((h) => h.id);
+          await em.execute(`update tenant set phone_numbers = array(select n from unnest(phone_numbers) n where n <> all(?::text[])), updated_at = now() where id = any(?::uuid[])`, [pgArray(tenant.phoneNumbers), pgArray(from)]);
+          ctx.state.log.info({ from_tenants: from }, 'phone numbers held unchecked given to the tenant whose Twilio account has them');
         }
         await em.commit();
       } finally {
