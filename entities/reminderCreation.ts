@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { EntityManager } from '../lib/db.ts';
 import { optedOut, validationError } from '../lib/errors.ts';
@@ -6,10 +7,10 @@ import { BudgetExceededError } from '../lib/computeBudget.ts';
 import { CATCH_UP_MS, isTimeZone, nextDue, parseOffset, type Recurrence } from '../lib/reminderTime.ts';
 import { reminderStartRequest } from '../workflows/sendReminder.client.ts';
 import { CalendarEventSchema } from './CalendarEvent.ts';
-import { ContactSchema, isOptedOut, type Contact } from './Contact.ts';
+import { ContactSchema, isOptedOut, optedOutSql, type Contact } from './Contact.ts';
 import { ReminderSchema, type Reminder } from './Reminder.ts';
 import { TenantSchema } from './Tenant.ts';
-import { queueWorkflowStart, type WorkflowStart } from './WorkflowStart.ts';
+import { WorkflowStartSchema, type WorkflowStart } from './WorkflowStart.ts';
 import { sendStepTimeoutMs } from '../lib/smsDelivery.ts';
 
 /**
@@ -63,8 +64,18 @@ function searchFirst(recurrence: Recurrence, now: Date): Date | null {
   }
 }
 
+/** What a reminder's first occurrence depends on: a stored reminder, or one about to be. */
+export interface ReminderSchedule {
+  event?: { id: string } | null;
+  offsetMs?: number | null;
+  sendAt?: Date | null;
+  timezone: string;
+  rrule?: string | null;
+  until?: Date | null;
+}
+
 /** The reminder's first occurrence as things stand, or a 422 saying why there is none. */
-export async function firstOccurrence(em: EntityManager, r: Reminder): Promise<Date> {
+export async function firstOccurrence(em: EntityManager, r: ReminderSchedule): Promise<Date> {
   let anchor: Date;
   if (r.event) {
     const event = await em.findOne(CalendarEventSchema, r.event.id);
@@ -88,36 +99,62 @@ export async function checkConsent(em: EntityManager, r: Reminder) {
 }
 
 
-/** A new reminder and its run's start row, in the caller's unit of work (flushed). */
+/**
+ * A new reminder and its run's start row, written by one statement in the caller's
+ * transaction (if any) and mapped into its unit of work. One round trip where the ORM
+ * made five (the tenant's zone, the consent check, BEGIN, two INSERTs and COMMIT): this
+ * is the path every scheduled reminder takes (bench:reminders). The consent check is the
+ * insert's own condition, so a STOP committed meanwhile cannot slip between them.
+ */
 export async function newReminder(em: EntityManager, tenantId: string, body: NewReminder, opts: { sendTimeoutMs: number; requestId?: string | null; handOver?: boolean }): Promise<{ reminder: Reminder; start: WorkflowStart }> {
   // The API's schema checks the zone already; an automation's comes from a template, and a
   // zone Intl does not know cannot place the reminder's times (quiet hours, the template's).
   if (body.timezone !== undefined && !isTimeZone(body.timezone)) throw field('timezone', 'must be an IANA time zone, e.g. Europe/Berlin');
   const contact = body.contact_id ? await contactFor(em, body.contact_id, body.channel) : null;
-  const r = em.create(ReminderSchema, {
-    tenant: tenantId,
-    channel: body.channel,
-    contact,
-    toAddress: body.to !== undefined ? rawRecipient(body.channel, body.to) : null,
-    message: body.message,
-    subject: body.subject ?? null,
+  const toAddress = body.to !== undefined ? rawRecipient(body.channel, body.to) : null;
+  const offset = body.event_id ? (body.offset ?? '-24h') : null;
+  // Only a rule runs on the zone's wall clock: a one-off's time is an instant, so a reminder
+  // that names no zone reads the tenant's first only when it repeats; otherwise the insert
+  // takes it from the tenant's row.
+  const zone = body.timezone ?? (body.rrule ? (await em.findOneOrFail(TenantSchema, tenantId)).timezone : null);
+  const schedule: ReminderSchedule = {
+    event: body.event_id ? { id: body.event_id } : null,
+    offsetMs: offset ? parseOffset(offset) : null,
     sendAt: body.send_at ? new Date(body.send_at) : null,
-    // The tenant's zone is read only when the request names none.
-    timezone: body.timezone ?? (await em.findOneOrFail(TenantSchema, tenantId)).timezone,
-    locale: body.locale ?? 'en-US',
-    event: body.event_id ?? null,
-    offset: body.event_id ? (body.offset ?? '-24h') : null,
-    offsetMs: body.event_id ? parseOffset(body.offset ?? '-24h') : null,
+    timezone: zone ?? 'UTC',
     rrule: body.rrule ?? null,
     until: body.until ? new Date(body.until) : null,
-    urgent: body.urgent ?? false,
-  });
-  r.nextSendAt = await firstOccurrence(em, r);
-  await checkConsent(em, r);
-  const start = await em.transactional(async (tx) => {
-    await tx.flush();
-    const plan = { dueAt: (r.nextSendAt as Date).toISOString(), version: r.version };
-    return queueWorkflowStart(tx, reminderStartRequest({ tenantId, reminderId: r.id, sendTimeoutMs: sendStepTimeoutMs(opts.sendTimeoutMs), plan }, { requestId: opts.requestId ?? null }), { handOver: opts.handOver });
-  });
-  return { reminder: r, start };
+  };
+  const nextSendAt = await firstOccurrence(em, schedule);
+  const id = randomUUID();
+  const start = reminderStartRequest({ tenantId, reminderId: id, sendTimeoutMs: sendStepTimeoutMs(opts.sendTimeoutMs), plan: { dueAt: nextSendAt.toISOString(), version: 1 } }, { requestId: opts.requestId ?? null });
+  const address = toAddress ?? (body.channel === 'email' ? contact?.email : contact?.phone) ?? '';
+  const now = new Date();
+  // What the caller's unit of work holds goes first (an automation's new contact, say): the row may refer to it.
+  await em.flush();
+  const rows = await em.execute<Array<{ reminder: Record<string, unknown>; start: Record<string, unknown> }>>(
+    `with r as (
+       insert into reminders (id, created_at, updated_at, tenant_id, channel, contact_id, to_address, subject, message, send_at, timezone, locale,
+                              event_id, "offset", offset_ms, rrule, until, urgent, next_send_at)
+       select ?, ?, ?, t.id, ?, ?, ?, ?, ?, ?, coalesce(?, t.timezone), ?, ?, ?, ?, ?, ?, ?, ?
+       from tenant t
+       where t.id = ? and not ${optedOutSql({ tenant: 't.id', channel: '?::text', contactId: '?::uuid', address: '?::text' })}
+       returning *
+     ), s as (
+       insert into workflow_starts (id, created_at, updated_at, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, signal, claimed_until)
+       select ?, ?, ?, r.tenant_id, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ? from r
+       returning *
+     )
+     select to_jsonb(r) as reminder, to_jsonb(s) as start from r, s`,
+    [
+      id, now, now, body.channel, contact?.id ?? null, toAddress, body.subject ?? null, body.message, schedule.sendAt, zone, body.locale ?? 'en-US',
+      body.event_id ?? null, offset, schedule.offsetMs, schedule.rrule, schedule.until, body.urgent ?? false, nextSendAt,
+      tenantId, body.channel, contact?.id ?? null, address, address,
+      randomUUID(), now, now, start.workflowType, start.workflowId, JSON.stringify(start.args), start.entity.type, start.entity.id, start.requestId ?? null, start.rerunnable ?? false, start.signal ?? null,
+      opts.handOver ? new Date(0) : null,
+    ],
+  );
+  // Nothing written: the recipient opted out (the tenant is the caller's own).
+  if (!rows[0]) throw optedOut(address, toAddress ? 'body.to' : 'body.contact_id');
+  return { reminder: em.map(ReminderSchema, rows[0].reminder), start: em.map(WorkflowStartSchema, rows[0].start) };
 }

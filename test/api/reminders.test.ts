@@ -245,6 +245,27 @@ describe('reminders', () => {
     // And a new one to the number is refused up front.
     const refused = await create({ contact_id: contact.id, message: 'again', send_at: inSeconds(60) });
     expect(refused.status).toBe(422);
+    expect(refused.body.error.details.fields).toEqual([expect.objectContaining({ field: 'body.contact_id', code: 'opted_out' })]);
+    const raw = await create({ to: '+1 (415) 555-0210', message: 'again', send_at: inSeconds(60) });
+    expect(raw.status).toBe(422);
+    expect(raw.body.error.details.fields).toEqual([expect.objectContaining({ field: 'body.to', code: 'opted_out' })]);
+    // Nothing stored for either, and no run owed.
+    expect((await stack.http.get(`/api/v1/reminders?contact_id=${contact.id}`, { token: t.token })).body.data.map((x: { id: string }) => x.id)).toEqual([r.body.data.id]);
+    const [{ n }] = await em.getConnection().execute(`select count(*)::int as n from reminders where tenant_id = ? and (to_address = ? or contact_id = ?)`, [t.tenantId, '+14155550210', contact.id]);
+    expect(n).toBe(1);
+    const [{ starts }] = await em.getConnection().execute(`select count(*)::int as starts from workflow_starts where tenant_id = ? and workflow_type = 'sendReminderWorkflow' and args->0->>'reminderId' in (select id::text from reminders where contact_id = ?)`, [t.tenantId, contact.id]);
+    expect(starts).toBe(1);
+  });
+
+  it("takes the tenant's zone when it names none, for a one-off and for a rule that runs on its wall clock", async () => {
+    const due = inSeconds(3600);
+    const oneOff = await create({ to: '+14155550231', message: 'x', send_at: due });
+    expect(oneOff.body.data).toMatchObject({ timezone: 'America/New_York', next_send_at: due });
+    // Saturday 2027-03-13 09:00 in New York (EST); Mondays at 09:00 New York time, after the
+    // clocks went forward on the 14th: 13:00 UTC, not the 14:00 a rule run in UTC would give.
+    const weekly = await create({ to: '+14155550231', message: 'x', send_at: '2027-03-13T14:00:00Z', rrule: 'FREQ=WEEKLY;BYDAY=MO' });
+    expect(weekly.body.data).toMatchObject({ timezone: 'America/New_York', next_send_at: '2027-03-15T13:00:00.000Z' });
+    expect((await get(weekly.body.data.id)).body.data).toMatchObject({ timezone: 'America/New_York', next_send_at: '2027-03-15T13:00:00.000Z', status: 'scheduled' });
   });
 
   it('does not text a raw number whose contact opted out after it was scheduled', async () => {
