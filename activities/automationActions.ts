@@ -108,12 +108,17 @@ export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & {
   async create_task(tx, ref, f) {
     const contactId = str(f.contact_id) ? idOf(f.contact_id, 'contact_id') : null;
     if (contactId && !(await tx.findOne(ContactSchema, contactId))) throw refuse(`no contact ${contactId}`);
+    const dedupeKey = `automation:${ref.runId}:${ref.stepId}`;
+    // Made already: a campaign batch retried after a dead worker runs its contacts' steps
+    // again (it keeps no step records), and the key is unique.
+    const made = await tx.findOne(TaskSchema, { dedupeKey });
+    if (made) return { task_id: made.id };
     const task = tx.create(TaskSchema, {
       tenant: ref.tenantId,
       title: String(f.title).slice(0, 300),
       dueAt: str(f.due_in) ? new Date(Date.now() + parseDuration(String(f.due_in))) : null,
       contact: contactId,
-      dedupeKey: `automation:${ref.runId}:${ref.stepId}`,
+      dedupeKey,
     });
     return { task_id: task.id };
   },
@@ -148,7 +153,9 @@ export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & {
       lead.title = String(fields.title).slice(0, 300);
       changed.push('title');
     }
-    if (fields.value !== undefined) {
+    // Empty is not given (a placeholder with nothing behind it renders empty), as for the
+    // fields above; an explicit null clears the value.
+    if (fields.value !== undefined && fields.value !== '') {
       lead.value = amount(fields.value);
       changed.push('value');
     }
@@ -176,8 +183,12 @@ export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & {
       }
     }
     if (fields.custom_fields && typeof fields.custom_fields === 'object') {
-      contact.customFields = { ...contact.customFields, ...(fields.custom_fields as Fields) };
-      changed.push('custom_fields');
+      // An empty value leaves that field as it was, as for the fields above.
+      const given = Object.entries(fields.custom_fields as Fields).filter(([, v]) => v !== '');
+      if (given.length) {
+        contact.customFields = { ...contact.customFields, ...Object.fromEntries(given) };
+        changed.push('custom_fields');
+      }
     }
     recordEvent(tx, { tenantId: ref.tenantId, type: 'contact.updated', entityType: 'contact', entityId: contact.id, payload: { contact: contactSnapshot(contact), changed } });
     return { contact_id: contact.id, changed };

@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { LockMode } from '@mikro-orm/core';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
 import { fieldEquals } from '../lib/automations/paths.ts';
@@ -64,7 +64,9 @@ export function createAutomationActivities(deps: AutomationDeps) {
     const run = await em.findOneOrFail(AutomationRunSchema, ref.runId);
     const recorded = recordedOf(run.steps, ref.stepId);
     if (recorded) return recorded;
-    const sent = await sendKeyed(deps.messaging, em, ref.tenantId, ref.type, ref.fields, `automation:${ref.runId}:${ref.stepId}`, { type: 'automation', run_id: ref.runId, step: ref.stepId }, Context.current().info.attempt);
+    // Attempt 1 however often Temporal retries the step: a retry finds the row the last one
+    // wrote (sent, or asked of Twilio whether it was) instead of sending a new attempt.
+    const sent = await sendKeyed(deps.messaging, em, ref.tenantId, ref.type, ref.fields, `automation:${ref.runId}:${ref.stepId}`, { type: 'automation', run_id: ref.runId, step: ref.stepId, depth: run.depth }, 1);
     return finishStep(em, ref, sent);
   }
 
@@ -222,6 +224,8 @@ export function createAutomationActivities(deps: AutomationDeps) {
             entityType: 'automation_run',
             entityId: run.id,
             payload: { automation_id: run.automation.id, run_id: run.id, version: run.version, status: ref.status, error: ref.error, depth: run.depth },
+            // An automation triggered by another's end runs one level deeper, up to AUTOMATION_MAX_DEPTH.
+            automation: { runId: run.id, depth: run.depth },
           });
         }
       });

@@ -82,7 +82,8 @@ export function createCampaignActivities(deps: AutomationDeps) {
                 // Paced: a send waits for its slot at the campaign's rate (a repeat of an earlier send needs none).
                 const wait = nextSendAt - Date.now();
                 if (wait > 0) await sleep(wait);
-                const sent = await sendKeyed(deps.messaging, em, input.tenantId, type, rendered, key, { type: 'campaign', campaign_id: campaign.id, contact_id: c.id, step: stepId }, ctx.info.attempt);
+                // Attempt 1 on every retry of the batch: a send already made is found, not made again.
+                const sent = await sendKeyed(deps.messaging, em, input.tenantId, type, rendered, key, { type: 'campaign', campaign_id: campaign.id, contact_id: c.id, step: stepId }, 1);
                 nextSendAt = Math.max(nextSendAt + interval, Date.now() - catchUp);
                 if (!sent.sent) {
                   counts.skipped_opted_out++;

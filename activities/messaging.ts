@@ -40,6 +40,9 @@ const resultOf = (m: OutboundMessage, awaitingCallback = false): SendResult => (
   awaitingCallback,
 });
 
+/** The automation run that sent this message, for its events (a chain of automations answering sends stops at its depth limit). */
+const automationOf = (m: OutboundMessage) => (m.cause.type === 'automation' && m.cause.run_id ? { runId: m.cause.run_id, depth: m.cause.depth ?? 0 } : null);
+
 async function finish(em: EntityManager, m: OutboundMessage, status: OutboundStatus, error: { code: string; message: string } | null, commit = true): Promise<SendResult> {
   m.status = status;
   m.errorCode = error?.code ?? null;
@@ -53,6 +56,7 @@ async function finish(em: EntityManager, m: OutboundMessage, status: OutboundSta
     entityType: 'outbound_message',
     entityId: m.id,
     payload: outboundEventData(m),
+    automation: automationOf(m),
   });
   if (commit) await em.flush();
   return resultOf(m);
@@ -182,7 +186,7 @@ async function recordSent(em: EntityManager, m: OutboundMessage, provider: TextP
     locked.sentAt ??= new Date();
     locked.errorCode = locked.status === 'sending' ? null : locked.errorCode;
     if (locked.status === 'sending' || locked.status === 'queued') locked.status = 'sent';
-    recordEvent(tx, { tenantId: locked.tenant.id, type: 'sms.sent', entityType: 'outbound_message', entityId: locked.id, payload: { ...outboundEventData(locked), status: 'sent' } });
+    recordEvent(tx, { tenantId: locked.tenant.id, type: 'sms.sent', entityType: 'outbound_message', entityId: locked.id, payload: { ...outboundEventData(locked), status: 'sent' }, automation: automationOf(locked) });
     return locked;
   });
   return resultOf(row, awaitsVerdict(row, d));

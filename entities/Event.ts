@@ -66,6 +66,12 @@ export interface NewEvent<T extends EventType = EventType> {
   entityId: string;
   /** Its shape is the catalogue's (lib/events.ts), checked by the compiler. */
   payload: EventData<T>;
+  /**
+   * The automation run whose work this event reports, when it is written outside that
+   * run's step transaction (which says so by itself, events_automation_cause): a send's
+   * outcome, the run's own end.
+   */
+  automation?: { runId: string; depth: number } | null;
 }
 
 /** Adds an outbox row to the unit of work, so it commits with the change it describes. */
@@ -76,5 +82,6 @@ export function recordEvent<T extends EventType>(em: EntityManager, event: NewEv
     entityType: event.entityType,
     entityId: event.entityId,
     payload: event.payload,
+    ...(event.automation ? { automationRunId: event.automation.runId, automationDepth: event.automation.depth } : {}),
   });
 }

@@ -22,6 +22,8 @@ export interface OutboundCause {
   /** An automation's run and step (`automation-<run_id>` sends it). */
   run_id?: string;
   step?: string;
+  /** That run's depth: the send's events carry it, so automations that answer them stop at AUTOMATION_MAX_DEPTH. */
+  depth?: number;
   /** A campaign's recipient (`campaign-<campaign_id>` sends it). */
   campaign_id?: string;
   contact_id?: string;

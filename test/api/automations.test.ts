@@ -6,6 +6,17 @@ import { Webhook } from 'standardwebhooks';
 import { startWebhookReceiver } from '../fakes/webhookReceiver.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { EventSchema } from '../../entities/Event.ts';
+import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createAutomationActivities } from '../../activities/automations.ts';
+import { createCampaignActivities } from '../../activities/campaigns.ts';
+import { runDefinition } from '../../lib/automations/definition.ts';
+import { databaseActions } from '../../activities/automationActions.ts';
+import { renderFields } from '../../lib/automations/template.ts';
+import { callPlan } from '../../entities/VoiceCall.ts';
+import { createLocalTextProvider } from '../../providers/twilio/messaging.ts';
+import { createLocalEmailProvider } from '../../providers/messaging/email.ts';
+import type { TextProvider } from '../../providers/messaging/index.ts';
 
 /**
  * User-defined automations on the real dev server: seed 002's definition and its execute
@@ -320,6 +331,49 @@ describe('event triggers', () => {
     expect((await stack.http.get(`${api}/automations/${id}/runs`, { token: t.token })).body.pagination.total).toBe(4);
     await stack.http.post(`${api}/automations/${id}/disable`, { token: t.token });
   }, 60_000);
+
+  /** Runs of `id` until one is skipped at the depth limit, oldest first. */
+  const chainOf = (id: string) =>
+    eventually(async () => {
+      const list = (await stack.http.get(`${api}/automations/${id}/runs?sort_order=asc`, { token: t.token })).body.data;
+      return list.some((r: { status: string }) => r.status === 'skipped') && list.every((r: { finished_at: string | null }) => r.finished_at) ? list : undefined;
+    }, { what: 'the chain to stop at the depth limit', timeoutMs: 45_000 });
+
+  it('stops a chain of automations answering their own texts (sms.sent) at the depth limit', async () => {
+    const to = '+14155550777';
+    const id = await anAutomation({
+      name: 'Echo texts',
+      trigger_type: 'event',
+      trigger_config: { event: 'sms.sent', filter: { type: 'equals', field: 'to', value: to } },
+      actions: [{ type: 'send_sms', to_number: to, message: 'echo {{trigger_event.id}}' }],
+    });
+    await stack.http.post(`${api}/sms/send`, { token: t.token, body: { to_number: to, message: 'first' } });
+    const runs = await chainOf(id);
+    expect(runs.map((r: { depth: number; status: string }) => `${r.depth} ${r.status}`)).toEqual(['1 completed', '2 completed', '3 completed', '4 skipped']);
+    // Each run's text says which run sent it, as its event does.
+    const em = tenantEm(stack.orm, t.tenantId);
+    const sent = await em.find(EventSchema, { type: 'sms.sent', payload: { to } } as never, { orderBy: { createdAt: 'asc' } });
+    expect(sent.map((e) => e.automationDepth)).toEqual([0, 1, 2, 3]);
+    expect(sent.slice(1).map((e) => e.automationRunId)).toEqual(runs.slice(0, 3).map((r: { id: string }) => r.id));
+    await stack.http.post(`${api}/automations/${id}/disable`, { token: t.token });
+  }, 60_000);
+
+  it('stops a chain of automations started by their own end (automation.completed) at the depth limit', async () => {
+    const definition = (automationId: string) => ({
+      name: 'Again',
+      trigger_type: 'event',
+      trigger_config: { event: 'automation.completed', filter: { type: 'equals', field: 'automation_id', value: automationId } },
+      actions: [{ type: 'wait', duration: '1s' }],
+    });
+    const again = await anAutomation(definition('00000000-0000-4000-8000-000000000000'));
+    // Now that its id is known, it listens for its own end.
+    const put = await stack.http.put(`${api}/automations/${again}`, { token: t.token, body: definition(again) });
+    expect(put.status).toBe(200);
+    await execute(again, {});
+    const runs = await chainOf(again);
+    expect(runs.map((r: { depth: number; status: string }) => `${r.depth} ${r.status}`)).toEqual(['1 completed', '2 completed', '3 completed', '4 skipped']);
+    await stack.http.post(`${api}/automations/${again}/disable`, { token: t.token });
+  }, 60_000);
 });
 
 describe('versions, limits and cancelling', () => {
@@ -572,4 +626,92 @@ describe('time_based on a cron', () => {
     expect((await stack.http.post(`${api}/automations/${id}/disable`, { token: t.token })).status).toBe(200);
     await expect(handle.describe()).rejects.toThrow(/not found/i);
   }, 60_000);
+});
+
+describe('a step retried by Temporal', () => {
+  /** The worker's automation deps, texting through a local sink that counts its sends. */
+  function deps(sends: string[]) {
+    const local = createLocalTextProvider();
+    const text: TextProvider = {
+      ...local,
+      async send(m) {
+        sends.push(m.to);
+        return local.send(m);
+      },
+    };
+    return {
+      orm: stack.orm,
+      messaging: { orm: stack.orm, providers: { text: () => text, email: createLocalEmailProvider() }, emailFrom: 'automations@example.test' },
+      callPlan: callPlan(stack.config),
+      sendTimeoutMs: stack.config.sms.sendTimeoutMs,
+      outbound: { policy: stack.config.outbound, timeoutMs: 5_000 },
+    };
+  }
+  const activities = (sends: string[]) => createAutomationActivities(deps(sends));
+
+  it('does not text again when the worker died after the send, before the step was recorded', async () => {
+    const to = '+14155550778';
+    const id = await anAutomation({ name: 'Text once', trigger_type: 'manual', trigger_config: {}, actions: [{ id: 'hello', type: 'send_sms', to_number: to, message: 'Hello once' }] });
+    const runId = await execute(id, {});
+    const run = await finished(id, runId);
+    const step = run.steps.find((s: { id: string }) => s.id === 'hello');
+    expect(step).toMatchObject({ status: 'completed', output: { sent: true, to } });
+    // The worker died between the send and the step's record: Temporal runs the step again, as attempt 2.
+    await stack.orm.em.getConnection().execute(`update automation_runs set steps = '[]'::jsonb where id = ?`, [runId]);
+    const sends: string[] = [];
+    const ref = { tenantId: t.tenantId, runId, stepId: 'hello', type: 'send_sms', fields: { to_number: to, message: 'Hello once' }, startedAt: new Date().toISOString() };
+    const again = await new MockActivityEnvironment({ attempt: 2 }).run(activities(sends).runAction, ref);
+    expect(sends).toEqual([]);
+    expect(again).toMatchObject({ status: 'completed', output: { sent: true, message_id: step.output.message_id } });
+    const rows = await stack.orm.em.getConnection().execute(`select attempts, status from outbound_messages where tenant_id = ? and to_address = ?`, [t.tenantId, to]);
+    expect(rows).toEqual([{ attempts: 1, status: 'sent' }]);
+  }, 60_000);
+
+  it('does not text a campaign contact again when its batch runs again after the worker died before saving its place', async () => {
+    const c = await aTenant(stack.http);
+    const phones = ['+14155550781', '+14155550782'];
+    for (const phone of phones) await aContact(stack.http, c.token, { name: `Batch ${phone}`, phone, tags: ['batch-retry'] });
+    const actions = [{ id: 'text', type: 'send_sms', to_number: '{{contact.phone}}', message: 'Hi {{contact.name}}' }];
+    const id = await anAutomation({ name: 'Batch once', trigger_type: 'manual', actions }, c);
+    const started = await stack.http.post(`${api}/automations/${id}/campaign`, { token: c.token, body: { segment: { tags: ['batch-retry'] }, sends_per_second: 50 } });
+    const campaignId = started.body.data.id as string;
+    await eventually(async () => ((await stack.http.get(`${api}/automations/${id}/campaigns/${campaignId}`, { token: c.token })).body.data.status === 'completed' ? true : undefined), { what: 'the campaign to finish' });
+    // The worker died after the sends, before the batch saved its place: Temporal runs it again, as attempt 2.
+    await stack.orm.em.getConnection().execute(`update campaigns set status = 'running', cursor = null, processed = 0, sent = 0, finished_at = null where id = ?`, [campaignId]);
+    const sends: string[] = [];
+    const batch = { tenantId: c.tenantId, campaignId, definition: runDefinition({ conditions: null, actions: actions as never }, 1), limit: 100, nextSendAt: 0 };
+    const again = (await new MockActivityEnvironment({ attempt: 2 }).run(createCampaignActivities(deps(sends)).runCampaignBatch, batch)) as { counts: Record<string, number> };
+    expect(sends).toEqual([]);
+    expect(again.counts).toMatchObject({ processed: 2, sent: 2 });
+    const rows = await stack.orm.em.getConnection().execute(`select to_address, attempts from outbound_messages where tenant_id = ? order by to_address`, [c.tenantId]);
+    expect(rows).toEqual(phones.map((to) => ({ to_address: to, attempts: 1 })));
+  }, 60_000);
+
+  it('makes a task once when a campaign batch runs its contacts again (its key is unique)', async () => {
+    const contact = await aContact(stack.http, t.token, { name: 'Task Person', email: 'task@example.com' });
+    const ref = { tenantId: t.tenantId, runId: `campaign:${randomUUID()}:${contact.id}`, stepId: 'task' };
+    const make = () => tenantEm(stack.orm, t.tenantId).transactional((tx) => databaseActions.create_task(tx, ref, { title: 'Call back', contact_id: contact.id }, {} as never));
+    const first = (await make()) as { task_id: string };
+    const second = (await make()) as { task_id: string };
+    expect(second.task_id).toBe(first.task_id);
+    const [{ n }] = await stack.orm.em.getConnection().execute(`select count(*)::int as n from task where tenant_id = ? and contact_id = ?`, [t.tenantId, contact.id]);
+    expect(n).toBe(1);
+  });
+});
+
+describe('placeholders with nothing behind them', () => {
+  it("leave a lead's value and a contact's custom fields as they were; an explicit null clears the value", async () => {
+    const contact = await aContact(stack.http, t.token, { name: 'Value Person', email: 'value@example.com' });
+    const lead = (await stack.http.post(`${api}/crm/leads`, { token: t.token, body: { contact_id: contact.id, title: 'Deal', value: 1200 } })).body.data;
+    await stack.http.patch(`${api}/contacts/${contact.id}`, { token: t.token, body: { custom_fields: { plan: 'gold' } } });
+    const em = tenantEm(stack.orm, t.tenantId);
+    const ref = { tenantId: t.tenantId, runId: randomUUID(), stepId: 's' };
+    // What `{"value": "{{deal.amount}}"}` renders to when the trigger has no deal.amount.
+    await em.transactional((tx) => databaseActions.update_lead(tx, ref, renderFields({ lead_id: lead.id, fields: { status: 'contacted', value: '{{deal.amount}}' } }, {}), {} as never));
+    await em.transactional((tx) => databaseActions.update_contact(tx, ref, renderFields({ contact_id: contact.id, fields: { custom_fields: { plan: '{{plan.name}}', seen: 'yes' } } }, {}), {} as never));
+    expect((await stack.http.get(`${api}/crm/leads/${lead.id}`, { token: t.token })).body.data).toMatchObject({ status: 'contacted', value: 1200 });
+    expect((await stack.http.get(`${api}/contacts/${contact.id}`, { token: t.token })).body.data.custom_fields).toEqual({ plan: 'gold', seen: 'yes' });
+    await em.transactional((tx) => databaseActions.update_lead(tx, ref, { lead_id: lead.id, fields: { value: null } }, {} as never));
+    expect((await stack.http.get(`${api}/crm/leads/${lead.id}`, { token: t.token })).body.data.value).toBeNull();
+  });
 });
