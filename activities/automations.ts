@@ -10,7 +10,7 @@ import { calendarEventSnapshot, contactSnapshot } from '../lib/snapshots.ts';
 import { fireTime } from '../lib/automations/eventOffset.ts';
 import { CalendarEventSchema } from '../entities/CalendarEvent.ts';
 import type { Contact } from '../entities/Contact.ts';
-import { EventSchema, recordEvent } from '../entities/Event.ts';
+import { EventSchema, recordEvent, type Event } from '../entities/Event.ts';
 import { MessageSchema } from '../entities/Message.ts';
 import type { AwaitedEvent } from '../workflows/runAutomation.client.ts';
 import { databaseActions, refuse, sendKeyed, str, type AutomationDeps, type Fields, type RunRef, type StepOutcome } from './automationActions.ts';
@@ -33,6 +33,9 @@ const recordedOf = (steps: StepRecord[], id: string): StepOutcome | null => {
 
 /** A message in these is still waiting for a person (the sla trigger). */
 const SLA_OPEN: readonly string[] = ['new', 'triaged', 'needs_review'];
+
+/** Events read at a time by a `wait_for_event` step looking back for one that already came. */
+const LOOK_BACK_PAGE = 200;
 
 export function createAutomationActivities(deps: AutomationDeps) {
   /** Appends (or replaces) a step's record on the run, in the caller's transaction. */
@@ -140,12 +143,18 @@ export function createAutomationActivities(deps: AutomationDeps) {
          values (gen_random_uuid(), now(), now(), ?, ?, ?, ?::text[], ?, ?, ?) on conflict (run_id, step_id) do nothing`,
         [ref.tenantId, ref.runId, ref.stepId, `{${ref.types.join(',')}}`, ref.field, ref.equals, ref.until],
       );
-      const candidates = await em.find(EventSchema, { type: { $in: ref.types }, createdAt: { $gte: new Date(ref.since) } }, { orderBy: { createdAt: 'asc' }, limit: 200 });
-      for (const e of candidates) {
-        const event: AwaitedEvent = { id: e.id, type: e.type, data: e.payload, created_at: e.createdAt.toISOString() };
-        if (fieldEquals(e.payload, ref.field, ref.equals)) return event;
+      // Page by page, oldest first, through every event of those types since the trigger:
+      // the one that matches may come after many that do not (a CRM sync's updates).
+      const where = { type: { $in: ref.types }, createdAt: { $gte: new Date(ref.since) } };
+      let after: { createdAt: Date; id: string } | null = null;
+      for (;;) {
+        const page: Event[] = await em.find(EventSchema, after ? { ...where, $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] } : where, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: LOOK_BACK_PAGE });
+        const found = page.find((e) => fieldEquals(e.payload, ref.field, ref.equals));
+        if (found) return { id: found.id, type: found.type, data: found.payload, created_at: found.createdAt.toISOString() };
+        if (page.length < LOOK_BACK_PAGE) return null;
+        after = page[page.length - 1];
+        em.clear();
       }
-      return null;
     },
 
     /**

@@ -5,7 +5,7 @@ import { captureHistory } from '../support/histories.ts';
 import { Webhook } from 'standardwebhooks';
 import { startWebhookReceiver } from '../fakes/webhookReceiver.ts';
 import { tenantEm } from '../../lib/db.ts';
-import { EventSchema } from '../../entities/Event.ts';
+import { EventSchema, recordEvent } from '../../entities/Event.ts';
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAutomationActivities } from '../../activities/automations.ts';
@@ -628,7 +628,7 @@ describe('time_based on a cron', () => {
   }, 60_000);
 });
 
-describe('a step retried by Temporal', () => {
+describe('steps retried by Temporal, and looking back', () => {
   /** The worker's automation deps, texting through a local sink that counts its sends. */
   function deps(sends: string[]) {
     const local = createLocalTextProvider();
@@ -685,6 +685,22 @@ describe('a step retried by Temporal', () => {
     expect(again.counts).toMatchObject({ processed: 2, sent: 2 });
     const rows = await stack.orm.em.getConnection().execute(`select to_address, attempts from outbound_messages where tenant_id = ? order by to_address`, [c.tenantId]);
     expect(rows).toEqual(phones.map((to) => ({ to_address: to, attempts: 1 })));
+  }, 60_000);
+
+  it('finds an event that came before a wait_for_event began, however many of its type came first', async () => {
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const em = tenantEm(stack.orm, t.tenantId);
+    const leadId = randomUUID();
+    // A CRM sync's worth of other leads' updates, then the one the step waits for.
+    for (let i = 0; i < 450; i++) recordEvent(em, { tenantId: t.tenantId, type: 'lead.updated', entityType: 'lead', entityId: randomUUID(), payload: { lead: { id: randomUUID() }, changed: ['status'] } as never });
+    await em.flush();
+    const wanted = recordEvent(em, { tenantId: t.tenantId, type: 'lead.updated', entityType: 'lead', entityId: leadId, payload: { lead: { id: leadId }, changed: ['status'] } as never });
+    await em.flush();
+    const ref = { tenantId: t.tenantId, runId: randomUUID(), stepId: 'wait', types: ['lead.updated'], field: 'lead.id', equals: leadId, since, until: new Date(Date.now() + 60_000).toISOString() };
+    const found = await new MockActivityEnvironment().run(activities([]).watchEvents, ref);
+    expect(found).toMatchObject({ id: wanted.id, type: 'lead.updated', data: { lead: { id: leadId } } });
+    const none = await new MockActivityEnvironment().run(activities([]).watchEvents, { ...ref, runId: randomUUID(), equals: randomUUID() });
+    expect(none).toBeNull();
   }, 60_000);
 
   it('makes a task once when a campaign batch runs its contacts again (its key is unique)', async () => {
