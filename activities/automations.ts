@@ -37,10 +37,20 @@ const SLA_OPEN: readonly string[] = ['new', 'triaged', 'needs_review'];
 /** Events read at a time by a `wait_for_event` step looking back for one that already came. */
 const LOOK_BACK_PAGE = 200;
 
+/**
+ * The run's row, or a failure no retry changes: the automation was deleted with its runs
+ * while this one was going (its workflow then ends instead of retrying for ever).
+ */
+export async function runRow(em: EntityManager, runId: string, lock = false): Promise<AutomationRun> {
+  const run = await em.findOne(AutomationRunSchema, runId, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
+  if (!run) throw ApplicationFailure.nonRetryable('the automation was deleted while this run was going', 'AutomationDeleted');
+  return run;
+}
+
 export function createAutomationActivities(deps: AutomationDeps) {
   /** Appends (or replaces) a step's record on the run, in the caller's transaction. */
   async function writeStep(tx: EntityManager, runId: string, step: StepRecord, locked?: AutomationRun): Promise<void> {
-    const run = locked ?? (await tx.findOneOrFail(AutomationRunSchema, runId, { lockMode: LockMode.PESSIMISTIC_WRITE }));
+    const run = locked ?? (await runRow(tx, runId, true));
     run.steps = [...run.steps.filter((s) => s.id !== step.id), step];
     run.currentStep = step.id;
   }
@@ -48,7 +58,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
   /** A database action: its effect and its step record in one transaction, so a retry finds the record and does nothing twice. */
   async function inTransaction(ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }, effect: (tx: EntityManager) => Promise<unknown>): Promise<StepOutcome> {
     return tenantEm(deps.orm, ref.tenantId).transactional(async (tx) => {
-      const run = await tx.findOneOrFail(AutomationRunSchema, ref.runId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const run = await runRow(tx, ref.runId, true);
       const recorded = recordedOf(run.steps, ref.stepId);
       if (recorded) return recorded;
       // Every event this step writes (a rescore's too) carries the run and its depth.
@@ -64,7 +74,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
   /** send_sms / send_email: an outbound message keyed by run and step (so a retry finds it) and delivered as the SMS send does. */
   async function send(ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }): Promise<StepOutcome> {
     const em = tenantEm(deps.orm, ref.tenantId);
-    const run = await em.findOneOrFail(AutomationRunSchema, ref.runId);
+    const run = await runRow(em, ref.runId);
     const recorded = recordedOf(run.steps, ref.stepId);
     if (recorded) return recorded;
     // Attempt 1 however often Temporal retries the step: a retry finds the row the last one
@@ -81,7 +91,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
   /** http_request under the webhook rules; the run and step ride along as an idempotency key for the receiver. */
   async function httpRequest(ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }): Promise<StepOutcome> {
     const em = tenantEm(deps.orm, ref.tenantId);
-    const recorded = recordedOf((await em.findOneOrFail(AutomationRunSchema, ref.runId)).steps, ref.stepId);
+    const recorded = recordedOf((await runRow(em, ref.runId)).steps, ref.stepId);
     if (recorded) return recorded;
     const method = (str(ref.fields.method) ?? 'POST') as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
     const body = ref.fields.body === undefined || method === 'GET' ? undefined : typeof ref.fields.body === 'string' ? ref.fields.body : JSON.stringify(ref.fields.body);
@@ -222,9 +232,10 @@ export function createAutomationActivities(deps: AutomationDeps) {
     /** Closes the run once: its status, the watches it no longer needs, and `automation.completed` or `automation.failed`. */
     async finishRun(ref: RunRef & { status: AutomationRunStatus; error: string | null }): Promise<void> {
       await tenantEm(deps.orm, ref.tenantId).transactional(async (tx) => {
-        const run = await tx.findOneOrFail(AutomationRunSchema, ref.runId, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['automation'] });
+        const run = await tx.findOne(AutomationRunSchema, ref.runId, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['automation'] });
         await tx.getConnection().execute('delete from automation_watches where tenant_id = ? and run_id = ?', [ref.tenantId, ref.runId], 'run', tx.getTransactionContext());
-        if (run.finishedAt) return;
+        // Gone with its automation (DELETE): nothing is left to close.
+        if (!run || run.finishedAt) return;
         Object.assign(run, { status: ref.status, error: ref.error, finishedAt: new Date(), currentStep: null });
         if (ref.status === 'completed' || ref.status === 'failed') {
           recordEvent(tx, {

@@ -46,7 +46,9 @@ export function createCampaignActivities(deps: AutomationDeps) {
     async runCampaignBatch(input: { tenantId: string; campaignId: string; definition: RunDefinition; limit: number; nextSendAt: number }): Promise<{ done: boolean; counts: CampaignCounts; nextSendAt: number }> {
       const ctx = Context.current();
       const em = tenantEm(deps.orm, input.tenantId);
-      const campaign = await em.findOneOrFail(CampaignSchema, input.campaignId, { refresh: true });
+      const campaign = await em.findOne(CampaignSchema, input.campaignId, { refresh: true });
+      // Deleted with its automation while it ran: nothing more to send.
+      if (!campaign) return { done: true, counts: { total: 0, processed: 0, sent: 0, skipped_opted_out: 0, skipped_conditions: 0, failed: 0 }, nextSendAt: input.nextSendAt };
       if (campaign.status !== 'running') return { done: true, counts: campaignCounts(campaign), nextSendAt: input.nextSendAt };
       const where = segmentWhere(campaign.segment);
       const contacts = (await em
@@ -112,7 +114,8 @@ export function createCampaignActivities(deps: AutomationDeps) {
     async finishCampaign(input: { tenantId: string; campaignId: string; status: CampaignStatus; error: string | null }): Promise<CampaignCounts> {
       const em = tenantEm(deps.orm, input.tenantId);
       return em.transactional(async (tx) => {
-        const c = await tx.findOneOrFail(CampaignSchema, input.campaignId, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['automation'] });
+        const c = await tx.findOne(CampaignSchema, input.campaignId, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['automation'] });
+        if (!c) return { total: 0, processed: 0, sent: 0, skipped_opted_out: 0, skipped_conditions: 0, failed: 0 };
         if (c.finishedAt) return campaignCounts(c);
         Object.assign(c, { status: input.status, error: input.error, finishedAt: new Date() });
         recordEvent(tx, {

@@ -7,7 +7,7 @@ import { parseDuration } from '../lib/retrySchedule.ts';
 import { fieldEquals, valueAt } from '../lib/automations/paths.ts';
 import { isUuid } from '../lib/automations/ids.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
-import { automationStartRequest, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
+import { automationStartRequest, automationWorkflowId, runWorkflowId, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
 
 /**
  * The automations' share of the outbox relay's fan-out, in its transaction: a committed
@@ -28,8 +28,17 @@ interface AutomationRow {
   version: number;
   max_concurrent_runs: number;
 }
+/** A waiting run to signal, by the workflow that carries it: an event it waits for, or null when its calendar event moved. */
+export interface RunSignal {
+  runId: string;
+  workflowId: string;
+  event: AwaitedEvent | null;
+}
+
 interface WatchRow {
   run_id: string;
+  /** What of the run's context names its workflow (a cron run's Schedule's ID). */
+  run_context: Record<string, unknown> | null;
   tenant_id: string;
   event_types: string[];
   match_field: string | null;
@@ -65,7 +74,7 @@ export async function automationFanOut(
   db: pg.PoolClient,
   events: Array<{ id: string; tenant_id: string; type: string }>,
   limits: AutomationLimits,
-): Promise<{ starts: StartRequest[]; signals: Array<{ runId: string; event: AwaitedEvent | null }> }> {
+): Promise<{ starts: StartRequest[]; signals: RunSignal[] }> {
   const none = { starts: [], signals: [] };
   const tenants = [...new Set(events.map((e) => e.tenant_id))];
   const types = [...new Set(events.map((e) => e.type))];
@@ -76,7 +85,9 @@ export async function automationFanOut(
     [tenants, types, calendar, types.includes('message.received')],
   );
   const { rows: watches } = await db.query<WatchRow>(
-    'select run_id, tenant_id, event_types, match_field, match_value from automation_watches where tenant_id = any($1::uuid[]) and event_types && $2::text[] and expires_at > now()',
+    `select w.run_id, w.tenant_id, w.event_types, w.match_field, w.match_value, jsonb_build_object('schedule', r.context->'schedule') as run_context
+     from automation_watches w left join automation_runs r on r.id = w.run_id and r.tenant_id = w.tenant_id
+     where w.tenant_id = any($1::uuid[]) and w.event_types && $2::text[] and w.expires_at > now()`,
     [tenants, types],
   );
   const triggers = (e: { tenant_id: string; type: string }) =>
@@ -104,19 +115,19 @@ export async function automationFanOut(
   const count = (key: string) => running.get(key) ?? 0;
 
   const starts: StartRequest[] = [];
-  const signals: Array<{ runId: string; event: AwaitedEvent | null }> = [];
+  const signals: RunSignal[] = [];
   const movedIds = full.filter((e) => moved.some((m) => m.id === e.id)).flatMap((e) => uuidAt(e.payload, 'event.id') ?? []);
   if (movedIds.length) {
     const { rows: waiting } = await db.query<{ id: string }>(
       "select id from automation_runs where tenant_id = any($1::uuid[]) and trigger = 'time_based' and status = 'running' and trigger_event_id = any($2::uuid[])",
       [tenants, movedIds],
     );
-    for (const r of waiting) signals.push({ runId: r.id, event: null });
+    for (const r of waiting) signals.push({ runId: r.id, workflowId: automationWorkflowId(r.id), event: null });
   }
   for (const e of full) {
     const awaited: AwaitedEvent = { id: e.id, type: e.type, data: e.payload, created_at: e.created_at.toISOString() };
     for (const w of listeners(e)) {
-      if (fieldEquals(e.payload, w.match_field, w.match_value)) signals.push({ runId: w.run_id, event: awaited });
+      if (fieldEquals(e.payload, w.match_field, w.match_value)) signals.push({ runId: w.run_id, workflowId: runWorkflowId({ id: w.run_id, context: w.run_context }), event: awaited });
     }
     for (const a of triggers(e)) {
       const timed = a.trigger_type === 'time_based';

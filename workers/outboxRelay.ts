@@ -7,10 +7,10 @@ import { subscribes } from '../lib/webhookMatch.ts';
 import { reconcileCrmSchedules } from '../lib/crmSchedules.ts';
 import { reconcileAutomationSchedule } from '../lib/automationSchedules.ts';
 import { webhookKind, webhookStartRequest, webhookWorkflowId } from '../workflows/deliverWebhook.client.ts';
-import { automationEventSignal, automationReplanSignal, automationWorkflowId, type AwaitedEvent } from '../workflows/runAutomation.client.ts';
+import { automationEventSignal, automationReplanSignal } from '../workflows/runAutomation.client.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
 import { rerunWaitsForClose } from '../workflows/registry.ts';
-import { automationFanOut, type AutomationLimits } from './automationFanOut.ts';
+import { automationFanOut, type AutomationLimits, type RunSignal } from './automationFanOut.ts';
 
 /**
  * The outbox relay, one per worker process (any number may run: rows are claimed with
@@ -125,17 +125,17 @@ export function startOutboxRelay(opts: RelayOptions) {
   }
 
   /** Runs waiting for these events hear of them (null: their calendar event changed); a run that has moved on (or ended) ignores them. */
-  async function signal(signals: Array<{ runId: string; event: AwaitedEvent | null }>): Promise<void> {
+  async function signal(signals: RunSignal[]): Promise<void> {
     await Promise.all(
-      signals.map(({ runId, event }) =>
-        (event ? opts.client.workflow.getHandle(automationWorkflowId(runId)).signal(automationEventSignal, event) : opts.client.workflow.getHandle(automationWorkflowId(runId)).signal(automationReplanSignal))
+      signals.map(({ runId, workflowId, event }) =>
+        (event ? opts.client.workflow.getHandle(workflowId).signal(automationEventSignal, event) : opts.client.workflow.getHandle(workflowId).signal(automationReplanSignal))
           .catch((err: unknown) => opts.log.warn({ err: err instanceof Error ? err.message : String(err), runId, event: event?.id ?? 'replan' }, 'outbox relay: a waiting automation run was not signalled')),
       ),
     );
   }
 
   /** Creates deliveries and automation runs for a batch of events and marks them dispatched; returns the start rows it made and the waiting runs to signal. */
-  async function fanOut(): Promise<{ events: number; starts: StartRow[]; signals: Array<{ runId: string; event: AwaitedEvent | null }> }> {
+  async function fanOut(): Promise<{ events: number; starts: StartRow[]; signals: RunSignal[] }> {
     const db = await pool.connect();
     try {
       await db.query('begin');

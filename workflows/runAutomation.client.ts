@@ -7,6 +7,12 @@ export const automationKind = defineWorkflowKind({ runType: 'automation', workfl
 
 export const automationWorkflowId = (runId: string) => `automation-${runId}`;
 
+/** The workflow a run row is carried by: a cron run's is its Schedule's (`automation-cron-…`, kept in its context), any other's automationWorkflowId. */
+export function runWorkflowId(r: { id: string; context?: Record<string, unknown> | null }): string {
+  const schedule = r.context?.schedule as { workflow_id?: unknown } | undefined;
+  return typeof schedule?.workflow_id === 'string' ? schedule.workflow_id : automationWorkflowId(r.id);
+}
+
 export interface AutomationInput {
   tenantId: string;
   runId: string;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { AutomationRunSchema, AutomationSchema, newAutomationRun, type Automation } from '../../entities/Automation.ts';
+import { AutomationRunSchema, AutomationSchema, CampaignSchema, newAutomationRun, type Automation } from '../../entities/Automation.ts';
 import { conflict, notFound } from '../../lib/errors.ts';
 import type { EntityManager } from '../../lib/db.ts';
-import { automationWorkflowId } from '../../workflows/runAutomation.client.ts';
+import { runWorkflowId } from '../../workflows/runAutomation.client.ts';
+import { campaignWorkflowId } from '../../workflows/runCampaign.client.ts';
 import { newWebhookSecret } from '../../lib/webhookSignature.ts';
 import { reconcileAutomationSchedule, type ScheduledAutomation } from '../../lib/automationSchedules.ts';
 import type { AppContext } from '../context.ts';
@@ -166,8 +167,12 @@ export const automationRoutes: RouteDef[] = [
     handler: async (ctx, { params }) => {
       const em = ctx.state.em;
       const a = await findAutomation(em, params.id);
-      const running = await em.find(AutomationRunSchema, { automation: a.id, status: 'running' }, { fields: ['id'] });
-      await Promise.all(running.map((r) => ctx.deps.temporal.workflow.getHandle(automationWorkflowId(r.id)).cancel().catch(() => undefined)));
+      // Its runs and campaigns go with it: their workflows are cancelled (each by the ID that
+      // carries it, a cron run's its Schedule's), and a step still going finds its row gone and ends.
+      const running = await em.find(AutomationRunSchema, { automation: a.id, status: 'running' }, { fields: ['id', 'context'] });
+      const campaigns = await em.find(CampaignSchema, { automation: a.id, status: 'running' }, { fields: ['id'] });
+      const ids = [...running.map(runWorkflowId), ...campaigns.map((c) => campaignWorkflowId(c.id))];
+      await Promise.all(ids.map((id) => ctx.deps.temporal.workflow.getHandle(id).cancel().catch(() => undefined)));
       const cron = onCron(a.triggerConfig);
       em.remove(a);
       await em.flush();

@@ -1,6 +1,6 @@
 import type { Automation, AutomationRun } from '../../entities/Automation.ts';
 import type { RunRef } from '../../lib/workflowClient.ts';
-import { automationWorkflowId } from '../../workflows/runAutomation.client.ts';
+import { runWorkflowId } from '../../workflows/runAutomation.client.ts';
 
 export const automationDto = (a: Automation, secret?: string) => ({
   id: a.id,
@@ -34,5 +34,5 @@ export const automationRunDto = (r: AutomationRun, run?: RunRef) => ({
   created_at: r.createdAt.toISOString(),
   finished_at: r.finishedAt?.toISOString() ?? null,
   // The run's own state is at GET /runs/{workflow_id}; here, what the run row says of it.
-  run: run ?? { workflow_id: automationWorkflowId(r.id), run_id: null, status: r.status === 'running' ? 'running' : r.status === 'failed' ? 'failed' : r.status === 'cancelled' ? 'cancelled' : 'completed' },
+  run: run ?? { workflow_id: runWorkflowId(r), run_id: null, status: r.status === 'running' ? 'running' : r.status === 'failed' ? 'failed' : r.status === 'cancelled' ? 'cancelled' : 'completed' },
 });

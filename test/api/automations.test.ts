@@ -626,6 +626,52 @@ describe('time_based on a cron', () => {
     expect((await stack.http.post(`${api}/automations/${id}/disable`, { token: t.token })).status).toBe(200);
     await expect(handle.describe()).rejects.toThrow(/not found/i);
   }, 60_000);
+
+  it('hears the event a cron run waits for, and DELETE ends a cron run that is waiting, by its Schedule’s workflow', async () => {
+    const contact = await aContact(stack.http, t.token, { name: 'Cron Waiter', email: 'cron-wait@example.com' });
+    const definition = {
+      name: 'Leap-day check-in',
+      trigger_type: 'time_based',
+      trigger_config: { cron: '0 9 29 2 *', timezone: 'UTC' },
+      actions: [
+        { id: 'wait', type: 'wait_for_event', events: ['contact.updated'], match: { field: 'contact.id', equals: contact.id }, timeout: '1h' },
+        { id: 'tag', type: 'add_tag', contact_id: contact.id, tag: 'checked-in' },
+      ],
+    };
+    const id = await anAutomation(definition);
+    const runs = async () => (await stack.http.get(`${api}/automations/${id}/runs?sort_order=asc`, { token: t.token })).body.data as Array<{ id: string; status: string; run: { workflow_id: string } }>;
+    const handle = stack.temporal.schedule.getHandle(`automation-schedule-${id}`);
+    await handle.trigger();
+    // A run waits once its watch is committed (it then looks back, and the relay signals what comes after).
+    const watching = async (runId: string) => ((await stack.orm.em.getConnection().execute(`select 1 from automation_watches where run_id = ?`, [runId])).length ? true : undefined);
+    const waitingRun = async (not?: string) => {
+      for (const r of await runs()) if (r.id !== not && r.status === 'running' && (await watching(r.id))) return r;
+      return undefined;
+    };
+    const waiting = await eventually(() => waitingRun(), { what: 'the cron run to wait' });
+    expect(waiting.run.workflow_id).toMatch(new RegExp(`^automation-cron-${id}-`));
+    await stack.http.patch(`${api}/contacts/${contact.id}`, { token: t.token, body: { organization: 'Replied' } });
+    await eventually(async () => ((await runs())[0].status === 'completed' ? true : undefined), { what: 'the cron run to hear its event' });
+
+    await handle.trigger();
+    const second = await eventually(() => waitingRun(waiting.id), { what: 'a second cron run to wait' });
+    expect((await stack.http.delete(`${api}/automations/${id}`, { token: t.token })).status).toBe(204);
+    const workflow = stack.temporal.workflow.getHandle(second.run.workflow_id);
+    await eventually(async () => ((await workflow.describe()).status.name !== 'RUNNING' ? true : undefined), { what: 'the deleted automation’s cron run to end' });
+  }, 60_000);
+
+  it('ends a waiting run when its automation is deleted, instead of retrying its close for ever', async () => {
+    const id = await anAutomation({ name: 'Long wait', trigger_type: 'manual', actions: [{ type: 'wait', duration: '1h' }] });
+    const runId = await execute(id, {});
+    const workflow = stack.temporal.workflow.getHandle(`automation-${runId}`);
+    await eventually(async () => ((await workflow.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes) ? true : undefined), { what: 'the run to sleep' });
+    expect((await stack.http.delete(`${api}/automations/${id}`, { token: t.token })).status).toBe(204);
+    const ended = await eventually(async () => {
+      const d = await workflow.describe();
+      return d.status.name !== 'RUNNING' ? d.status.name : undefined;
+    }, { what: 'the run to end' });
+    expect(['CANCELLED', 'FAILED', 'COMPLETED']).toContain(ended);
+  }, 60_000);
 });
 
 describe('steps retried by Temporal, and looking back', () => {
