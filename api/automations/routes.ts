@@ -160,7 +160,7 @@ export const automationRoutes: RouteDef[] = [
     method: 'delete',
     path: '/automations/:id',
     tag: 'automations',
-    summary: 'Delete an automation and its run history; its running runs are cancelled',
+    summary: 'Delete an automation and its run history; its running runs and campaigns are cancelled',
     roles: [...WRITERS],
     params: automationParams,
     status: 204,
