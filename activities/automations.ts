@@ -41,7 +41,7 @@ const LOOK_BACK_PAGE = 200;
  * The run's row, or a failure no retry changes: the automation was deleted with its runs
  * while this one was going (its workflow then ends instead of retrying for ever).
  */
-export async function runRow(em: EntityManager, runId: string, lock = false): Promise<AutomationRun> {
+async function runRow(em: EntityManager, runId: string, lock = false): Promise<AutomationRun> {
   const run = await em.findOne(AutomationRunSchema, runId, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
   if (!run) throw ApplicationFailure.nonRetryable('the automation was deleted while this run was going', 'AutomationDeleted');
   return run;

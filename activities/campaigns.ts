@@ -6,7 +6,7 @@ import type { RunDefinition } from '../lib/automations/definition.ts';
 import { segmentWhere } from '../lib/automations/segment.ts';
 import { renderFields } from '../lib/automations/template.ts';
 import { contactSnapshot } from '../lib/snapshots.ts';
-import { campaignCounts, CampaignSchema, type Campaign, type CampaignCounts, type CampaignStatus } from '../entities/Automation.ts';
+import { campaignCounts, noCampaignCounts, CampaignSchema, type Campaign, type CampaignCounts, type CampaignStatus } from '../entities/Automation.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { databaseActions, sendKeyed, type AutomationDeps } from './automationActions.ts';
 
@@ -48,7 +48,7 @@ export function createCampaignActivities(deps: AutomationDeps) {
       const em = tenantEm(deps.orm, input.tenantId);
       const campaign = await em.findOne(CampaignSchema, input.campaignId, { refresh: true });
       // Deleted with its automation while it ran: nothing more to send.
-      if (!campaign) return { done: true, counts: { total: 0, processed: 0, sent: 0, skipped_opted_out: 0, skipped_conditions: 0, failed: 0 }, nextSendAt: input.nextSendAt };
+      if (!campaign) return { done: true, counts: noCampaignCounts(), nextSendAt: input.nextSendAt };
       if (campaign.status !== 'running') return { done: true, counts: campaignCounts(campaign), nextSendAt: input.nextSendAt };
       const where = segmentWhere(campaign.segment);
       const contacts = (await em
@@ -115,7 +115,7 @@ export function createCampaignActivities(deps: AutomationDeps) {
       const em = tenantEm(deps.orm, input.tenantId);
       return em.transactional(async (tx) => {
         const c = await tx.findOne(CampaignSchema, input.campaignId, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['automation'] });
-        if (!c) return { total: 0, processed: 0, sent: 0, skipped_opted_out: 0, skipped_conditions: 0, failed: 0 };
+        if (!c) return noCampaignCounts();
         if (c.finishedAt) return campaignCounts(c);
         Object.assign(c, { status: input.status, error: input.error, finishedAt: new Date() });
         recordEvent(tx, {

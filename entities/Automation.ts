@@ -170,3 +170,6 @@ export const campaignCounts = (c: Campaign) => ({
   failed: c.failed,
 });
 export type CampaignCounts = ReturnType<typeof campaignCounts>;
+
+/** The counts of a campaign that is gone (deleted with its automation while it ran). */
+export const noCampaignCounts = (): CampaignCounts => ({ total: 0, processed: 0, sent: 0, skipped_opted_out: 0, skipped_conditions: 0, failed: 0 });

@@ -14,9 +14,8 @@ import { runDefinition } from '../../lib/automations/definition.ts';
 import { databaseActions } from '../../activities/automationActions.ts';
 import { renderFields } from '../../lib/automations/template.ts';
 import { callPlan } from '../../entities/VoiceCall.ts';
-import { createLocalTextProvider } from '../../providers/twilio/messaging.ts';
 import { createLocalEmailProvider } from '../../providers/messaging/email.ts';
-import type { TextProvider } from '../../providers/messaging/index.ts';
+import { countingTextProvider } from '../support/textProviders.ts';
 
 /**
  * User-defined automations on the real dev server: seed 002's definition and its execute
@@ -677,14 +676,7 @@ describe('time_based on a cron', () => {
 describe('steps retried by Temporal, and looking back', () => {
   /** The worker's automation deps, texting through a local sink that counts its sends. */
   function deps(sends: string[]) {
-    const local = createLocalTextProvider();
-    const text: TextProvider = {
-      ...local,
-      async send(m) {
-        sends.push(m.to);
-        return local.send(m);
-      },
-    };
+    const text = countingTextProvider(sends);
     return {
       orm: stack.orm,
       messaging: { orm: stack.orm, providers: { text: () => text, email: createLocalEmailProvider() }, emailFrom: 'automations@example.test' },

@@ -4,9 +4,8 @@ import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, type TestTenant } from '../support/factories.ts';
 import { createReminderActivities } from '../../activities/reminders.ts';
 import { createMessagingActivities, type SendResult } from '../../activities/messaging.ts';
-import { createLocalTextProvider } from '../../providers/twilio/messaging.ts';
 import { createLocalEmailProvider } from '../../providers/messaging/email.ts';
-import type { TextProvider } from '../../providers/messaging/index.ts';
+import { countingTextProvider } from '../support/textProviders.ts';
 
 /**
  * A reminder's text that Twilio could not deliver (30003, handset off) is sent again by
@@ -17,14 +16,7 @@ import type { TextProvider } from '../../providers/messaging/index.ts';
 let stack: TestStack;
 let t: TestTenant;
 const sent: string[] = [];
-const local = createLocalTextProvider();
-const text: TextProvider = {
-  ...local,
-  async send(m) {
-    sent.push(m.to);
-    return local.send(m);
-  },
-};
+const text = countingTextProvider(sent);
 const deps = () => ({ orm: stack.orm, providers: { text: () => text, email: createLocalEmailProvider() }, emailFrom: 'reminders@example.test' });
 
 beforeAll(async () => {
