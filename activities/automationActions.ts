@@ -109,8 +109,8 @@ export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & {
     const contactId = str(f.contact_id) ? idOf(f.contact_id, 'contact_id') : null;
     if (contactId && !(await tx.findOne(ContactSchema, contactId))) throw refuse(`no contact ${contactId}`);
     const dedupeKey = `automation:${ref.runId}:${ref.stepId}`;
-    // Made already: a campaign batch retried after a dead worker runs its contacts' steps
-    // again (it keeps no step records), and the key is unique.
+    // Made already (the key is unique): a run's step record and a campaign's step record
+    // are committed with the task, so only a caller that keeps neither gets here twice.
     const made = await tx.findOne(TaskSchema, { dedupeKey });
     if (made) return { task_id: made.id };
     const task = tx.create(TaskSchema, {

@@ -6,7 +6,7 @@ import type { RunDefinition } from '../lib/automations/definition.ts';
 import { segmentWhere } from '../lib/automations/segment.ts';
 import { renderFields } from '../lib/automations/template.ts';
 import { contactSnapshot } from '../lib/snapshots.ts';
-import { campaignCounts, noCampaignCounts, CampaignSchema, type Campaign, type CampaignCounts, type CampaignStatus } from '../entities/Automation.ts';
+import { campaignCounts, noCampaignCounts, CampaignSchema, CampaignStepSchema, type Campaign, type CampaignCounts, type CampaignStatus } from '../entities/Automation.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { databaseActions, sendKeyed, type AutomationDeps } from './automationActions.ts';
 
@@ -23,7 +23,7 @@ interface ContactRow {
 
 export type { CampaignCounts } from '../entities/Automation.ts';
 
-/** Commits progress this often (contacts): what a retried batch does again is at most this much, and sends nothing twice. */
+/** Commits progress this often (contacts): a retried batch goes over at most this many again, and finds their sends and database steps done. */
 const COMMIT_EVERY = 25;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -92,7 +92,12 @@ export function createCampaignActivities(deps: AutomationDeps) {
                   throw new SkipContact();
                 }
               } else {
-                await em.transactional((tx) => databaseActions[type](tx, { tenantId: input.tenantId, runId: `campaign:${campaign.id}:${c.id}`, stepId }, rendered, deps));
+                await em.transactional(async (tx) => {
+                  // Done before this batch was retried: its record was committed with what it wrote.
+                  if (await tx.findOne(CampaignStepSchema, { campaign: campaign.id, contactId: c.id, stepId })) return;
+                  const output = await databaseActions[type](tx, { tenantId: input.tenantId, runId: `campaign:${campaign.id}:${c.id}`, stepId }, rendered, deps);
+                  tx.create(CampaignStepSchema, { tenant: input.tenantId, campaign: campaign.id, contactId: c.id, stepId, output: output ?? null });
+                });
               }
             }
             counts.sent++;

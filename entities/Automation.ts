@@ -160,6 +160,27 @@ export const CampaignSchema = defineEntity({
 });
 export type Campaign = InferEntity<typeof CampaignSchema>;
 
+/**
+ * A campaign step that wrote to the database (a lead, a note, a reminder) for one contact,
+ * committed with what it wrote. A batch retried after a dead worker runs again from the
+ * last saved cursor, up to COMMIT_EVERY contacts; this is how it finds the steps already
+ * done instead of making a second lead or note (sends have their own key).
+ */
+export const CampaignStepSchema = defineEntity({
+  name: 'CampaignStep',
+  tableName: 'campaign_steps',
+  extends: TenantScopedSchema,
+  uniques: [{ properties: ['campaign', 'contactId', 'stepId'] }],
+  properties: {
+    campaign: () => p.manyToOne(CampaignSchema).deleteRule('cascade'),
+    /** No foreign key: a contact deleted later keeps nothing of the campaign from being deleted. */
+    contactId: p.uuid(),
+    stepId: p.string().length(40),
+    output: p.json<unknown>().nullable(),
+  },
+});
+export type CampaignStep = InferEntity<typeof CampaignStepSchema>;
+
 /** A campaign's counts, as its run and its API answer give them. */
 export const campaignCounts = (c: Campaign) => ({
   total: c.total,

@@ -26,7 +26,7 @@ import { LeadImportSchema } from './LeadImport.ts';
 import { KnowledgeDocumentSchema } from './KnowledgeDocument.ts';
 import { KnowledgeChunkSchema } from './KnowledgeChunk.ts';
 import { VoiceCallSchema } from './VoiceCall.ts';
-import { AutomationRunSchema, AutomationSchema, AutomationWatchSchema, CampaignSchema } from './Automation.ts';
+import { AutomationRunSchema, AutomationSchema, AutomationWatchSchema, CampaignSchema, CampaignStepSchema } from './Automation.ts';
 import { IntegrationRecordSchema, IntegrationSchema, IntegrationSyncRunSchema, IntegrationSyncStateSchema } from './Integration.ts';
 
 export const entities = [
@@ -68,6 +68,7 @@ export const entities = [
   AutomationRunSchema,
   AutomationWatchSchema,
   CampaignSchema,
+  CampaignStepSchema,
 ];
 
 type Schema = (typeof entities)[number];

@@ -725,6 +725,26 @@ describe('steps retried by Temporal, and looking back', () => {
     expect(rows).toEqual(phones.map((to) => ({ to_address: to, attempts: 1 })));
   }, 60_000);
 
+  it("does not update a campaign contact again (nor tell subscribers twice) when its batch runs again after the worker died before saving its place", async () => {
+    const c = await aTenant(stack.http);
+    for (const name of ['Update Once A', 'Update Once B']) await aContact(stack.http, c.token, { name, email: `${name.replace(/ /g, '.').toLowerCase()}@example.com`, tags: ['update-retry'] });
+    const actions = [{ id: 'mark', type: 'update_contact', contact_id: '{{contact.id}}', fields: { custom_fields: { campaign: 'spring' } } }];
+    const id = await anAutomation({ name: 'Update once', trigger_type: 'manual', actions }, c);
+    const started = await stack.http.post(`${api}/automations/${id}/campaign`, { token: c.token, body: { segment: { tags: ['update-retry'] } } });
+    expect(started.status).toBe(202);
+    const campaignId = started.body.data.id as string;
+    await eventually(async () => ((await stack.http.get(`${api}/automations/${id}/campaigns/${campaignId}`, { token: c.token })).body.data.status === 'completed' ? true : undefined), { what: 'the campaign to finish' });
+    const updates = `select entity_id, count(*)::int as n from events where tenant_id = ? and type = 'contact.updated' group by entity_id order by entity_id`;
+    const before = await stack.orm.em.getConnection().execute(updates, [c.tenantId]);
+    expect(before.map((r) => r.n)).toEqual([1, 1]);
+    // The worker died after the steps, before the batch saved its place: Temporal runs it again, as attempt 2.
+    await stack.orm.em.getConnection().execute(`update campaigns set status = 'running', cursor = null, processed = 0, sent = 0, finished_at = null where id = ?`, [campaignId]);
+    const batch = { tenantId: c.tenantId, campaignId, definition: runDefinition({ conditions: null, actions: actions as never }, 1), limit: 100, nextSendAt: 0 };
+    const again = (await new MockActivityEnvironment({ attempt: 2 }).run(createCampaignActivities(deps([])).runCampaignBatch, batch)) as { counts: Record<string, number> };
+    expect(again.counts).toMatchObject({ processed: 2, sent: 2, failed: 0 });
+    expect(await stack.orm.em.getConnection().execute(updates, [c.tenantId])).toEqual(before);
+  }, 60_000);
+
   it('finds an event that came before a wait_for_event began, however many of its type came first', async () => {
     const since = new Date(Date.now() - 1_000).toISOString();
     const em = tenantEm(stack.orm, t.tenantId);
