@@ -10,7 +10,7 @@ import { ReminderSchema } from '../entities/Reminder.ts';
 import { TenantSchema } from '../entities/Tenant.ts';
 import { recordEvent } from '../entities/Event.ts';
 import { queueWorkflowStart } from '../entities/WorkflowStart.ts';
-import { reminderStartRequest } from '../workflows/sendReminder.client.ts';
+import { reminderNudgeRequest, reminderStartRequest } from '../workflows/sendReminder.client.ts';
 import { ProviderError } from '../providers/errors.ts';
 import { googleCalendarClient, revokeToken, type GoogleEvent, type GoogleSettings, type GoogleTokens } from '../providers/google/calendar.ts';
 
@@ -355,6 +355,31 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
         'update calendar_connections set reminders_to_tell = array(select unnest(reminders_to_tell) except select unnest(?::text[])) where tenant_id = ? and id = ?',
         [`{${input.reminderIds.join(',')}}`, input.tenantId, input.connectionId],
       );
+    },
+
+    /**
+     * Owes each reminder whose event a pull changed word of it, as a change through the API
+     * does (api/reminders/nudge.ts): Signal-With-Start rows the outbox relay sends at once.
+     * With `forget`, they are taken off the connection in the same transaction: told, once
+     * committed. A retry after the commit owes a second nudge, which plans once more.
+     */
+    async tellReminders(input: SyncInput & { reminderIds: string[]; forget: boolean }): Promise<void> {
+      if (!input.reminderIds.length) return;
+      await tenantEm(deps.orm, input.tenantId).transactional(async (tx) => {
+        const known = await tx.find(ReminderSchema, { id: { $in: input.reminderIds } }, { fields: ['id'] });
+        for (const r of known) queueWorkflowStart(tx, reminderNudgeRequest({ tenantId: input.tenantId, reminderId: r.id, sendTimeoutMs: deps.reminderSendTimeoutMs }), { handOver: true });
+        await tx.flush();
+        if (input.forget) {
+          await tx
+            .getConnection()
+            .execute(
+              'update calendar_connections set reminders_to_tell = array(select unnest(reminders_to_tell) except select unnest(?::text[])) where tenant_id = ? and id = ?',
+              [`{${input.reminderIds.join(',')}}`, input.tenantId, input.connectionId],
+              'run',
+              tx.getTransactionContext(),
+            );
+        }
+      });
     },
 
     /**

@@ -2,7 +2,7 @@ import type { RunRef } from '../lib/workflowClient.ts';
 import { RunStillOpenError, startQueued } from '../lib/workflowClient.ts';
 import type { WorkflowStart } from '../entities/WorkflowStart.ts';
 import type { AppContext } from './context.ts';
-import { rerunWaitsForClose } from '../workflows/registry.ts';
+import { firstTaskDelayMs, rerunWaitsForClose } from '../workflows/registry.ts';
 
 /** How long a request waits for Temporal before it answers `pending` and leaves the start to the relay. */
 const START_DEADLINE_MS = 3_000;
@@ -28,6 +28,7 @@ export async function startOrDefer(ctx: AppContext, row: WorkflowStart): Promise
         rerunnable: row.rerunnable,
         rerunAfterClose: rerunWaitsForClose(row.workflowType),
         signal: row.signal ?? null,
+        startDelayMs: firstTaskDelayMs(row.workflowType, row.args),
       },
       START_DEADLINE_MS,
     );

@@ -28,6 +28,8 @@ export interface StartSpec<W extends Workflow> {
   rerunAfterClose?: boolean;
   /** Signal-With-Start: the open run under this ID gets this signal, or a new run starts and gets it. */
   signal?: string;
+  /** A plain start's first workflow task waits this long (WorkflowKind.firstTaskAt); a Signal-With-Start's never does. */
+  startDelayMs?: number;
 }
 
 /** A rerun that must not join the run still open under its ID: start it again shortly (the outbox relay does). */
@@ -72,7 +74,8 @@ export async function startWorkflow<W extends Workflow>(ctx: StartContext, spec:
     return { workflow_id: handle.workflowId, run_id: handle.signaledRunId, status: 'running' };
   }
   try {
-    const handle = await ctx.client.workflow.start<W>(spec.workflowType, options as unknown as WorkflowStartOptions<W>);
+    const delayed = spec.startDelayMs ? { ...options, startDelay: spec.startDelayMs } : options;
+    const handle = await ctx.client.workflow.start<W>(spec.workflowType, delayed as unknown as WorkflowStartOptions<W>);
     return { workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId, status: 'running' };
   } catch (err) {
     // A closed run under this ID that may not run again (it completed): the work is done, so report that run.
@@ -113,6 +116,8 @@ export interface QueuedStart {
   rerunAfterClose?: boolean;
   /** Signal-With-Start with this signal. */
   signal?: string | null;
+  /** See StartSpec.startDelayMs. */
+  startDelayMs?: number;
 }
 
 /**
@@ -130,6 +135,7 @@ export function startQueued(client: Client, taskQueue: string, q: QueuedStart, d
       rerunnable: q.rerunnable,
       rerunAfterClose: q.rerunAfterClose,
       signal: q.signal ?? undefined,
+      startDelayMs: q.startDelayMs,
     }),
   );
 }

@@ -9,7 +9,7 @@ import { reconcileAutomationSchedule } from '../lib/automationSchedules.ts';
 import { webhookKind, webhookStartRequest, webhookWorkflowId } from '../workflows/deliverWebhook.client.ts';
 import { automationEventSignal, automationReplanSignal } from '../workflows/runAutomation.client.ts';
 import type { StartRequest } from '../entities/WorkflowStart.ts';
-import { rerunWaitsForClose } from '../workflows/registry.ts';
+import { firstTaskDelayMs, rerunWaitsForClose } from '../workflows/registry.ts';
 import { automationFanOut, type AutomationLimits, type RunSignal } from './automationFanOut.ts';
 
 /**
@@ -89,6 +89,7 @@ const toQueued = (r: StartRow): QueuedStart => ({
   rerunnable: r.rerunnable,
   rerunAfterClose: rerunWaitsForClose(r.workflow_type),
   signal: r.signal,
+  startDelayMs: firstTaskDelayMs(r.workflow_type, r.args),
 });
 
 /** The gap before a pass asked for while another ran: a burst's events go out in one batch. */

@@ -21,6 +21,14 @@ export interface WorkflowKind {
    * work twice: a delivery's attempts are keyed by attempt number.
    */
   rerunAfterClose?: boolean;
+  /**
+   * When a run of this kind first needs a worker (epoch ms), read from its input: a start
+   * made earlier asks Temporal for a start delay, so the run costs no workflow task, no
+   * worker and no cache slot while it only waits, and its first task comes due then. Such a
+   * run must only be told of changes through Signal-With-Start, which ends the delay at
+   * once (a cancel does too); a plain signal would wait for the delay's end.
+   */
+  firstTaskAt?: (input: never) => number | undefined;
 }
 
 export interface RegisteredWorkflow extends WorkflowKind {

@@ -20,6 +20,15 @@ import { sendStepTimeoutMs } from '../lib/smsDelivery.ts';
 export const rerunWaitsForClose = (workflowType: string): boolean => workflowRegistry.some((k) => k.workflowType === workflowType && k.rerunAfterClose === true);
 
 /**
+ * The start delay of a run of this type with these arguments (kind.ts firstTaskAt), or
+ * undefined when its first task is due now.
+ */
+export function firstTaskDelayMs(workflowType: string, args: unknown[], now = Date.now()): number | undefined {
+  const at = workflowRegistry.find((k) => k.workflowType === workflowType)?.firstTaskAt?.(args[0] as never);
+  return at !== undefined && at > now ? at - now : undefined;
+}
+
+/**
  * Every workflow, one line each: the worker builds its activities from this list,
  * `/runs` its `type` filter, and the replay suite checks a saved history for each.
  * (The workflow function itself is exported from workflows/index.ts, the bundle entry;

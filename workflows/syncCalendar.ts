@@ -5,7 +5,7 @@ import { reminderChangedSignal, reminderWorkflowId } from './sendReminder.client
 import { calendarSyncProgressQuery, disconnectSignal, syncNowSignal, type CalendarSyncInput, type CalendarSyncProgress } from './syncCalendar.client.ts';
 
 const { pullCalendar, pushCalendar } = proxyActivities<CalendarSyncActivities>({ ...presets.providerCall, startToCloseTimeout: '30 minutes', heartbeatTimeout: '15 seconds' });
-const { recordSyncPass, disconnectCalendar, restartReminders, forgetToldReminders } = proxyActivities<CalendarSyncActivities>(presets.database);
+const { recordSyncPass, disconnectCalendar, restartReminders, forgetToldReminders, tellReminders } = proxyActivities<CalendarSyncActivities>(presets.database);
 
 /** Passes per run before continuing as new (the history of one pass is a handful of events). */
 const PASSES_PER_RUN = 200;
@@ -77,14 +77,20 @@ export async function syncCalendarWorkflow(input: CalendarSyncInput): Promise<Ca
     } else {
       const { pulled, pushed } = result;
       progress.last_error = null;
-      const unreached: string[] = [];
-      for (const reminderId of pulled.reminders) {
-        await getExternalWorkflowHandle(reminderWorkflowId(reminderId)).signal(reminderChangedSignal).catch(() => unreached.push(reminderId));
+      if (pulled.reminders.length && patched('tell-reminders-by-rows')) {
+        // Signal-With-Start rows, as the API's changes: they reach a reminder still in its
+        // start delay (a plain signal waits for its end) and restart one whose run ended.
+        await tellReminders({ ...ref, reminderIds: pulled.reminders, forget: keepTold });
+      } else {
+        const unreached: string[] = [];
+        for (const reminderId of pulled.reminders) {
+          await getExternalWorkflowHandle(reminderWorkflowId(reminderId)).signal(reminderChangedSignal).catch(() => unreached.push(reminderId));
+        }
+        // No open run (ended from outside, say): a reminder still scheduled gets a new one,
+        // as a change through the API does (runs before the patch left it without one).
+        if (unreached.length && patched('restart-unreached-reminders')) await restartReminders({ ...ref, reminderIds: unreached });
+        if (keepTold && pulled.reminders.length) await forgetToldReminders({ ...ref, reminderIds: pulled.reminders });
       }
-      // No open run (ended from outside, say): a reminder still scheduled gets a new one,
-      // as a change through the API does (runs before the patch left it without one).
-      if (unreached.length && patched('restart-unreached-reminders')) await restartReminders({ ...ref, reminderIds: unreached });
-      if (keepTold && pulled.reminders.length) await forgetToldReminders({ ...ref, reminderIds: pulled.reminders });
       Object.assign(progress, {
         passes: progress.passes + 1,
         pages: progress.pages + pulled.pages,

@@ -1,7 +1,7 @@
 import type { Reminder } from '../../entities/Reminder.ts';
 import { queueWorkflowStart, type WorkflowStart } from '../../entities/WorkflowStart.ts';
 import type { EntityManager } from '../../lib/db.ts';
-import { reminderChangedSignal, reminderStartRequest } from '../../workflows/sendReminder.client.ts';
+import { reminderNudgeRequest } from '../../workflows/sendReminder.client.ts';
 import type { AppContext } from '../context.ts';
 import { startOrDefer } from '../startWork.ts';
 import { sendStepTimeoutMs } from '../../lib/smsDelivery.ts';
@@ -14,8 +14,7 @@ import { sendStepTimeoutMs } from '../../lib/smsDelivery.ts';
  * then went out at its old time.
  */
 export function queueReminderNudge(ctx: AppContext, em: EntityManager, r: Reminder): WorkflowStart {
-  const request = reminderStartRequest({ tenantId: r.tenant.id, reminderId: r.id, sendTimeoutMs: sendStepTimeoutMs(ctx.deps.config.sms.sendTimeoutMs) }, { requestId: ctx.state.requestId, rerun: true });
-  return queueWorkflowStart(em, { ...request, signal: reminderChangedSignal.name });
+  return queueWorkflowStart(em, reminderNudgeRequest({ tenantId: r.tenant.id, reminderId: r.id, sendTimeoutMs: sendStepTimeoutMs(ctx.deps.config.sms.sendTimeoutMs) }, { requestId: ctx.state.requestId }));
 }
 
 /** Sends committed nudges now; any Temporal does not take is sent by the outbox relay. */

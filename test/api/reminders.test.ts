@@ -157,19 +157,29 @@ describe('reminders', () => {
     ]);
   });
 
-  it('sleeps for years as readily as for seconds: one timer, set for its time', async () => {
+  it('sleeps for years as readily as for seconds, in Temporal and not in a worker, until a change wakes it', async () => {
     const inFiveYears = new Date(Date.now() + 5 * 365 * 86_400_000);
     inFiveYears.setUTCMilliseconds(0);
     const r = await create({ to: '+14155550218', message: 'see you in 2031', send_at: inFiveYears.toISOString() });
     expect(r.body.data).toMatchObject({ status: 'scheduled', next_send_at: inFiveYears.toISOString() });
     const handle = stack.temporal.workflow.getHandle(`reminder-${r.body.data.id}`);
-    const timer = await eventually(async () => {
-      const { events } = await handle.fetchHistory();
-      return events?.find((e) => e.timerStartedEventAttributes)?.timerStartedEventAttributes ?? undefined;
-    }, { what: 'the reminder to set its timer' });
-    const fireInMs = Number(timer.startToFireTimeout?.seconds ?? 0) * 1000;
-    expect(Math.abs(Date.now() + fireInMs - inFiveYears.getTime())).toBeLessThan(60_000);
-    await stack.http.post(`/api/v1/reminders/${r.body.data.id}/cancel`, { token: t.token });
+    // Started with a start delay: Temporal holds its first workflow task until it is due.
+    const { events } = await handle.fetchHistory();
+    const started = events?.[0]?.workflowExecutionStartedEventAttributes;
+    const delayMs = Number(started?.firstWorkflowTaskBackoff?.seconds ?? 0) * 1000;
+    expect(Math.abs(Date.now() + delayMs - inFiveYears.getTime())).toBeLessThan(60_000);
+    expect(events?.some((e) => e.workflowTaskScheduledEventAttributes)).toBe(false);
+    // A cancel reaches it at once (Signal-With-Start ends the delay), not in five years.
+    expect((await stack.http.post(`/api/v1/reminders/${r.body.data.id}/cancel`, { token: t.token })).status).toBe(200);
+    await expect(handle.result()).resolves.toBe('cancelled');
+    // Moved, it sleeps on a timer for its new time, in the same run.
+    const later = await create({ to: '+14155550218', message: 'moved', send_at: inFiveYears.toISOString() });
+    const inSixYears = new Date(inFiveYears.getTime() + 365 * 86_400_000);
+    expect((await stack.http.put(`/api/v1/reminders/${later.body.data.id}`, { token: t.token, body: { send_at: inSixYears.toISOString() } })).status).toBe(200);
+    const moved = stack.temporal.workflow.getHandle(`reminder-${later.body.data.id}`);
+    const timer = await eventually(async () => (await moved.fetchHistory()).events?.find((e) => e.timerStartedEventAttributes)?.timerStartedEventAttributes ?? undefined, { what: 'the moved reminder to set its timer' });
+    expect(Math.abs(Date.now() + Number(timer.startToFireTimeout?.seconds ?? 0) * 1000 - inSixYears.getTime())).toBeLessThan(60_000);
+    await stack.http.post(`/api/v1/reminders/${later.body.data.id}/cancel`, { token: t.token });
   });
 
   it('repeats by RRULE in its zone and shows the next occurrence', async () => {

@@ -19,12 +19,9 @@ afterAll(() => env.close());
 
 const done = (over: Partial<Extract<PullOutcome, { state: 'done' }>> = {}): PullOutcome => ({ state: 'done', full: false, reminders: [], pages: 1, created: 0, updated: 0, deleted: 0, ...over });
 
-async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome; during?: (id: string) => Promise<void>; openRuns?: string[] } = {}) {
+async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome; during?: (id: string) => Promise<void> } = {}) {
   const calls: string[] = [];
   const pullInputs: unknown[] = [];
-  // Runs that exist and take signals (on a queue no worker serves).
-  const idle = `idle-${randomUUID()}`;
-  const open = await Promise.all((opts.openRuns ?? []).map((workflowId) => env.client.workflow.start('sendReminderWorkflow', { taskQueue: idle, workflowId, args: [{ tenantId: randomUUID(), reminderId: randomUUID() }] })));
   const activities: CalendarSyncActivities = {
     async pullCalendar(input) {
       pullInputs.push(input);
@@ -50,6 +47,9 @@ async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome
     async forgetToldReminders(input) {
       calls.push(`forget:${input.reminderIds.join(',')}`);
     },
+    async tellReminders(input) {
+      calls.push(`tell:${input.reminderIds.join(',')}${input.forget ? ':forget' : ''}`);
+    },
   };
   const workflowId = `calendar-sync-unit-${randomUUID()}`;
   const result = await env.withWorker(activities, async (taskQueue) => {
@@ -57,7 +57,6 @@ async function run(pulls: Array<PullOutcome | Error>, opts: { push?: PushOutcome
     if (opts.during) await opts.during(workflowId);
     return (await handle.result()) as CalendarSyncProgress;
   });
-  for (const h of open) await h.terminate('test over');
   return { calls, result, pullInputs };
 }
 
@@ -89,15 +88,11 @@ describe('syncCalendarWorkflow', () => {
     expect(result).toMatchObject({ state: 'stopped', passes: 1, resets: 1, created: 1 });
   });
 
-  it('gives a reminder whose event moved a new run when its own had ended, and only that one', async () => {
-    const open = `reminder-${randomUUID()}`;
-    const gone = randomUUID();
-    // One reminder's run is open (a workflow that waits for the signal), the other has none.
-    const { calls } = await run([done({ updated: 2, reminders: [open.slice('reminder-'.length), gone] }), { state: 'stopped', status: 'needs_reauth' }], {
-      openRuns: [open],
-    });
-    // Taken off the connection only once told, every one of them.
-    expect(calls).toEqual(['pull:done', 'push', `restart:${gone}`, `forget:${open.slice('reminder-'.length)},${gone}`, 'record', 'pull:stopped']);
+  it('tells every reminder whose event changed in one step, which also takes them off the connection', async () => {
+    const reminders = [randomUUID(), randomUUID()];
+    const { calls } = await run([done({ updated: 2, reminders }), done(), { state: 'stopped', status: 'needs_reauth' }]);
+    // Signal-With-Start rows (an open run plans again, an ended one is restarted), and only for a pass that changed reminders.
+    expect(calls).toEqual(['pull:done', 'push', `tell:${reminders.join(',')}:forget`, 'record', 'pull:done', 'push', 'pull:stopped']);
   });
 
   it('tries a pass that failed through all its retries again on the next one', async () => {

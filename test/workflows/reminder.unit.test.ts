@@ -112,6 +112,36 @@ describe('sendReminderWorkflow', () => {
     expect(fires).toEqual([soon]);
   });
 
+  it('started with a start delay (a new reminder), fires in its first task, with no timer and no plan step', async () => {
+    const due = inMs(600);
+    const plans: number[] = [];
+    const fires: number[] = [];
+    const activities: ReminderActivities = {
+      async planReminder() {
+        plans.push(Date.now());
+        return { state: 'due', dueAt: due, version: 1 };
+      },
+      async fireReminder() {
+        fires.push(Date.now());
+        return { state: 'ended', status: 'sent' };
+      },
+      closeReminder: async () => undefined,
+    };
+    const workflowId = `reminder-unit-${randomUUID()}`;
+    const result = await env.withWorker(activities, async (taskQueue) => {
+      const args = [{ tenantId: randomUUID(), reminderId: randomUUID(), plan: { dueAt: due, version: 1 }, fire: 'local' as const, sendTimeoutCoversRetry: true as const }];
+      const handle = await env.client.workflow.start('sendReminderWorkflow', { taskQueue, workflowId, args, startDelay: Date.parse(due) - Date.now() });
+      return handle.result();
+    });
+    expect(result).toBe('sent');
+    expect(plans).toEqual([]);
+    expect(fires).toHaveLength(1);
+    expect(fires[0]).toBeGreaterThanOrEqual(Date.parse(due));
+    const { events } = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    expect(events?.some((e) => e.timerStartedEventAttributes)).toBe(false);
+    captureHistory(workflowId, 'reminder-delayed-start');
+  });
+
   it("carries the starting request's id to its local fire step, as to any activity", async () => {
     const seen: Array<{ type: string; requestId: string | undefined; local: boolean }> = [];
     const capture: ActivityInterceptorsFactory = (ctx) => ({
