@@ -182,6 +182,20 @@ describe('reminders', () => {
     await stack.http.post(`/api/v1/reminders/${later.body.data.id}/cancel`, { token: t.token });
   });
 
+  it('is cancelled through /runs while it waits in its start delay: the reminder says so at once, not when it was due', async () => {
+    const r = await create({ to: '+14155550219', message: 'tomorrow', send_at: new Date(Date.now() + 86_400_000).toISOString() });
+    const workflowId = `reminder-${r.body.data.id}`;
+    expect((await stack.http.get(`/api/v1/runs/${workflowId}`, { token: t.token })).body.data).toMatchObject({ workflow_id: workflowId, status: 'running' });
+    // In its start delay: no workflow task yet.
+    expect((await stack.temporal.workflow.getHandle(workflowId).fetchHistory()).events?.some((e) => e.workflowTaskScheduledEventAttributes)).toBe(false);
+    expect((await stack.http.post(`/api/v1/runs/${workflowId}/cancel`, { token: t.token })).status).toBe(202);
+    const ended = await eventually(async () => {
+      const d = (await get(r.body.data.id)).body.data;
+      return d.status === 'cancelled' ? d : undefined;
+    }, { what: 'the reminder to say it was cancelled' });
+    expect(ended).toMatchObject({ next_send_at: null, last_error: 'its run was cancelled' });
+  });
+
   it('repeats by RRULE in its zone and shows the next occurrence', async () => {
     const due = inSeconds(2);
     const r = await create({ to: '+14155550207', message: 'daily', send_at: due, timezone: 'America/New_York', rrule: 'FREQ=DAILY;COUNT=3' });
