@@ -373,15 +373,16 @@ async function writeFire(via: EntityManager, em: EntityManager, row: OutboundMes
       params.push(e.id, now, now, e.tenant.id, e.type, e.entityType, e.entityId, JSON.stringify(e.payload));
       return '(?::uuid, ?::timestamptz, ?::timestamptz, ?::uuid, ?::text, ?::text, ?::uuid, ?::jsonb)';
     });
+    // Every event of the fire (its text's too) carries the automation run that made the reminder.
     inserts += `, e as (
-       insert into events (id, created_at, updated_at, tenant_id, type, entity_type, entity_id, payload)
-       select v.* from u, (values ${eventRows.join(', ')}) v)`;
+       insert into events (id, created_at, updated_at, tenant_id, type, entity_type, entity_id, payload, automation_run_id, automation_depth)
+       select v.*, u.automation_run_id, u.automation_depth from u, (values ${eventRows.join(', ')}) v)`;
   }
   // The inserts take their one row from the update: nothing is written when it matched none.
   const [written] = await via.execute<Array<{ n: number }>>(
     `with u as (
        update reminders set status = ?, next_send_at = ?, last_occurrence_at = ?, sent_count = ?, sent_at = ?, last_error = ?, updated_at = ?
-       where id = ? and tenant_id = ?${expected} returning id
+       where id = ? and tenant_id = ?${expected} returning id, automation_run_id, automation_depth
      )${inserts}
      select count(*)::int as n from u`,
     params,

@@ -49,6 +49,13 @@ export const ReminderSchema = defineEntity({
     sentAt: p.datetime().nullable(),
     lastError: p.string().length(500).nullable(),
     version: p.integer().default(1),
+    /**
+     * The automation run whose `schedule_reminder` step made it, and how many runs led to
+     * that one: its sends' events carry them, so automations answering `reminder.sent` with
+     * a new reminder stop at AUTOMATION_MAX_DEPTH instead of texting for ever.
+     */
+    automationRunId: p.uuid().nullable(),
+    automationDepth: p.integer().default(0),
   },
 });
 

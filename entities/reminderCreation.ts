@@ -135,8 +135,10 @@ export async function newReminder(em: EntityManager, tenantId: string, body: New
   const rows = await em.execute<Array<{ reminder: Record<string, unknown>; start: Record<string, unknown> }>>(
     `with r as (
        insert into reminders (id, created_at, updated_at, tenant_id, channel, contact_id, to_address, subject, message, send_at, timezone, locale,
-                              event_id, "offset", offset_ms, rrule, until, urgent, next_send_at)
-       select ?, ?, ?, t.id, ?, ?, ?, ?, ?, ?, coalesce(?, t.timezone), ?, ?, ?, ?, ?, ?, ?, ?
+                              event_id, "offset", offset_ms, rrule, until, urgent, next_send_at, automation_run_id, automation_depth)
+       select ?, ?, ?, t.id, ?, ?, ?, ?, ?, ?, coalesce(?, t.timezone), ?, ?, ?, ?, ?, ?, ?, ?,
+              -- Inside an automation step's transaction (activities/automations.ts): its run and depth.
+              nullif(current_setting('app.automation_run_id', true), '')::uuid, coalesce(nullif(current_setting('app.automation_depth', true), '')::int, 0)
        from tenant t
        where t.id = ? and not ${optedOutSql({ tenant: 't.id', channel: '?::text', contactId: '?::uuid', address: '?::text' })}
        returning *

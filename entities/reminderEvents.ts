@@ -4,7 +4,8 @@ import { ReminderSchema, type Reminder } from './Reminder.ts';
 
 /** `reminder.sent` or `reminder.failed`, in the one shape of the catalogue. */
 export function recordReminderEvent(em: EntityManager, r: Reminder, status: 'sent' | 'failed', occurrence: Date | null, smsId: string | null, error: string | null) {
-  recordEvent(em, { tenantId: r.tenant.id, type: `reminder.${status}`, entityType: 'reminder', entityId: r.id, payload: reminderEventData(r, occurrence, status, smsId, error) });
+  const automation = r.automationRunId ? { runId: r.automationRunId, depth: r.automationDepth } : null;
+  recordEvent(em, { tenantId: r.tenant.id, type: `reminder.${status}`, entityType: 'reminder', entityId: r.id, payload: reminderEventData(r, occurrence, status, smsId, error), automation });
 }
 
 function reminderEventData(r: Reminder, occurrence: Date | null, status: string, smsId: string | null, error: string | null) {

@@ -222,6 +222,17 @@ describe('every action, a branch and templates from earlier steps', () => {
       return r.status === 'sent' ? r : undefined;
     }, { what: 'the reminder to be sent' });
     expect(sent).toMatchObject({ contact_id: contact.id, message: `We spoke about the renewal: call id ${callId}` });
+    // Its send's events name the run that made it, so automations answering them stop at AUTOMATION_MAX_DEPTH.
+    const events = await stack.orm.em.getConnection().execute(
+      `select e.type, e.automation_run_id, e.automation_depth from events e
+        where e.tenant_id = ? and ((e.type = 'reminder.sent' and e.entity_id = ?) or (e.type = 'sms.sent' and e.entity_id in (select id from outbound_messages where cause->>'reminder_id' = ?)))
+        order by e.type`,
+      [t.tenantId, reminderId, reminderId],
+    );
+    expect(events).toEqual([
+      { type: 'reminder.sent', automation_run_id: run.id, automation_depth: run.depth },
+      { type: 'sms.sent', automation_run_id: run.id, automation_depth: run.depth },
+    ]);
   }, 60_000);
 
   it('fails the run on a step that cannot succeed, saying which and why', async () => {
