@@ -102,9 +102,9 @@ export async function sendKeyed(
 /**
  * The database actions, each in the caller's transaction; `ref.runId` and `ref.stepId` key
  * what must not be made twice (a task's dedupe key). Shared with campaigns, whose "run" is
- * the campaign and contact.
+ * the campaign and contact. `ref.depth` is the run's, for work that reports later (a call).
  */
-export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & { stepId: string }, f: Fields, deps: AutomationDeps) => Promise<unknown>> = {
+export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & { stepId: string; depth?: number }, f: Fields, deps: AutomationDeps) => Promise<unknown>> = {
   async create_task(tx, ref, f) {
     const contactId = str(f.contact_id) ? idOf(f.contact_id, 'contact_id') : null;
     if (contactId && !(await tx.findOne(ContactSchema, contactId))) throw refuse(`no contact ${contactId}`);
@@ -212,6 +212,7 @@ export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & {
       maxAttempts: typeof f.max_attempts === 'number' ? f.max_attempts : 3,
       plan: deps.callPlan,
       autoStart: true,
+      automation: ref.depth === undefined ? null : { runId: ref.runId, depth: ref.depth },
     });
     return { call_id: call.id, phone_number: phone };
   },

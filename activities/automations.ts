@@ -56,7 +56,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
   }
 
   /** A database action: its effect and its step record in one transaction, so a retry finds the record and does nothing twice. */
-  async function inTransaction(ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }, effect: (tx: EntityManager) => Promise<unknown>): Promise<StepOutcome> {
+  async function inTransaction(ref: RunRef & { stepId: string; type: string; fields: Fields; startedAt: string }, effect: (tx: EntityManager, run: AutomationRun) => Promise<unknown>): Promise<StepOutcome> {
     return tenantEm(deps.orm, ref.tenantId).transactional(async (tx) => {
       const run = await runRow(tx, ref.runId, true);
       const recorded = recordedOf(run.steps, ref.stepId);
@@ -65,7 +65,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
       await tx
         .getConnection()
         .execute("select set_config('app.automation_run_id', ?, true), set_config('app.automation_depth', ?, true)", [run.id, String(run.depth)], 'all', tx.getTransactionContext());
-      const output = await effect(tx);
+      const output = await effect(tx, run);
       await writeStep(tx, ref.runId, { id: ref.stepId, type: ref.type, status: 'completed', input: ref.fields, output, error: null, started_at: ref.startedAt, finished_at: new Date().toISOString() }, run);
       return { status: 'completed' as const, output, error: null };
     });
@@ -124,7 +124,7 @@ export function createAutomationActivities(deps: AutomationDeps) {
         if (ref.type === 'http_request') return await httpRequest(ref);
         const effect = databaseActions[ref.type];
         if (!effect) throw refuse(`unknown action ${ref.type}`);
-        return await inTransaction(ref, (tx) => effect(tx, ref, ref.fields, deps));
+        return await inTransaction(ref, (tx, run) => effect(tx, { ...ref, depth: run.depth }, ref.fields, deps));
       } catch (err) {
         // A refusal is the run's end: the step is recorded failed, with why, before the run fails.
         if (err instanceof ApplicationFailure && err.nonRetryable) {

@@ -10,7 +10,7 @@ import { senderNumber, TenantSchema, type Tenant } from '../entities/Tenant.ts';
 import type { LineStatus, VoiceDialer } from '../providers/voice/index.ts';
 import type { TwilioOwner } from '../providers/twilio/accounts.ts';
 import { ProviderError } from '../providers/errors.ts';
-import { FINAL_CALL_STATUSES, VoiceCallSchema, type CallAttempt, type CallStatus, type VoiceCall } from '../entities/VoiceCall.ts';
+import { callAutomation, FINAL_CALL_STATUSES, VoiceCallSchema, type CallAttempt, type CallStatus, type VoiceCall } from '../entities/VoiceCall.ts';
 import type { EndAnswer, RespondAnswer } from '../workflows/placeCall.client.ts';
 import type { CallAgent } from '../providers/llm/callAgent.ts';
 import { log } from '@temporalio/activity';
@@ -90,7 +90,7 @@ async function settle(
       },
     );
     if (answered && !call.answeredAt) {
-      recordEvent(tx, { tenantId: call.tenant.id, type: 'call.started', entityType: 'voice_call', entityId: call.id, payload: { call_id: call.id, to: call.phoneNumber } });
+      recordEvent(tx, { tenantId: call.tenant.id, type: 'call.started', entityType: 'voice_call', entityId: call.id, payload: { call_id: call.id, to: call.phoneNumber }, automation: callAutomation(call) });
       await tx.flush();
     }
   });
@@ -274,11 +274,11 @@ export function createVoiceCallActivities(deps: VoiceCallDeps) {
         Object.assign(call, { status, summary, analytics, endedAt, endReason: (ref.reason ?? ref.outcome).slice(0, 100) });
         if (call.contact && call.transcript.some((t) => t.analysis?.intent === 'do_not_call')) call.contact.doNotCall = true;
         const base = { call_id: call.id };
-        recordEvent(tx, { tenantId: ref.tenantId, type: 'call.ended', entityType: 'voice_call', entityId: call.id, payload: { ...base, duration_seconds: Math.round(talked / 1000) } });
+        recordEvent(tx, { tenantId: ref.tenantId, type: 'call.ended', entityType: 'voice_call', entityId: call.id, payload: { ...base, duration_seconds: Math.round(talked / 1000) }, automation: callAutomation(call) });
         if (status === 'completed') {
-          recordEvent(tx, { tenantId: ref.tenantId, type: 'call.completed', entityType: 'voice_call', entityId: call.id, payload: { ...base, outcome: summary.recommendation } });
+          recordEvent(tx, { tenantId: ref.tenantId, type: 'call.completed', entityType: 'voice_call', entityId: call.id, payload: { ...base, outcome: summary.recommendation }, automation: callAutomation(call) });
         } else {
-          recordEvent(tx, { tenantId: ref.tenantId, type: 'call.failed', entityType: 'voice_call', entityId: call.id, payload: { ...base, error: ref.outcome } });
+          recordEvent(tx, { tenantId: ref.tenantId, type: 'call.failed', entityType: 'voice_call', entityId: call.id, payload: { ...base, error: ref.outcome }, automation: callAutomation(call) });
         }
         if (call.lead) {
           recordLeadActivity(tx, {

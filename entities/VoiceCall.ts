@@ -62,10 +62,20 @@ export const VoiceCallSchema = defineEntity({
     answeredAt: p.datetime().nullable(),
     endedAt: p.datetime().nullable(),
     endReason: p.string().length(100).nullable(),
+    /**
+     * The automation run whose `start_call` step made it, and how many runs led to that
+     * one: its `call.*` events carry them, so automations answering a call with a call stop
+     * at AUTOMATION_MAX_DEPTH.
+     */
+    automationRunId: p.uuid().nullable(),
+    automationDepth: p.integer().default(0),
   },
 });
 
 export type VoiceCall = InferEntity<typeof VoiceCallSchema>;
+
+/** The automation run a call's events report (recordEvent's `automation`), or null. */
+export const callAutomation = (c: VoiceCall) => (c.automationRunId ? { runId: c.automationRunId, depth: c.automationDepth } : null);
 
 /** What every new call's run is started with, from the configuration. */
 export interface CallPlan {
@@ -103,6 +113,8 @@ export function newVoiceCall(
     plan: CallPlan;
     requestId?: string | null;
     autoStart?: boolean;
+    /** The automation run whose step made the call. */
+    automation?: { runId: string; depth: number } | null;
   },
 ): { call: VoiceCall; start: WorkflowStart } {
   const call = em.create(VoiceCallSchema, {
@@ -116,6 +128,8 @@ export function newVoiceCall(
     maxAttempts: o.maxAttempts,
     notBefore: o.window?.notBefore ?? null,
     notAfter: o.window?.notAfter ?? null,
+    automationRunId: o.automation?.runId ?? null,
+    automationDepth: o.automation?.depth ?? 0,
   });
   const settings = o.voiceSettings;
   const agent = typeof settings.agent_name === 'string' ? settings.agent_name.slice(0, 60) : DEFAULT_AGENT_NAME;

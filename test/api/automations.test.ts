@@ -216,6 +216,12 @@ describe('every action, a branch and templates from earlier steps', () => {
     expect(call).toMatchObject({ phone_number: '+14155550888', contact_id: contact.id, purpose: 'Follow up on the renewal' });
     expect(call.transcript[0].text).toMatch(/^Hi Callie, this is Sam calling from /);
     await stack.http.post(`${api}/voice/calls/${callId}/end`, { token: t.token, body: { reason: 'completed' } });
+    // The call's events name the run that started it, as the reminder's do (below).
+    const callEvents = await eventually(async () => {
+      const rows = await stack.orm.em.getConnection().execute(`select type, automation_run_id, automation_depth from events where tenant_id = ? and entity_id = ? order by type`, [t.tenantId, callId]);
+      return rows.some((r) => r.type === 'call.completed') ? rows : undefined;
+    }, { what: 'the call to be recorded completed' });
+    expect(callEvents).toEqual(['call.completed', 'call.ended', 'call.started'].map((type) => ({ type, automation_run_id: run.id, automation_depth: run.depth })));
     const reminderId = run.steps[1].output.reminder_id as string;
     const sent = await eventually(async () => {
       const r = (await stack.http.get(`${api}/reminders/${reminderId}`, { token: t.token })).body.data;
