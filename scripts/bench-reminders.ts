@@ -143,7 +143,7 @@ async function main() {
     const pacedStart = Date.now() + leadMs(sizes.paced);
     const paced = await schedule(sizes.paced, (i) => pacedStart + (i * 1000) / rate);
     pacedScheduleMs.push(paced.elapsedMs);
-    pacedRuns.push(await collectSends({ db: pool, tenantId: tenant.tenantId, ids: paced.ids, firstDue: pacedStart, timeoutMs, log }));
+    pacedRuns.push(await collectSends({ db: pool, tenantId: tenant.tenantId, ids: paced.ids, firstDue: pacedStart, timeoutMs, log, closed: whenClosed(api.temporal, paced.ids) }));
   }
   const barePaced = pooledFire(barePacedRuns);
   const pacedSends = pooledFire(pacedRuns);

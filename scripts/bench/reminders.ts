@@ -90,7 +90,12 @@ export function whenClosed(client: Client, ids: string[]): Promise<number[]> {
   }));
 }
 
-/** Waits until every reminder sent, then reads each send's lateness from the outbox rows. */
+/**
+ * Waits until every reminder sent, then reads each send's lateness from the outbox rows.
+ * Given `closed` (the runs' result() waits, as the bare side is watched), it reads them once
+ * every run has closed: polling the table meanwhile put the benchmark's own queries on the
+ * database under test, which the bare side does not.
+ */
 export async function collectSends(opts: { db: pg.Pool; tenantId: string; ids: string[]; firstDue: number; timeoutMs: number; log: Log; closed?: Promise<number[]> }): Promise<FireResult> {
   const sent = async () =>
     (
@@ -99,8 +104,9 @@ export async function collectSends(opts: { db: pg.Pool; tenantId: string; ids: s
         [opts.tenantId, opts.ids],
       )
     ).rows;
+  const closedAt = await opts.closed;
   await waitUntil(`${opts.ids.length} reminders to send`, async () => (await sent()).length >= opts.ids.length, opts.timeoutMs, opts.log);
-  return fireResult((await sent()).map((r) => ({ due: r.due.getTime(), at: r.sent.getTime() })), opts.firstDue, await opts.closed);
+  return fireResult((await sent()).map((r) => ({ due: r.due.getTime(), at: r.sent.getTime() })), opts.firstDue, closedAt);
 }
 
 /** The baseline: bare timer workflows due at the same times, started `concurrency` at a time (`onStarted` once all are). */
