@@ -99,10 +99,13 @@ export async function sendKeyed(
   return { sent: true, message_id: row.id, status: result.status, provider_sid: result.providerSid, to };
 }
 
+/** The run that makes a call or a reminder, for the events it reports later; a campaign's steps have none. */
+const automationOf = (ref: RunRef & { depth?: number }) => (ref.depth === undefined ? null : { runId: ref.runId, depth: ref.depth });
+
 /**
  * The database actions, each in the caller's transaction; `ref.runId` and `ref.stepId` key
  * what must not be made twice (a task's dedupe key). Shared with campaigns, whose "run" is
- * the campaign and contact. `ref.depth` is the run's, for work that reports later (a call).
+ * the campaign and contact. `ref.depth` is the run's, for work that reports later (a call, a reminder).
  */
 export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & { stepId: string; depth?: number }, f: Fields, deps: AutomationDeps) => Promise<unknown>> = {
   async create_task(tx, ref, f) {
@@ -212,7 +215,7 @@ export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & {
       maxAttempts: typeof f.max_attempts === 'number' ? f.max_attempts : 3,
       plan: deps.callPlan,
       autoStart: true,
-      automation: ref.depth === undefined ? null : { runId: ref.runId, depth: ref.depth },
+      automation: automationOf(ref),
     });
     return { call_id: call.id, phone_number: phone };
   },
@@ -231,7 +234,7 @@ export const databaseActions: Record<string, (tx: EntityManager, ref: RunRef & {
         urgent: f.urgent === true,
       };
       if (body.send_at && Number.isNaN(Date.parse(body.send_at))) throw refuse(`send_at is not a date: "${body.send_at}"`);
-      const { reminder } = await newReminder(tx, ref.tenantId, body, { sendTimeoutMs: deps.sendTimeoutMs, handOver: true });
+      const { reminder } = await newReminder(tx, ref.tenantId, body, { sendTimeoutMs: deps.sendTimeoutMs, handOver: true, automation: automationOf(ref) });
       return { reminder_id: reminder.id, next_send_at: reminder.nextSendAt?.toISOString() ?? null };
     } catch (err) {
       // The reminder's own checks (no such contact, a time past, opted out) are this step's refusal.

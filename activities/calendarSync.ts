@@ -91,6 +91,18 @@ const fieldsOf = (e: CalendarEvent): LocalEventFields => ({
   originalStartTime: e.originalStartTime ?? null,
 });
 
+/** Takes these reminders off the connection's list to tell, in `em`'s transaction if it has one. */
+async function forgetTold(em: EntityManager, input: SyncInput & { reminderIds: string[] }): Promise<void> {
+  await em
+    .getConnection()
+    .execute(
+      'update calendar_connections set reminders_to_tell = array(select unnest(reminders_to_tell) except select unnest(?::text[])) where tenant_id = ? and id = ?',
+      [`{${input.reminderIds.join(',')}}`, input.tenantId, input.connectionId],
+      'run',
+      em.getTransactionContext(),
+    );
+}
+
 export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
   async function connectionOf(em: EntityManager, connectionId: string): Promise<CalendarConnection | null> {
     return em.findOne(CalendarConnectionSchema, connectionId);
@@ -351,10 +363,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
     /** Takes the reminders a run has told off the connection: exactly those, so any a later pull kept stay. */
     async forgetToldReminders(input: SyncInput & { reminderIds: string[] }): Promise<void> {
       if (!input.reminderIds.length) return;
-      await tenantEm(deps.orm, input.tenantId).getConnection().execute(
-        'update calendar_connections set reminders_to_tell = array(select unnest(reminders_to_tell) except select unnest(?::text[])) where tenant_id = ? and id = ?',
-        [`{${input.reminderIds.join(',')}}`, input.tenantId, input.connectionId],
-      );
+      await forgetTold(tenantEm(deps.orm, input.tenantId), input);
     },
 
     /**
@@ -369,16 +378,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncDeps) {
         const known = await tx.find(ReminderSchema, { id: { $in: input.reminderIds } }, { fields: ['id'] });
         for (const r of known) queueWorkflowStart(tx, reminderNudgeRequest({ tenantId: input.tenantId, reminderId: r.id, sendTimeoutMs: deps.reminderSendTimeoutMs }), { handOver: true });
         await tx.flush();
-        if (input.forget) {
-          await tx
-            .getConnection()
-            .execute(
-              'update calendar_connections set reminders_to_tell = array(select unnest(reminders_to_tell) except select unnest(?::text[])) where tenant_id = ? and id = ?',
-              [`{${input.reminderIds.join(',')}}`, input.tenantId, input.connectionId],
-              'run',
-              tx.getTransactionContext(),
-            );
-        }
+        if (input.forget) await forgetTold(tx, input);
       });
     },
 

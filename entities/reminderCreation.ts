@@ -106,7 +106,12 @@ export async function checkConsent(em: EntityManager, r: Reminder) {
  * is the path every scheduled reminder takes (bench:reminders). The consent check is the
  * insert's own condition, so a STOP committed meanwhile cannot slip between them.
  */
-export async function newReminder(em: EntityManager, tenantId: string, body: NewReminder, opts: { sendTimeoutMs: number; requestId?: string | null; handOver?: boolean }): Promise<{ reminder: Reminder; start: WorkflowStart }> {
+export async function newReminder(
+  em: EntityManager,
+  tenantId: string,
+  body: NewReminder,
+  opts: { sendTimeoutMs: number; requestId?: string | null; handOver?: boolean; automation?: { runId: string; depth: number } | null },
+): Promise<{ reminder: Reminder; start: WorkflowStart }> {
   // The API's schema checks the zone already; an automation's comes from a template, and a
   // zone Intl does not know cannot place the reminder's times (quiet hours, the template's).
   if (body.timezone !== undefined && !isTimeZone(body.timezone)) throw field('timezone', 'must be an IANA time zone, e.g. Europe/Berlin');
@@ -136,9 +141,7 @@ export async function newReminder(em: EntityManager, tenantId: string, body: New
     `with r as (
        insert into reminders (id, created_at, updated_at, tenant_id, channel, contact_id, to_address, subject, message, send_at, timezone, locale,
                               event_id, "offset", offset_ms, rrule, until, urgent, next_send_at, automation_run_id, automation_depth)
-       select ?, ?, ?, t.id, ?, ?, ?, ?, ?, ?, coalesce(?, t.timezone), ?, ?, ?, ?, ?, ?, ?, ?,
-              -- Inside an automation step's transaction (activities/automations.ts): its run and depth.
-              nullif(current_setting('app.automation_run_id', true), '')::uuid, coalesce(nullif(current_setting('app.automation_depth', true), '')::int, 0)
+       select ?, ?, ?, t.id, ?, ?, ?, ?, ?, ?, coalesce(?, t.timezone), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
        from tenant t
        where t.id = ? and not ${optedOutSql({ tenant: 't.id', channel: '?::text', contactId: '?::uuid', address: '?::text' })}
        returning *
@@ -151,6 +154,7 @@ export async function newReminder(em: EntityManager, tenantId: string, body: New
     [
       id, now, now, body.channel, contact?.id ?? null, toAddress, body.subject ?? null, body.message, schedule.sendAt, zone, body.locale ?? 'en-US',
       body.event_id ?? null, offset, schedule.offsetMs, schedule.rrule, schedule.until, body.urgent ?? false, nextSendAt,
+      opts.automation?.runId ?? null, opts.automation?.depth ?? 0,
       tenantId, body.channel, contact?.id ?? null, address, address,
       randomUUID(), now, now, start.workflowType, start.workflowId, JSON.stringify(start.args), start.entity.type, start.entity.id, start.requestId ?? null, start.rerunnable ?? false, start.signal ?? null,
       opts.handOver ? new Date(0) : null,

@@ -122,8 +122,10 @@ async function main() {
     // The warm-up (workflows/sendReminder.client.ts WARM_BEFORE_MS): each reminder's first
     // workflow task runs in the window before it is due; its CPU is reported with the fire's.
     const warmCpu = atTime(at - WARM_BEFORE_MS, () => startCpuSplit(pids));
-    const fireCpu = atTime(at, () => startCpuSplit(pids));
-    void warmCpu.then((read) => atTime(at, () => cpu.warm.push(read(sizes.reminders))));
+    const fireCpu = atTime(at, async () => {
+      cpu.warm.push((await warmCpu)(sizes.reminders));
+      return startCpuSplit(pids);
+    });
     const fired = await collectSends({ db: pool, tenantId: tenant.tenantId, ids: burst.ids, firstDue: at, timeoutMs, log, closed });
     cpu.fire.push((await fireCpu)(sizes.reminders));
     bursts.push({ scheduleMs: burst.elapsedMs, fired });
