@@ -15,6 +15,7 @@ import { OutboundMessageSchema, type OutboundMessage } from '../entities/Outboun
 import type { Event } from '../entities/Event.ts';
 import { deliverLoaded, type MessagingDeps } from './messaging.ts';
 import { anchorOf } from './reminderAnchor.ts';
+import { executePrepared } from '../lib/preparedSql.ts';
 
 export type { ReminderStatus };
 
@@ -287,8 +288,9 @@ export type ReminderActivities = ReturnType<typeof createReminderActivities>;
  * more CPU than the database spent answering them (3.6 vs 1.1–1.4 ms per fire).
  */
 async function loadForFire(em: EntityManager, tenantId: string, reminderId: string) {
-  const rows = await em.execute<Array<Record<string, unknown>>>(
-    `select r.*, to_jsonb(t) as fire_tenant, to_jsonb(e) as fire_event, to_jsonb(c) as fire_contact,
+  const rows = await executePrepared<Record<string, unknown>>(
+    em,
+    `select to_jsonb(r) as fire_reminder, to_jsonb(t) as fire_tenant, to_jsonb(e) as fire_event, to_jsonb(c) as fire_contact,
             ${optedOutSql({ tenant: 'r.tenant_id', channel: 'r.channel', contactId: 'r.contact_id', address: 'coalesce(r.to_address, c.phone)' })} as fire_opted_out
      from reminders r
      join tenant t on t.id = r.tenant_id
@@ -298,12 +300,12 @@ async function loadForFire(em: EntityManager, tenantId: string, reminderId: stri
     [reminderId, tenantId],
   );
   if (!rows[0]) throw new Error(`Reminder ${reminderId} not found`);
-  const { fire_tenant, fire_event, fire_contact, fire_opted_out, ...reminder } = rows[0];
+  const { fire_reminder, fire_tenant, fire_event, fire_contact, fire_opted_out } = rows[0];
   // The related rows first, so the reminder's references resolve to them.
   const tenant = em.map(TenantSchema, fire_tenant as Record<string, unknown>);
   const event = fire_event ? em.map(CalendarEventSchema, fire_event as Record<string, unknown>) : null;
   const contact = fire_contact ? em.map(ContactSchema, fire_contact as Record<string, unknown>) : null;
-  return { r: em.map(ReminderSchema, reminder), tenant, event, contact, optedOut: fire_opted_out === true };
+  return { r: em.map(ReminderSchema, fire_reminder as Record<string, unknown>), tenant, event, contact, optedOut: fire_opted_out === true };
 }
 
 /** What a fire step checked: the reminder's version and, for one that follows an event, the event's start. */
@@ -366,7 +368,8 @@ async function writeFire(via: EntityManager, em: EntityManager, row: OutboundMes
     inserts += `, o as (
        insert into outbound_messages (id, created_at, updated_at, tenant_id, channel, to_address, from_address, subject, body, contact_id,
                                       status, provider, provider_sid, cause, idempotency_key, attempts, attempted_at, sent_at)
-       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ? from u)`;
+       select ?::uuid, ?::timestamptz, ?::timestamptz, ?::uuid, ?::text, ?::text, ?::text, ?::text, ?::text, ?::uuid,
+              ?::text, ?::text, ?::text, ?::jsonb, ?::text, ?::int, ?::timestamptz, ?::timestamptz from u)`;
   }
   if (events.length) {
     const eventRows = events.map((e) => {
@@ -379,7 +382,8 @@ async function writeFire(via: EntityManager, em: EntityManager, row: OutboundMes
        select v.*, u.automation_run_id, u.automation_depth from u, (values ${eventRows.join(', ')}) v)`;
   }
   // The inserts take their one row from the update: nothing is written when it matched none.
-  const [written] = await via.execute<Array<{ n: number }>>(
+  const [written] = await executePrepared<{ n: number }>(
+    via,
     `with u as (
        update reminders set status = ?, next_send_at = ?, last_occurrence_at = ?, sent_count = ?, sent_at = ?, last_error = ?, updated_at = ?
        where id = ? and tenant_id = ?${expected} returning id, automation_run_id, automation_depth

@@ -12,6 +12,7 @@ import { ReminderSchema, type Reminder } from './Reminder.ts';
 import { TenantSchema } from './Tenant.ts';
 import { WorkflowStartSchema, type WorkflowStart } from './WorkflowStart.ts';
 import { sendStepTimeoutMs } from '../lib/smsDelivery.ts';
+import { executePrepared } from '../lib/preparedSql.ts';
 
 /**
  * Making a reminder (the API's create and an automation's `schedule_reminder`): its
@@ -137,17 +138,19 @@ export async function newReminder(
   const now = new Date();
   // What the caller's unit of work holds goes first (an automation's new contact, say): the row may refer to it.
   await em.flush();
-  const rows = await em.execute<Array<{ reminder: Record<string, unknown>; start: Record<string, unknown> }>>(
+  const rows = await executePrepared<{ reminder: Record<string, unknown>; start: Record<string, unknown> }>(
+    em,
     `with r as (
        insert into reminders (id, created_at, updated_at, tenant_id, channel, contact_id, to_address, subject, message, send_at, timezone, locale,
                               event_id, "offset", offset_ms, rrule, until, urgent, next_send_at, automation_run_id, automation_depth)
-       select ?, ?, ?, t.id, ?, ?, ?, ?, ?, ?, coalesce(?, t.timezone), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+       select ?::uuid, ?::timestamptz, ?::timestamptz, t.id, ?::text, ?::uuid, ?::text, ?::text, ?::text, ?::timestamptz, coalesce(?::text, t.timezone), ?::text,
+              ?::uuid, ?::text, ?::bigint, ?::text, ?::timestamptz, ?::boolean, ?::timestamptz, ?::uuid, ?::int
        from tenant t
-       where t.id = ? and not ${optedOutSql({ tenant: 't.id', channel: '?::text', contactId: '?::uuid', address: '?::text' })}
+       where t.id = ?::uuid and not ${optedOutSql({ tenant: 't.id', channel: '?::text', contactId: '?::uuid', address: '?::text' })}
        returning *
      ), s as (
        insert into workflow_starts (id, created_at, updated_at, tenant_id, workflow_type, workflow_id, args, entity_type, entity_id, request_id, rerunnable, signal, claimed_until)
-       select ?, ?, ?, r.tenant_id, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ? from r
+       select ?::uuid, ?::timestamptz, ?::timestamptz, r.tenant_id, ?::text, ?::text, ?::jsonb, ?::text, ?::text, ?::text, ?::boolean, ?::text, ?::timestamptz from r
        returning *
      )
      select to_jsonb(r) as reminder, to_jsonb(s) as start from r, s`,
