@@ -12,7 +12,7 @@ import { attachVoiceRealtime } from './voice/realtime.ts';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'api');
-const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax });
+const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax, preparedStatements: config.database.preparedStatements });
 const temporal = await createTemporalClient(config.temporal);
 const app = buildApp({ config, orm, temporal, log });
 

@@ -40,6 +40,7 @@ const envSchema = z.object({
    * burst of due reminders queued for connections (bench:reminders: 0.49× → 0.63× at 20).
    */
   // Two at least: a reminder's send through Twilio or SMTP holds one for its row lock and needs another.
+  DATABASE_PREPARED_STATEMENTS: flag(true),
   WORKER_DATABASE_POOL_MAX: z.coerce.number().int().min(2).default(25),
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -186,7 +187,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       /** Proxies in front of the API: X-Forwarded-For entries beyond these are the client's own words. */
       trustProxyHops: env.TRUST_PROXY_HOPS,
     },
-    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, workerPoolMax: env.WORKER_DATABASE_POOL_MAX },
+    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, workerPoolMax: env.WORKER_DATABASE_POOL_MAX, preparedStatements: env.DATABASE_PREPARED_STATEMENTS },
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,

@@ -1,6 +1,7 @@
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { fileURLToPath } from 'node:url';
+import { withoutPreparedStatements } from './preparedSql.ts';
 import { entities, tenantScopedEntities } from '../entities/index.ts';
 import { TENANT_FILTER } from './tenantFilter.ts';
 
@@ -12,6 +13,8 @@ export interface DbOptions {
   url: string;
   poolMax?: number;
   debug?: boolean;
+  /** false: every statement through the ORM's simple protocol (a PgBouncer in transaction mode before 1.21 keeps no prepared statements). */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -64,7 +67,9 @@ export function ormOptions({ url, poolMax = 10, debug = false }: DbOptions): Opt
 }
 
 export function createOrm(options: DbOptions): MikroORM {
-  return new MikroORM(ormOptions(options));
+  const orm = new MikroORM(ormOptions(options));
+  if (options.preparedStatements === false) withoutPreparedStatements(orm.em.getConnection());
+  return orm;
 }
 
 /** A fresh unit of work that can only see one tenant's rows. */

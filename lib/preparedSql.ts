@@ -16,11 +16,19 @@ import type { EntityManager } from './db.ts';
  * `?` placeholders, as `em.execute` takes them; the text must hold no other `?`.
  */
 export async function executePrepared<T extends object>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<T[]> {
-  if (em.isInTransaction()) return em.execute<T[]>(sql, [...params]);
+  const connection = em.getConnection();
+  if (em.isInTransaction() || unprepared.has(connection)) return em.execute<T[]>(sql, [...params]);
   const statement = statementOf(sql);
-  const pool = await (em.getConnection() as PostgreSqlConnection).getNativeClient();
+  const pool = await (connection as PostgreSqlConnection).getNativeClient();
   const result = await pool.query<T>({ name: statement.name, text: statement.text, values: [...params] });
   return result.rows;
+}
+
+/** Connections whose ORM was made with `preparedStatements: false` (DATABASE_PREPARED_STATEMENTS=false). */
+const unprepared = new WeakSet<object>();
+
+export function withoutPreparedStatements(connection: object): void {
+  unprepared.add(connection);
 }
 
 interface Statement {

@@ -24,7 +24,7 @@ Runtime.install({
 });
 
 const providers = providersFromConfig(config);
-const orm = createOrm({ url: config.database.url, poolMax: config.database.workerPoolMax });
+const orm = createOrm({ url: config.database.url, poolMax: config.database.workerPoolMax, preparedStatements: config.database.preparedStatements });
 const { worker, connection } = await createWorker({
   config,
   deps: { orm, ...providers },

@@ -244,7 +244,7 @@ export interface Api {
 /** The real app (buildApp) in this process on a free 127.0.0.1 port, with the deps `api/server.ts` would give it. */
 export async function startApi(vars: Record<string, string>, stops: Stoppers): Promise<Api> {
   const config = loadConfig(vars);
-  const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax });
+  const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax, preparedStatements: config.database.preparedStatements });
   stops.add('API ORM', () => orm.close());
   const temporal = await createTemporalClient(config.temporal);
   stops.add('API Temporal client', () => temporal.connection.close());

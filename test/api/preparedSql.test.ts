@@ -56,3 +56,18 @@ describe('executePrepared', () => {
     expect(rows[0].n).toBe(0);
   });
 });
+
+describe('DATABASE_PREPARED_STATEMENTS=false', () => {
+  it('runs the same statements through the simple protocol, preparing nothing', async () => {
+    const plain = createOrm({ url: db.url, poolMax: 1, preparedStatements: false });
+    try {
+      const at = new Date();
+      await executePrepared(systemEm(plain), insert, [randomUUID(), 'plain', at, '{}']);
+      const rows = await executePrepared<{ row: { name: string } }>(systemEm(plain), read, ['plain', at]);
+      expect(rows.map((r) => r.row.name)).toEqual(['plain']);
+      expect(await systemEm(plain).execute(`select name from pg_prepared_statements`)).toEqual([]);
+    } finally {
+      await plain.close();
+    }
+  });
+});

@@ -32,7 +32,7 @@ export async function startStack(
   const db = opts.env?.DATABASE_URL ? null : await cloneTestDatabase();
   const vars = testEnvVars({ ...(db ? { DATABASE_URL: db.url } : {}), ...opts.env });
   const config = testConfig(vars);
-  const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax });
+  const orm = createOrm({ url: config.database.url, poolMax: config.database.poolMax, preparedStatements: config.database.preparedStatements });
   const temporal = await createTemporalClient(config.temporal);
   const app = buildApp({ config, orm, temporal, log: opts.log ?? createLogger(config.logLevel, 'api-test') });
   const server: Server = await new Promise((resolve) => {
