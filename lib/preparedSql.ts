@@ -15,12 +15,12 @@ import type { EntityManager } from './db.ts';
  * connection. Inside a transaction it runs through the ORM on the transaction's connection.
  * `?` placeholders, as `em.execute` takes them; the text must hold no other `?`.
  */
-export async function executePrepared<T extends object>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<T[]> {
+export async function executePrepared<T extends object>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   const connection = em.getConnection();
-  if (em.isInTransaction() || unprepared.has(connection)) return em.execute<T[]>(sql, [...params]);
+  if (em.isInTransaction() || unprepared.has(connection)) return em.execute<T[]>(sql, params);
   const statement = statementOf(sql);
   const pool = await (connection as PostgreSqlConnection).getNativeClient();
-  const result = await pool.query<T>({ name: statement.name, text: statement.text, values: [...params] });
+  const result = await pool.query<T>({ name: statement.name, text: statement.text, values: params });
   return result.rows;
 }
 
