@@ -359,12 +359,12 @@ export async function startWorkerChild(name: string, script: string, vars: Recor
   return { name, pid: child.pid ?? 0, alive, output: () => lines.join('\n'), stop };
 }
 
-/** A size from the environment: a positive integer, or the default when unset or empty. */
-export function envInt(name: string, fallback: number): number {
+/** A size from the environment: an integer of at least `min` (1), or the default when unset or empty. */
+export function envInt(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (got "${raw}")`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min} (got "${raw}")`);
   return value;
 }
 
