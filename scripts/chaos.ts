@@ -17,6 +17,7 @@ import { startEmbeddedPostgres } from './lib/embeddedPostgres.ts';
 import { findFreePort } from './lib/proc.ts';
 import { customSearchAttributes } from '../lib/searchAttributes.ts';
 import { createOrm } from '../lib/db.ts';
+import { assignPlatformNumber } from '../entities/platformNumbers.ts';
 import { classifyWithRules } from '../providers/llm/localClassifier.ts';
 import { startFakeOpenAi } from '../test/fakes/openaiServer.ts';
 import { formBody, inboundSms, twilioSignature } from '../test/fakes/twilio.ts';
@@ -106,12 +107,22 @@ async function main() {
 
   // Tenants (each one onboarding workflow).
   const tokens: string[] = [];
+  const tenantIds: string[] = [];
   await pool([...Array(TENANTS).keys()], 5, async (i) => {
     const r = await postUntilAccepted(`${base}/api/v1/auth/register`, json({ email: `chaos-${i}@example.com`, password: 'chaos password', company_name: `Chaos ${i}` }, { 'Idempotency-Key': `tenant-${i}` }), deadline);
     if (!r.accepted) throw new Error(`register ${i} refused: ${r.status} ${JSON.stringify(r.body)}`);
-    tokens[i] = (r.body as { data: { access_token: string } }).data.access_token;
+    const { data } = r.body as { data: { access_token: string; user: { tenant_id: string } } };
+    tokens[i] = data.access_token;
+    tenantIds[i] = data.user.tenant_id;
   });
-  await fetch(`${base}/api/v1/tenant`, { method: 'PATCH', ...json({ phone_numbers: [OUR_NUMBER] }, { authorization: `Bearer ${tokens[0]}` }) });
+  // The inbound number is the platform account's, so a platform operator assigns it (npm run
+  // assign-number): a tenant's own PATCH /tenant is refused it.
+  const operatorOrm = createOrm({ url: databaseUrl });
+  try {
+    await assignPlatformNumber(operatorOrm, tenantIds[0], OUR_NUMBER);
+  } finally {
+    await operatorOrm.close();
+  }
   say(`${TENANTS} tenants registered (${TENANTS} onboarding workflows)`);
 
   // The mixed load; the faults are injected as it goes.

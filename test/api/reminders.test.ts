@@ -8,6 +8,7 @@ import { captureHistory } from '../support/histories.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { CalendarEventSchema } from '../../entities/CalendarEvent.ts';
 import { EventSchema } from '../../entities/Event.ts';
+import { assignPlatformNumber } from '../../entities/platformNumbers.ts';
 
 const PLATFORM_SID = accountSid('reminders');
 const PLATFORM_TOKEN = 'reminders-platform-token-0123456789';
@@ -255,8 +256,8 @@ describe('reminders', () => {
     const r = await create({ contact_id: contact.id, message: 'see you', send_at: inSeconds(3) });
     // The contact texts STOP to our number (signed as Twilio signs it). The number is the
     // platform account's, so it is assigned as a platform operator would (npm run assign-number).
+    await assignPlatformNumber(stack.orm, t.tenantId, OUR_NUMBER);
     const em = tenantEm(stack.orm, t.tenantId);
-    await em.getConnection().execute(`update tenant set phone_numbers = '{${OUR_NUMBER}}' where id = ?`, [t.tenantId]);
     const url = `${stack.http.base}/api/v1/sms/webhook`;
     const stop = inboundSms({ From: '+14155550210', To: OUR_NUMBER, Body: 'STOP', AccountSid: PLATFORM_SID });
     const answer = await stack.http.post('/api/v1/sms/webhook', { raw: formBody(stop), headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(PLATFORM_TOKEN, url, stop) } });

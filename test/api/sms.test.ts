@@ -6,6 +6,7 @@ import { tenantEm } from '../../lib/db.ts';
 import { ContactSchema } from '../../entities/Contact.ts';
 import { MessageSchema } from '../../entities/Message.ts';
 import { EventSchema } from '../../entities/Event.ts';
+import { assignPlatformNumber } from '../../entities/platformNumbers.ts';
 
 const AUTH_TOKEN = 'twilio-test-auth-token-0123456789';
 const OUR_NUMBER = '+15005550006';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   stack = await startStack({ env: { TWILIO_AUTH_TOKEN: AUTH_TOKEN, RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '1000' } });
   t = await aTenant(stack.http);
   // What a platform operator does (npm run assign-number): the platform's numbers are not a tenant's to claim.
-  await stack.orm.em.getConnection().execute(`update tenant set phone_numbers = '{${OUR_NUMBER}}' where id = ?`, [t.tenantId]);
+  await assignPlatformNumber(stack.orm, t.tenantId, OUR_NUMBER);
 });
 afterAll(() => stack.close());
 

@@ -18,6 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { categoryOf, formatProblems, isTransportRejection, problemsWith, signatureOf, type Outcome, type Problem } from './checks.ts';
 import type { JsonSchema } from './generators.ts';
 import { badAuthorizations, buildRequest, operationsOf, replayKey, type FuzzRequest, type FuzzWorld, type Items, type OpenApiDoc, type Operation } from './requests.ts';
+import { assignPlatformNumber } from '../../entities/platformNumbers.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_240_611) >>> 0;
 const TOTAL = Math.max(1, Number(process.env.FUZZ_REQUESTS ?? 3_000));
@@ -128,7 +129,7 @@ beforeAll(async () => {
     if (res.status !== 201) throw new Error(`integration create failed: ${res.status} ${res.text}`);
   }
   // Given by a platform operator (npm run assign-number): the platform's numbers are not a tenant's to claim.
-  await stack.orm.em.getConnection().execute(`update tenant set phone_numbers = array[?]::text[] where id = ?`, [TENANT_NUMBER, owner.tenantId]);
+  await assignPlatformNumber(stack.orm, owner.tenantId, TENANT_NUMBER);
   Object.assign(snapshot, await protectedState());
 }, 60_000);
 
