@@ -35,12 +35,13 @@ const envSchema = z.object({
 
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }),
   DATABASE_POOL_MAX: positiveInt(10),
+  // false: the hot path's statements go through the simple protocol (a PgBouncer in transaction mode before 1.21).
+  DATABASE_PREPARED_STATEMENTS: flag(true),
   /**
    * The worker's own pool: it runs up to 100 activities at once, and with the API's 10 a
    * burst of due reminders queued for connections (bench:reminders: 0.49× → 0.63× at 20).
    */
   // Two at least: a reminder's send through Twilio or SMTP holds one for its row lock and needs another.
-  DATABASE_PREPARED_STATEMENTS: flag(true),
   WORKER_DATABASE_POOL_MAX: z.coerce.number().int().min(2).default(25),
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
