@@ -641,6 +641,8 @@ describe('time_based on a cron', () => {
     expect(waiting.run.workflow_id).toMatch(new RegExp(`^automation-cron-${id}-`));
     await stack.http.patch(`${api}/contacts/${contact.id}`, { token: t.token, body: { organization: 'Replied' } });
     await eventually(async () => ((await runs())[0].status === 'completed' ? true : undefined), { what: 'the cron run to hear its event' });
+    // The schedule skips overlapping runs: until it has seen the first run close, a trigger would be dropped.
+    await eventually(async () => ((await handle.describe()).info.runningActions.length === 0 ? true : undefined), { what: 'the schedule to see its first run closed' });
 
     await handle.trigger();
     const second = await eventually(() => waitingRun(waiting.id), { what: 'a second cron run to wait' });
