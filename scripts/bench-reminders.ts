@@ -22,10 +22,10 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
+import { cpuRows, formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
 import { collectSends, drainedPerSecond, pooledFire, runBareTimers, scheduleReminders, whenClosed, type FireResult } from './bench/reminders.ts';
-import { startCpuSplit, type CpuSplit } from './bench/proc.ts';
+import { meanSplit, startCpuSplit, type CpuSplit } from './bench/proc.ts';
 import { WARM_BEFORE_MS } from '../workflows/sendReminder.client.ts';
 
 const log = (line: string) => console.log(`[bench:reminders] ${line}`);
@@ -40,33 +40,11 @@ function atTime<T>(at: number, start: () => T): Promise<T> {
   return new Promise((resolve) => setTimeout(() => resolve(start()), Math.max(0, at - Date.now())));
 }
 
-/** A phase's CPU per reminder, all processes and the three that do the work, against the baseline's. */
-function cpuRows(section: string, what: string, value: CpuSplit | undefined, baseline: CpuSplit | undefined): Row[] {
-  if (!value || !baseline) return [];
-  const row = (metric: string, k: keyof CpuSplit): Row => ({ section, metric, unit: 'ms', value: value[k], baseline: baseline[k], better: 'lower' });
-  return [
-    row(`CPU per reminder ${what}, all processes`, 'total'),
-    row('  of which the Temporal server', 'temporal'),
-    row('  of which the worker', 'worker'),
-    row('  of which PostgreSQL', 'postgres'),
-    row('  of which the API and its client (this process)', 'bench'),
-    row('  besides: taken by the host (steal time)', 'stolen'),
-  ];
-}
-
 async function register(api: Api, label: string, stamp: string) {
   const tenant = await registerTenant(api, label, stamp);
   // Quiet hours would hold the texts whenever the bench runs at night.
   await fetch(`${api.baseUrl}/api/v1/tenant`, { method: 'PATCH', headers: { authorization: `Bearer ${tenant.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ quiet_hours: null }) });
   return tenant;
-}
-
-/** The mean of the rounds' splits (each over the same number of reminders): the pooled CPU per reminder. */
-function meanSplit(splits: Array<CpuSplit | undefined>): CpuSplit | undefined {
-  if (splits.length === 0 || splits.some((x) => x === undefined)) return undefined;
-  const all = splits as CpuSplit[];
-  const mean = (k: keyof CpuSplit) => all.reduce((a, x) => a + x[k], 0) / all.length;
-  return { temporal: mean('temporal'), worker: mean('worker'), postgres: mean('postgres'), bench: mean('bench'), other: mean('other'), total: mean('total'), stolen: mean('stolen') };
 }
 
 /** Items over the time they took, across rounds. */
@@ -171,7 +149,7 @@ async function main() {
   const rows: Row[] = [
     { section: firing, metric: 'sends per second', unit: '/s', value: fired.perSecond, baseline: bareFire.perSecond, better: 'higher' },
     { section: firing, metric: 'workflows closed per second (to the last close)', unit: '/s', value: drainedPerSecond(fired), baseline: drainedPerSecond(bareFire), better: 'higher' },
-    ...cpuRows(firing, 'fired', split.fire, split.bareFire),
+    ...cpuRows(firing, 'CPU per reminder fired', split.fire, split.bareFire),
     warmRow(`CPU per reminder in the ${WARM_BEFORE_MS / 1000} s before it is due (its first workflow task), less the same window idle`, 'total'),
     warmRow('  of which the Temporal server', 'temporal'),
     warmRow('  of which the worker', 'worker'),
@@ -188,7 +166,7 @@ async function main() {
     { section: lateness, metric: 'p99', unit: 'ms', value: pacedSends.latenessMs.p99, baseline: barePaced.latenessMs.p99, better: 'lower' },
     { section: lateness, metric: 'max', unit: 'ms', value: pacedSends.latenessMs.max, baseline: barePaced.latenessMs.max, better: 'lower' },
     { section: scheduling, metric: 'scheduled per second', unit: '/s', value: scheduled, baseline: bareScheduled, better: 'higher' },
-    ...cpuRows(scheduling, 'scheduled', split.schedule, split.bareStart),
+    ...cpuRows(scheduling, 'CPU per reminder scheduled', split.schedule, split.bareStart),
   ];
   const table = withRatios(rows);
   console.log(`\n${formatTable(table)}`);

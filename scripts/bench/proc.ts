@@ -123,6 +123,14 @@ export function startCpuSplit(pids: { temporal: number; worker: number }): (item
   };
 }
 
+/** The mean of rounds' splits (each over the same number of items): the pooled CPU per item. */
+export function meanSplit(splits: Array<CpuSplit | undefined>): CpuSplit | undefined {
+  if (splits.length === 0 || splits.some((x) => x === undefined)) return undefined;
+  const all = splits as CpuSplit[];
+  const mean = (k: keyof CpuSplit) => all.reduce((a, x) => a + x[k], 0) / all.length;
+  return { temporal: mean('temporal'), worker: mean('worker'), postgres: mean('postgres'), bench: mean('bench'), other: mean('other'), total: mean('total'), stolen: mean('stolen') };
+}
+
 let ticksPerSecond: number | undefined;
 /** Kernel clock ticks per second, the unit of /proc/<pid>/stat times (almost always 100). */
 function clockTickHz(): number {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { reminderWorkflowId } from '../../workflows/sendReminder.client.ts';
+import { postJson } from './http.ts';
 import { forEachConcurrent, latencyStats, waitUntil } from './load.ts';
 import type { Log } from './stack.ts';
 
@@ -45,38 +45,12 @@ export function pooledFire(results: FireResult[]): FireResult {
   return { n, perSecond: n / (spanMs / 1000), spanMs, latenessMs: latencyStats(lateness), lateness, drainSpanMs };
 }
 
-/**
- * The API's clients: node:http over kept-alive connections, one per concurrent client. Real
- * clients run on other machines; here they share the API's two cores, and global fetch
- * (undici's WHATWG streams) cost the process about as much CPU per request as the
- * reminder's statements did.
- */
-const agent = new http.Agent({ keepAlive: true });
-
-function post(apiBaseUrl: string, token: string, body: unknown): Promise<string> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${apiBaseUrl}/api/v1/reminders`, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 201) return reject(new Error(`POST /reminders: HTTP ${res.statusCode} ${text}`));
-        resolve((JSON.parse(text) as { data: { id: string } }).data.id);
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
 /** N reminders through the API, due at `dueAt(i)`; returns their ids and the scheduling rate. */
 export async function scheduleReminders(opts: { apiBaseUrl: string; token: string; n: number; concurrency: number; dueAt: (i: number) => number }): Promise<{ ids: string[]; perSecond: number; elapsedMs: number }> {
   const ids: string[] = new Array(opts.n);
   const started = performance.now();
   await forEachConcurrent(opts.n, opts.concurrency, async (i) => {
-    ids[i] = await post(opts.apiBaseUrl, opts.token, { to: `+1415555${String(1000 + (i % 9000)).padStart(4, '0')}`, message: `Bench reminder ${i}`, send_at: new Date(opts.dueAt(i)).toISOString() });
+    ids[i] = (await postJson<{ id: string }>(`${opts.apiBaseUrl}/api/v1/reminders`, opts.token, { to: `+1415555${String(1000 + (i % 9000)).padStart(4, '0')}`, message: `Bench reminder ${i}`, send_at: new Date(opts.dueAt(i)).toISOString() }, 201)).id;
   });
   const elapsedMs = performance.now() - started;
   return { ids, perSecond: opts.n / (elapsedMs / 1000), elapsedMs };

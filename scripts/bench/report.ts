@@ -2,6 +2,7 @@
 // file and latest.json) and an SVG plot drawn by hand (no plotting dependency).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CpuSplit } from './proc.ts';
 
 /** One line of the table. `ratio` is value ÷ baseline, both measured in the same run. */
 export interface Row {
@@ -169,4 +170,18 @@ export function renderSvg(opts: { title: string; subtitle: string; cdf: CdfSerie
     '</svg>',
     '',
   ].join('\n');
+}
+
+/** A phase's CPU per item (`what`, e.g. "CPU per reminder fired"), all processes and the three that do the work, against the baseline's. */
+export function cpuRows(section: string, what: string, value: CpuSplit | undefined, baseline: CpuSplit | undefined): Row[] {
+  if (!value || !baseline) return [];
+  const row = (metric: string, k: keyof CpuSplit): Row => ({ section, metric, unit: 'ms', value: value[k], baseline: baseline[k], better: 'lower' });
+  return [
+    row(`${what}, all processes`, 'total'),
+    row('  of which the Temporal server', 'temporal'),
+    row('  of which the worker', 'worker'),
+    row('  of which PostgreSQL', 'postgres'),
+    row('  of which the API and its client (this process)', 'bench'),
+    row('  besides: taken by the host (steal time)', 'stolen'),
+  ];
 }
