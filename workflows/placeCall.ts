@@ -213,16 +213,23 @@ export async function placeCallWorkflow(input: CallInput): Promise<CallProgress>
   async function dialAndTalk(): Promise<string> {
     await condition(() => started || ending !== null);
     let outcome = ending ? 'cancelled' : 'failed';
+    // The dial step checks consent and the calling hours itself (`not_now` outside them), so
+    // a run since dial-first dials at once and plans only when told not now: one activity
+    // fewer before each attempt that may go at once, the common case. Older runs plan first.
+    const dialFirst = patched('dial-first');
+    let planFirst = !dialFirst;
     for (let attempt = 1; !ending && attempt <= input.maxAttempts; ) {
-      const plan = await planDial(ref);
-      if (plan.refused || !plan.at) {
-        outcome = plan.refused ?? 'outside_window';
-        break;
-      }
-      const wait = Date.parse(plan.at) - Date.now();
-      if (wait > 0) {
-        Object.assign(progress, { status: 'scheduled', dial_at: plan.at });
-        if (await condition(() => ending !== null, wait)) break;
+      if (planFirst) {
+        const plan = await planDial(ref);
+        if (plan.refused || !plan.at) {
+          outcome = plan.refused ?? 'outside_window';
+          break;
+        }
+        const wait = Date.parse(plan.at) - Date.now();
+        if (wait > 0) {
+          Object.assign(progress, { status: 'scheduled', dial_at: plan.at });
+          if (await condition(() => ending !== null, wait)) break;
+        }
       }
       Object.assign(progress, { status: 'dialing', dial_at: null, attempt });
       line = { attempt, sid: null, connected: null, status: null, answeredBy: null };
@@ -234,8 +241,13 @@ export async function placeCallWorkflow(input: CallInput): Promise<CallProgress>
         outcome = 'failed';
         break;
       }
-      // The calling hours closed between the plan and the dial: plan again, the attempt unspent.
-      if (dialed.outcome === 'not_now') continue;
+      // Outside the calling hours (they closed since the plan, or a dial-first run was early):
+      // plan, the attempt unspent.
+      if (dialed.outcome === 'not_now') {
+        planFirst = true;
+        continue;
+      }
+      planFirst = !dialFirst;
       failure = dialed.reason ?? null;
       outcome = dialed.outcome === 'placed' && dialed.providerCallId ? await followLine(line, dialed.providerCallId) : dialed.outcome;
       if (outcome === 'answered') {

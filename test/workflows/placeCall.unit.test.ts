@@ -17,7 +17,7 @@ afterAll(() => env.close());
 
 const context = { agentName: 'Sarah', businessName: 'Acme', leadName: 'John', leadCompany: null, purpose: null };
 
-async function run(opts: { dials: string[]; plan?: Array<{ at: string | null; refused: string | null }>; maxAttempts?: number; talk?: boolean }) {
+async function run(opts: { dials: string[]; plan?: Array<{ at: string | null; refused: string | null }>; maxAttempts?: number; talk?: boolean; refused?: string }) {
   const calls: string[] = [];
   const dials = [...opts.dials];
   const plans = [...(opts.plan ?? [])];
@@ -28,6 +28,11 @@ async function run(opts: { dials: string[]; plan?: Array<{ at: string | null; re
       return plans.shift() ?? { at: new Date().toISOString(), refused: null };
     },
     async dialCall({ attempt }) {
+      // As the real step: consent is checked before anything is dialled.
+      if (opts.refused) {
+        calls.push(`refused: ${opts.refused}`);
+        return { outcome: opts.refused, providerCallId: null, reason: null };
+      }
       const outcome = dials.shift() ?? 'failed';
       calls.push(`dial ${attempt}: ${outcome}`);
       return { outcome, providerCallId: null, reason: null };
@@ -57,9 +62,9 @@ async function run(opts: { dials: string[]; plan?: Array<{ at: string | null; re
 }
 
 describe('placeCallWorkflow', () => {
-  it('tries again after busy and holds the conversation when answered', async () => {
+  it('tries again after busy and holds the conversation when answered, dialling at once without a plan first', async () => {
     const { calls, result } = await run({ dials: ['busy', 'answered'], talk: true });
-    expect(calls).toEqual(['plan', 'dial 1: busy', 'plan', 'dial 2: answered', 'saved 3 turns', 'finish: answered']);
+    expect(calls).toEqual(['dial 1: busy', 'dial 2: answered', 'saved 3 turns', 'finish: answered']);
     expect(result).toMatchObject({ status: 'completed', attempt: 2, turns: 3 });
   });
 
@@ -72,20 +77,27 @@ describe('placeCallWorkflow', () => {
 
   it('stops at a voicemail and does not try again', async () => {
     const { calls } = await run({ dials: ['voicemail', 'answered'] });
-    expect(calls).toEqual(['plan', 'dial 1: voicemail', 'finish: voicemail']);
+    expect(calls).toEqual(['dial 1: voicemail', 'finish: voicemail']);
   });
 
   it('never dials a person who asked not to be called', async () => {
-    const { calls, finished } = await run({ dials: ['answered'], plan: [{ at: null, refused: 'do_not_call' }] });
-    expect(calls).toEqual(['plan', 'finish: do_not_call']);
+    const { calls, finished } = await run({ dials: ['answered'], refused: 'do_not_call' });
+    expect(calls).toEqual(['refused: do_not_call', 'finish: do_not_call']);
     expect(finished).toEqual({ outcome: 'do_not_call', reason: null });
   });
 
-  it('waits for a dial planned later, and plans again when the window closed meanwhile (the attempt unspent)', async () => {
+  it('plans when the dial says not now, waits for the planned time, and dials the same attempt again', async () => {
     const soon = () => new Date(Date.now() + 300).toISOString();
     const { calls, result } = await run({ dials: ['not_now', 'busy', 'no_answer'], plan: [{ at: soon(), refused: null }], maxAttempts: 2 });
-    expect(calls.filter((c) => c.startsWith('dial'))).toEqual(['dial 1: not_now', 'dial 1: busy', 'dial 2: no_answer']);
+    // Planned only once the dial said not now; the retry after busy dials at once again.
+    expect(calls).toEqual(['dial 1: not_now', 'plan', 'dial 1: busy', 'dial 2: no_answer', 'finish: no_answer']);
     expect(result.status).toBe('no_answer');
+  });
+
+  it('ends outside the calling window when the dial says not now and no time to dial is left', async () => {
+    const { calls, finished } = await run({ dials: ['not_now'], plan: [{ at: null, refused: null }] });
+    expect(calls).toEqual(['dial 1: not_now', 'plan', 'finish: outside_window']);
+    expect(finished).toEqual({ outcome: 'outside_window', reason: null });
   });
 });
 
