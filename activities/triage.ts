@@ -135,6 +135,12 @@ function outcomeOf(message: Message, extra: Partial<TriageOutcome> = {}): Triage
   };
 }
 
+/** Whether the tenant has any indexed passage, which a drafted reply quotes. */
+async function hasKnowledge(orm: TriageDeps['orm'], tenantId: string): Promise<boolean> {
+  const [row] = await orm.em.getConnection().execute<Array<{ found: boolean }>>('select exists (select 1 from knowledge_chunks where tenant_id = ?) as found', [tenantId]);
+  return row?.found === true;
+}
+
 export function createTriageActivities({ orm, classifier, fallback, confidenceThreshold, fallbackAfterAttempts = 4 }: TriageDeps) {
   return {
     /** Reads only; safe to retry. Provider failures become retries (honouring Retry-After) until the fallback takes over. */
@@ -167,9 +173,14 @@ export function createTriageActivities({ orm, classifier, fallback, confidenceTh
      * Writes the classification and everything it implies in one transaction. Keyed by
      * run: applying the same run twice (a retry after a crash) returns the first outcome.
      */
-    async applyTriage({ tenantId, messageId, runKey, classification }: MessageRef & { runKey: string; classification: Classification }): Promise<TriageOutcome> {
+    /**
+     * Applies a classification in one transaction, and says whether a reply could be drafted
+     * (`draftable`: not spam, and the tenant has indexed knowledge), so the run skips the
+     * draft step where it would find nothing to quote.
+     */
+    async applyTriage({ tenantId, messageId, runKey, classification }: MessageRef & { runKey: string; classification: Classification }): Promise<TriageOutcome & { draftable?: boolean }> {
       const { result } = classification;
-      return tenantEm(orm, tenantId).transactional(async (tx) => {
+      const outcome = await tenantEm(orm, tenantId).transactional(async (tx) => {
         // Row lock first (FOR UPDATE cannot cover the outer joins of a populate), then the relations.
         const message = await tx.findOneOrFail(MessageSchema, messageId, { lockMode: LockMode.PESSIMISTIC_WRITE });
         await tx.populate(message, ['contact', 'lead']);
@@ -263,6 +274,7 @@ export function createTriageActivities({ orm, classifier, fallback, confidenceTh
         });
         return outcomeOf(message, { contactCreated: found?.created ?? false, leadCreated, eventIds, taskIds });
       });
+      return { ...outcome, draftable: outcome.category !== 'spam' && (await hasKnowledge(orm, tenantId)) };
     },
 
     /** A person's confirmation or correction of a low-confidence triage. Idempotent: a second apply finds the lead it made. */

@@ -67,10 +67,13 @@ export async function triageMessageWorkflow({ tenantId, messageId, reviewTimeout
   progress.classifier = classification.classifier;
   progress.step = 'applying';
   const { workflowId, runId } = workflowInfo();
-  let outcome = await applyTriage({ tenantId, messageId, runKey: `${workflowId}/${runId}`, classification });
+  const { draftable, ...triaged } = await applyTriage({ tenantId, messageId, runKey: `${workflowId}/${runId}`, classification });
+  let outcome: TriageOutcome = triaged;
   progress.outcome = outcome;
-  // Runs started before the knowledge base replay without the step.
-  if (patched('knowledge-draft')) {
+  // Runs started before the knowledge base replay without the step. A message with nothing
+  // to draft from (spam, or a tenant with no indexed passage) skips it since
+  // draft-needs-knowledge: the step would have searched and found nothing.
+  if (patched('knowledge-draft') && !(draftable === false && patched('draft-needs-knowledge'))) {
     progress.step = 'drafting';
     await draftKnowledgeReply({ tenantId, messageId }).catch(() => undefined);
   }

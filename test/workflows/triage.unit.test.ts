@@ -26,7 +26,7 @@ const outcome = (over: Partial<TriageOutcome> = {}): TriageOutcome => ({
   ...over,
 });
 
-function mocks(applied: TriageOutcome, draft: () => Promise<DraftOutcome> = async () => ({ drafted: true, sources: 1, by: 'mock' })) {
+function mocks(applied: TriageOutcome & { draftable?: boolean }, draft: () => Promise<DraftOutcome> = async () => ({ drafted: true, sources: 1, by: 'mock' })) {
   const reviews: MessageReview[] = [];
   const drafts: string[] = [];
   const activities: TriageActivities & Pick<KnowledgeActivities, 'draftKnowledgeReply'> = {
@@ -70,6 +70,17 @@ describe('triageMessageWorkflow', () => {
     expect(result).toMatchObject({ review: 'not_needed', classifier: 'mock', status: 'triaged' });
     expect(reviews).toEqual([]);
     expect(drafts).toHaveLength(1);
+  });
+
+  it('skips the draft step when the apply says nothing could be drafted (spam, no indexed knowledge), and leaves the hint out of the result', async () => {
+    const { activities, drafts } = mocks({ ...outcome(), draftable: false });
+    const result = await env.withWorker(activities, async (q) => (await start(q)).result());
+    expect(result).toMatchObject({ review: 'not_needed', status: 'triaged' });
+    expect(result).not.toHaveProperty('draftable');
+    expect(drafts).toEqual([]);
+    const drafting = mocks({ ...outcome(), draftable: true });
+    await env.withWorker(drafting.activities, async (q) => (await start(q)).result());
+    expect(drafting.drafts).toHaveLength(1);
   });
 
   it('goes on without a draft when drafting a reply keeps failing, after three tries', async () => {
