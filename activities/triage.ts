@@ -172,11 +172,8 @@ export function createTriageActivities({ orm, classifier, fallback, confidenceTh
     /**
      * Writes the classification and everything it implies in one transaction. Keyed by
      * run: applying the same run twice (a retry after a crash) returns the first outcome.
-     */
-    /**
-     * Applies a classification in one transaction, and says whether a reply could be drafted
-     * (`draftable`: not spam, and the tenant has indexed knowledge), so the run skips the
-     * draft step where it would find nothing to quote.
+     * Says whether a reply could be drafted (`draftable`: not spam, and the tenant has an
+     * indexed passage), so the run skips the draft step where it would find nothing to quote.
      */
     async applyTriage({ tenantId, messageId, runKey, classification }: MessageRef & { runKey: string; classification: Classification }): Promise<TriageOutcome & { draftable?: boolean }> {
       const { result } = classification;
