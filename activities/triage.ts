@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { directSql, type DirectSql } from '../lib/directSql.ts';
 import { LockMode } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { tenantEm, type EntityManager } from '../lib/db.ts';
@@ -135,13 +136,14 @@ function outcomeOf(message: Message, extra: Partial<TriageOutcome> = {}): Triage
   };
 }
 
-/** Whether the tenant has any indexed passage, which a drafted reply quotes. */
-async function hasKnowledge(orm: TriageDeps['orm'], tenantId: string): Promise<boolean> {
-  const [row] = await orm.em.getConnection().execute<Array<{ found: boolean }>>('select exists (select 1 from knowledge_chunks where tenant_id = ?) as found', [tenantId]);
+/** Whether the tenant has any indexed passage, which a drafted reply quotes (on every triage: one statement, no ORM layers). */
+async function hasKnowledge(sql: DirectSql, tenantId: string): Promise<boolean> {
+  const [row] = await sql<{ found: boolean }>('select exists (select 1 from knowledge_chunks where tenant_id = $1) as found', [tenantId]);
   return row?.found === true;
 }
 
 export function createTriageActivities({ orm, classifier, fallback, confidenceThreshold, fallbackAfterAttempts = 4 }: TriageDeps) {
+  const sql = directSql(orm);
   return {
     /** Reads only; safe to retry. Provider failures become retries (honouring Retry-After) until the fallback takes over. */
     async classifyMessage({ tenantId, messageId }: MessageRef): Promise<Classification> {
@@ -271,7 +273,7 @@ export function createTriageActivities({ orm, classifier, fallback, confidenceTh
         });
         return outcomeOf(message, { contactCreated: found?.created ?? false, leadCreated, eventIds, taskIds });
       });
-      return { ...outcome, draftable: outcome.category !== 'spam' && (await hasKnowledge(orm, tenantId)) };
+      return { ...outcome, draftable: outcome.category !== 'spam' && (await hasKnowledge(sql, tenantId)) };
     },
 
     /** A person's confirmation or correction of a low-confidence triage. Idempotent: a second apply finds the lead it made. */
