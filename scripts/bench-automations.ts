@@ -23,9 +23,9 @@ import pg from 'pg';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { cpuRows, formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
-import { pool } from './bench/load.ts';
+import { inTurns, pooledRate, poolWithCpu } from './bench/load.ts';
 import { postJson } from './bench/http.ts';
-import { meanSplit, startCpuSplit, type CpuSplit } from './bench/proc.ts';
+import { meanSplit } from './bench/proc.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
 
 const log = (line: string) => console.log(`[bench:automations] ${line}`);
@@ -38,13 +38,6 @@ const sizes = {
   rate: envInt('BENCH_CAMPAIGN_RATE', 100),
 };
 const stops = stoppers(log);
-
-/** One round of a side: `runs` jobs, `concurrency` at a time, timed and with the CPU they cost per run. */
-async function round(pids: { temporal: number; worker: number }, job: (i: number) => Promise<void>): Promise<{ seconds: number; cpu: CpuSplit | undefined }> {
-  const cpu = startCpuSplit(pids);
-  const seconds = await pool(sizes.runs, sizes.concurrency, job);
-  return { seconds, cpu: cpu(sizes.runs) };
-}
 
 /** The product's side: a tenant with a lead and an automation of three actions, run through `execute` and waited on to its end. */
 async function productSide(api: Api, stamp: string) {
@@ -118,19 +111,16 @@ async function main() {
     await api.temporal.workflow.execute('benchThreeStepsWorkflow', { taskQueue: bareQueue, workflowId: `bench-automation-${randomUUID()}`, args: [i] });
   };
 
-  const bare: Array<Awaited<ReturnType<typeof round>>> = [];
-  const runs: Array<Awaited<ReturnType<typeof round>>> = [];
-  for (let r = 1 - sizes.warmupRounds; r <= sizes.rounds; r++) {
-    const counted = r >= 1;
-    log(`1. ${counted ? `round ${r}/${sizes.rounds}` : 'warm-up round (not counted)'}: ${sizes.runs} bare workflows of 3 no-op activities, then ${sizes.runs} automation runs of 3 actions through the API, ${sizes.concurrency} at a time`);
-    const b = await round({ temporal: temporal.pid, worker: bareWorker.pid }, bareRun);
-    const p = await round({ temporal: temporal.pid, worker: worker.pid }, product.run);
-    if (counted) {
-      bare.push(b);
-      runs.push(p);
-    }
-    log(`   bare ${(sizes.runs / b.seconds).toFixed(1)} runs/s, automations ${(sizes.runs / p.seconds).toFixed(1)} runs/s`);
-  }
+  const { bare, product: runs } = await inTurns(
+    {
+      ...sizes,
+      what: `${sizes.runs} bare workflows of 3 no-op activities, then ${sizes.runs} automation runs of 3 actions through the API, ${sizes.concurrency} at a time`,
+      log,
+      told: (b, p) => `bare ${(sizes.runs / b.seconds).toFixed(1)} runs/s, automations ${(sizes.runs / p.seconds).toFixed(1)} runs/s`,
+    },
+    () => poolWithCpu({ temporal: temporal.pid, worker: bareWorker.pid }, sizes.runs, sizes.concurrency, bareRun),
+    () => poolWithCpu({ temporal: temporal.pid, worker: worker.pid }, sizes.runs, sizes.concurrency, product.run),
+  );
   const completed = await product.completed();
   const expected = sizes.runs * (sizes.rounds + sizes.warmupRounds);
   if (completed !== expected) throw new Error(`${completed} of ${expected} runs completed`);
@@ -141,8 +131,7 @@ async function main() {
   await worker.stop();
   log(`   ${campaign.sent} texts in ${campaign.seconds.toFixed(1)} s, ${campaign.perSecond.toFixed(2)}/s against a throttle of ${sizes.rate}/s`);
 
-  /** Runs over the time they took, across rounds. */
-  const perSecond = (rounds: typeof runs) => (sizes.runs * rounds.length) / rounds.reduce((a, x) => a + x.seconds, 0);
+  const perSecond = (rounds: typeof runs) => pooledRate(sizes.runs, rounds.map((x) => x.seconds * 1000));
   const cpu = { bare: meanSplit(bare.map((x) => x.cpu)), product: meanSplit(runs.map((x) => x.cpu)) };
   const s1 = `1. runs of 3 actions, ${sizes.concurrency} at a time, ${sizes.rounds} rounds (baseline: a bare workflow of 3 no-op activities)`;
   const s2 = `2. a campaign over ${sizes.contacts} contacts (baseline: its throttle, ${sizes.rate} texts a second)`;

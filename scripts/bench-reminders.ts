@@ -26,6 +26,7 @@ import { cpuRows, formatTable, withRatios, writeJson, type Row } from './bench/r
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
 import { collectSends, drainedPerSecond, pooledFire, runBareTimers, scheduleReminders, whenClosed, type FireResult } from './bench/reminders.ts';
 import { meanSplit, startCpuSplit, type CpuSplit } from './bench/proc.ts';
+import { pooledRate } from './bench/load.ts';
 import { WARM_BEFORE_MS } from '../workflows/sendReminder.client.ts';
 
 const log = (line: string) => console.log(`[bench:reminders] ${line}`);
@@ -46,9 +47,6 @@ async function register(api: Api, label: string, stamp: string) {
   await fetch(`${api.baseUrl}/api/v1/tenant`, { method: 'PATCH', headers: { authorization: `Bearer ${tenant.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ quiet_hours: null }) });
   return tenant;
 }
-
-/** Items over the time they took, across rounds. */
-const pooledRate = (n: number, spansMs: number[]) => (n * spansMs.length) / (spansMs.reduce((a, b) => a + b, 0) / 1000);
 
 async function main() {
   const stamp = `${Date.now()}_${process.pid}`;

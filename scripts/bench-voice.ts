@@ -21,9 +21,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { cpuRows, formatTable, withRatios, writeJson, type Row } from './bench/report.ts';
 import { envInt, registerTenant, root, runBench, serviceEnv, startApi, startDatabase, startTemporal, startWorkerChild, stoppers, type Api } from './bench/stack.ts';
-import { latencyStats, pool } from './bench/load.ts';
+import { inTurns, latencyStats, pooledRate, poolWithCpu } from './bench/load.ts';
 import { getJson, patchJson, postJson } from './bench/http.ts';
-import { meanSplit, startCpuSplit, type CpuSplit } from './bench/proc.ts';
+import { meanSplit, type CpuSplit } from './bench/proc.ts';
 
 const log = (line: string) => console.log(`[bench:voice] ${line}`);
 const sizes = { calls: envInt('BENCH_VOICE_CALLS', 100), concurrency: envInt('BENCH_VOICE_CONCURRENCY', 10), turns: 6, rounds: envInt('BENCH_ROUNDS', 3), warmupRounds: envInt('BENCH_WARMUP_ROUNDS', 1, 0) };
@@ -31,17 +31,22 @@ const stops = stoppers(log);
 const TURNS = ['Hi, yes, I have a few minutes', 'We keep our leads in spreadsheets', 'We lose track of follow-ups', 'About ten people use it', 'Mostly email and phone', 'That would be helpful'];
 const ALWAYS = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]));
 
-/** One round of a side: `calls` conversations, `concurrency` at a time, with each turn's latency and the CPU a call cost. */
-async function round(pids: { temporal: number; worker: number }, call: (turns: number[]) => Promise<void>): Promise<{ seconds: number; turns: number[]; cpu: CpuSplit | undefined }> {
-  const turns: number[] = [];
-  const cpu = startCpuSplit(pids);
-  const seconds = await pool(sizes.calls, sizes.concurrency, () => call(turns));
-  return { seconds, turns, cpu: cpu(sizes.calls) };
+/** What a round's calls saw: each turn's latency and, on the product's side, the client's reads of a call while it was dialled and the time it waited. */
+interface Tally {
+  turns: number[];
+  dialReads: number;
+  dialWaitMs: number;
+}
+
+/** One round of a side: `calls` conversations, `concurrency` at a time, with what they saw and the CPU a call cost. */
+async function round(pids: { temporal: number; worker: number }, call: (tally: Tally) => Promise<void>): Promise<Tally & { seconds: number; cpu: CpuSplit | undefined }> {
+  const tally: Tally = { turns: [], dialReads: 0, dialWaitMs: 0 };
+  return { ...(await poolWithCpu(pids, sizes.calls, sizes.concurrency, () => call(tally))), ...tally };
 }
 
 /** The baseline's conversation: a bare workflow taking one Update per turn. */
 function bareCall(api: Api, queue: string) {
-  return async (turns: number[]) => {
+  return async ({ turns }: Tally) => {
     const handle = await api.temporal.workflow.start('benchCallWorkflow', { taskQueue: queue, workflowId: `bench-call-${randomUUID()}`, args: [sizes.turns] });
     for (const text of TURNS) {
       const t0 = performance.now();
@@ -53,32 +58,29 @@ function bareCall(api: Api, queue: string) {
 }
 
 /** The product's conversation through the API: create, start, wait for the answer, respond per turn, end. */
-/** The product's client's status reads while a call was dialled, and the time it waited (reported per call, so a reader sees what the wait cost the API). */
-const polls = { count: 0, waitMs: 0 };
-
 async function productCall(api: Api, stamp: string) {
   const tenant = await registerTenant(api, 'voice', stamp);
   const url = (path: string) => `${api.baseUrl}/api/v1${path}`;
   await patchJson(url('/tenant'), tenant.token, { working_hours: ALWAYS });
   let n = 0;
-  return async (turns: number[]) => {
+  return async (tally: Tally) => {
     const i = n++;
     const call = await postJson<{ id: string }>(url('/voice/calls'), tenant.token, { phone_number: `+1555${String(1_000_000 + i).slice(-7)}`, purpose: 'Discovery call' }, 201);
     await postJson(url(`/voice/calls/${call.id}/start`), tenant.token, {});
     // A turn is timed from an answered call: the dial before it is not a turn (the first
     // utterance would otherwise wait for it, and the bare workflow dials nothing).
-    const t0 = performance.now();
+    const dialed = performance.now();
     for (;;) {
-      polls.count += 1;
+      tally.dialReads += 1;
       if ((await getJson<{ status: string }>(url(`/voice/calls/${call.id}`), tenant.token)).status === 'in_progress') break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    polls.waitMs += performance.now() - t0;
+    tally.dialWaitMs += performance.now() - dialed;
     let going = true;
     for (const text of TURNS) {
       const t0 = performance.now();
       const answer = await postJson<{ should_continue?: boolean }>(url(`/voice/calls/${call.id}/respond`), tenant.token, { text });
-      turns.push(performance.now() - t0);
+      tally.turns.push(performance.now() - t0);
       going = Boolean(answer.should_continue);
       if (!going) break;
     }
@@ -100,22 +102,20 @@ async function main() {
   const bareWorker = await startWorkerChild('bare worker', 'scripts/bench/bareWorker.ts', { ...vars, TEMPORAL_TASK_QUEUE: bareQueue }, stops, log);
   const worker = await startWorkerChild('worker', 'workers/main.ts', vars, stops, log);
   const sides = { bare: bareCall(api, bareQueue), product: await productCall(api, stamp) };
-  const counted = { bare: [] as Array<Awaited<ReturnType<typeof round>>>, product: [] as Array<Awaited<ReturnType<typeof round>>> };
-  for (let r = 1 - sizes.warmupRounds; r <= sizes.rounds; r++) {
-    if (r === 1) Object.assign(polls, { count: 0, waitMs: 0 });
-    log(`${r >= 1 ? `round ${r}/${sizes.rounds}` : 'warm-up round (not counted)'}: ${sizes.calls} bare workflows taking ${sizes.turns} Updates, then ${sizes.calls} calls of ${sizes.turns} turns through the API, ${sizes.concurrency} at a time`);
-    const b = await round({ temporal: temporal.pid, worker: bareWorker.pid }, sides.bare);
-    const p = await round({ temporal: temporal.pid, worker: worker.pid }, sides.product);
-    if (r >= 1) {
-      counted.bare.push(b);
-      counted.product.push(p);
-    }
-    log(`   bare ${(sizes.calls / b.seconds).toFixed(1)} calls/s, turn p99 ${latencyStats(b.turns).p99.toFixed(1)} ms; calls ${(sizes.calls / p.seconds).toFixed(1)} calls/s, turn p99 ${latencyStats(p.turns).p99.toFixed(1)} ms (${p.turns.length} turns)`);
-  }
+  const counted = await inTurns(
+    {
+      ...sizes,
+      what: `${sizes.calls} bare workflows taking ${sizes.turns} Updates, then ${sizes.calls} calls of ${sizes.turns} turns through the API, ${sizes.concurrency} at a time`,
+      log,
+      told: (b, p) => `bare ${(sizes.calls / b.seconds).toFixed(1)} calls/s, turn p99 ${latencyStats(b.turns).p99.toFixed(1)} ms; calls ${(sizes.calls / p.seconds).toFixed(1)} calls/s, turn p99 ${latencyStats(p.turns).p99.toFixed(1)} ms (${p.turns.length} turns)`,
+    },
+    () => round({ temporal: temporal.pid, worker: bareWorker.pid }, sides.bare),
+    () => round({ temporal: temporal.pid, worker: worker.pid }, sides.product),
+  );
   await Promise.all([bareWorker.stop(), worker.stop()]);
   /** A side's rounds pooled: calls over the time they took, latency over every turn. */
   const pooled = (rounds: typeof counted.bare) => ({
-    perSecond: (sizes.calls * rounds.length) / rounds.reduce((a, x) => a + x.seconds, 0),
+    perSecond: pooledRate(sizes.calls, rounds.map((x) => x.seconds * 1000)),
     turn: latencyStats(rounds.flatMap((x) => x.turns)),
     turns: rounds.reduce((a, x) => a + x.turns.length, 0),
     cpu: meanSplit(rounds.map((x) => x.cpu)),
@@ -135,7 +135,8 @@ async function main() {
   console.log(`\n${formatTable(table)}`);
   // Per round, so a reader sees the spread the pooled figures hide.
   const rounds = counted.product.map((x, i) => ({ calls: { value: sizes.calls / x.seconds, baseline: sizes.calls / counted.bare[i].seconds }, turnP99: { value: latencyStats(x.turns).p99, baseline: latencyStats(counted.bare[i].turns).p99 } }));
-  const dialWait = { readsPerCall: polls.count / (sizes.calls * sizes.rounds), msPerCall: polls.waitMs / (sizes.calls * sizes.rounds) };
+  const counts = (k: 'dialReads' | 'dialWaitMs') => counted.product.reduce((a, x) => a + x[k], 0) / (sizes.calls * sizes.rounds);
+  const dialWait = { readsPerCall: counts('dialReads'), msPerCall: counts('dialWaitMs') };
   log(`the client read each call ${dialWait.readsPerCall.toFixed(1)} times while it was dialled (${dialWait.msPerCall.toFixed(0)} ms)`);
   const files = writeJson(join(root, 'bench', 'results', 'voice'), fileStamp, { sizes, loadAtStart, table, rounds, dialWait, bare: b, product: p });
   log(`wrote ${files.map((f) => f.slice(root.length + 1)).join(', ')}`);

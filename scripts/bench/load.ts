@@ -3,6 +3,7 @@
 // client sharing its event loop would queue behind the server's work and distort the
 // latencies of both.
 import { Worker } from 'node:worker_threads';
+import { startCpuSplit, type CpuSplit } from './proc.ts';
 
 export interface LoadSpec {
   /** Full URL; always on 127.0.0.1. */
@@ -164,4 +165,38 @@ export async function pool(count: number, concurrency: number, job: (i: number) 
     }),
   );
   return (performance.now() - started) / 1000;
+}
+
+/** `pool`, with what the jobs cost in CPU per job, by process (scripts/bench/proc.ts). */
+export async function poolWithCpu(pids: { temporal: number; worker: number }, count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<{ seconds: number; cpu: CpuSplit | undefined }> {
+  const cpu = startCpuSplit(pids);
+  const seconds = await pool(count, concurrency, job);
+  return { seconds, cpu: cpu(count) };
+}
+
+/** Items over the time they took, across rounds of `n` items each. */
+export const pooledRate = (n: number, spansMs: number[]): number => (n * spansMs.length) / (spansMs.reduce((a, b) => a + b, 0) / 1000);
+
+/**
+ * Baseline and product take turns, `rounds` times each, after `warmupRounds` uncounted rounds
+ * of each: measured as one cold block each, the side that went first met whatever the
+ * machine was doing then. Answers the counted rounds of each side.
+ */
+export async function inTurns<T>(
+  opts: { rounds: number; warmupRounds: number; what: string; log: (line: string) => void; told: (bare: T, product: T) => string },
+  bare: () => Promise<T>,
+  product: () => Promise<T>,
+): Promise<{ bare: T[]; product: T[] }> {
+  const counted = { bare: [] as T[], product: [] as T[] };
+  for (let r = 1 - opts.warmupRounds; r <= opts.rounds; r++) {
+    opts.log(`${r >= 1 ? `round ${r}/${opts.rounds}` : 'warm-up round (not counted)'}: ${opts.what}`);
+    const b = await bare();
+    const p = await product();
+    if (r >= 1) {
+      counted.bare.push(b);
+      counted.product.push(p);
+    }
+    opts.log(`   ${opts.told(b, p)}`);
+  }
+  return counted;
 }
