@@ -1,6 +1,7 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { RunRef } from '../lib/workflowClient.ts';
 import { RunStillOpenError, startQueued } from '../lib/workflowClient.ts';
-import type { WorkflowStart } from '../entities/WorkflowStart.ts';
+import { WorkflowStartSchema, type WorkflowStart } from '../entities/WorkflowStart.ts';
 import type { AppContext } from './context.ts';
 import { firstTaskDelayMs, rerunWaitsForClose } from '../workflows/registry.ts';
 
@@ -39,4 +40,20 @@ export async function startOrDefer(ctx: AppContext, row: WorkflowStart): Promise
     else ctx.state.log.warn({ workflowId: row.workflowId, err: err instanceof Error ? err.message : String(err) }, 'workflow start deferred to the outbox relay');
     return { workflow_id: row.workflowId, run_id: null, status: 'pending' };
   }
+}
+
+/**
+ * The run a committed row already asked for under `workflowId` (its first start row, not a
+ * later signal's), started now if that start was missed: what a retried request answers
+ * when its first try committed and the API died before answering. The row outlives the
+ * request's Idempotency-Key (purged 7 days after its start, the key after 24 hours).
+ */
+export async function runAskedFor(ctx: AppContext, workflowId: string): Promise<RunRef> {
+  const row = await ctx.state.em.findOneOrFail(WorkflowStartSchema, { workflowId, signal: null }, { orderBy: { createdAt: 'asc' } });
+  return startOrDefer(ctx, row);
+}
+
+/** A unique key refused the write: through the ORM, or from a prepared statement's own `pg` error. */
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof UniqueConstraintViolationException || (err as { code?: unknown } | null)?.code === '23505';
 }

@@ -18,6 +18,7 @@ export const ReminderSchema = defineEntity({
   tableName: 'reminders',
   extends: TenantScopedSchema,
   indexes: [{ properties: ['tenant', 'status', 'nextSendAt'] }, { properties: ['tenant', 'event'] }, { properties: ['tenant', 'contact'] }],
+  uniques: [{ properties: ['tenant', 'requestKey'] }],
   properties: {
     channel: p.enum(REMINDER_CHANNELS),
     contact: () => p.manyToOne(ContactSchema).nullable().deleteRule('set null'),
@@ -56,6 +57,12 @@ export const ReminderSchema = defineEntity({
      */
     automationRunId: p.uuid().nullable(),
     automationDepth: p.integer().default(0),
+    /**
+     * The creating request's Idempotency-Key, hashed with its caller and body
+     * (api/middleware/idempotency.ts): a retry after the API died between its commit and its
+     * answer finds this reminder instead of making a second one that texts again.
+     */
+    requestKey: p.string().length(64).nullable(),
   },
 });
 

@@ -111,7 +111,7 @@ export async function newReminder(
   em: EntityManager,
   tenantId: string,
   body: NewReminder,
-  opts: { sendTimeoutMs: number; requestId?: string | null; handOver?: boolean; automation?: { runId: string; depth: number } | null },
+  opts: { sendTimeoutMs: number; requestId?: string | null; handOver?: boolean; automation?: { runId: string; depth: number } | null; requestKey?: string | null },
 ): Promise<{ reminder: Reminder; start: WorkflowStart }> {
   // The API's schema checks the zone already; an automation's comes from a template, and a
   // zone Intl does not know cannot place the reminder's times (quiet hours, the template's).
@@ -142,9 +142,9 @@ export async function newReminder(
     em,
     `with r as (
        insert into reminders (id, created_at, updated_at, tenant_id, channel, contact_id, to_address, subject, message, send_at, timezone, locale,
-                              event_id, "offset", offset_ms, rrule, until, urgent, next_send_at, automation_run_id, automation_depth)
+                              event_id, "offset", offset_ms, rrule, until, urgent, next_send_at, automation_run_id, automation_depth, request_key)
        select ?::uuid, ?::timestamptz, ?::timestamptz, t.id, ?::text, ?::uuid, ?::text, ?::text, ?::text, ?::timestamptz, coalesce(?::text, t.timezone), ?::text,
-              ?::uuid, ?::text, ?::bigint, ?::text, ?::timestamptz, ?::boolean, ?::timestamptz, ?::uuid, ?::int
+              ?::uuid, ?::text, ?::bigint, ?::text, ?::timestamptz, ?::boolean, ?::timestamptz, ?::uuid, ?::int, ?::text
        from tenant t
        where t.id = ?::uuid and not ${optedOutSql({ tenant: 't.id', channel: '?::text', contactId: '?::uuid', address: '?::text' })}
        returning *
@@ -157,7 +157,7 @@ export async function newReminder(
     [
       id, now, now, body.channel, contact?.id ?? null, toAddress, body.subject ?? null, body.message, schedule.sendAt, zone, body.locale ?? 'en-US',
       body.event_id ?? null, offset, schedule.offsetMs, schedule.rrule, schedule.until, body.urgent ?? false, nextSendAt,
-      opts.automation?.runId ?? null, opts.automation?.depth ?? 0,
+      opts.automation?.runId ?? null, opts.automation?.depth ?? 0, opts.requestKey ?? null,
       tenantId, body.channel, contact?.id ?? null, address, address,
       randomUUID(), now, now, start.workflowType, start.workflowId, JSON.stringify(start.args), start.entity.type, start.entity.id, start.requestId ?? null, start.rerunnable ?? false, start.signal ?? null,
       opts.handOver ? new Date(0) : null,

@@ -12,7 +12,8 @@ import { queueWorkflowStart, type WorkflowStart } from '../../entities/WorkflowS
 import { deliveryStatusSignal, sendMessageStartRequest, sendMessageWorkflowId } from '../../workflows/sendMessage.client.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, publicRoute, route, type RouteDef } from '../routing.ts';
-import { startOrDefer } from '../startWork.ts';
+import { isUniqueViolation, runAskedFor, startOrDefer } from '../startWork.ts';
+import type { RunRef } from '../../lib/workflowClient.ts';
 import type { AppContext, Caller } from '../context.ts';
 import { zodIssuesToFields } from '../validation.ts';
 import { followReminderVerdict } from './reminderVerdicts.ts';
@@ -32,28 +33,50 @@ async function contactFor(em: EntityManager, id: string | undefined) {
   return contact;
 }
 
-/** Stores the message and its send's start row in one transaction, then starts it. */
+/** What a send request answers: seed 002's shape, with the run that sends it. */
+const sendAnswer = (m: OutboundMessage, run: RunRef) => one({ success: true, sid: m.id, to: m.toAddress, status: m.status, channel: m.channel, run });
+
+/**
+ * Stores the message and its send's start row in one transaction, then starts it. A
+ * request with an Idempotency-Key is the message's own key, so a retry whose first try
+ * committed before the API died finds that message instead of texting a second time.
+ */
 async function queueSend(ctx: AppContext, caller: Caller, m: { channel: OutboundChannel; to: string; body: string; subject?: string; contactId: string | null }) {
   const em = ctx.state.em;
+  const requestKey = ctx.state.idempotencyRef ? `request:${ctx.state.idempotencyRef}` : null;
+  const earlier = async () => {
+    const sent = requestKey ? await em.findOne(OutboundMessageSchema, { idempotencyKey: requestKey }) : null;
+    return sent && sendAnswer(sent, await runAskedFor(ctx, sendMessageWorkflowId(sent.id)));
+  };
+  const answered = await earlier();
+  if (answered) return answered;
   const id = randomUUID();
   const sms = ctx.deps.config.sms;
   const input = { tenantId: caller.tenantId, messageId: id, retryScheduleMs: sms.retryScheduleMs, deliveryWaitMs: sms.deliveryWaitMs, sendTimeoutMs: sendStepTimeoutMs(sms.sendTimeoutMs) };
-  const start = await em.transactional(async (tx) => {
-    tx.create(OutboundMessageSchema, {
-      id,
-      tenant: caller.tenantId,
-      channel: m.channel,
-      toAddress: m.to,
-      body: m.body,
-      subject: m.subject ?? null,
-      contact: m.contactId,
-      cause: { type: 'api', user_id: caller.userId },
-      idempotencyKey: `api:${id}`,
+  try {
+    const { message, start } = await em.transactional(async (tx) => {
+      const message = tx.create(OutboundMessageSchema, {
+        id,
+        tenant: caller.tenantId,
+        channel: m.channel,
+        toAddress: m.to,
+        body: m.body,
+        subject: m.subject ?? null,
+        contact: m.contactId,
+        cause: { type: 'api', user_id: caller.userId },
+        idempotencyKey: requestKey ?? `api:${id}`,
+      });
+      return { message, start: queueWorkflowStart(tx, sendMessageStartRequest(input, { requestId: ctx.state.requestId })) };
     });
-    return queueWorkflowStart(tx, sendMessageStartRequest(input, { requestId: ctx.state.requestId }));
-  });
-  const run = await startOrDefer(ctx, start);
-  return one({ success: true, sid: id, to: m.to, status: 'queued', channel: m.channel, run });
+    return sendAnswer(message, await startOrDefer(ctx, start));
+  } catch (err) {
+    // Two tries of that request at once: the one that lost answers with the winner's.
+    if (!requestKey || !isUniqueViolation(err)) throw err;
+    em.clear();
+    const winner = await earlier();
+    if (!winner) throw err;
+    return winner;
+  }
 }
 
 const TWILIO_STATUS: Record<string, OutboundStatus> = { sent: 'sent', delivered: 'delivered', undelivered: 'undelivered', failed: 'failed' };

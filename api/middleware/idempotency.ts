@@ -9,9 +9,10 @@ import type { AppContextExtras, AppState } from '../context.ts';
 const TTL_MS = 24 * 60 * 60 * 1000;
 /**
  * A claim with no response after this long belongs to a request whose process died; a
- * retry may take it over. The work it guarded must then be idempotent by its own key
- * (an inbox message's external_id or, without one, this key as `request_key`; a
- * workflow ID), which every POST here is.
+ * retry may take it over. The work it guarded must then be idempotent by its own key,
+ * found again by the retry: an inbox message's external_id or, without one, this key as
+ * its `request_key`; an outgoing text or email's `idempotency_key` and a reminder's
+ * `request_key` (both this key, so a retry never texts twice); a workflow ID.
  */
 const ABANDONED_AFTER_MS = 30_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

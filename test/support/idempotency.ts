@@ -1,0 +1,13 @@
+import type { TestStack } from './app.ts';
+
+/**
+ * Leaves an Idempotency-Key as an API process that died after its commit leaves it: the
+ * key's claim holds no answer, and is old enough (30 s) for a retry to take it over
+ * (api/middleware/idempotency.ts). What the retry does next is the route's own business.
+ */
+export async function abandonAnswer(stack: TestStack, key: string): Promise<void> {
+  const updated = await stack.orm.em
+    .getConnection()
+    .execute<Array<{ id: string }>>(`update idempotency_key set response_status = null, response_body = null, created_at = now() - interval '31 seconds' where key = ? returning id`, [key]);
+  if (updated.length !== 1) throw new Error(`no single claim for Idempotency-Key ${key}`);
+}
