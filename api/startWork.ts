@@ -54,6 +54,28 @@ export async function runAskedFor(ctx: AppContext, workflowId: string): Promise<
 }
 
 /** A unique key refused the write: through the ORM, or from a prepared statement's own `pg` error. */
-export function isUniqueViolation(err: unknown): boolean {
+function isUniqueViolation(err: unknown): boolean {
   return err instanceof UniqueConstraintViolationException || (err as { code?: unknown } | null)?.code === '23505';
+}
+
+/**
+ * A request's work, made once however often the request is tried. With an Idempotency-Key,
+ * `earlier` finds what a try of the same request committed (its first try, when the API
+ * died before answering: api/middleware/idempotency.ts) and `make` writes the key into
+ * what it commits (a unique column), so two tries at once leave one row: the loser
+ * answers with the winner's. Without a key, `make` alone.
+ */
+export async function madeOnce<T>(ctx: AppContext, earlier: (requestKey: string) => Promise<T | null>, make: (requestKey: string | null) => Promise<T>): Promise<T> {
+  const key = ctx.state.idempotencyRef ?? null;
+  const found = key ? await earlier(key) : null;
+  if (found) return found;
+  try {
+    return await make(key);
+  } catch (err) {
+    if (!key || !isUniqueViolation(err)) throw err;
+    ctx.state.em.clear();
+    const winner = await earlier(key);
+    if (!winner) throw err;
+    return winner;
+  }
 }

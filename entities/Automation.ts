@@ -59,7 +59,7 @@ export const AutomationRunSchema = defineEntity({
   name: 'AutomationRun',
   tableName: 'automation_runs',
   extends: TenantScopedSchema,
-  uniques: [{ properties: ['automation', 'triggerEventId'] }],
+  uniques: [{ properties: ['automation', 'triggerEventId'] }, { properties: ['tenant', 'requestKey'] }],
   indexes: [{ properties: ['tenant', 'automation', 'createdAt'] }, { properties: ['tenant', 'status'] }],
   properties: {
     automation: () => p.manyToOne(AutomationSchema).deleteRule('cascade'),
@@ -74,6 +74,12 @@ export const AutomationRunSchema = defineEntity({
     currentStep: p.string().length(40).nullable(),
     error: p.text().nullable(),
     finishedAt: p.datetime().nullable(),
+    /**
+     * The creating request's Idempotency-Key, hashed with its caller and body
+     * (api/middleware/idempotency.ts): a retry after the API died between its commit and its
+     * answer finds this row instead of running (and texting) a second time.
+     */
+    requestKey: p.string().length(64).nullable(),
   },
 });
 export type AutomationRun = InferEntity<typeof AutomationRunSchema>;
@@ -99,7 +105,7 @@ export const AutomationWatchSchema = defineEntity({
 });
 export type AutomationWatch = InferEntity<typeof AutomationWatchSchema>;
 
-type NewRun = { trigger: string; context: Record<string, unknown>; triggerEventId?: string | null; depth: number };
+type NewRun = { trigger: string; context: Record<string, unknown>; triggerEventId?: string | null; depth: number; requestKey?: string | null };
 
 /** A run row of an automation's current version, in the caller's unit of work (a cron firing's run makes its own: it is already running). */
 export function newAutomationRunRow(em: EntityManager, a: Automation, run: NewRun): AutomationRun {
@@ -110,6 +116,7 @@ export function newAutomationRunRow(em: EntityManager, a: Automation, run: NewRu
     trigger: run.trigger,
     triggerEventId: run.triggerEventId ?? null,
     depth: run.depth,
+    requestKey: run.requestKey ?? null,
     context: run.context,
   });
 }
@@ -140,6 +147,7 @@ export const CampaignSchema = defineEntity({
   name: 'Campaign',
   tableName: 'campaigns',
   extends: TenantScopedSchema,
+  uniques: [{ properties: ['tenant', 'requestKey'] }],
   indexes: [{ properties: ['tenant', 'automation', 'createdAt'] }, { properties: ['tenant', 'status'] }],
   properties: {
     automation: () => p.manyToOne(AutomationSchema).deleteRule('cascade'),
@@ -156,6 +164,12 @@ export const CampaignSchema = defineEntity({
     cursor: p.uuid().nullable(),
     error: p.text().nullable(),
     finishedAt: p.datetime().nullable(),
+    /**
+     * The creating request's Idempotency-Key, hashed with its caller and body
+     * (api/middleware/idempotency.ts): a retry after the API died between its commit and its
+     * answer finds this row instead of running (and texting) a second time.
+     */
+    requestKey: p.string().length(64).nullable(),
   },
 });
 export type Campaign = InferEntity<typeof CampaignSchema>;

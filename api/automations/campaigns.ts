@@ -9,7 +9,7 @@ import { campaignStartRequest, campaignWorkflowId } from '../../workflows/runCam
 import { listPage, listQuery, paginationSchema } from '../pagination.ts';
 import { runRefSchema } from '../runs/schema.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { startOrDefer } from '../startWork.ts';
+import { madeOnce, runAskedFor, startOrDefer } from '../startWork.ts';
 import { isoDateTime, uuidParam } from '../validation.ts';
 
 const segmentSchema = z.strictObject({
@@ -79,13 +79,22 @@ export const campaignRoutes: RouteDef[] = [
       if (problem) throw validationError('This automation cannot run as a campaign', [{ field: 'params.id', message: problem }]);
       const limit = ctx.deps.config.campaigns.sendsPerSecond;
       if (body.sends_per_second && body.sends_per_second > limit) throw validationError('Invalid body', [{ field: 'body.sends_per_second', message: `must be at most ${limit} (CAMPAIGN_SENDS_PER_SECOND)` }]);
-      if (await em.count(CampaignSchema, { status: 'running' })) throw conflict('A campaign is already running for this account: the sends-per-second limit is the account’s');
-      const where = segmentWhere(body.segment);
-      const [{ n }] = (await em.getConnection().execute(`select count(*)::int as n from contact c where c.tenant_id = ? and ${where.sql}`, [caller.tenantId, ...where.params])) as Array<{ n: number }>;
-      const campaign = em.create(CampaignSchema, { tenant: caller.tenantId, automation: a, version: a.version, segment: body.segment, sendsPerSecond: body.sends_per_second ?? limit, total: n });
-      const start = queueWorkflowStart(em, campaignStartRequest({ tenantId: caller.tenantId, campaignId: campaign.id, definition, batchSize: ctx.deps.config.campaigns.batchSize }, { requestId: ctx.state.requestId }));
-      await em.flush();
-      return one(campaignDto(campaign, await startOrDefer(ctx, start)));
+      return madeOnce(
+        ctx,
+        async (requestKey) => {
+          const campaign = await em.findOne(CampaignSchema, { requestKey, automation: a.id });
+          return campaign && one(campaignDto(campaign, await runAskedFor(ctx, campaignWorkflowId(campaign.id))));
+        },
+        async (requestKey) => {
+          if (await em.count(CampaignSchema, { status: 'running' })) throw conflict('A campaign is already running for this account: the sends-per-second limit is the account’s');
+          const where = segmentWhere(body.segment);
+          const [{ n }] = (await em.getConnection().execute(`select count(*)::int as n from contact c where c.tenant_id = ? and ${where.sql}`, [caller.tenantId, ...where.params])) as Array<{ n: number }>;
+          const campaign = em.create(CampaignSchema, { tenant: caller.tenantId, automation: a, version: a.version, segment: body.segment, sendsPerSecond: body.sends_per_second ?? limit, total: n, requestKey });
+          const start = queueWorkflowStart(em, campaignStartRequest({ tenantId: caller.tenantId, campaignId: campaign.id, definition, batchSize: ctx.deps.config.campaigns.batchSize }, { requestId: ctx.state.requestId }));
+          await em.flush();
+          return one(campaignDto(campaign, await startOrDefer(ctx, start)));
+        },
+      );
     },
   }),
   route({

@@ -9,7 +9,7 @@ import { reconcileAutomationSchedule, type ScheduledAutomation } from '../../lib
 import type { AppContext } from '../context.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { startOrDefer } from '../startWork.ts';
+import { madeOnce, runAskedFor, startOrDefer } from '../startWork.ts';
 import { automationBody, automationListQuery, automationParams, automationRunParams, automationRunSchema, automationSchema, executeBody, runListQuery } from './schema.ts';
 import { automationDto, automationRunDto } from './serialize.ts';
 
@@ -196,10 +196,19 @@ export const automationRoutes: RouteDef[] = [
     handler: async (ctx, { params, body }) => {
       const em = ctx.state.em;
       const a = await findAutomation(em, params.id);
-      await checkCapacity(ctx, em, a);
-      const { run, start } = newAutomationRun(em, a, { trigger: 'manual', context: body.context, depth: 1, requestId: ctx.state.requestId });
-      await em.flush();
-      return one(automationRunDto(run, await startOrDefer(ctx, start)));
+      return madeOnce(
+        ctx,
+        async (requestKey) => {
+          const run = await em.findOne(AutomationRunSchema, { requestKey, automation: a.id });
+          return run && one(automationRunDto(run, await runAskedFor(ctx, runWorkflowId(run))));
+        },
+        async (requestKey) => {
+          await checkCapacity(ctx, em, a);
+          const { run, start } = newAutomationRun(em, a, { trigger: 'manual', context: body.context, depth: 1, requestId: ctx.state.requestId, requestKey });
+          await em.flush();
+          return one(automationRunDto(run, await startOrDefer(ctx, start)));
+        },
+      );
     },
   }),
   route({

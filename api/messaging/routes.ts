@@ -12,7 +12,7 @@ import { queueWorkflowStart, type WorkflowStart } from '../../entities/WorkflowS
 import { deliveryStatusSignal, sendMessageStartRequest, sendMessageWorkflowId } from '../../workflows/sendMessage.client.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, publicRoute, route, type RouteDef } from '../routing.ts';
-import { isUniqueViolation, runAskedFor, startOrDefer } from '../startWork.ts';
+import { madeOnce, runAskedFor, startOrDefer } from '../startWork.ts';
 import type { RunRef } from '../../lib/workflowClient.ts';
 import type { AppContext, Caller } from '../context.ts';
 import { zodIssuesToFields } from '../validation.ts';
@@ -43,40 +43,33 @@ const sendAnswer = (m: OutboundMessage, run: RunRef) => one({ success: true, sid
  */
 async function queueSend(ctx: AppContext, caller: Caller, m: { channel: OutboundChannel; to: string; body: string; subject?: string; contactId: string | null }) {
   const em = ctx.state.em;
-  const requestKey = ctx.state.idempotencyRef ? `request:${ctx.state.idempotencyRef}` : null;
-  const earlier = async () => {
-    const sent = requestKey ? await em.findOne(OutboundMessageSchema, { idempotencyKey: requestKey }) : null;
-    return sent && sendAnswer(sent, await runAskedFor(ctx, sendMessageWorkflowId(sent.id)));
-  };
-  const answered = await earlier();
-  if (answered) return answered;
-  const id = randomUUID();
-  const sms = ctx.deps.config.sms;
-  const input = { tenantId: caller.tenantId, messageId: id, retryScheduleMs: sms.retryScheduleMs, deliveryWaitMs: sms.deliveryWaitMs, sendTimeoutMs: sendStepTimeoutMs(sms.sendTimeoutMs) };
-  try {
-    const { message, start } = await em.transactional(async (tx) => {
-      const message = tx.create(OutboundMessageSchema, {
-        id,
-        tenant: caller.tenantId,
-        channel: m.channel,
-        toAddress: m.to,
-        body: m.body,
-        subject: m.subject ?? null,
-        contact: m.contactId,
-        cause: { type: 'api', user_id: caller.userId },
-        idempotencyKey: requestKey ?? `api:${id}`,
+  return madeOnce(
+    ctx,
+    async (requestKey) => {
+      const sent = await em.findOne(OutboundMessageSchema, { idempotencyKey: `request:${requestKey}` });
+      return sent && sendAnswer(sent, await runAskedFor(ctx, sendMessageWorkflowId(sent.id)));
+    },
+    async (requestKey) => {
+      const id = randomUUID();
+      const sms = ctx.deps.config.sms;
+      const input = { tenantId: caller.tenantId, messageId: id, retryScheduleMs: sms.retryScheduleMs, deliveryWaitMs: sms.deliveryWaitMs, sendTimeoutMs: sendStepTimeoutMs(sms.sendTimeoutMs) };
+      const { message, start } = await em.transactional(async (tx) => {
+        const message = tx.create(OutboundMessageSchema, {
+          id,
+          tenant: caller.tenantId,
+          channel: m.channel,
+          toAddress: m.to,
+          body: m.body,
+          subject: m.subject ?? null,
+          contact: m.contactId,
+          cause: { type: 'api', user_id: caller.userId },
+          idempotencyKey: requestKey ? `request:${requestKey}` : `api:${id}`,
+        });
+        return { message, start: queueWorkflowStart(tx, sendMessageStartRequest(input, { requestId: ctx.state.requestId })) };
       });
-      return { message, start: queueWorkflowStart(tx, sendMessageStartRequest(input, { requestId: ctx.state.requestId })) };
-    });
-    return sendAnswer(message, await startOrDefer(ctx, start));
-  } catch (err) {
-    // Two tries of that request at once: the one that lost answers with the winner's.
-    if (!requestKey || !isUniqueViolation(err)) throw err;
-    em.clear();
-    const winner = await earlier();
-    if (!winner) throw err;
-    return winner;
-  }
+      return sendAnswer(message, await startOrDefer(ctx, start));
+    },
+  );
 }
 
 const TWILIO_STATUS: Record<string, OutboundStatus> = { sent: 'sent', delivered: 'delivered', undelivered: 'undelivered', failed: 'failed' };

@@ -6,7 +6,7 @@ import type { EntityManager } from '../../lib/db.ts';
 import { ReminderSchema, type Reminder } from '../../entities/Reminder.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { isUniqueViolation, runAskedFor, startOrDefer } from '../startWork.ts';
+import { madeOnce, runAskedFor, startOrDefer } from '../startWork.ts';
 import { reminderWorkflowId } from '../../workflows/sendReminder.client.ts';
 import { checkConsent, contactFor, firstOccurrence, newReminder, rawRecipient } from '../../entities/reminderCreation.ts';
 import { queueReminderNudge, sendNudges } from './nudge.ts';
@@ -43,27 +43,18 @@ export const reminderRoutes: RouteDef[] = [
     body: reminderBody,
     status: 201,
     response: dataSchema(reminderSchema),
-    handler: async (ctx, { body, caller }) => {
-      const requestKey = ctx.state.idempotencyRef ?? null;
-      // A retry of a request whose first try committed before the API died: that try's reminder.
-      const earlier = async () => {
-        const r = requestKey ? await ctx.state.em.findOne(ReminderSchema, { requestKey }) : null;
-        return r && one(reminderDto(r, await runAskedFor(ctx, reminderWorkflowId(r.id))));
-      };
-      const answered = await earlier();
-      if (answered) return answered;
-      try {
-        const { reminder: r, start } = await newReminder(ctx.state.em, caller.tenantId, body, { sendTimeoutMs: ctx.deps.config.sms.sendTimeoutMs, requestId: ctx.state.requestId, requestKey });
-        return one(reminderDto(r, await startOrDefer(ctx, start)));
-      } catch (err) {
-        // Two tries of that request at once: the one that lost answers with the winner's.
-        if (!requestKey || !isUniqueViolation(err)) throw err;
-        ctx.state.em.clear();
-        const winner = await earlier();
-        if (!winner) throw err;
-        return winner;
-      }
-    },
+    handler: (ctx, { body, caller }) =>
+      madeOnce(
+        ctx,
+        async (requestKey) => {
+          const r = await ctx.state.em.findOne(ReminderSchema, { requestKey });
+          return r && one(reminderDto(r, await runAskedFor(ctx, reminderWorkflowId(r.id))));
+        },
+        async (requestKey) => {
+          const { reminder: r, start } = await newReminder(ctx.state.em, caller.tenantId, body, { sendTimeoutMs: ctx.deps.config.sms.sendTimeoutMs, requestId: ctx.state.requestId, requestKey });
+          return one(reminderDto(r, await startOrDefer(ctx, start)));
+        },
+      ),
   }),
 
   route({

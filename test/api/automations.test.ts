@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aContact, aTenant, eventually, type TestTenant } from '../support/factories.ts';
 import { captureHistory } from '../support/histories.ts';
+import { abandonAnswer } from '../support/idempotency.ts';
 import { automationHelpers, stepsOf } from '../support/automations.ts';
 import { Webhook } from 'standardwebhooks';
 import { startWebhookReceiver } from '../fakes/webhookReceiver.ts';
@@ -391,6 +392,46 @@ describe('versions, limits and cancelling', () => {
     await eventually(async () => ((await stack.http.get(`${api}/runs/automation-${runId}`, { token: t.token })).body.data.progress?.waiting_until ? true : undefined), { what: 'the wait' });
     expect((await stack.http.post(`${api}/runs/automation-${runId}/cancel`, { token: t.token })).status).toBe(202);
     expect(await finished(id, runId)).toMatchObject({ status: 'cancelled' });
+  }, 60_000);
+});
+
+describe('a request retried after the API died between its commit and its answer', () => {
+  const texts = async (tenantId: string, to: string[]) =>
+    (await stack.orm.em.getConnection().execute<Array<{ n: number }>>('select count(*)::int as n from outbound_messages where tenant_id = ? and to_address in (?)', [tenantId, to]))[0].n;
+
+  it('runs an automation once: the retry answers with the first run', async () => {
+    const c = await aTenant(stack.http);
+    const id = await anAutomation({ name: 'Once', trigger_type: 'manual', actions: [{ id: 'text', type: 'send_sms', to_number: '+14155550871', message: 'once' }] }, c);
+    const key = `execute-${Date.now()}`;
+    const post = () => stack.http.post(`${api}/automations/${id}/execute`, { token: c.token, headers: { 'Idempotency-Key': key }, body: { context: {} } });
+    const first = await post();
+    expect(first.status).toBe(202);
+    await abandonAnswer(stack, key);
+    const again = await post();
+    expect(again.status).toBe(202);
+    expect(again.body.data.id).toBe(first.body.data.id);
+    expect(await finished(id, first.body.data.id, c)).toMatchObject({ status: 'completed' });
+    expect((await stack.http.get(`${api}/automations/${id}/runs`, { token: c.token })).body.data).toHaveLength(1);
+    expect(await texts(c.tenantId, ['+14155550871'])).toBe(1);
+  }, 60_000);
+
+  it('runs a campaign once, even when the first had finished before the retry came', async () => {
+    const c = await aTenant(stack.http);
+    const numbers = ['+14155550881', '+14155550882', '+14155550883'];
+    for (const [i, phone] of numbers.entries()) await aContact(stack.http, c.token, { name: `Retry ${i}`, phone, tags: ['retry'] });
+    const id = await anAutomation({ name: 'Once to each', trigger_type: 'manual', actions: [{ id: 'text', type: 'send_sms', to_number: '{{contact.phone}}', message: 'once each' }] }, c);
+    const key = `campaign-${Date.now()}`;
+    const post = () => stack.http.post(`${api}/automations/${id}/campaign`, { token: c.token, headers: { 'Idempotency-Key': key }, body: { segment: { tags: ['retry'] } } });
+    const first = await post();
+    expect(first.status).toBe(202);
+    const campaign = `${api}/automations/${id}/campaigns/${first.body.data.id}`;
+    await eventually(async () => ((await stack.http.get(campaign, { token: c.token })).body.data.status === 'completed' ? true : undefined), { what: 'the campaign to finish' });
+    await abandonAnswer(stack, key);
+    const again = await post();
+    expect(again.status).toBe(202);
+    expect(again.body.data).toMatchObject({ id: first.body.data.id, status: 'completed' });
+    expect((await stack.http.get(`${api}/automations/${id}/campaigns`, { token: c.token })).body.data).toHaveLength(1);
+    expect(await texts(c.tenantId, numbers)).toBe(3);
   }, 60_000);
 });
 
