@@ -1,9 +1,11 @@
 /**
- * `npm run chaos`: with 500 workflows of mixed kinds in flight (tenant onboarding, inbox
- * triage, Twilio SMS triage), SIGKILLs the worker, the API and the Temporal dev server and
- * restarts each; then checks that every workflow completed, every accepted request is in
- * the database, and no side effect happened twice. Exits 1 when a check fails.
- * Sizes: CHAOS_MESSAGES (default 440), CHAOS_SMS (50), CHAOS_TENANTS (10).
+ * `npm run chaos`: with 560 workflows of mixed kinds in flight (tenant onboarding, inbox
+ * triage, Twilio SMS triage, reminders falling due), SIGKILLs the worker (with a reminder's
+ * text held at Twilio, unanswered), the API and the Temporal dev server and restarts each;
+ * then checks that every workflow completed, every accepted request is in the database,
+ * and no side effect happened twice: every reminder texted exactly once, as a fake Twilio
+ * reached through the real client saw it. Exits 1 when a check fails.
+ * Sizes: CHAOS_MESSAGES (default 440), CHAOS_SMS (50), CHAOS_REMINDERS (60), CHAOS_TENANTS (10).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -21,13 +23,18 @@ import { assignPlatformNumber } from '../entities/platformNumbers.ts';
 import { classifyWithRules } from '../providers/llm/localClassifier.ts';
 import { startFakeOpenAi } from '../test/fakes/openaiServer.ts';
 import { formBody, inboundSms, twilioSignature } from '../test/fakes/twilio.ts';
+import { accountSid, startFakeTwilio } from '../test/fakes/twilioServer.ts';
 import { startApi, startWorker, type Proc } from './chaos/processes.ts';
 import { pool, postUntilAccepted } from './chaos/submit.ts';
 import { runChecks } from './chaos/checks.ts';
 
 const MESSAGES = Number(process.env.CHAOS_MESSAGES ?? 440);
 const SMS = Number(process.env.CHAOS_SMS ?? 50);
+const REMINDERS = Number(process.env.CHAOS_REMINDERS ?? 60);
+/** How long after its request each reminder is due: they fall due throughout the kills. */
+const REMINDER_LEAD_MS = 5_000;
 const TENANTS = Number(process.env.CHAOS_TENANTS ?? 10);
+const TWILIO_SID = accountSid('chaos');
 const TWILIO_TOKEN = 'chaos-twilio-auth-token';
 const OUR_NUMBER = '+15005550006';
 
@@ -76,6 +83,10 @@ async function main() {
   // A model that answers like the rules: varied, realistic triage (contacts, leads) under load.
   const fake = await startFakeOpenAi({ model: classifyWithRules });
   stops.push(() => fake.close());
+  // The platform's Twilio account: inbound texts come from it, reminders go out through it.
+  const twilio = await startFakeTwilio();
+  twilio.addAccount(TWILIO_SID, { authToken: TWILIO_TOKEN, numbers: [OUR_NUMBER] });
+  stops.push(() => twilio.close());
 
   const apiPort = await findFreePort();
   const base = `http://127.0.0.1:${apiPort}`;
@@ -87,7 +98,10 @@ async function main() {
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     OPENAI_API_KEY: 'sk-chaos',
     OPENAI_BASE_URL: fake.url,
+    TWILIO_ACCOUNT_SID: TWILIO_SID,
     TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_API_URL: twilio.url,
     PUBLIC_BASE_URL: base,
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
@@ -100,7 +114,7 @@ async function main() {
   let api: Proc = await startApi(env, join(dir, 'api.log'), base);
   stops.push(() => worker.kill('SIGTERM'));
   stops.push(() => api.kill('SIGTERM'));
-  say(`stack up: PostgreSQL, Temporal ${temporal.address} (SQLite), worker, API ${base}, fake OpenAI`);
+  say(`stack up: PostgreSQL, Temporal ${temporal.address} (SQLite), worker, API ${base}, fake OpenAI, fake Twilio`);
 
   const deadline = Date.now() + 10 * 60_000;
   const json = (body: unknown, extra: Record<string, string> = {}) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...extra } });
@@ -126,18 +140,21 @@ async function main() {
   say(`${TENANTS} tenants registered (${TENANTS} onboarding workflows)`);
 
   // The mixed load; the faults are injected as it goes.
-  type Job = { kind: 'message'; i: number } | { kind: 'sms'; i: number };
+  type Job = { kind: 'message' | 'sms' | 'reminder'; i: number };
   const jobs: Job[] = [...Array(MESSAGES).keys()].map((i) => ({ kind: 'message' as const, i }));
   for (let i = 0; i < SMS; i++) jobs.splice(Math.floor((i * jobs.length) / SMS), 0, { kind: 'sms', i });
+  for (let i = 0; i < REMINDERS; i++) jobs.splice(Math.floor((i * jobs.length) / REMINDERS), 0, { kind: 'reminder', i });
+  const reminderTo = (i: number) => `+1415666${String(i).padStart(4, '0')}`;
   let done = 0;
-  let accepted = { messages: 0, sms: 0 };
+  const accepted = { messages: 0, sms: 0, reminders: 0 };
+  const acceptedReminders: number[] = [];
   let attempts = 0;
   const faults: Promise<void>[] = [];
   const at = (fraction: number) => Math.floor(jobs.length * fraction);
   // What was in flight at each kill: open workflows, and requests the clients had sent
   // and not yet had accepted. A kill with nothing in flight would prove nothing.
   const watch = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-  const inFlight: Record<string, { openWorkflows: number; openRequests: number }> = {};
+  const inFlight: Record<string, { openWorkflows: number; openRequests: number; heldSends?: number }> = {};
   let openRequests = 0;
   const note = async (what: string) => {
     const openWorkflows = await watch.workflow.count("ExecutionStatus = 'Running'").then((c) => c.count).catch(() => -1);
@@ -146,8 +163,15 @@ async function main() {
   };
   const injections = new Map<number, () => Promise<void>>([
     [at(0.3), async () => {
+      // Mid-send: Twilio records the next text but holds its answer, and the worker dies
+      // waiting for it. Its retry must find that text at Twilio, not send another.
+      const before = twilio.messages.length;
+      twilio.holdNext(10_000);
+      const waitUntil = Date.now() + 8_000;
+      while (twilio.messages.length === before && Date.now() < waitUntil) await sleep(20);
       await note('worker');
-      say(`SIGKILL worker (pid ${worker.child.pid}) with work in flight`);
+      inFlight.worker.heldSends = twilio.messages.length - before;
+      say(`SIGKILL worker (pid ${worker.child.pid}) with work in flight and ${inFlight.worker.heldSends} text held at Twilio`);
       await worker.kill();
       await sleep(2_000);
       worker = await startWorker(env, join(dir, 'worker.log'));
@@ -175,7 +199,16 @@ async function main() {
     const token = tokens[job.i % TENANTS];
     openRequests++;
     const r =
-      job.kind === 'message'
+      job.kind === 'reminder'
+        ? await postUntilAccepted(
+            `${base}/api/v1/reminders`,
+            json(
+              { to: reminderTo(job.i), message: `Your appointment is tomorrow (#${job.i})`, send_at: new Date(Date.now() + REMINDER_LEAD_MS).toISOString(), urgent: true },
+              { authorization: `Bearer ${token}`, 'Idempotency-Key': `reminder-${job.i}` },
+            ),
+            deadline,
+          )
+        : job.kind === 'message'
         ? await postUntilAccepted(
             `${base}/api/v1/inbox/messages`,
             json(
@@ -194,17 +227,24 @@ async function main() {
             deadline,
           )
         : await (async () => {
-            const params = inboundSms({ From: `+1415555${String(1000 + (job.i % 30)).padStart(4, '0')}`, To: OUR_NUMBER, Body: `Can I book an appointment tomorrow at ${1 + (job.i % 9)}pm?`, MessageSid: `SMchaos${String(job.i).padStart(26, '0')}` });
+            const params = inboundSms({ From: `+1415555${String(1000 + (job.i % 30)).padStart(4, '0')}`, To: OUR_NUMBER, Body: `Can I book an appointment tomorrow at ${1 + (job.i % 9)}pm?`, MessageSid: `SMchaos${String(job.i).padStart(26, '0')}`, AccountSid: TWILIO_SID });
             return postUntilAccepted(`${base}/api/v1/sms/webhook`, { body: formBody(params), headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(TWILIO_TOKEN, `${base}/api/v1/sms/webhook`, params) } }, deadline);
           })();
     openRequests--;
     attempts += r.attempts;
-    if (r.accepted) accepted = job.kind === 'message' ? { ...accepted, messages: accepted.messages + 1 } : { ...accepted, sms: accepted.sms + 1 };
+    if (r.accepted) {
+      if (job.kind === 'message') accepted.messages++;
+      else if (job.kind === 'sms') accepted.sms++;
+      else {
+        accepted.reminders++;
+        acceptedReminders.push(job.i);
+      }
+    }
     const fault = injections.get(++done);
     if (fault) faults.push(fault());
   });
   await Promise.all(faults);
-  say(`submitted: ${accepted.messages}/${MESSAGES} messages and ${accepted.sms}/${SMS} SMS accepted, ${attempts} HTTP attempts`);
+  say(`submitted: ${accepted.messages}/${MESSAGES} messages, ${accepted.sms}/${SMS} SMS and ${accepted.reminders}/${REMINDERS} reminders accepted, ${attempts} HTTP attempts`);
 
   // Wait for every workflow to close.
   const connection = await Connection.connect({ address: temporal.address });
@@ -214,7 +254,7 @@ async function main() {
     running = (await client.workflow.count("ExecutionStatus = 'Running'")).count;
     const total = (await client.workflow.count('')).count;
     say(`workflows: ${total} started, ${running} still running`);
-    if (running === 0 && total >= TENANTS + accepted.messages + accepted.sms) break;
+    if (running === 0 && total >= TENANTS + accepted.messages + accepted.sms + accepted.reminders) break;
     await sleep(5_000);
   }
   const failed = (await client.workflow.count("ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'")).count;
@@ -228,8 +268,12 @@ async function main() {
     { name: 'Temporal killed with workflows open', expected: 1, actual: Number((inFlight.Temporal?.openWorkflows ?? 0) > 0) },
     { name: 'workflows still running', expected: 0, actual: running },
     { name: 'workflows closed other than completed', expected: 0, actual: failed },
-    { name: 'requests refused (never accepted)', expected: 0, actual: MESSAGES + SMS - accepted.messages - accepted.sms },
-    ...(await runChecks(databaseUrl, { tenants: TENANTS, messages: accepted.messages + accepted.sms })),
+    { name: 'text held at Twilio at the worker kill', expected: 1, actual: inFlight.worker?.heldSends ?? 0 },
+    { name: 'requests refused (never accepted)', expected: 0, actual: MESSAGES + SMS + REMINDERS - accepted.messages - accepted.sms - accepted.reminders },
+    ...(await runChecks(databaseUrl, { tenants: TENANTS, messages: accepted.messages + accepted.sms, reminders: accepted.reminders })),
+    // What Twilio itself saw, through the real client: one text per reminder, none twice.
+    { name: 'reminders texted (Twilio)', expected: accepted.reminders, actual: acceptedReminders.filter((i) => twilio.sentTo(reminderTo(i)).length > 0).length },
+    { name: 'reminders texted twice (Twilio)', expected: 0, actual: acceptedReminders.filter((i) => twilio.sentTo(reminderTo(i)).length > 1).length },
   ];
   console.log('\n  check                                           expected   actual');
   for (const c of checks) console.log(`  ${c.actual === c.expected ? 'ok  ' : 'FAIL'} ${c.name.padEnd(44)} ${String(c.expected).padStart(8)} ${String(c.actual).padStart(8)}`);
