@@ -41,6 +41,7 @@ export const VoiceCallSchema = defineEntity({
   tableName: 'voice_calls',
   extends: TenantScopedSchema,
   indexes: [{ properties: ['tenant', 'createdAt'] }, { properties: ['tenant', 'status'] }, { properties: ['tenant', 'lead'] }],
+  uniques: [{ properties: ['tenant', 'requestKey'] }],
   properties: {
     lead: () => p.manyToOne(LeadSchema).nullable().deleteRule('set null'),
     contact: () => p.manyToOne(ContactSchema).nullable().deleteRule('set null'),
@@ -69,6 +70,12 @@ export const VoiceCallSchema = defineEntity({
      */
     automationRunId: p.uuid().nullable(),
     automationDepth: p.integer().default(0),
+    /**
+     * The creating request's Idempotency-Key, hashed with its caller and body
+     * (api/middleware/idempotency.ts): a retry after the API died between its commit and its
+     * answer finds this row instead of making a second one.
+     */
+    requestKey: p.string().length(64).nullable(),
   },
 });
 
@@ -115,6 +122,7 @@ export function newVoiceCall(
     autoStart?: boolean;
     /** The automation run whose step made the call. */
     automation?: { runId: string; depth: number } | null;
+    requestKey?: string | null;
   },
 ): { call: VoiceCall; start: WorkflowStart } {
   const call = em.create(VoiceCallSchema, {
@@ -122,6 +130,7 @@ export function newVoiceCall(
     lead: o.lead?.id ?? null,
     contact: o.contact?.id ?? null,
     phoneNumber: o.phoneNumber,
+    requestKey: o.requestKey ?? null,
     callType: o.callType ?? 'outbound',
     purpose: o.purpose,
     voiceSettings: o.voiceSettings,

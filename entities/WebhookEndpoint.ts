@@ -11,6 +11,7 @@ export const WebhookEndpointSchema = defineEntity({
   tableName: 'webhook_endpoints',
   extends: TenantScopedSchema,
   indexes: [{ properties: ['tenant', 'enabled'] }],
+  uniques: [{ properties: ['tenant', 'requestKey'] }],
   properties: {
     url: p.string().length(2048),
     description: p.string().length(500).nullable(),
@@ -34,6 +35,12 @@ export const WebhookEndpointSchema = defineEntity({
     consecutiveFailures: p.integer().default(0),
     disabledAt: p.datetime().nullable(),
     disabledReason: p.string().length(300).nullable(),
+    /**
+     * The creating request's Idempotency-Key, hashed with its caller and body
+     * (api/middleware/idempotency.ts): a retry after the API died between its commit and its
+     * answer finds this row instead of making a second one.
+     */
+    requestKey: p.string().length(64).nullable(),
   },
 });
 

@@ -16,6 +16,7 @@ import { dataSchema, one, route, type RouteDef } from '../routing.ts';
 import type { AppContext } from '../context.ts';
 import { queueReminderNudge, sendNudges } from '../reminders/nudge.ts';
 import { nudgeCalendarSync } from './connections.ts';
+import { madeOnce } from '../startWork.ts';
 import { eventBody, eventListQuery, eventParams, eventSchema, eventUpdateBody } from './schema.ts';
 import { eventDto } from './serialize.ts';
 
@@ -131,29 +132,39 @@ export const calendarRoutes: RouteDef[] = [
       const startsAt = new Date(body.start_time);
       const endsAt = body.end_time ? new Date(body.end_time) : new Date(startsAt.getTime() + HOUR_MS);
       if (endsAt < startsAt) throw invalid('end_time', 'must not be before start_time');
-      const attendees = [...new Set([...(body.attendees ?? []), ...(body.attendee_email ? [body.attendee_email] : [])])];
-      const e = em.create(CalendarEventSchema, {
-        tenant: caller.tenantId,
-        title: body.title,
-        description: body.description ?? null,
-        startsAt,
-        endsAt,
-        timezone: body.timezone ?? null,
-        allDay: body.all_day ?? false,
-        attendees,
-        contact: body.contact_id ?? null,
-        lead: body.lead_id ?? null,
-        location: body.location ?? null,
-        status: body.status ?? 'confirmed',
-        sourceMessageId: null,
-        dedupeKey: null,
-        externalCalendarId: body.external_calendar_id ?? null,
-        externalCalendarType: body.external_calendar_type ?? null,
-      });
-      recordEvent(em, { tenantId: caller.tenantId, type: 'calendar.event.created', entityType: 'calendar_event', entityId: e.id, payload: { event: calendarEventSnapshot(e) } });
-      await em.flush();
-      await nudgeCalendarSync(ctx);
-      return one(eventDto(e));
+      return madeOnce(
+        ctx,
+        async (requestKey) => {
+          const e = await em.findOne(CalendarEventSchema, { dedupeKey: `request:${requestKey}` });
+          return e && one(eventDto(e));
+        },
+        async (requestKey) => {
+          const attendees = [...new Set([...(body.attendees ?? []), ...(body.attendee_email ? [body.attendee_email] : [])])];
+          const e = em.create(CalendarEventSchema, {
+            tenant: caller.tenantId,
+            title: body.title,
+            description: body.description ?? null,
+            startsAt,
+            endsAt,
+            timezone: body.timezone ?? null,
+            allDay: body.all_day ?? false,
+            attendees,
+            contact: body.contact_id ?? null,
+            lead: body.lead_id ?? null,
+            location: body.location ?? null,
+            status: body.status ?? 'confirmed',
+            sourceMessageId: null,
+            // A request's own key: its retry after the API died finds this event (madeOnce).
+            dedupeKey: requestKey && `request:${requestKey}`,
+            externalCalendarId: body.external_calendar_id ?? null,
+            externalCalendarType: body.external_calendar_type ?? null,
+          });
+          recordEvent(em, { tenantId: caller.tenantId, type: 'calendar.event.created', entityType: 'calendar_event', entityId: e.id, payload: { event: calendarEventSnapshot(e) } });
+          await em.flush();
+          await nudgeCalendarSync(ctx);
+          return one(eventDto(e));
+        },
+      );
     },
   }),
 

@@ -4,15 +4,19 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { systemEm } from '../../lib/db.ts';
 import { badRequest, conflict } from '../../lib/errors.ts';
 import { IdempotencyKeySchema } from '../../entities/IdempotencyKey.ts';
+import type { SecretBox } from '../../lib/crypto.ts';
 import type { AppContextExtras, AppState } from '../context.ts';
 
 const TTL_MS = 24 * 60 * 60 * 1000;
 /**
  * A claim with no response after this long belongs to a request whose process died; a
  * retry may take it over. The work it guarded must then be idempotent by its own key,
- * found again by the retry: an inbox message's external_id or, without one, this key as
- * its `request_key`; an outgoing text or email's `idempotency_key` and a reminder's
- * `request_key` (both this key, so a retry never texts twice); a workflow ID.
+ * found again by the retry (api/startWork.ts madeOnce): an inbox message's external_id or,
+ * without one, this key as its `request_key`; an outgoing text or email's
+ * `idempotency_key`, a calendar event's `dedupe_key`, and the `request_key` of a reminder,
+ * an automation run, a campaign, a call and a webhook endpoint (so a retry never texts,
+ * calls or delivers twice); a workflow ID. Other creating POSTs (a contact, a lead, a
+ * note...) may store a second record on such a retry, with no effect outside.
  */
 const ABANDONED_AFTER_MS = 30_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -64,7 +68,7 @@ export function idempotency(prefix: string): Middleware<AppState, AppContextExtr
         throw conflict('A request with this Idempotency-Key is still being processed; retry shortly', { idempotency_key: key });
       }
       ctx.status = first.responseStatus;
-      ctx.body = first.responseBody;
+      ctx.body = storedAnswer(ctx.deps.secrets, first.responseBody, key);
       ctx.set('Idempotent-Replayed', 'true');
       return;
     }
@@ -87,11 +91,27 @@ export function idempotency(prefix: string): Middleware<AppState, AppContextExtr
       return;
     }
     try {
-      await em.nativeUpdate(IdempotencyKeySchema, { id: claim.id }, { responseStatus: ctx.status, responseBody: ctx.body });
+      await em.nativeUpdate(IdempotencyKeySchema, { id: claim.id }, { responseStatus: ctx.status, responseBody: { sealed: ctx.deps.secrets.seal(JSON.stringify(ctx.body)) } });
     } catch (err) {
       // The work is done and answered; failing to remember the answer must not turn it into a 500.
       ctx.state.log.warn({ err, key }, 'could not store the idempotent response; releasing the key');
       await release().catch(() => undefined);
     }
   };
+}
+
+/**
+ * A stored answer, as it was first sent. Answers are sealed at rest (lib/crypto.ts): some
+ * carry a secret shown once, such as a new webhook's signing secret. Rows stored before
+ * that hold the answer as it was.
+ */
+function storedAnswer(secrets: SecretBox, stored: unknown, key: string): unknown {
+  const sealed = (stored as { sealed?: unknown } | null)?.sealed;
+  if (typeof sealed !== 'string') return stored;
+  try {
+    return JSON.parse(secrets.open(sealed));
+  } catch {
+    // Sealed with a key since retired (ENCRYPTION_KEYS): the answer is gone, not the work.
+    throw conflict('This Idempotency-Key was used, and its stored answer can no longer be read; send the request with a new key', { idempotency_key: key });
+  }
 }

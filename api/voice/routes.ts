@@ -10,7 +10,7 @@ import { callWorkflowId, endCallUpdate, respondUpdate, startCallUpdate } from '.
 import type { AppContext } from '../context.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { startOrDefer } from '../startWork.ts';
+import { madeOnce, runAskedFor, startOrDefer } from '../startWork.ts';
 import { callBody, callListQuery, callParams, callSchema, endAnswerSchema, endBody, respondAnswerSchema, respondBody, startAnswerSchema, startBody } from './schema.ts';
 import { callDto } from './serialize.ts';
 import { decodeAudio, hear, spoken } from './speech.ts';
@@ -62,21 +62,31 @@ export const voiceRoutes: RouteDef[] = [
       }
       if (lead && contact && lead.contact.id !== contact.id) throw validationError('Invalid body', [{ field: 'body.contact_id', message: 'is not the lead’s contact' }]);
       const tenant = await em.findOneOrFail(TenantSchema, caller.tenantId);
-      const { call, start } = newVoiceCall(em, {
-        tenant,
-        lead,
-        contact,
-        phoneNumber: body.phone_number,
-        callType: body.call_type,
-        purpose: body.purpose ?? null,
-        voiceSettings: body.voice_settings ?? {},
-        maxAttempts: body.max_attempts,
-        window: { notBefore: body.call_window?.not_before ? new Date(body.call_window.not_before) : null, notAfter: body.call_window?.not_after ? new Date(body.call_window.not_after) : null },
-        plan: callPlan(ctx.deps.config),
-        requestId: ctx.state.requestId,
-      });
-      await em.flush();
-      return one(callDto(call, await startOrDefer(ctx, start)));
+      return madeOnce(
+        ctx,
+        async (requestKey) => {
+          const call = await em.findOne(VoiceCallSchema, { requestKey });
+          return call && one(callDto(call, await runAskedFor(ctx, callWorkflowId(call.id))));
+        },
+        async (requestKey) => {
+          const { call, start } = newVoiceCall(em, {
+            tenant,
+            lead,
+            contact,
+            phoneNumber: body.phone_number,
+            callType: body.call_type,
+            purpose: body.purpose ?? null,
+            voiceSettings: body.voice_settings ?? {},
+            maxAttempts: body.max_attempts,
+            window: { notBefore: body.call_window?.not_before ? new Date(body.call_window.not_before) : null, notAfter: body.call_window?.not_after ? new Date(body.call_window.not_after) : null },
+            plan: callPlan(ctx.deps.config),
+            requestId: ctx.state.requestId,
+            requestKey,
+          });
+          await em.flush();
+          return one(callDto(call, await startOrDefer(ctx, start)));
+        },
+      );
     },
   }),
   route({

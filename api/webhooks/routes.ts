@@ -14,7 +14,7 @@ import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
 import { webhookStartRequest } from '../../workflows/deliverWebhook.client.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { startOrDefer } from '../startWork.ts';
+import { madeOnce, startOrDefer } from '../startWork.ts';
 import type { AppContext } from '../context.ts';
 import {
   catalogueEntrySchema,
@@ -66,6 +66,25 @@ async function withAttempts(em: EntityManager, deliveries: WebhookDelivery[]) {
 
 function withSecret(ctx: AppContext, endpoint: WebhookEndpoint, secret: string) {
   return { ...webhookDto(endpoint), secret, previous_secret_expires_at: endpoint.previousSecretExpiresAt?.toISOString() ?? null };
+}
+
+/** A new endpoint with a new signing secret, shown in this answer only (and on rotation). */
+async function register(ctx: AppContext, tenantId: string, body: z.infer<typeof webhookBody>, requestKey: string | null) {
+  const secret = newWebhookSecret();
+  const headers = body.headers ?? {};
+  const endpoint = ctx.state.em.create(WebhookEndpointSchema, {
+    tenant: tenantId,
+    url: body.url,
+    description: body.description ?? null,
+    events: [...new Set(body.events)],
+    headersSealed: Object.keys(headers).length ? ctx.deps.secrets.seal(JSON.stringify(headers)) : null,
+    headerNames: Object.keys(headers),
+    enabled: body.enabled ?? true,
+    secretSealed: ctx.deps.secrets.seal(secret),
+    requestKey,
+  });
+  await ctx.state.em.flush();
+  return one(withSecret(ctx, endpoint, secret));
 }
 
 const updateRoute = (method: 'put' | 'patch') =>
@@ -130,20 +149,15 @@ export const webhookRoutes: RouteDef[] = [
     response: dataSchema(webhookWithSecretSchema),
     handler: async (ctx, { body, caller }) => {
       checkTarget(ctx, body.url, body.headers);
-      const secret = newWebhookSecret();
-      const headers = body.headers ?? {};
-      const endpoint = ctx.state.em.create(WebhookEndpointSchema, {
-        tenant: caller.tenantId,
-        url: body.url,
-        description: body.description ?? null,
-        events: [...new Set(body.events)],
-        headersSealed: Object.keys(headers).length ? ctx.deps.secrets.seal(JSON.stringify(headers)) : null,
-        headerNames: Object.keys(headers),
-        enabled: body.enabled ?? true,
-        secretSealed: ctx.deps.secrets.seal(secret),
-      });
-      await ctx.state.em.flush();
-      return one(withSecret(ctx, endpoint, secret));
+      return madeOnce(
+        ctx,
+        async (requestKey) => {
+          // The first try's answer never reached the caller: this is its one showing of the secret.
+          const endpoint = await ctx.state.em.findOne(WebhookEndpointSchema, { requestKey });
+          return endpoint && one(withSecret(ctx, endpoint, ctx.deps.secrets.open(endpoint.secretSealed)));
+        },
+        (requestKey) => register(ctx, caller.tenantId, body, requestKey),
+      );
     },
   }),
 

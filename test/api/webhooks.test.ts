@@ -7,6 +7,7 @@ import { startWebhookReceiver, type Received, type WebhookReceiver } from '../fa
 import { EventSchema } from '../../entities/Event.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { captureHistory } from '../support/histories.ts';
+import { abandonAnswer } from '../support/idempotency.ts';
 import { RunStillOpenError, startQueued } from '../../lib/workflowClient.ts';
 import { webhookKind, webhookWorkflowId } from '../../workflows/deliverWebhook.client.ts';
 import { rerunWaitsForClose } from '../../workflows/registry.ts';
@@ -81,6 +82,32 @@ describe('registering webhooks', () => {
     const row = await stack.orm.em.getConnection().execute('select secret_sealed, headers_sealed from webhook_endpoints where id = ?', [created.id]);
     expect(row[0].secret_sealed).not.toContain(created.secret.slice(6));
     expect(row[0].headers_sealed).not.toContain('receiver-key-123');
+  });
+
+  it('keeps the secret out of the stored answer to an Idempotency-Key, and gives it again on a replay', async () => {
+    const key = `register-${Date.now()}`;
+    const post = () => stack.http.post(`${api}/webhooks`, { token: a.token, headers: { 'Idempotency-Key': key }, body: { url: rx.url('/keyed'), events: ['webhook.test'] } });
+    const first = await post();
+    expect(first.status).toBe(201);
+    const stored = await stack.orm.em.getConnection().execute('select response_body::text as body from idempotency_key where key = ?', [key]);
+    expect(stored).toHaveLength(1);
+    expect(stored[0].body).not.toContain(first.body.data.secret.slice(6));
+    const replay = await post();
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first.body);
+  });
+
+  it('registers once when a request is retried after the API died between its commit and its answer, and shows that secret', async () => {
+    const key = `register-retry-${Date.now()}`;
+    const post = () => stack.http.post(`${api}/webhooks`, { token: a.token, headers: { 'Idempotency-Key': key }, body: { url: rx.url('/retried'), events: ['webhook.test'] } });
+    const first = await post();
+    expect(first.status).toBe(201);
+    await abandonAnswer(stack, key);
+    const again = await post();
+    expect(again.status).toBe(201);
+    expect(again.body.data).toMatchObject({ id: first.body.data.id, secret: first.body.data.secret });
+    const mine = (await stack.http.get(`${api}/webhooks`, { token: a.token })).body.data.filter((w: { url: string }) => w.url === rx.url('/retried'));
+    expect(mine).toHaveLength(1);
   });
 
   it('lists the event catalogue with a description and an example for each', async () => {
