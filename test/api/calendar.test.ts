@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
-import { abandonAnswer } from '../support/idempotency.ts';
+import { postAcrossADeadApi } from '../support/idempotency.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { EventSchema } from '../../entities/Event.ts';
 
@@ -120,14 +120,8 @@ describe('calendar events', () => {
 
 describe('a request retried after the API died between its commit and its answer', () => {
   it('makes one event (one calendar.event.created), and answers with it', async () => {
-    const key = `event-${Date.now()}`;
-    const body = { title: 'Retried booking', start_time: inSeconds(86_400) };
-    const post = () => stack.http.post('/api/v1/calendar/events', { token: t.token, headers: { 'Idempotency-Key': key }, body });
-    const first = await post();
-    expect(first.status).toBe(201);
-    await abandonAnswer(stack, key);
-    const again = await post();
-    expect(again.status).toBe(201);
+    const { first, again } = await postAcrossADeadApi(stack, '/api/v1/calendar/events', t.token, { title: 'Retried booking', start_time: inSeconds(86_400) });
+    expect([first.status, again.status]).toEqual([201, 201]);
     expect(again.body.data.id).toBe(first.body.data.id);
     const created = await stack.orm.em.getConnection().execute(`select count(*)::int as n from events where tenant_id = ? and type = 'calendar.event.created' and payload->'event'->>'title' = 'Retried booking'`, [t.tenantId]);
     expect(created[0].n).toBe(1);

@@ -5,7 +5,7 @@ import { aContact, aTenant, eventually, type TestTenant } from '../support/facto
 import { accountSid, type FakeTwilio } from '../fakes/twilioServer.ts';
 import { formBody, inboundSms, twilioSignature } from '../fakes/twilio.ts';
 import { captureHistory } from '../support/histories.ts';
-import { abandonAnswer } from '../support/idempotency.ts';
+import { postAcrossADeadApi } from '../support/idempotency.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { CalendarEventSchema } from '../../entities/CalendarEvent.ts';
 import { EventSchema } from '../../entities/Event.ts';
@@ -70,13 +70,8 @@ describe('reminders', () => {
   });
 
   it('is made once, and texts once, when a request is retried after the API died between its commit and its answer', async () => {
-    const key = `reminder-${Date.now()}`;
-    const body = { to: '+14155550240', message: 'once, whatever the API went through', send_at: inSeconds(3) };
-    const first = await stack.http.post('/api/v1/reminders', { token: t.token, headers: { 'Idempotency-Key': key }, body });
-    expect(first.status).toBe(201);
-    await abandonAnswer(stack, key);
-    const again = await stack.http.post('/api/v1/reminders', { token: t.token, headers: { 'Idempotency-Key': key }, body });
-    expect(again.status).toBe(201);
+    const { first, again } = await postAcrossADeadApi(stack, '/api/v1/reminders', t.token, { to: '+14155550240', message: 'once, whatever the API went through', send_at: inSeconds(3) });
+    expect([first.status, again.status]).toEqual([201, 201]);
     expect(again.body.data).toMatchObject({ id: first.body.data.id, run: { workflow_id: `reminder-${first.body.data.id}` } });
     await until(first.body.data.id, 'sent');
     const mine = (await stack.http.get('/api/v1/reminders?per_page=100', { token: t.token })).body.data.filter((r: { to: string }) => r.to === '+14155550240');

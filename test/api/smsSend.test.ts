@@ -5,7 +5,7 @@ import { aContact, aTenant, eventually, type TestTenant } from '../support/facto
 import { accountSid, type FakeTwilio } from '../fakes/twilioServer.ts';
 import { formBody, inboundSms, twilioSignature } from '../fakes/twilio.ts';
 import { captureHistory } from '../support/histories.ts';
-import { abandonAnswer } from '../support/idempotency.ts';
+import { postAcrossADeadApi } from '../support/idempotency.ts';
 import { MessageSchema } from '../../entities/Message.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { EventSchema } from '../../entities/Event.ts';
@@ -66,13 +66,8 @@ describe('POST /sms/send through the real twilio client', () => {
   });
 
   it('texts once when a request is retried after the API died between its commit and its answer', async () => {
-    const key = `send-${Date.now()}`;
-    const body = { to_number: '+14155550150', message: 'once, whatever the API went through' };
-    const first = await stack.http.post('/api/v1/sms/send', { token: t.token, headers: { 'Idempotency-Key': key }, body });
-    expect(first.status).toBe(201);
-    await abandonAnswer(stack, key);
-    const again = await stack.http.post('/api/v1/sms/send', { token: t.token, headers: { 'Idempotency-Key': key }, body });
-    expect(again.status).toBe(201);
+    const { first, again } = await postAcrossADeadApi(stack, '/api/v1/sms/send', t.token, { to_number: '+14155550150', message: 'once, whatever the API went through' });
+    expect([first.status, again.status]).toEqual([201, 201]);
     expect(again.body.data).toMatchObject({ success: true, sid: first.body.data.sid, to: '+14155550150', run: { workflow_id: `sms-${first.body.data.sid}` } });
     await settled(first.body.data.sid, ['delivered']);
     const outbox = (await stack.http.get('/api/v1/sms/outbox?per_page=100', { token: t.token })).body.data;
