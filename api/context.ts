@@ -57,6 +57,10 @@ export interface AppState {
   jwtOriginalError?: Error;
   /** sha256 of the caller, their Idempotency-Key and the body, when the request has a key (api/middleware/idempotency.ts). */
   idempotencyRef?: string;
+  /** The id of the request's Idempotency-Key claim, when it has one. */
+  idempotencyClaim?: string;
+  /** The answer was stored with the work, in its transaction (api/routing.ts `answerWithWork`). */
+  answerCommitted?: boolean;
   /** The caller's stored token version, activity and role when the rate limiter read them (null: no such user). */
   storedCaller?: StoredCaller | null;
   /** The request's unit of work; tenant-filtered once the caller is authenticated. */

@@ -5,6 +5,7 @@ import { forbidden, invalidToken, unauthorized, validationError } from '../lib/e
 import { tenantEm } from '../lib/db.ts';
 import type { AccessClaims, AppContext, Caller } from './context.ts';
 import { readStoredCaller } from './storedCaller.ts';
+import { storeAnswerWithWork } from './middleware/idempotency.ts';
 import { zodIssuesToFields } from './validation.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -38,6 +39,14 @@ export interface Input<B, Q, P> {
 export interface PrivateSpec<B, Q, P> extends SpecBase<B, Q, P> {
   /** Roles allowed; every authenticated user when omitted. */
   roles?: Role[];
+  /**
+   * The handler's whole effect is its writes through `ctx.state.em` (no workflow started,
+   * no provider called): with an Idempotency-Key, they and the stored answer commit in one
+   * transaction, so a retry after the API died between its commit and its answer replays
+   * the answer instead of making a second record. Routes that start work find their first
+   * try's row instead (api/startWork.ts madeOnce): their run starts after their commit.
+   */
+  answerWithWork?: true;
   handler: (ctx: AppContext, input: Input<B, Q, P> & { caller: Caller }) => Promise<unknown>;
 }
 
@@ -117,6 +126,16 @@ function finish(ctx: AppContext, status: number, result: unknown) {
   ctx.body = result;
 }
 
+/** Runs `work` and stores its answer in one transaction (PrivateSpec `answerWithWork`). */
+async function answeredWithWork(ctx: AppContext, work: () => Promise<void>): Promise<void> {
+  await ctx.state.em.transactional(async (tx) => {
+    ctx.state.em = tx;
+    await work();
+    await storeAnswerWithWork(ctx, tx);
+  });
+  ctx.state.answerCommitted = true;
+}
+
 /** A route for an authenticated caller; its unit of work sees only the caller's tenant. */
 export function route<B extends ZodType | undefined = undefined, Q extends ZodType | undefined = undefined, P extends ZodType | undefined = undefined>(
   spec: PrivateSpec<B, Q, P>,
@@ -132,7 +151,9 @@ export function route<B extends ZodType | undefined = undefined, Q extends ZodTy
       if (spec.roles && !spec.roles.includes(caller.role)) throw forbidden();
       ctx.state.em = tenantEm(ctx.deps.orm, caller.tenantId);
       const input = parseInput(spec, ctx);
-      finish(ctx, status, await spec.handler(ctx, { ...input, caller }));
+      const work = async () => finish(ctx, status, await spec.handler(ctx, { ...input, caller }));
+      if (spec.answerWithWork && ctx.state.idempotencyClaim) await answeredWithWork(ctx, work);
+      else await work();
     },
   };
 }

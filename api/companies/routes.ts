@@ -58,6 +58,7 @@ const updateRoute = (method: 'put' | 'patch') =>
 export const companyRoutes: RouteDef[] = [
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/crm/companies',
     tag: 'companies',
     summary: 'Create a company (its name, and its domain if given, are unique in the tenant: 409 DUPLICATE otherwise)',

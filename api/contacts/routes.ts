@@ -71,6 +71,7 @@ const updateRoute = (method: 'put' | 'patch') =>
 export const contactRoutes: RouteDef[] = [
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/contacts',
     tag: 'contacts',
     summary: 'Create a contact',

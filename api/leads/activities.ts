@@ -75,6 +75,7 @@ async function timeline<D>(em: EntityManager, leadId: string, query: z.infer<typ
 export const leadActivityRoutes: RouteDef[] = [
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/crm/leads/:id/notes',
     tag: 'leads',
     summary: "Add a note to a lead (seed 000): its kind is `note`, `call`, `email` or `meeting`; it joins the lead's activities",
@@ -96,6 +97,7 @@ export const leadActivityRoutes: RouteDef[] = [
   }),
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/crm/leads/:id/activities',
     tag: 'leads',
     summary: 'Log an activity on a lead (seed 004: `activity_type`, `description`, `metadata`)',

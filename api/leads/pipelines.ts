@@ -73,6 +73,7 @@ export const pipelineRoutes: RouteDef[] = [
   }),
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/crm/pipelines',
     tag: 'leads',
     summary: 'Create a pipeline with its stages in order (each a name and a win probability)',

@@ -38,6 +38,7 @@ export const leadRoutes: RouteDef[] = [
 
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/crm/leads',
     tag: 'leads',
     summary: 'Create a lead for an existing contact (contact_id) or a nested contact found or created by email/phone',

@@ -5,7 +5,8 @@ import { systemEm } from '../../lib/db.ts';
 import { badRequest, conflict } from '../../lib/errors.ts';
 import { IdempotencyKeySchema } from '../../entities/IdempotencyKey.ts';
 import type { SecretBox } from '../../lib/crypto.ts';
-import type { AppContextExtras, AppState } from '../context.ts';
+import type { AppContext, AppContextExtras, AppState } from '../context.ts';
+import type { EntityManager } from '../../lib/db.ts';
 
 const TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -15,8 +16,10 @@ const TTL_MS = 24 * 60 * 60 * 1000;
  * without one, this key as its `request_key`; an outgoing text or email's
  * `idempotency_key`, a calendar event's `dedupe_key`, and the `request_key` of a reminder,
  * an automation run, a campaign, a call and a webhook endpoint (so a retry never texts,
- * calls or delivers twice); a workflow ID. Other creating POSTs (a contact, a lead, a
- * note...) may store a second record on such a retry, with no effect outside.
+ * calls or delivers twice); a workflow ID. Routes whose whole effect is their writes (a
+ * contact, a lead, a note...) store their answer in the transaction of their work instead
+ * (`answerWithWork` in api/routing.ts, storeAnswerWithWork below), so their work is never
+ * committed without its answer, and a claim taken over never had any.
  */
 const ABANDONED_AFTER_MS = 30_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -77,6 +80,7 @@ export function idempotency(prefix: string): Middleware<AppState, AppContextExtr
     // own): the key, hashed with its caller, goes into the row the work writes.
     // With the body's hash too: the same key reused for another message after it expired is another message.
     ctx.state.idempotencyRef = createHash('sha256').update(`${scope}\n${key}\n${requestHash}`).digest('hex');
+    ctx.state.idempotencyClaim = claim.id;
     const release = () => em.nativeDelete(IdempotencyKeySchema, { id: claim.id });
     try {
       await next();
@@ -85,19 +89,37 @@ export function idempotency(prefix: string): Middleware<AppState, AppContextExtr
       await release();
       throw err;
     }
+    if (ctx.state.answerCommitted) return;
     // Nothing to replay (a 5xx, or an answer the error handler has yet to write): release the key.
     if (ctx.status >= 500 || ctx.body === undefined || ctx.body === null) {
       await release();
       return;
     }
     try {
-      await em.nativeUpdate(IdempotencyKeySchema, { id: claim.id }, { responseStatus: ctx.status, responseBody: { sealed: ctx.deps.secrets.seal(JSON.stringify(ctx.body)) } });
+      await em.nativeUpdate(IdempotencyKeySchema, { id: claim.id }, storedForm(ctx));
     } catch (err) {
       // The work is done and answered; failing to remember the answer must not turn it into a 500.
       ctx.state.log.warn({ err, key }, 'could not store the idempotent response; releasing the key');
       await release().catch(() => undefined);
     }
   };
+}
+
+/** What an answer rests as (sealed: some carry a secret shown once). */
+const storedForm = (ctx: Pick<AppContext, 'status' | 'body' | 'deps'>) => ({ responseStatus: ctx.status, responseBody: { sealed: ctx.deps.secrets.seal(JSON.stringify(ctx.body)) } });
+
+/**
+ * Stores the request's answer through `em`, inside the transaction that commits its work,
+ * so the two commit together: an API that dies before that commit leaves neither (the
+ * retry does the work once), one that dies after it leaves the answer to replay. The claim
+ * must still be this request's: taken over by a retry (this request ran past
+ * ABANDONED_AFTER_MS), the work is refused and rolled back, as the retry does it.
+ */
+export async function storeAnswerWithWork(ctx: AppContext, em: EntityManager): Promise<void> {
+  const claim = ctx.state.idempotencyClaim;
+  if (!claim || ctx.body === undefined || ctx.body === null) return;
+  const stored = await em.nativeUpdate(IdempotencyKeySchema, { id: claim, responseStatus: null }, storedForm(ctx));
+  if (stored !== 1) throw conflict('A retry of this request took over its Idempotency-Key; this try was undone', { idempotency_key: ctx.get('Idempotency-Key') });
 }
 
 /**

@@ -31,6 +31,7 @@ export const userRoutes: RouteDef[] = [
 
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/users',
     tag: 'users',
     summary: 'Add a user to the tenant',

@@ -227,6 +227,7 @@ export const webhookRoutes: RouteDef[] = [
 
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/webhooks/trigger',
     tag: 'webhooks',
     summary: 'Send a test event with your data through the real path (outbox, signing, retries) to every subscribed webhook; like a real event of its type, it also starts automations triggered by that type and wakes runs waiting for it',

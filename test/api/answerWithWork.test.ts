@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startStack, type TestStack } from '../support/app.ts';
+import { aContact, aTenant, type TestTenant } from '../support/factories.ts';
+
+/**
+ * Creating routes whose whole effect is their writes store their Idempotency-Key answer in
+ * the transaction of the work (api/routing.ts `answerWithWork`). The moment between the
+ * work and its answer is where an API that dies leaves work without an answer; here the
+ * database refuses the answer at that moment instead (a trigger), and the client retries.
+ */
+let stack: TestStack;
+let t: TestTenant;
+let leadId: string;
+const api = '/api/v1';
+
+const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => stack.orm.em.getConnection().execute<T[]>(text, params);
+const count = async (table: string, where = 'true', params: unknown[] = []) => Number((await sql<{ n: string }>(`select count(*) as n from ${table} where tenant_id = ? and ${where}`, [t.tenantId, ...params]))[0].n);
+
+beforeAll(async () => {
+  stack = await startStack({ worker: false, env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '100000' } });
+  t = await aTenant(stack.http);
+  const contact = await aContact(stack.http, t.token, { name: 'Lead Holder' });
+  leadId = (await stack.http.post(`${api}/crm/leads`, { token: t.token, body: { contact_id: contact.id, source: 'website' } })).body.data.id;
+  // Keys listed here cannot have an answer stored: the moment an API dies between its work and its answer.
+  await sql(`create table unanswerable_keys (key text primary key)`);
+  await sql(`create function refuse_answer() returns trigger language plpgsql as $$
+    begin
+      if new.response_status is not null and exists (select 1 from unanswerable_keys where key = new.key) then
+        raise exception 'no answer stored for %', new.key;
+      end if;
+      return new;
+    end $$`);
+  await sql(`create trigger refuse_answer before update on idempotency_key for each row execute function refuse_answer()`);
+});
+afterAll(() => stack.close());
+
+interface Case {
+  name: string;
+  path: () => string;
+  body: (tag: string) => Record<string, unknown>;
+  /** How many records of this tag the tenant has. */
+  made: (tag: string) => Promise<number>;
+}
+
+const cases: Case[] = [
+  { name: 'a contact', path: () => '/contacts', body: (tag) => ({ name: tag }), made: (tag) => count('contact', 'name = ?', [tag]) },
+  {
+    name: 'a lead',
+    path: () => '/crm/leads',
+    body: (tag) => ({ contact: { name: tag, email: `${tag}@example.com` }, source: 'website', title: tag }),
+    made: (tag) => count('lead', 'title = ?', [tag]),
+  },
+  { name: 'a note', path: () => `/crm/leads/${leadId}/notes`, body: (tag) => ({ content: tag }), made: (tag) => count('lead_activities', 'description = ?', [tag]) },
+  { name: 'an activity', path: () => `/crm/leads/${leadId}/activities`, body: (tag) => ({ activity_type: 'call', description: tag }), made: (tag) => count('lead_activities', 'description = ?', [tag]) },
+  { name: 'a pipeline', path: () => '/crm/pipelines', body: (tag) => ({ name: tag, stages: [{ name: 'New', probability: 10 }] }), made: (tag) => count('pipeline', 'name = ?', [tag]) },
+  { name: 'a company', path: () => '/crm/companies', body: (tag) => ({ name: tag }), made: (tag) => count('companies', 'name = ?', [tag]) },
+  { name: 'a user', path: () => '/users', body: (tag) => ({ email: `${tag}@example.com`, password: 'long enough password' }), made: (tag) => count('users', 'email = ?', [`${tag}@example.com`]) },
+  { name: 'a test event', path: () => '/webhooks/trigger', body: (tag) => ({ event: 'contact.created', data: { tag } }), made: (tag) => count('events', `payload->>'tag' = ?`, [tag]) },
+];
+
+describe('a create answered in the transaction of its work', () => {
+  it.each(cases)('makes $name once when its answer could not be stored after its work and the client retried', async ({ path, body, made }) => {
+    const tag = `retried-${randomUUID().slice(0, 8)}`;
+    const key = `unanswerable-${tag}`;
+    await sql(`insert into unanswerable_keys (key) values (?)`, [key]);
+    const post = () => stack.http.post(`${api}${path()}`, { token: t.token, headers: { 'Idempotency-Key': key }, body: body(tag) });
+    const first = await post();
+    expect(first.status).toBe(500);
+    expect(first.body.error.code).toBe('INTERNAL_ERROR');
+    // Work without its answer would be here now, and the retry would make a second.
+    expect(await made(tag)).toBe(0);
+    await sql(`delete from unanswerable_keys where key = ?`, [key]);
+    const again = await post();
+    expect(again.status).toBeLessThan(300);
+    expect(await made(tag)).toBe(1);
+    const replayed = await post();
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.body).toEqual(again.body);
+    expect(await made(tag)).toBe(1);
+  });
+
+  it('undoes a try whose Idempotency-Key a retry took over while it ran, so only the retry makes the record', async () => {
+    const tag = `taken-over-${randomUUID().slice(0, 8)}`;
+    const key = `takeover-${tag}`;
+    // The retry's takeover (api/middleware/idempotency.ts, after ABANDONED_AFTER_MS) removes the
+    // first try's claim; here it happens while the first try writes its contact.
+    await sql(`create function take_over_${tag.replace(/-/g, '_')}() returns trigger language plpgsql as $$
+      begin
+        if new.name = '${tag}' then delete from idempotency_key where key = '${key}'; end if;
+        return new;
+      end $$`);
+    await sql(`create trigger take_over_${tag.replace(/-/g, '_')} before insert on contact for each row execute function take_over_${tag.replace(/-/g, '_')}()`);
+    const first = await stack.http.post(`${api}/contacts`, { token: t.token, headers: { 'Idempotency-Key': key }, body: { name: tag } });
+    expect(first.status).toBe(409);
+    expect(first.body.error.message).toMatch(/took over/);
+    expect(await count('contact', 'name = ?', [tag])).toBe(0);
+  });
+
+  it('keeps a create without an Idempotency-Key as it was: made and answered', async () => {
+    const tag = `plain-${randomUUID().slice(0, 8)}`;
+    const res = await stack.http.post(`${api}/contacts`, { token: t.token, body: { name: tag } });
+    expect(res.status).toBe(201);
+    expect(await count('contact', 'name = ?', [tag])).toBe(1);
+  });
+});
