@@ -61,6 +61,8 @@ export interface AppState {
   idempotencyClaim?: string;
   /** The answer was stored with the work, in its transaction (api/routing.ts `answerWithWork`). */
   answerCommitted?: boolean;
+  /** Effects waiting for the commit of a route answered with its work (api/routing.ts afterCommit). */
+  afterCommit?: Array<() => Promise<void>>;
   /** The caller's stored token version, activity and role when the rate limiter read them (null: no such user). */
   storedCaller?: StoredCaller | null;
   /** The request's unit of work; tenant-filtered once the caller is authenticated. */

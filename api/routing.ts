@@ -126,14 +126,33 @@ function finish(ctx: AppContext, status: number, result: unknown) {
   ctx.body = result;
 }
 
-/** Runs `work` and stores its answer in one transaction (PrivateSpec `answerWithWork`). */
+/** Runs `work` and stores its answer in one transaction (PrivateSpec `answerWithWork`), then what waits for its commit (afterCommit). */
 async function answeredWithWork(ctx: AppContext, work: () => Promise<void>): Promise<void> {
-  await ctx.state.em.transactional(async (tx) => {
-    ctx.state.em = tx;
-    await work();
-    await storeAnswerWithWork(ctx, tx);
-  });
+  const em = ctx.state.em;
+  const committed: Array<() => Promise<void>> = [];
+  ctx.state.afterCommit = committed;
+  try {
+    await em.transactional(async (tx) => {
+      ctx.state.em = tx;
+      await work();
+      await storeAnswerWithWork(ctx, tx);
+    });
+  } finally {
+    ctx.state.em = em;
+    ctx.state.afterCommit = undefined;
+  }
   ctx.state.answerCommitted = true;
+  for (const effect of committed) await effect();
+}
+
+/**
+ * Runs `effect` once the request's writes are committed: now, or after the commit of a
+ * route answered with its work. Only for effects the answer does not report and that are
+ * done again when missed (a Schedule kept in line from its row's `schedule_pending`).
+ */
+export async function afterCommit(ctx: AppContext, effect: () => Promise<void>): Promise<void> {
+  if (ctx.state.afterCommit) ctx.state.afterCommit.push(effect);
+  else await effect();
 }
 
 /** A route for an authenticated caller; its unit of work sees only the caller's tenant. */

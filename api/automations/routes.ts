@@ -8,7 +8,7 @@ import { newWebhookSecret } from '../../lib/webhookSignature.ts';
 import { reconcileAutomationSchedule, type ScheduledAutomation } from '../../lib/automationSchedules.ts';
 import type { AppContext } from '../context.ts';
 import { listPage, paginationSchema } from '../pagination.ts';
-import { dataSchema, one, route, type RouteDef } from '../routing.ts';
+import { afterCommit, dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { madeOnce, runAskedFor, startOrDefer } from '../startWork.ts';
 import { automationBody, automationListQuery, automationParams, automationRunParams, automationRunSchema, automationSchema, executeBody, runListQuery } from './schema.ts';
 import { automationDto, automationRunDto } from './serialize.ts';
@@ -58,7 +58,7 @@ const onCron = (triggerConfig: Record<string, unknown>) => typeof triggerConfig.
 async function commit(ctx: AppContext, a: Automation, wasOnCron: boolean): Promise<void> {
   a.schedulePending = onCron(a.triggerConfig) || wasOnCron;
   await ctx.state.em.flush();
-  if (a.schedulePending) await syncSchedule(ctx, a.id, a);
+  if (a.schedulePending) await afterCommit(ctx, () => syncSchedule(ctx, a.id, a));
 }
 
 /** A webhook trigger's secret, made (and sealed) the first time the automation has one: answered that once. */
@@ -100,6 +100,7 @@ const toggle = (enabled: boolean): RouteDef =>
 export const automationRoutes: RouteDef[] = [
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/automations',
     tag: 'automations',
     summary:

@@ -10,7 +10,7 @@ import { ProviderError } from '../../providers/errors.ts';
 import { crmSyncStartRequest } from '../../workflows/syncCrm.client.ts';
 import type { AppContext } from '../context.ts';
 import { paginationSchema, wholeList } from '../pagination.ts';
-import { dataSchema, one, route, type RouteDef } from '../routing.ts';
+import { afterCommit, dataSchema, one, route, type RouteDef } from '../routing.ts';
 import { startOrDefer } from '../startWork.ts';
 import {
   integrationBody,
@@ -78,7 +78,7 @@ async function syncSchedules(ctx: AppContext, integrationId: string, i: Integrat
 /** Commits a created or changed integration, brings its Schedules in line, and answers it. */
 async function saved(ctx: AppContext, i: Integration) {
   await ctx.state.em.flush();
-  await syncSchedules(ctx, i.id, i);
+  await afterCommit(ctx, () => syncSchedules(ctx, i.id, i));
   return one(dto(ctx, i));
 }
 
@@ -115,6 +115,7 @@ export const integrationRoutes: RouteDef[] = [
   }),
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/integrations',
     tag: 'integrations',
     roles: [...MANAGERS],

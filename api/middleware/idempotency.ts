@@ -17,7 +17,7 @@ const TTL_MS = 24 * 60 * 60 * 1000;
  * `idempotency_key`, a calendar event's `dedupe_key`, and the `request_key` of a reminder,
  * an automation run, a campaign, a call and a webhook endpoint (so a retry never texts,
  * calls or delivers twice); a workflow ID. Routes whose whole effect is their writes (a
- * contact, a lead, a note...) store their answer in the transaction of their work instead
+ * contact, a lead, a note, an automation...) store their answer in the transaction of their work instead
  * (`answerWithWork` in api/routing.ts, storeAnswerWithWork below), so their work is never
  * committed without its answer, and a claim taken over never had any.
  */

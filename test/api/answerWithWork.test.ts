@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aContact, aTenant, type TestTenant } from '../support/factories.ts';
+import { automationScheduleId } from '../../lib/automationSchedules.ts';
 
 /**
  * Creating routes whose whole effect is their writes store their Idempotency-Key answer in
@@ -12,6 +13,7 @@ import { aContact, aTenant, type TestTenant } from '../support/factories.ts';
 let stack: TestStack;
 let t: TestTenant;
 let leadId: string;
+let leadContactId: string;
 const api = '/api/v1';
 
 const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => stack.orm.em.getConnection().execute<T[]>(text, params);
@@ -21,6 +23,7 @@ beforeAll(async () => {
   stack = await startStack({ worker: false, env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '100000' } });
   t = await aTenant(stack.http);
   const contact = await aContact(stack.http, t.token, { name: 'Lead Holder' });
+  leadContactId = contact.id;
   leadId = (await stack.http.post(`${api}/crm/leads`, { token: t.token, body: { contact_id: contact.id, source: 'website' } })).body.data.id;
   // Keys listed here cannot have an answer stored: the moment an API dies between its work and its answer.
   await sql(`create table unanswerable_keys (key text primary key)`);
@@ -56,6 +59,18 @@ const cases: Case[] = [
   { name: 'a pipeline', path: () => '/crm/pipelines', body: (tag) => ({ name: tag, stages: [{ name: 'New', probability: 10 }] }), made: (tag) => count('pipeline', 'name = ?', [tag]) },
   { name: 'a company', path: () => '/crm/companies', body: (tag) => ({ name: tag }), made: (tag) => count('companies', 'name = ?', [tag]) },
   { name: 'a user', path: () => '/users', body: (tag) => ({ email: `${tag}@example.com`, password: 'long enough password' }), made: (tag) => count('users', 'email = ?', [`${tag}@example.com`]) },
+  {
+    name: 'an automation on a cron',
+    path: () => '/automations',
+    body: (tag) => ({ name: tag, trigger_type: 'time_based', trigger_config: { cron: '0 9 29 2 *', timezone: 'Europe/Paris' }, actions: [{ type: 'add_tag', contact_id: leadContactId, tag }] }),
+    made: (tag) => count('automations', 'name = ?', [tag]),
+  },
+  {
+    name: 'an integration',
+    path: () => '/integrations',
+    body: (tag) => ({ type: 'hubspot', name: tag, config: { access_token: 'pat-na1-not-a-real-token' }, sync_interval_minutes: 0 }),
+    made: (tag) => count('integrations', 'name = ?', [tag]),
+  },
   { name: 'a test event', path: () => '/webhooks/trigger', body: (tag) => ({ event: 'contact.created', data: { tag } }), made: (tag) => count('events', `payload->>'tag' = ?`, [tag]) },
 ];
 
@@ -78,6 +93,19 @@ describe('a create answered in the transaction of its work', () => {
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
     expect(replayed.body).toEqual(again.body);
     expect(await made(tag)).toBe(1);
+  });
+
+  it("makes an automation's Schedule once its commit is done, not before", async () => {
+    const tag = `scheduled-${randomUUID().slice(0, 8)}`;
+    const res = await stack.http.post(`${api}/automations`, {
+      token: t.token,
+      headers: { 'Idempotency-Key': `schedule-${tag}` },
+      body: cases.find((c) => c.path() === '/automations')?.body(tag),
+    });
+    expect(res.status).toBe(201);
+    const schedule = await stack.temporal.schedule.getHandle(automationScheduleId(res.body.data.id)).describe();
+    expect(schedule.spec.calendars?.length).toBe(1);
+    expect((await sql<{ pending: boolean }>(`select schedule_pending as pending from automations where id = ?`, [res.body.data.id]))[0].pending).toBe(false);
   });
 
   it('undoes a try whose Idempotency-Key a retry took over while it ran, so only the retry makes the record', async () => {
