@@ -17,6 +17,7 @@ export const KnowledgeDocumentSchema = defineEntity({
   tableName: 'knowledge_documents',
   extends: TenantScopedSchema,
   indexes: [{ properties: ['tenant', 'createdAt'] }],
+  uniques: [{ properties: ['tenant', 'requestKey'] }],
   properties: {
     title: p.string().length(255),
     type: p.enum(DOCUMENT_TYPES),
@@ -35,6 +36,8 @@ export const KnowledgeDocumentSchema = defineEntity({
     chunksEmbedded: p.integer().default(0),
     embeddingModel: p.string().length(200).nullable(),
     indexedAt: p.datetime().nullable(),
+    /** The creating request's Idempotency-Key, hashed with its caller and body (api/startWork.ts madeOnce). */
+    requestKey: p.string().length(64).nullable(),
   },
 });
 

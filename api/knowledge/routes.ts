@@ -4,13 +4,13 @@ import { queueWorkflowStart } from '../../entities/WorkflowStart.ts';
 import { notFound, validationError } from '../../lib/errors.ts';
 import { searchKnowledge } from '../../lib/knowledge/search.ts';
 import type { RunRef } from '../../lib/workflowClient.ts';
-import { knowledgeIndexStartRequest } from '../../workflows/indexKnowledge.client.ts';
+import { knowledgeIndexStartRequest, knowledgeIndexWorkflowId } from '../../workflows/indexKnowledge.client.ts';
 import type { AppContext } from '../context.ts';
 import { listPageSql, SqlWhere, type ListSpec } from '../listSql.ts';
 import { readUpload } from '../multipart.ts';
 import { paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { startOrDefer } from '../startWork.ts';
+import { madeOnce, runAskedFor, startOrDefer } from '../startWork.ts';
 import { documentBody, documentDetailSchema, documentListQuery, documentParams, documentSchema, documentUpdateBody, reindexBody, searchBody, searchHitSchema } from './schema.ts';
 import { documentColumns, documentDetail } from './serialize.ts';
 
@@ -43,7 +43,30 @@ const queueIndexing = (ctx: AppContext, doc: KnowledgeDocument, opts: { handOver
 async function indexRevision(ctx: AppContext, doc: KnowledgeDocument): Promise<RunRef> {
   const start = queueIndexing(ctx, doc);
   await ctx.state.em.flush();
-  const run = await startOrDefer(ctx, start);
+  return awaitIndexing(ctx, doc, await startOrDefer(ctx, start));
+}
+
+/**
+ * A new document, stored and indexed once however often its request is tried: a retry
+ * after the API died between its commit and its answer finds the first try's document
+ * and its first indexing run (api/startWork.ts madeOnce).
+ */
+async function addDocument(ctx: AppContext, create: (requestKey: string | null) => KnowledgeDocument) {
+  return madeOnce(
+    ctx,
+    async (requestKey) => {
+      const doc = await ctx.state.em.findOne(KnowledgeDocumentSchema, { requestKey });
+      return doc && one(documentDetail(doc, await awaitIndexing(ctx, doc, await runAskedFor(ctx, knowledgeIndexWorkflowId(doc.id, 1)))));
+    },
+    async (requestKey) => {
+      const doc = create(requestKey);
+      return one(documentDetail(doc, await indexRevision(ctx, doc)));
+    },
+  );
+}
+
+/** Waits up to INDEX_WAIT_MS for the document's indexing run, and reads the document again when it finished. */
+async function awaitIndexing(ctx: AppContext, doc: KnowledgeDocument, run: RunRef): Promise<RunRef> {
   if (run.run_id) {
     const finished = await ctx.deps.temporal.connection
       .withDeadline(Date.now() + INDEX_WAIT_MS, () => ctx.deps.temporal.workflow.getHandle(run.workflow_id, run.run_id ?? undefined).result())
@@ -74,17 +97,18 @@ export const knowledgeRoutes: RouteDef[] = [
     body: documentBody,
     status: 201,
     response: dataSchema(documentDetailSchema),
-    handler: async (ctx, { body, caller }) => {
-      const doc = ctx.state.em.create(KnowledgeDocumentSchema, {
-        tenant: caller.tenantId,
-        title: body.title,
-        type: body.type,
-        sourceUrl: body.type === 'url' ? body.source_url : null,
-        content: body.type === 'text' ? body.content : '',
-        format: body.type === 'text' ? 'text' : null,
-      });
-      return one(documentDetail(doc, await indexRevision(ctx, doc)));
-    },
+    handler: async (ctx, { body, caller }) =>
+      addDocument(ctx, (requestKey) =>
+        ctx.state.em.create(KnowledgeDocumentSchema, {
+          tenant: caller.tenantId,
+          title: body.title,
+          type: body.type,
+          sourceUrl: body.type === 'url' ? body.source_url : null,
+          content: body.type === 'text' ? body.content : '',
+          format: body.type === 'text' ? 'text' : null,
+          requestKey,
+        }),
+      ),
   }),
   route({
     method: 'post',
@@ -108,8 +132,7 @@ export const knowledgeRoutes: RouteDef[] = [
       if (upload.content.length === 0) throw validationError('Invalid body', [{ field: 'body.file', message: 'the file is empty' }]);
       const title = (upload.fields.title ?? '').trim() || filename.replace(/\.[^.]+$/, '') || filename;
       if (title.length > 255) throw validationError('Invalid body', [{ field: 'body.title', message: 'must be at most 255 characters' }]);
-      const doc = ctx.state.em.create(KnowledgeDocumentSchema, { tenant: caller.tenantId, title, type: 'file', filename, file: upload.content, content: '' });
-      return one(documentDetail(doc, await indexRevision(ctx, doc)));
+      return addDocument(ctx, (requestKey) => ctx.state.em.create(KnowledgeDocumentSchema, { tenant: caller.tenantId, title, type: 'file', filename, file: upload.content, content: '', requestKey }));
     },
   }),
   route({

@@ -15,11 +15,12 @@ const TTL_MS = 24 * 60 * 60 * 1000;
  * found again by the retry (api/startWork.ts madeOnce): an inbox message's external_id or,
  * without one, this key as its `request_key`; an outgoing text or email's
  * `idempotency_key`, a calendar event's `dedupe_key`, and the `request_key` of a reminder,
- * an automation run, a campaign, a call and a webhook endpoint (so a retry never texts,
- * calls or delivers twice); a workflow ID. Routes whose whole effect is their writes (a
- * contact, a lead, a note, an automation...) store their answer in the transaction of their work instead
- * (`answerWithWork` in api/routing.ts, storeAnswerWithWork below), so their work is never
- * committed without its answer, and a claim taken over never had any.
+ * an automation run, a campaign, a call, a webhook endpoint and a knowledge document (so a
+ * retry never texts, calls, delivers or indexes twice); a workflow ID. Routes whose whole
+ * effect is their writes (a contact, a lead, a note, an automation...) store their answer
+ * in the transaction of their work instead (`answerWithWork` in api/routing.ts,
+ * storeAnswerWithWork below), so their work is never committed without its answer, and a
+ * claim taken over never had any.
  */
 const ABANDONED_AFTER_MS = 30_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

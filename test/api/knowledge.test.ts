@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
 import { captureHistory } from '../support/histories.ts';
+import { postAcrossADeadApi } from '../support/idempotency.ts';
 
 // The knowledge base end to end: the API, the real worker indexing, PostgreSQL search.
 let stack: TestStack;
@@ -164,6 +165,17 @@ describe('knowledge base', () => {
     expect(models).toEqual([{ embedding_model: 'local-hash-v1' }]);
     expect((await stack.http.get(`/api/v1/knowledge/documents/${docs[1].id}`, { token: u.token })).body.data.revision).toBe(1);
     expect((await stack.http.post('/api/v1/knowledge/reindex', { token: u.token, body: { all: true } })).body.data.documents).toBe(2);
+  });
+
+  it('stores and indexes a document once when its request is retried after the API died between its commit and its answer', async () => {
+    const title = `Retried ${Date.now()}`;
+    const { first, again } = await postAcrossADeadApi(stack, '/api/v1/knowledge/documents', t.token, { title, type: 'text', content: 'Parking is free for customers after 6 pm.' });
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body.data).toMatchObject({ id: first.body.data.id, revision: 1 });
+    const stored = await stack.orm.em.getConnection().execute<Array<{ id: string }>>('select id from knowledge_documents where tenant_id = ? and title = ?', [t.tenantId, title]);
+    expect(stored).toHaveLength(1);
+    const runs = await stack.orm.em.getConnection().execute<Array<{ n: string }>>(`select count(*) as n from workflow_starts where workflow_id like ?`, [`knowledge-index-${first.body.data.id}-%`]);
+    expect(Number(runs[0].n)).toBe(1);
   });
 
   it('deletes a document with its passages', async () => {
