@@ -61,6 +61,8 @@ export interface AppState {
   idempotencyClaim?: string;
   /** The answer was stored with the work, in its transaction (api/routing.ts `answerWithWork`). */
   answerCommitted?: boolean;
+  /** An upload's body, read by the idempotency middleware to hash it (api/multipart.ts parses it then). */
+  uploadBody?: Buffer;
   /** Effects waiting for the commit of a route answered with its work (api/routing.ts afterCommit). */
   afterCommit?: Array<() => Promise<void>>;
   /** The caller's stored token version, activity and role when the rate limiter read them (null: no such user). */

@@ -56,6 +56,7 @@ export function readUpload(ctx: AppContext, field: string, maxBytes: number): Pr
       if (!upload) return fail(validationError('Invalid body', [{ field: `body.${field}`, message: 'a file is required' }]));
       resolve(upload);
     });
-    ctx.req.pipe(parser);
+    if (ctx.state.uploadBody) parser.end(ctx.state.uploadBody);
+    else ctx.req.pipe(parser);
   });
 }

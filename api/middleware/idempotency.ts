@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
+import getRawBody from 'raw-body';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { systemEm } from '../../lib/db.ts';
-import { badRequest, conflict } from '../../lib/errors.ts';
+import { badRequest, conflict, payloadTooLarge } from '../../lib/errors.ts';
+import { multipartDigest } from '../../lib/multipartDigest.ts';
 import { IdempotencyKeySchema } from '../../entities/IdempotencyKey.ts';
 import type { SecretBox } from '../../lib/crypto.ts';
 import type { AppContext, AppContextExtras, AppState } from '../context.ts';
@@ -42,7 +44,7 @@ export function idempotency(prefix: string): Middleware<AppState, AppContextExtr
     const scope = ctx.state.user ? `user:${ctx.state.user.sub}` : `ip:${ctx.ip}`;
     const requestHash = createHash('sha256')
       // The raw bytes, not a re-serialisation: cheaper, and safe for any body the parser took.
-      .update(`${ctx.method} ${ctx.path}\n${ctx.request.rawBody ?? ''}`)
+      .update(`${ctx.method} ${ctx.path}\n${await bodyIdentity(ctx)}`)
       .digest('hex');
     const em = systemEm(ctx.deps.orm);
     await em.nativeDelete(IdempotencyKeySchema, {
@@ -104,6 +106,28 @@ export function idempotency(prefix: string): Middleware<AppState, AppContextExtr
       await release().catch(() => undefined);
     }
   };
+}
+
+/** Room for a form's framing and text fields beside its file, over the largest file a route takes. */
+const FORM_OVERHEAD_BYTES = 1024 * 1024;
+
+/**
+ * What the request's body is, for its hash: the raw text the JSON and form parsers keep,
+ * or for an upload (which no parser reads before its handler), the multipart body read
+ * here, kept for api/multipart.ts to parse, and digested without its boundary. Only a
+ * signed-in caller's upload is read here: every route that takes one needs a user.
+ */
+async function bodyIdentity(ctx: ParameterizedContext<AppState, AppContextExtras>): Promise<string> {
+  if (!ctx.is('multipart/form-data') || !ctx.state.user) return ctx.request.rawBody ?? '';
+  const { knowledge, leadImport } = ctx.deps.config;
+  try {
+    ctx.state.uploadBody = await getRawBody(ctx.req, { limit: Math.max(knowledge.maxBytes, leadImport.maxBytes) + FORM_OVERHEAD_BYTES });
+  } catch (err) {
+    if ((err as { type?: string }).type === 'entity.too.large') throw payloadTooLarge('The upload is larger than any route takes');
+    throw badRequest(`Could not read the upload: ${(err as Error).message}`);
+  }
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ctx.get('content-type'));
+  return `multipart ${multipartDigest(ctx.state.uploadBody, boundary?.[1] ?? boundary?.[2] ?? '')}`;
 }
 
 /** What an answer rests as (sealed: some carry a secret shown once). */

@@ -53,12 +53,12 @@ const settled = (id: string, token = t.token) =>
 const chunkRows = (documentId: string) =>
   stack.orm.em.getConnection().execute<Array<{ id: string; position: number; content_hash: string }>>('select id, position, content_hash from knowledge_chunks where document_id = ? order by position', [documentId]);
 
-async function upload(filename: string, content: Buffer | string, title?: string, token = t.token) {
+async function upload(filename: string, content: Buffer | string, title?: string, token = t.token, headers: Record<string, string> = {}) {
   const form = new FormData();
   form.append('file', new Blob([content]), filename);
   if (title) form.append('title', title);
-  const res = await fetch(`${stack.http.base}/api/v1/knowledge/documents/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  return { status: res.status, body: (await res.json()) as { data: Doc; error?: { code: string; details: unknown } } };
+  const res = await fetch(`${stack.http.base}/api/v1/knowledge/documents/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body: form });
+  return { status: res.status, replayed: res.headers.get('idempotent-replayed'), body: (await res.json()) as { data: Doc; error?: { code: string; details: unknown } } };
 }
 
 describe('knowledge base', () => {
@@ -176,6 +176,21 @@ describe('knowledge base', () => {
     expect(stored).toHaveLength(1);
     const runs = await stack.orm.em.getConnection().execute<Array<{ n: string }>>(`select count(*) as n from workflow_starts where workflow_id like ?`, [`knowledge-index-${first.body.data.id}-%`]);
     expect(Number(runs[0].n)).toBe(1);
+  });
+
+  it('matches an upload under an Idempotency-Key by its file, not by the form boundary around it', async () => {
+    const headers = { 'Idempotency-Key': `upload-${Date.now()}` };
+    const first = await upload('hours.txt', 'The shop opens at nine on weekdays.', 'Hours', t.token, headers);
+    // fetch frames each FormData with a boundary of its own: the retry's bytes differ there only.
+    const retried = await upload('hours.txt', 'The shop opens at nine on weekdays.', 'Hours', t.token, headers);
+    expect([first.status, retried.status]).toEqual([201, 201]);
+    expect(retried.replayed).toBe('true');
+    expect(retried.body.data.id).toBe(first.body.data.id);
+    const another = await upload('hours.txt', 'The shop opens at ten on weekdays.', 'Hours', t.token, headers);
+    expect(another.status).toBe(409);
+    expect(another.body.error?.code).toBe('CONFLICT');
+    const titled = await stack.orm.em.getConnection().execute<Array<{ n: string }>>('select count(*) as n from knowledge_documents where tenant_id = ? and title = ?', [t.tenantId, 'Hours']);
+    expect(Number(titled[0].n)).toBe(1);
   });
 
   it('deletes a document with its passages', async () => {
