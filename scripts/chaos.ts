@@ -5,7 +5,7 @@
  * then checks that every workflow completed, every accepted request is in the database,
  * and no side effect happened twice: every reminder texted exactly once, as a fake Twilio
  * reached through the real client saw it. Exits 1 when a check fails.
- * Sizes: CHAOS_MESSAGES (default 440), CHAOS_SMS (50), CHAOS_REMINDERS (60), CHAOS_TENANTS (10).
+ * Sizes: CHAOS_MESSAGES (default 440), CHAOS_SMS (50), CHAOS_REMINDERS (60), CHAOS_CONTACTS (40), CHAOS_TENANTS (10).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -31,6 +31,8 @@ import { runChecks } from './chaos/checks.ts';
 const MESSAGES = Number(process.env.CHAOS_MESSAGES ?? 440);
 const SMS = Number(process.env.CHAOS_SMS ?? 50);
 const REMINDERS = Number(process.env.CHAOS_REMINDERS ?? 60);
+/** Contacts made through POST /contacts, whose answer commits with the contact (api/routing.ts answerWithWork). */
+const CONTACTS = Number(process.env.CHAOS_CONTACTS ?? 40);
 /** How long after its request each reminder is due: they fall due throughout the kills. */
 const REMINDER_LEAD_MS = 5_000;
 const TENANTS = Number(process.env.CHAOS_TENANTS ?? 10);
@@ -140,14 +142,15 @@ async function main() {
   say(`${TENANTS} tenants registered (${TENANTS} onboarding workflows)`);
 
   // The mixed load; the faults are injected as it goes.
-  type Job = { kind: 'message' | 'sms' | 'reminder'; i: number };
+  type Job = { kind: 'message' | 'sms' | 'reminder' | 'contact'; i: number };
   const jobs: Job[] = [...Array(MESSAGES).keys()].map((i) => ({ kind: 'message' as const, i }));
   for (let i = 0; i < SMS; i++) jobs.splice(Math.floor((i * jobs.length) / SMS), 0, { kind: 'sms', i });
   for (let i = 0; i < REMINDERS; i++) jobs.splice(Math.floor((i * jobs.length) / REMINDERS), 0, { kind: 'reminder', i });
+  for (let i = 0; i < CONTACTS; i++) jobs.splice(Math.floor((i * jobs.length) / CONTACTS), 0, { kind: 'contact', i });
   const reminderTo = (i: number) => `+1415666${String(i).padStart(4, '0')}`;
   let done = 0;
   /** Which jobs of each kind the API accepted. */
-  const accepted: Record<Job['kind'], number[]> = { message: [], sms: [], reminder: [] };
+  const accepted: Record<Job['kind'], number[]> = { message: [], sms: [], reminder: [], contact: [] };
   let attempts = 0;
   const faults: Promise<void>[] = [];
   const at = (fraction: number) => Math.floor(jobs.length * fraction);
@@ -230,6 +233,9 @@ async function main() {
         ),
         deadline,
       ),
+    // No email or phone: nothing but the request's own key keeps a retry from a second one.
+    contact: (i, token) =>
+      postUntilAccepted(`${base}/api/v1/contacts`, json({ name: `Chaos contact #${i}` }, { authorization: `Bearer ${token}`, 'Idempotency-Key': `contact-${i}` }), deadline),
   };
 
   await pool(jobs, 20, async (job) => {
@@ -244,7 +250,8 @@ async function main() {
   await Promise.all(faults);
   const messages = accepted.message.length + accepted.sms.length;
   const reminders = accepted.reminder.length;
-  say(`submitted: ${accepted.message.length}/${MESSAGES} messages, ${accepted.sms.length}/${SMS} SMS and ${reminders}/${REMINDERS} reminders accepted, ${attempts} HTTP attempts`);
+  const contacts = accepted.contact.length;
+  say(`submitted: ${accepted.message.length}/${MESSAGES} messages, ${accepted.sms.length}/${SMS} SMS, ${reminders}/${REMINDERS} reminders and ${contacts}/${CONTACTS} contacts accepted, ${attempts} HTTP attempts`);
 
   // Wait for every workflow to close.
   const connection = await Connection.connect({ address: temporal.address });
@@ -269,8 +276,8 @@ async function main() {
     { name: 'workflows still running', expected: 0, actual: running },
     { name: 'workflows closed other than completed', expected: 0, actual: failed },
     { name: 'a text held at Twilio at the worker kill', expected: 1, actual: Number(inFlight.worker?.heldSend ?? false) },
-    { name: 'requests refused (never accepted)', expected: 0, actual: MESSAGES + SMS + REMINDERS - messages - reminders },
-    ...(await runChecks(databaseUrl, { tenants: TENANTS, messages, reminders })),
+    { name: 'requests refused (never accepted)', expected: 0, actual: MESSAGES + SMS + REMINDERS + CONTACTS - messages - reminders - contacts },
+    ...(await runChecks(databaseUrl, { tenants: TENANTS, messages, reminders, contacts })),
     // What Twilio itself saw, through the real client: one text per reminder, none twice.
     { name: 'reminders texted (Twilio)', expected: reminders, actual: accepted.reminder.filter((i) => twilio.sentTo(reminderTo(i)).length > 0).length },
     { name: 'reminders texted twice (Twilio)', expected: 0, actual: accepted.reminder.filter((i) => twilio.sentTo(reminderTo(i)).length > 1).length },

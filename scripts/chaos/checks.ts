@@ -8,7 +8,7 @@ export interface Check {
   actual: number;
 }
 
-export async function runChecks(databaseUrl: string, expected: { tenants: number; messages: number; reminders: number }): Promise<Check[]> {
+export async function runChecks(databaseUrl: string, expected: { tenants: number; messages: number; reminders: number; contacts: number }): Promise<Check[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const count = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0].n);
@@ -69,6 +69,12 @@ export async function runChecks(databaseUrl: string, expected: { tenants: number
           `select count(*) n from (select tenant_id, dedupe_key from task where dedupe_key is not null group by 1, 2 having count(*) > 1
             union all select tenant_id, dedupe_key from calendar_event where dedupe_key is not null group by 1, 2 having count(*) > 1) d`,
         ),
+      },
+      { name: 'contacts stored (accepted POST /contacts)', expected: expected.contacts, actual: await count(`select count(distinct (tenant_id, name)) n from contact where name like 'Chaos contact #%'`) },
+      {
+        name: 'contacts stored twice (POST /contacts)',
+        expected: 0,
+        actual: await count(`select count(*) n from (select tenant_id, name from contact where name like 'Chaos contact #%' group by 1, 2 having count(*) > 1) d`),
       },
       { name: 'reminders stored (accepted requests)', expected: expected.reminders, actual: await count('select count(*) n from reminders') },
       { name: 'reminders sent', expected: expected.reminders, actual: await count(`select count(*) n from reminders where status = 'sent' and sent_count = 1`) },
