@@ -142,7 +142,10 @@ async function answeredWithWork(ctx: AppContext, work: () => Promise<void>): Pro
     ctx.state.afterCommit = undefined;
   }
   ctx.state.answerCommitted = true;
-  for (const effect of committed) await effect();
+  for (const effect of committed) {
+    // The work and its answer are committed: an effect that fails is done again later, not a failed request.
+    await effect().catch((err: unknown) => ctx.state.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'an effect after the commit failed; it is done again later'));
+  }
 }
 
 /**

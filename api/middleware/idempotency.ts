@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Middleware, ParameterizedContext } from 'koa';
 import getRawBody from 'raw-body';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { systemEm } from '../../lib/db.ts';
+import { systemEm, type EntityManager } from '../../lib/db.ts';
 import { badRequest, conflict, payloadTooLarge } from '../../lib/errors.ts';
 import { multipartDigest } from '../../lib/multipartDigest.ts';
 import { IdempotencyKeySchema } from '../../entities/IdempotencyKey.ts';
 import type { SecretBox } from '../../lib/crypto.ts';
 import type { AppContext, AppContextExtras, AppState } from '../context.ts';
-import type { EntityManager } from '../../lib/db.ts';
 
 const TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -89,7 +88,8 @@ export function idempotency(prefix: string): Middleware<AppState, AppContextExtr
       await next();
     } catch (err) {
       // A refused request did no work: the key is released so a corrected retry can use it.
-      await release();
+      // (An answer committed with its work stays, whatever failed after it.)
+      if (!ctx.state.answerCommitted) await release();
       throw err;
     }
     if (ctx.state.answerCommitted) return;
