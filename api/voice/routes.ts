@@ -31,8 +31,12 @@ async function findCall(ctx: AppContext, id: string): Promise<VoiceCall> {
 
 /** An Update to the call's run; a refused one (ended, not started) is a 409 saying why. */
 async function updateCall<R, A>(ctx: AppContext, id: string, update: UpdateDefinition<R, [A]>, arg: A): Promise<R> {
+  // Under an Idempotency-Key the Update's ID is the request's: a retry after the API died
+  // before answering gets the outcome of the Update it already made (Temporal keeps it by
+  // ID), not a second turn of the conversation.
+  const updateId = ctx.state.idempotencyRef ? `request-${ctx.state.idempotencyRef}` : undefined;
   try {
-    return await ctx.deps.temporal.workflow.getHandle(callWorkflowId(id)).executeUpdate(update, { args: [arg] });
+    return await ctx.deps.temporal.workflow.getHandle(callWorkflowId(id)).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw conflict(`The call refused this: ${err.cause?.message ?? err.message}`);
     if (err instanceof WorkflowNotFoundError) throw conflict('The call is not running (it has ended, or its run has not started yet)');

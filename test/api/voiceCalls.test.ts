@@ -169,6 +169,21 @@ describe('a worker killed mid-call', () => {
   }, 120_000);
 });
 
+describe('a turn retried after the API died between the Update and its answer', () => {
+  it('answers with the turn already taken instead of taking it twice', async () => {
+    const created = await stack.http.post(`${api}/voice/calls`, { token: t.token, body: { phone_number: '+15550006666' } });
+    const id = created.body.data.id as string;
+    await stack.http.post(`${api}/voice/calls/${id}/start`, { token: t.token });
+    const { first, again } = await postAcrossADeadApi(stack, `${api}/voice/calls/${id}/respond`, t.token, { text: 'Yes, I have a minute' });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.body.data).toEqual(first.body.data);
+    const ended = await stack.http.post(`${api}/voice/calls/${id}/end`, { token: t.token, body: { reason: 'completed' } });
+    expect(ended.body.data.summary.total_exchanges).toBe(1);
+    const call = await getCall(id);
+    expect(call.transcript.filter((x: { role: string }) => x.role === 'caller').map((x: { text: string }) => x.text)).toEqual(['Yes, I have a minute']);
+  });
+});
+
 describe('calling window and consent', () => {
   it('waits for its window, and a call ended before it dials is cancelled without dialling', async () => {
     const res = await stack.http.post(`${api}/voice/calls`, { token: t.token, body: { phone_number: '+15550001111', call_window: { not_before: new Date(Date.now() + 3_600_000).toISOString() } } });
