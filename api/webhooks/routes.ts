@@ -208,6 +208,7 @@ export const webhookRoutes: RouteDef[] = [
 
   route({
     method: 'post',
+    answerWithWork: true,
     path: '/webhooks/:id/rotate-secret',
     tag: 'webhooks',
     summary: "Make a new signing secret; the old one keeps signing webhook-signature (beside the new) for 24 hours. The seeds' X-Webhook-Signature carries one HMAC and uses the new secret at once",

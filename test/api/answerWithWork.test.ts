@@ -20,7 +20,7 @@ const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) 
 const count = async (table: string, where = 'true', params: unknown[] = []) => Number((await sql<{ n: string }>(`select count(*) as n from ${table} where tenant_id = ? and ${where}`, [t.tenantId, ...params]))[0].n);
 
 beforeAll(async () => {
-  stack = await startStack({ worker: false, env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '100000' } });
+  stack = await startStack({ worker: false, env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '100000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' } });
   t = await aTenant(stack.http);
   const contact = await aContact(stack.http, t.token, { name: 'Lead Holder' });
   leadContactId = contact.id;
@@ -93,6 +93,25 @@ describe('a create answered in the transaction of its work', () => {
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
     expect(replayed.body).toEqual(again.body);
     expect(await made(tag)).toBe(1);
+  });
+
+  it('rotates a webhook secret once, the secret it answers the one that signs, when its answer could not be stored and the client retried', async () => {
+    const endpoint = (await stack.http.post(`${api}/webhooks`, { token: t.token, body: { url: 'http://127.0.0.1:9/rotated', events: ['*'] } })).body.data as { id: string };
+    const sealed = async () => (await sql<{ secret: string; previous: string | null }>(`select secret_sealed as secret, previous_secret_sealed as previous from webhook_endpoints where id = ?`, [endpoint.id]))[0];
+    const original = await sealed();
+    const key = `unanswerable-rotate-${randomUUID().slice(0, 8)}`;
+    await sql(`insert into unanswerable_keys (key) values (?)`, [key]);
+    const rotate = () => stack.http.post(`${api}/webhooks/${endpoint.id}/rotate-secret`, { token: t.token, headers: { 'Idempotency-Key': key } });
+    expect((await rotate()).status).toBe(500);
+    // A rotation whose answer is lost would sign with a secret nobody was shown, and its retry rotate again.
+    expect(await sealed()).toEqual(original);
+    await sql(`delete from unanswerable_keys where key = ?`, [key]);
+    const again = await rotate();
+    expect(again.status).toBe(200);
+    const replayed = await rotate();
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.body.data.secret).toBe(again.body.data.secret);
+    expect((await sealed()).previous).toBe(original.secret);
   });
 
   it("makes an automation's Schedule once its commit is done, not before", async () => {
