@@ -144,6 +144,19 @@ describe('a create answered in the transaction of its work', () => {
     expect(await count('contact', 'name = ?', [tag])).toBe(0);
   });
 
+  it("keeps tenants apart in the transaction too: another tenant's contact or lead is not found", async () => {
+    const other = await aTenant(stack.http);
+    const theirs = await aContact(stack.http, other.token, { name: 'Their Contact' });
+    const theirLead = (await stack.http.post(`${api}/crm/leads`, { token: other.token, body: { contact_id: theirs.id, source: 'website' } })).body.data.id as string;
+    const headers = () => ({ 'Idempotency-Key': `tenants-${randomUUID()}` });
+    const lead = await stack.http.post(`${api}/crm/leads`, { token: t.token, headers: headers(), body: { contact_id: theirs.id, source: 'website' } });
+    expect(lead.status).toBe(422);
+    expect(lead.body.error.details.fields).toEqual([{ field: 'body.contact_id', message: 'no such contact' }]);
+    const note = await stack.http.post(`${api}/crm/leads/${theirLead}/notes`, { token: t.token, headers: headers(), body: { content: 'not mine' } });
+    expect(note.status).toBe(404);
+    expect(await count('lead_activities', 'description = ?', ['not mine'])).toBe(0);
+  });
+
   it('keeps a create without an Idempotency-Key as it was: made and answered', async () => {
     const tag = `plain-${randomUUID().slice(0, 8)}`;
     const res = await stack.http.post(`${api}/contacts`, { token: t.token, body: { name: tag } });
