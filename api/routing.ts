@@ -62,6 +62,8 @@ export interface RouteDef {
   tag: string;
   auth: boolean;
   roles?: Role[];
+  /** PrivateSpec `answerWithWork`. */
+  answerWithWork?: true;
   status: number;
   body?: ZodType;
   query?: ZodType;
