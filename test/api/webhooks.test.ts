@@ -345,7 +345,8 @@ describe('deliveries', () => {
       return found.length === 1 ? found : undefined;
     }, { what: 'the delivery' });
     const workflowId = webhookWorkflowId(d.id);
-    const open = await stack.temporal.workflow.getHandle(workflowId).describe();
+    // The relay commits the delivery row, then starts its run: the row can be seen first.
+    const open = await eventually(() => stack.temporal.workflow.getHandle(workflowId).describe().catch(() => undefined), { what: 'the delivery run' });
     expect(open.status.name).toBe('RUNNING');
     // The start row a retry or replay commits for this delivery (workers/outboxRelay.ts and api/startWork.ts start it).
     const rerun = {
