@@ -11,6 +11,7 @@ import { createLimiters, rateLimit } from './middleware/rateLimit.ts';
 import { requestId } from './middleware/requestId.ts';
 import { requestLog } from './middleware/requestLog.ts';
 import { mountRoutes, type RouteDef } from './routing.ts';
+import { uploadLimits } from './multipart.ts';
 import { buildOpenApi } from './openapi.ts';
 import { docsRouter } from './docs.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -162,7 +163,7 @@ export function buildApp(
     ),
   );
   app.use(inputGuard());
-  app.use(idempotency(API_PREFIX));
+  app.use(idempotency(API_PREFIX, uploadLimits(API_PREFIX, routes, deps.config)));
   app.use(root.routes());
   app.use(docsRouter(API_PREFIX, `${API_PREFIX}/openapi.json`).routes());
   app.use(api.routes());

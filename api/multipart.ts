@@ -1,6 +1,9 @@
 import busboy from 'busboy';
+import Router from '@koa/router';
+import type { Config } from '../lib/config.ts';
 import { payloadTooLarge, unsupportedMediaType, validationError, badRequest } from '../lib/errors.ts';
 import type { AppContext } from './context.ts';
+import type { RouteDef } from './routing.ts';
 
 export interface Upload {
   filename: string;
@@ -59,4 +62,27 @@ export function readUpload(ctx: AppContext, field: string, maxBytes: number): Pr
     if (ctx.state.uploadBody) parser.end(ctx.state.uploadBody);
     else ctx.req.pipe(parser);
   });
+}
+
+/** Room for a form's framing and text fields beside its file. */
+export const FORM_OVERHEAD_BYTES = 1024 * 1024;
+
+/**
+ * How many bytes an upload to `method path` may hold (its route's largest file and the
+ * form around it), or undefined where no route takes an upload: matched as the router
+ * matches, before the router runs (the Idempotency-Key middleware reads an upload then).
+ */
+export function uploadLimits(prefix: string, defs: RouteDef[], config: Config): (method: string, path: string) => number | undefined {
+  const uploads = new Router({ prefix });
+  const bytes = new Map<string, number>();
+  for (const def of defs) {
+    if (def.bodyType !== 'multipart' || !def.maxUploadBytes) continue;
+    const name = `${def.method} ${def.path}`;
+    bytes.set(name, def.maxUploadBytes(config) + FORM_OVERHEAD_BYTES);
+    uploads[def.method](name, def.path, () => undefined);
+  }
+  return (method, path) => {
+    const name = uploads.match(path, method).pathAndMethod.find((layer) => layer.name && bytes.has(layer.name))?.name;
+    return name ? bytes.get(name) : undefined;
+  };
 }

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { z, type ZodType } from 'zod';
 import type { Role } from '../entities/User.ts';
+import type { Config } from '../lib/config.ts';
 import { forbidden, invalidToken, unauthorized, validationError } from '../lib/errors.ts';
 import { tenantEm } from '../lib/db.ts';
 import type { AccessClaims, AppContext, Caller } from './context.ts';
@@ -26,6 +27,11 @@ interface SpecBase<B, Q, P> {
   response?: ZodType;
   /** Request body content type when not JSON (e.g. Twilio's form posts). */
   bodyType?: 'json' | 'form' | 'multipart';
+  /**
+   * With `bodyType: 'multipart'`, required: the largest file the route takes. An upload sent
+   * with an Idempotency-Key is read (to hash it) only on such a route, and no further than this.
+   */
+  maxUploadBytes?: (config: Config) => number;
   /** A body the handler checks itself (after a signature, say), listed in the docs only. */
   documentedBody?: ZodType;
 }
@@ -70,6 +76,7 @@ export interface RouteDef {
   params?: ZodType;
   response?: ZodType;
   bodyType: 'json' | 'form' | 'multipart';
+  maxUploadBytes?: (config: Config) => number;
   documentedBody?: ZodType;
   run: (ctx: AppContext) => Promise<void>;
 }
@@ -165,6 +172,7 @@ export function route<B extends ZodType | undefined = undefined, Q extends ZodTy
   spec: PrivateSpec<B, Q, P>,
 ): RouteDef {
   const status = spec.status ?? 200;
+  if (spec.bodyType === 'multipart' && !spec.maxUploadBytes) throw new Error(`${spec.method.toUpperCase()} ${spec.path} takes an upload: say its maxUploadBytes`);
   return {
     ...spec,
     auth: true,

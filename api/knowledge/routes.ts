@@ -116,6 +116,7 @@ export const knowledgeRoutes: RouteDef[] = [
     tag: 'knowledge',
     summary: `Upload a document file (multipart field \`file\`; ${UPLOAD_EXTENSIONS.join(', ')}), with an optional \`title\` field (else the file name). Indexed like any document`,
     bodyType: 'multipart',
+    maxUploadBytes: (config) => config.knowledge.maxBytes,
     documentedBody: z.object({
       file: z.string().meta({ format: 'binary', description: 'A .txt, .md, .pdf or .html file' }),
       title: z.string().optional().meta({ description: 'Defaults to the file name without its extension' }),

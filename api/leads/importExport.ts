@@ -107,6 +107,7 @@ export const leadImportExportRoutes: RouteDef[] = [
     summary:
       'Import leads from a CSV file (multipart field `file`), matched by header name (seed 004 fields, seed 000 `contact.*`, or an export). Answers at once with the import and its run (`lead-import-<id>`); rows are created, updated (same id, or same contact and source) or rejected with the row number and reason',
     bodyType: 'multipart',
+    maxUploadBytes: (config) => config.leadImport.maxBytes,
     documentedBody: z.object({ file: z.string().meta({ format: 'binary', description: 'The CSV file; its first row names the columns.' }) }),
     status: 202,
     response: dataSchema(importSchema),

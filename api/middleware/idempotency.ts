@@ -26,13 +26,16 @@ const TTL_MS = 24 * 60 * 60 * 1000;
 const ABANDONED_AFTER_MS = 30_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+/** The bytes an upload to a path may hold, where a route takes one (api/multipart.ts uploadLimits). */
+type UploadLimit = (method: string, path: string) => number | undefined;
+
 /**
  * `Idempotency-Key` on POST (API.md): the first response to a key is stored; the same
  * key with the same body within 24 h gets that response again and no second piece of
  * work; the same key with another body is a 409. The key row is claimed before the
  * handler runs (a unique insert), so two concurrent retries cannot both do the work.
  */
-export function idempotency(prefix: string): Middleware<AppState, AppContextExtras> {
+export function idempotency(prefix: string, uploadLimit: UploadLimit): Middleware<AppState, AppContextExtras> {
   return async (ctx, next) => {
     const key = ctx.get('Idempotency-Key');
     // Auth answers carry tokens, which must not rest in a table in plain text; a repeated
@@ -43,7 +46,7 @@ export function idempotency(prefix: string): Middleware<AppState, AppContextExtr
     const scope = ctx.state.user ? `user:${ctx.state.user.sub}` : `ip:${ctx.ip}`;
     const requestHash = createHash('sha256')
       // The raw bytes, not a re-serialisation: cheaper, and safe for any body the parser took.
-      .update(`${ctx.method} ${ctx.path}\n${await bodyIdentity(ctx)}`)
+      .update(`${ctx.method} ${ctx.path}\n${await bodyIdentity(ctx, uploadLimit)}`)
       .digest('hex');
     const em = systemEm(ctx.deps.orm);
     await em.nativeDelete(IdempotencyKeySchema, {
@@ -108,22 +111,22 @@ export function idempotency(prefix: string): Middleware<AppState, AppContextExtr
   };
 }
 
-/** Room for a form's framing and text fields beside its file, over the largest file a route takes. */
-const FORM_OVERHEAD_BYTES = 1024 * 1024;
-
 /**
  * What the request's body is, for its hash: the raw text the JSON and form parsers keep,
  * or for an upload (which no parser reads before its handler), the multipart body read
- * here, kept for api/multipart.ts to parse, and digested without its boundary. Only a
- * signed-in caller's upload is read here: every route that takes one needs a user.
+ * here, kept for api/multipart.ts to parse, and digested without its boundary. An upload is
+ * read only for a signed-in caller (every route that takes one needs a user) on a route
+ * that takes one, and no further than that route's limit.
  */
-async function bodyIdentity(ctx: ParameterizedContext<AppState, AppContextExtras>): Promise<string> {
-  if (!ctx.is('multipart/form-data') || !ctx.state.user) return ctx.request.rawBody ?? '';
-  const { knowledge, leadImport } = ctx.deps.config;
+async function bodyIdentity(ctx: ParameterizedContext<AppState, AppContextExtras>, uploadLimit: UploadLimit): Promise<string> {
+  const limit = ctx.is('multipart/form-data') && ctx.state.user ? uploadLimit(ctx.method, ctx.path) : undefined;
+  if (limit === undefined) return ctx.request.rawBody ?? '';
   try {
-    ctx.state.uploadBody = await getRawBody(ctx.req, { limit: Math.max(knowledge.maxBytes, leadImport.maxBytes) + FORM_OVERHEAD_BYTES });
+    ctx.state.uploadBody = await getRawBody(ctx.req, { limit, length: ctx.request.length });
   } catch (err) {
-    if ((err as { type?: string }).type === 'entity.too.large') throw payloadTooLarge('The upload is larger than any route takes');
+    // The rest of the upload is read off and dropped, so the connection can carry the answer and the next request.
+    ctx.req.resume();
+    if ((err as { type?: string }).type === 'entity.too.large') throw payloadTooLarge(`The upload is larger than this route takes (${limit} bytes with its form)`);
     throw badRequest(`Could not read the upload: ${(err as Error).message}`);
   }
   const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ctx.get('content-type'));

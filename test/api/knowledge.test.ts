@@ -58,7 +58,7 @@ async function upload(filename: string, content: Buffer | string, title?: string
   form.append('file', new Blob([content]), filename);
   if (title) form.append('title', title);
   const res = await fetch(`${stack.http.base}/api/v1/knowledge/documents/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body: form });
-  return { status: res.status, replayed: res.headers.get('idempotent-replayed'), body: (await res.json()) as { data: Doc; error?: { code: string; details: unknown } } };
+  return { status: res.status, replayed: res.headers.get('idempotent-replayed'), body: (await res.json()) as { data: Doc; error?: { code: string; message: string; details: unknown } } };
 }
 
 describe('knowledge base', () => {
@@ -176,6 +176,22 @@ describe('knowledge base', () => {
     expect(stored).toHaveLength(1);
     const runs = await stack.orm.em.getConnection().execute<Array<{ n: string }>>(`select count(*) as n from workflow_starts where workflow_id like ?`, [`knowledge-index-${first.body.data.id}-%`]);
     expect(Number(runs[0].n)).toBe(1);
+  });
+
+  it('reads an upload under an Idempotency-Key no further than its route takes, and a form sent elsewhere not at all', async () => {
+    const { maxBytes } = stack.config.knowledge;
+    const tooLarge = await upload('big.txt', Buffer.alloc(maxBytes + 2 * 1024 * 1024, 'a'), 'Big', t.token, { 'Idempotency-Key': `large-${Date.now()}` });
+    expect(tooLarge.status).toBe(413);
+    // Read only up to this route's limit and its form, not the largest any route takes.
+    expect(tooLarge.body.error?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(tooLarge.body.error?.message).toContain(`this route takes (${maxBytes + 1024 * 1024} bytes`);
+    // A route that takes no upload answers for itself: its body is never read to hash it.
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.alloc(60 * 1024 * 1024, 'b')]), 'huge.txt');
+    const elsewhere = await fetch(`${stack.http.base}/api/v1/contacts`, { method: 'POST', headers: { authorization: `Bearer ${t.token}`, 'Idempotency-Key': `elsewhere-${Date.now()}` }, body: form });
+    expect(elsewhere.status).toBe(422);
+    const rows = await stack.orm.em.getConnection().execute<Array<{ n: string }>>('select count(*) as n from knowledge_documents where tenant_id = ? and title = ?', [t.tenantId, 'Big']);
+    expect(rows[0].n).toBe('0');
   });
 
   it('matches an upload under an Idempotency-Key by its file, not by the form boundary around it', async () => {
