@@ -99,6 +99,8 @@ export function buildApp(
     embeddings?: AppDeps['embeddings'];
     speech?: AppDeps['speech'];
   },
+  /** The API's routes: all of them, unless a test mounts others beside them. */
+  defs: RouteDef[] = routes,
 ) {
   const deps: AppDeps = {
     ...input,
@@ -117,10 +119,10 @@ export function buildApp(
   app.silent = true; // errors are logged once, by errorHandler, with the request id
   app.context.deps = deps;
   const metrics = deps.config.metrics.enabled ? httpMetrics() : undefined;
-  const openApi = buildOpenApi(routes, { title: 'AI Secretary API', version: API_VERSION, prefix: API_PREFIX });
+  const openApi = buildOpenApi(defs, { title: 'AI Secretary API', version: API_VERSION, prefix: API_PREFIX });
 
   const api = new Router({ prefix: API_PREFIX });
-  mountRoutes(api, routes);
+  mountRoutes(api, defs);
   api.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
   });
@@ -163,7 +165,7 @@ export function buildApp(
     ),
   );
   app.use(inputGuard());
-  app.use(idempotency(API_PREFIX, uploadLimits(API_PREFIX, routes, deps.config)));
+  app.use(idempotency(API_PREFIX, uploadLimits(API_PREFIX, defs, deps.config)));
   app.use(root.routes());
   app.use(docsRouter(API_PREFIX, `${API_PREFIX}/openapi.json`).routes());
   app.use(api.routes());

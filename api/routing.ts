@@ -141,16 +141,15 @@ async function answeredWithWork(ctx: AppContext, work: () => Promise<void>): Pro
   const committed: Array<() => Promise<void>> = [];
   ctx.state.afterCommit = committed;
   try {
-    await em.transactional(async (tx) => {
+    ctx.state.answerCommitted = await em.transactional(async (tx) => {
       ctx.state.em = tx;
       await work();
-      await storeAnswerWithWork(ctx, tx);
+      return storeAnswerWithWork(ctx, tx);
     });
   } finally {
     ctx.state.em = em;
     ctx.state.afterCommit = undefined;
   }
-  ctx.state.answerCommitted = true;
   for (const effect of committed) {
     // The work and its answer are committed: an effect that fails is done again later, not a failed request.
     await effect().catch((err: unknown) => ctx.state.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'an effect after the commit failed; it is done again later'));

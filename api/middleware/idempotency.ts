@@ -141,13 +141,16 @@ const storedForm = (ctx: Pick<AppContext, 'status' | 'body' | 'deps'>) => ({ res
  * so the two commit together: an API that dies before that commit leaves neither (the
  * retry does the work once), one that dies after it leaves the answer to replay. The claim
  * must still be this request's: taken over by a retry (this request ran past
- * ABANDONED_AFTER_MS), the work is refused and rolled back, as the retry does it.
+ * ABANDONED_AFTER_MS), the work is refused and rolled back, as the retry does it. True
+ * when an answer was stored.
  */
-export async function storeAnswerWithWork(ctx: AppContext, em: EntityManager): Promise<void> {
+export async function storeAnswerWithWork(ctx: AppContext, em: EntityManager): Promise<boolean> {
   const claim = ctx.state.idempotencyClaim;
-  if (!claim || ctx.body === undefined || ctx.body === null) return;
+  // No answer to keep: the middleware releases the key once the request ends, as for any such answer.
+  if (!claim || ctx.body === undefined || ctx.body === null) return false;
   const stored = await em.nativeUpdate(IdempotencyKeySchema, { id: claim, responseStatus: null }, storedForm(ctx));
   if (stored !== 1) throw conflict('A retry of this request took over its Idempotency-Key; this try was undone', { idempotency_key: ctx.get('Idempotency-Key') });
+  return true;
 }
 
 /**

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aContact, aTenant, type TestTenant } from '../support/factories.ts';
+import type { Server } from 'node:http';
 import { automationScheduleId } from '../../lib/automationSchedules.ts';
+import { buildApp } from '../../api/app.ts';
+import { route } from '../../api/routing.ts';
+import { ContactSchema } from '../../entities/Contact.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { httpClient } from '../support/http.ts';
 
 /**
  * Creating routes whose whole effect is their writes store their Idempotency-Key answer in
@@ -125,6 +131,66 @@ describe('a create answered in the transaction of its work', () => {
     const schedule = await stack.temporal.schedule.getHandle(automationScheduleId(res.body.data.id)).describe();
     expect(schedule.spec.calendars?.length).toBe(1);
     expect((await sql<{ pending: boolean }>(`select schedule_pending as pending from automations where id = ?`, [res.body.data.id]))[0].pending).toBe(false);
+  });
+
+  it('makes no Schedule for an automation whose answer could not be stored', async () => {
+    const tag = `unscheduled-${randomUUID().slice(0, 8)}`;
+    const key = `unanswerable-${tag}`;
+    await sql(`insert into unanswerable_keys (key) values (?)`, [key]);
+    const automation = cases.find((c) => c.path() === '/automations')!;
+    const refused = await stack.http.post(`${api}/automations`, { token: t.token, headers: { 'Idempotency-Key': key }, body: automation.body(tag) });
+    expect(refused.status).toBe(500);
+    // A Schedule made before the commit would outlive the row rolled back under it. Made after
+    // it, a later automation's Schedule is listed once it is visible, and no other beside those committed.
+    const later = await stack.http.post(`${api}/automations`, { token: t.token, headers: { 'Idempotency-Key': `later-${tag}` }, body: automation.body(`later-${tag}`) });
+    expect(later.status).toBe(201);
+    const scheduled = async () => {
+      const ids: string[] = [];
+      for await (const s of stack.temporal.schedule.list({ query: `TenantId = '${t.tenantId}'` })) ids.push(s.scheduleId);
+      return ids;
+    };
+    let ids = await scheduled();
+    for (let i = 0; i < 100 && !ids.includes(automationScheduleId(later.body.data.id)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ids = await scheduled();
+    }
+    expect(ids).toContain(automationScheduleId(later.body.data.id));
+    const rows = await sql<{ id: string }>(`select id from automations where tenant_id = ?`, [t.tenantId]);
+    expect(ids.filter((id) => !rows.some((row) => automationScheduleId(row.id) === id))).toEqual([]);
+  });
+
+  it('releases the key of a create that answered with no body, so a retry is not told it is still running', async () => {
+    // No route answers a key with an empty body today; one that did must not leave its key claimed.
+    const silent = route({
+      method: 'post',
+      path: '/test-silent-contacts',
+      summary: 'A create that answers 204',
+      tag: 'Test',
+      answerWithWork: true,
+      handler: async (ctx, { caller }) => {
+        ctx.state.em.create(ContactSchema, { tenant: caller.tenantId, name: `silent-${randomUUID().slice(0, 8)}` });
+        await ctx.state.em.flush();
+        ctx.status = 204;
+        return undefined;
+      },
+    });
+    const app = buildApp({ config: stack.config, orm: stack.orm, temporal: stack.temporal, log: createLogger('silent', 'api-silent') }, [silent]);
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const http = httpClient(server);
+      const key = `silent-${randomUUID()}`;
+      const send = () => http.post(`${api}/test-silent-contacts`, { token: t.token, headers: { 'Idempotency-Key': key } });
+      expect((await send()).status).toBe(204);
+      expect((await sql<{ n: string }>(`select count(*) as n from idempotency_key where key = ?`, [key]))[0].n).toBe('0');
+      // Nothing was kept to replay, so the retry does the work again, as for any answer without a body.
+      expect((await send()).status).toBe(204);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await app.context.deps.limiters.close();
+    }
   });
 
   it('undoes a try whose Idempotency-Key a retry took over while it ran, so only the retry makes the record', async () => {
