@@ -24,6 +24,7 @@ export const LeadImportSchema = defineEntity({
   name: 'LeadImport',
   tableName: 'lead_imports',
   extends: TenantScopedSchema,
+  uniques: [{ properties: ['tenant', 'requestKey'] }],
   properties: {
     user: () => p.manyToOne(UserSchema).nullable().deleteRule('set null'),
     filename: p.string().length(255),
@@ -43,6 +44,8 @@ export const LeadImportSchema = defineEntity({
     rejections: p.json<ImportRejection[]>().onCreate(() => []),
     error: p.text().nullable(),
     completedAt: p.datetime().nullable(),
+    /** The uploading request's Idempotency-Key, hashed with its caller and file (api/startWork.ts madeOnce). */
+    requestKey: p.string().length(64).nullable(),
   },
 });
 

@@ -10,11 +10,11 @@ import type { EntityManager } from '../../lib/db.ts';
 import { EXPORT_COLUMNS, guardCell, type ExportRow } from '../../lib/leadCsv.ts';
 import type { RunRef } from '../../lib/workflowClient.ts';
 import { runRefSchema } from '../runs/schema.ts';
-import { leadImportStartRequest } from '../../workflows/importLeads.client.ts';
+import { leadImportStartRequest, leadImportWorkflowId } from '../../workflows/importLeads.client.ts';
 import { readUpload } from '../multipart.ts';
 import { listPage, listQuery, paginationSchema } from '../pagination.ts';
 import { dataSchema, one, route, type RouteDef } from '../routing.ts';
-import { startOrDefer } from '../startWork.ts';
+import { madeOnce, runAskedFor, startOrDefer } from '../startWork.ts';
 import { leadWhere } from './filters.ts';
 import type { SqlWhere } from '../listSql.ts';
 import type { DirectSql } from '../../lib/directSql.ts';
@@ -114,17 +114,28 @@ export const leadImportExportRoutes: RouteDef[] = [
     handler: async (ctx, { caller }) => {
       const upload = await readUpload(ctx, 'file', ctx.deps.config.leadImport.maxBytes);
       const em = ctx.state.em;
-      const imp = em.create(LeadImportSchema, {
-        tenant: caller.tenantId,
-        user: caller.userId,
-        filename: upload.filename.slice(0, 255),
-        sizeBytes: upload.content.length,
-        contentHash: createHash('sha256').update(upload.content).digest('hex'),
-        content: upload.content,
-      });
-      const start = queueWorkflowStart(em, leadImportStartRequest({ tenantId: caller.tenantId, importId: imp.id }, { requestId: ctx.state.requestId }));
-      await em.flush();
-      return one(importDto(imp, await startOrDefer(ctx, start)));
+      // A retry after the API died between its commit and its answer finds the first try's import and run.
+      return madeOnce(
+        ctx,
+        async (requestKey) => {
+          const imp = await em.findOne(LeadImportSchema, { requestKey });
+          return imp && one(importDto(imp, await runAskedFor(ctx, leadImportWorkflowId(imp.id))));
+        },
+        async (requestKey) => {
+          const imp = em.create(LeadImportSchema, {
+            tenant: caller.tenantId,
+            user: caller.userId,
+            filename: upload.filename.slice(0, 255),
+            sizeBytes: upload.content.length,
+            contentHash: createHash('sha256').update(upload.content).digest('hex'),
+            content: upload.content,
+            requestKey,
+          });
+          const start = queueWorkflowStart(em, leadImportStartRequest({ tenantId: caller.tenantId, importId: imp.id }, { requestId: ctx.state.requestId }));
+          await em.flush();
+          return one(importDto(imp, await startOrDefer(ctx, start)));
+        },
+      );
     },
   }),
   route({

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'csv-parse/sync';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
 import { captureHistory } from '../support/histories.ts';
+import { abandonAnswer } from '../support/idempotency.ts';
 
 let stack: TestStack;
 let t: TestTenant;
@@ -15,10 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-async function upload(token: string, csv: string | Buffer, filename = 'leads.csv') {
+async function upload(token: string, csv: string | Buffer, filename = 'leads.csv', headers: Record<string, string> = {}) {
   const form = new FormData();
   form.append('file', new Blob([csv], { type: 'text/csv' }), filename);
-  const res = await fetch(`${stack.http.base}/api/v1/crm/leads/import`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const res = await fetch(`${stack.http.base}/api/v1/crm/leads/import`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body: form });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -75,6 +77,20 @@ describe('lead import and export', () => {
     const again = await finished(t.token, (await upload(t.token, csv)).body.data.id);
     expect(again).toMatchObject({ status: 'completed', created: 0, updated: 3, rejected: 2 });
     expect(await leadCount(t.tenantId)).toBe(before);
+  });
+
+  it('imports a file once when its upload is retried after the API died between its commit and its answer', async () => {
+    const key = `import-${randomUUID()}`;
+    const csv = `First Name,Email,Source\nRetried,retried.${randomUUID().slice(0, 8)}@example.com,website\n`;
+    const first = await upload(t.token, csv, 'retried.csv', { 'Idempotency-Key': key });
+    expect(first.status).toBe(202);
+    await abandonAnswer(stack, key);
+    const again = await upload(t.token, csv, 'retried.csv', { 'Idempotency-Key': key });
+    expect(again.status).toBe(202);
+    expect(again.body.data).toMatchObject({ id: first.body.data.id, run: { workflow_id: `lead-import-${first.body.data.id}` } });
+    const imports = await stack.orm.em.getConnection().execute<Array<{ n: string }>>(`select count(*) as n from lead_imports where tenant_id = ? and filename = 'retried.csv'`, [t.tenantId]);
+    expect(imports[0].n).toBe('1');
+    expect(await finished(t.token, first.body.data.id)).toMatchObject({ status: 'completed', created: 1 });
   });
 
   it('exports the filtered leads as CSV with formulas defused, and the export imports back without duplicates', async () => {

@@ -22,10 +22,10 @@ const FOUND_AGAIN: Record<string, string> = {
   '/webhooks': 'webhook_endpoints.request_key',
   '/knowledge/documents': 'knowledge_documents.request_key',
   '/knowledge/documents/upload': 'knowledge_documents.request_key',
+  '/crm/leads/import': 'lead_imports.request_key',
   // One of a kind by a business key: a retry reaches the same row or run.
   '/calendar/auth/callback': "the tenant's one connection per provider (Google refuses a code used twice)",
   '/calendar/sync/:provider': "the connection's run, calendar-sync-<id>",
-  '/crm/leads/import': "a second import of the file updates the first's leads (rows match by id, or contact and source)",
   '/inbox/messages/:id/process': "the message's triage run and its dedupe keys",
   '/integrations/:id/sync/:data_type': "the integration's sync run for that data type",
   '/knowledge/documents/:id/reindex': "the document's revision run (an index run again changes no passage)",
