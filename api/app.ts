@@ -165,7 +165,7 @@ export function buildApp(
     ),
   );
   app.use(inputGuard());
-  app.use(idempotency(API_PREFIX, uploadLimits(API_PREFIX, defs, deps.config)));
+  app.use(idempotency(API_PREFIX, { abandonedAfterMs: deps.config.http.idempotencyAbandonedAfterMs, uploadLimit: uploadLimits(API_PREFIX, defs, deps.config) }));
   app.use(root.routes());
   app.use(docsRouter(API_PREFIX, `${API_PREFIX}/openapi.json`).routes());
   app.use(api.routes());

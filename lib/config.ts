@@ -65,6 +65,7 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(10),
   RATE_LIMIT_PER_MINUTE: positiveInt(100),
   BODY_LIMIT: z.string().default('1mb'),
+  IDEMPOTENCY_ABANDONED_AFTER_MS: positiveInt(30_000),
   TRUST_PROXY: flag(false),
   TRUST_PROXY_HOPS: positiveInt(1),
   RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
@@ -184,6 +185,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       port: env.PORT,
       publicBaseUrl: env.PUBLIC_BASE_URL,
       bodyLimit: env.BODY_LIMIT,
+      /** An Idempotency-Key claimed this long ago with no answer is a dead request's: a retry may take it over. */
+      idempotencyAbandonedAfterMs: env.IDEMPOTENCY_ABANDONED_AFTER_MS,
       trustProxy: env.TRUST_PROXY,
       /** Proxies in front of the API: X-Forwarded-For entries beyond these are the client's own words. */
       trustProxyHops: env.TRUST_PROXY_HOPS,

@@ -10,24 +10,28 @@ import type { SecretBox } from '../../lib/crypto.ts';
 import type { AppContext, AppContextExtras, AppState } from '../context.ts';
 
 const TTL_MS = 24 * 60 * 60 * 1000;
-/**
- * A claim with no response after this long belongs to a request whose process died; a
- * retry may take it over. The work it guarded must then be idempotent by its own key,
- * found again by the retry (api/startWork.ts madeOnce): an inbox message's external_id or,
- * without one, this key as its `request_key`; an outgoing text or email's
- * `idempotency_key`, a calendar event's `dedupe_key`, and the `request_key` of a reminder,
- * an automation run, a campaign, a call, a webhook endpoint and a knowledge document (so a
- * retry never texts, calls, delivers or indexes twice); a workflow ID. Routes whose whole
- * effect is their writes (a contact, a lead, a note, an automation...) store their answer
- * in the transaction of their work instead (`answerWithWork` in api/routing.ts,
- * storeAnswerWithWork below), so their work is never committed without its answer, and a
- * claim taken over never had any.
- */
-const ABANDONED_AFTER_MS = 30_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** The bytes an upload to a path may hold, where a route takes one (api/multipart.ts uploadLimits). */
 type UploadLimit = (method: string, path: string) => number | undefined;
+
+export interface IdempotencyOptions {
+  /**
+   * A claim with no response after this long (IDEMPOTENCY_ABANDONED_AFTER_MS, 30 s) belongs
+   * to a request whose process died; a retry may take it over. The work it guarded must then
+   * be idempotent by its own key, found again by the retry (api/startWork.ts madeOnce): an
+   * inbox message's external_id or, without one, this key as its `request_key`; an outgoing
+   * text or email's `idempotency_key`, a calendar event's `dedupe_key`, and the
+   * `request_key` of a reminder, an automation run, a campaign, a call, a webhook endpoint,
+   * a knowledge document and a lead import (so a retry never texts, calls, delivers, indexes
+   * or imports twice); a workflow ID. Routes whose whole effect is their writes (a contact,
+   * a lead, a note, an automation...) store their answer in the transaction of their work
+   * instead (`answerWithWork` in api/routing.ts, storeAnswerWithWork below), so their work
+   * is never committed without its answer, and a claim taken over never had any.
+   */
+  abandonedAfterMs: number;
+  uploadLimit: UploadLimit;
+}
 
 /**
  * `Idempotency-Key` on POST (API.md): the first response to a key is stored; the same
@@ -35,7 +39,7 @@ type UploadLimit = (method: string, path: string) => number | undefined;
  * work; the same key with another body is a 409. The key row is claimed before the
  * handler runs (a unique insert), so two concurrent retries cannot both do the work.
  */
-export function idempotency(prefix: string, uploadLimit: UploadLimit): Middleware<AppState, AppContextExtras> {
+export function idempotency(prefix: string, { abandonedAfterMs, uploadLimit }: IdempotencyOptions): Middleware<AppState, AppContextExtras> {
   return async (ctx, next) => {
     const key = ctx.get('Idempotency-Key');
     // Auth answers carry tokens, which must not rest in a table in plain text; a repeated
@@ -52,7 +56,7 @@ export function idempotency(prefix: string, uploadLimit: UploadLimit): Middlewar
     await em.nativeDelete(IdempotencyKeySchema, {
       scope,
       key,
-      $or: [{ expiresAt: { $lt: new Date() } }, { responseStatus: null, createdAt: { $lt: new Date(Date.now() - ABANDONED_AFTER_MS) } }],
+      $or: [{ expiresAt: { $lt: new Date() } }, { responseStatus: null, createdAt: { $lt: new Date(Date.now() - abandonedAfterMs) } }],
     });
 
     const claim = em.create(IdempotencyKeySchema, {
@@ -141,7 +145,7 @@ const storedForm = (ctx: Pick<AppContext, 'status' | 'body' | 'deps'>) => ({ res
  * so the two commit together: an API that dies before that commit leaves neither (the
  * retry does the work once), one that dies after it leaves the answer to replay. The claim
  * must still be this request's: taken over by a retry (this request ran past
- * ABANDONED_AFTER_MS), the work is refused and rolled back, as the retry does it. True
+ * abandonedAfterMs), the work is refused and rolled back, as the retry does it. True
  * when an answer was stored.
  */
 export async function storeAnswerWithWork(ctx: AppContext, em: EntityManager): Promise<boolean> {

@@ -21,12 +21,19 @@ let t: TestTenant;
 let leadId: string;
 let leadContactId: string;
 const api = '/api/v1';
+/** A claim left this long without an answer may be taken over by a retry (shorter than the 30 s default, for the takeover test). */
+const ABANDONED_AFTER_MS = 1_500;
+/** How long the takeover test's first try stalls: past the takeover and the retry's own work. */
+const STALL_MS = 4_000;
 
 const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => stack.orm.em.getConnection().execute<T[]>(text, params);
 const count = async (table: string, where = 'true', params: unknown[] = []) => Number((await sql<{ n: string }>(`select count(*) as n from ${table} where tenant_id = ? and ${where}`, [t.tenantId, ...params]))[0].n);
 
 beforeAll(async () => {
-  stack = await startStack({ worker: false, env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '100000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' } });
+  stack = await startStack({
+    worker: false,
+    env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '100000', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', IDEMPOTENCY_ABANDONED_AFTER_MS: String(ABANDONED_AFTER_MS) },
+  });
   t = await aTenant(stack.http);
   const contact = await aContact(stack.http, t.token, { name: 'Lead Holder' });
   leadContactId = contact.id;
@@ -196,18 +203,29 @@ describe('a create answered in the transaction of its work', () => {
   it('undoes a try whose Idempotency-Key a retry took over while it ran, so only the retry makes the record', async () => {
     const tag = `taken-over-${randomUUID().slice(0, 8)}`;
     const key = `takeover-${tag}`;
-    // The retry's takeover (api/middleware/idempotency.ts, after ABANDONED_AFTER_MS) removes the
-    // first try's claim; here it happens while the first try writes its contact.
-    await sql(`create function take_over_${tag.replace(/-/g, '_')}() returns trigger language plpgsql as $$
+    const fn = tag.replace(/-/g, '_');
+    // The first try's contact insert stalls (a sequence is not rolled back, so only the first
+    // insert sleeps) past IDEMPOTENCY_ABANDONED_AFTER_MS, as a request of a stalled API would.
+    await sql(`create sequence ${fn}_inserts`);
+    await sql(`create function ${fn}() returns trigger language plpgsql as $$
       begin
-        if new.name = '${tag}' then delete from idempotency_key where key = '${key}'; end if;
+        if new.name = '${tag}' and nextval('${fn}_inserts') = 1 then perform pg_sleep(${STALL_MS / 1000}); end if;
         return new;
       end $$`);
-    await sql(`create trigger take_over_${tag.replace(/-/g, '_')} before insert on contact for each row execute function take_over_${tag.replace(/-/g, '_')}()`);
-    const first = await stack.http.post(`${api}/contacts`, { token: t.token, headers: { 'Idempotency-Key': key }, body: { name: tag } });
-    expect(first.status).toBe(409);
-    expect(first.body.error.message).toMatch(/took over/);
-    expect(await count('contact', 'name = ?', [tag])).toBe(0);
+    await sql(`create trigger ${fn} before insert on contact for each row execute function ${fn}()`);
+    const post = () => stack.http.post(`${api}/contacts`, { token: t.token, headers: { 'Idempotency-Key': key }, body: { name: tag } });
+    const first = post();
+    await new Promise((r) => setTimeout(r, ABANDONED_AFTER_MS + 300));
+    // The client gave up on the first try and retried: the claim is old enough to take over.
+    const retry = await post();
+    expect(retry.status).toBe(201);
+    const stalled = await first;
+    expect(stalled.status).toBe(409);
+    expect(stalled.body.error.message).toMatch(/took over/);
+    expect(await count('contact', 'name = ?', [tag])).toBe(1);
+    const replayed = await post();
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.body.data.id).toBe(retry.body.data.id);
   });
 
   it("keeps tenants apart in the transaction too: another tenant's contact or lead is not found", async () => {
