@@ -63,6 +63,8 @@ export interface AppState {
   answerCommitted?: boolean;
   /** An upload's body, read by the idempotency middleware to hash it (api/multipart.ts parses it then). */
   uploadBody?: Buffer;
+  /** The largest file the route takes: its `maxUploadBytes` (api/routing.ts), which readUpload holds it to. */
+  uploadMaxBytes?: number;
   /** Effects waiting for the commit of a route answered with its work (api/routing.ts afterCommit). */
   afterCommit?: Array<() => Promise<void>>;
   /** The caller's stored token version, activity and role when the rate limiter read them (null: no such user). */

@@ -15,10 +15,13 @@ export interface Upload {
 
 /**
  * The one file of a multipart/form-data request (busboy parses the stream; the body
- * parser leaves multipart alone). Errors are the client's: not multipart (415), no such
- * field (422), over `maxBytes` (413), a broken body (400).
+ * parser leaves multipart alone), held to the route's `maxUploadBytes` (api/routing.ts,
+ * the same limit the Idempotency-Key middleware reads an upload to). Errors are the
+ * client's: not multipart (415), no such field (422), too large (413), a broken body (400).
  */
-export function readUpload(ctx: AppContext, field: string, maxBytes: number): Promise<Upload> {
+export function readUpload(ctx: AppContext, field: string): Promise<Upload> {
+  const maxBytes = ctx.state.uploadMaxBytes;
+  if (maxBytes === undefined) return Promise.reject(new Error(`${ctx.method} ${ctx.path} reads an upload without a maxUploadBytes`));
   if (!ctx.is('multipart/form-data')) return Promise.reject(unsupportedMediaType(`Send the file as multipart/form-data in the field "${field}"`));
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;

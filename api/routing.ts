@@ -181,6 +181,7 @@ export function route<B extends ZodType | undefined = undefined, Q extends ZodTy
       const caller = await currentCaller(ctx, requireCaller(ctx));
       if (spec.roles && !spec.roles.includes(caller.role)) throw forbidden();
       ctx.state.em = tenantEm(ctx.deps.orm, caller.tenantId);
+      if (spec.maxUploadBytes) ctx.state.uploadMaxBytes = spec.maxUploadBytes(ctx.deps.config);
       const input = parseInput(spec, ctx);
       const work = async () => finish(ctx, status, await spec.handler(ctx, { ...input, caller }));
       if (spec.answerWithWork && ctx.state.idempotencyClaim) await answeredWithWork(ctx, work);

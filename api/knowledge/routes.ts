@@ -124,7 +124,7 @@ export const knowledgeRoutes: RouteDef[] = [
     status: 201,
     response: dataSchema(documentDetailSchema),
     handler: async (ctx, { caller }) => {
-      const upload = await readUpload(ctx, 'file', ctx.deps.config.knowledge.maxBytes);
+      const upload = await readUpload(ctx, 'file');
       const filename = upload.filename.slice(0, 255);
       const extension = /\.[^.]+$/.exec(filename.toLowerCase())?.[0] ?? '';
       if (!UPLOAD_EXTENSIONS.includes(extension)) {

@@ -112,7 +112,7 @@ export const leadImportExportRoutes: RouteDef[] = [
     status: 202,
     response: dataSchema(importSchema),
     handler: async (ctx, { caller }) => {
-      const upload = await readUpload(ctx, 'file', ctx.deps.config.leadImport.maxBytes);
+      const upload = await readUpload(ctx, 'file');
       const em = ctx.state.em;
       // A retry after the API died between its commit and its answer finds the first try's import and run.
       return madeOnce(
