@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
@@ -192,6 +192,42 @@ describe('knowledge base', () => {
     expect(elsewhere.status).toBe(422);
     const rows = await stack.orm.em.getConnection().execute<Array<{ n: string }>>('select count(*) as n from knowledge_documents where tenant_id = ? and title = ?', [t.tenantId, 'Big']);
     expect(rows[0].n).toBe('0');
+  });
+
+  it('reads off the rest of an upload it refused partway (no Content-Length), so the connection carries the next request', async () => {
+    // One connection for both requests: the second waits for it, as a keep-alive client's would.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const { hostname, port } = new URL(stack.http.base);
+    const send = (method: string, path: string, headers: Record<string, string>, write?: (req: ReturnType<typeof request>) => Promise<void>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: hostname, port, path, method, agent, headers: { authorization: `Bearer ${t.token}`, ...headers } }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        if (write) write(req).catch(reject);
+        else req.end();
+      });
+    const boundary = 'drain-test-boundary';
+    const chunk = Buffer.alloc(64 * 1024, 'c');
+    const streamed = async (req: ReturnType<typeof request>) => {
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n`);
+      // Chunked, so only the reading finds it too large: 2 MiB over the route's limit and its form.
+      for (let sent = 0; sent < stack.config.knowledge.maxBytes + 3 * 1024 * 1024; sent += chunk.length) {
+        if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
+      }
+      req.end(`\r\n--${boundary}--\r\n`);
+    };
+    try {
+      const refused = await send('POST', '/api/v1/knowledge/documents/upload', { 'content-type': `multipart/form-data; boundary=${boundary}`, 'idempotency-key': `chunked-${Date.now()}` }, streamed);
+      expect(refused.status).toBe(413);
+      const next = await Promise.race([send('GET', '/api/v1/knowledge/documents', {}), new Promise<{ status: number }>((r) => setTimeout(() => r({ status: 0 }), 10_000))]);
+      // 0: the upload's rest was left unread, so its connection never took the next request.
+      expect(next.status).toBe(200);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('matches an upload under an Idempotency-Key by its file, not by the form boundary around it', async () => {
