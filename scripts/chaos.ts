@@ -33,6 +33,10 @@ const SMS = Number(process.env.CHAOS_SMS ?? 50);
 const REMINDERS = Number(process.env.CHAOS_REMINDERS ?? 60);
 /** Contacts made through POST /contacts, whose answer commits with the contact (api/routing.ts answerWithWork). */
 const CONTACTS = Number(process.env.CHAOS_CONTACTS ?? 40);
+/** Lead CSV uploads under an Idempotency-Key (api/startWork.ts madeOnce, `lead_imports.request_key`): each retry frames its form anew. */
+const IMPORTS = Number(process.env.CHAOS_IMPORTS ?? 10);
+/** Rows in each uploaded CSV. */
+const IMPORT_ROWS = 3;
 /** How long after its request each reminder is due: they fall due throughout the kills. */
 const REMINDER_LEAD_MS = 5_000;
 const TENANTS = Number(process.env.CHAOS_TENANTS ?? 10);
@@ -142,15 +146,16 @@ async function main() {
   say(`${TENANTS} tenants registered (${TENANTS} onboarding workflows)`);
 
   // The mixed load; the faults are injected as it goes.
-  type Job = { kind: 'message' | 'sms' | 'reminder' | 'contact'; i: number };
+  type Job = { kind: 'message' | 'sms' | 'reminder' | 'contact' | 'import'; i: number };
   const jobs: Job[] = [...Array(MESSAGES).keys()].map((i) => ({ kind: 'message' as const, i }));
   for (let i = 0; i < SMS; i++) jobs.splice(Math.floor((i * jobs.length) / SMS), 0, { kind: 'sms', i });
   for (let i = 0; i < REMINDERS; i++) jobs.splice(Math.floor((i * jobs.length) / REMINDERS), 0, { kind: 'reminder', i });
   for (let i = 0; i < CONTACTS; i++) jobs.splice(Math.floor((i * jobs.length) / CONTACTS), 0, { kind: 'contact', i });
+  for (let i = 0; i < IMPORTS; i++) jobs.splice(Math.floor((i * jobs.length) / IMPORTS), 0, { kind: 'import', i });
   const reminderTo = (i: number) => `+1415666${String(i).padStart(4, '0')}`;
   let done = 0;
   /** Which jobs of each kind the API accepted. */
-  const accepted: Record<Job['kind'], number[]> = { message: [], sms: [], reminder: [], contact: [] };
+  const accepted: Record<Job['kind'], number[]> = { message: [], sms: [], reminder: [], contact: [], import: [] };
   let attempts = 0;
   const faults: Promise<void>[] = [];
   const at = (fraction: number) => Math.floor(jobs.length * fraction);
@@ -236,6 +241,12 @@ async function main() {
     // No email or phone: nothing but the request's own key keeps a retry from a second one.
     contact: (i, token) =>
       postUntilAccepted(`${base}/api/v1/contacts`, json({ name: `Chaos contact #${i}` }, { authorization: `Bearer ${token}`, 'Idempotency-Key': `contact-${i}` }), deadline),
+    import: (i, token) => {
+      const rows = Array.from({ length: IMPORT_ROWS }, (_, r) => `Imported ${i}-${r},chaos-import-${i}-${r}@import.example,website`);
+      const form = new FormData();
+      form.append('file', new Blob([['First Name,Email,Source', ...rows].join('\n')], { type: 'text/csv' }), `chaos-import-${i}.csv`);
+      return postUntilAccepted(`${base}/api/v1/crm/leads/import`, { body: form, headers: { authorization: `Bearer ${token}`, 'Idempotency-Key': `import-${i}` } }, deadline);
+    },
   };
 
   await pool(jobs, 20, async (job) => {
@@ -251,7 +262,10 @@ async function main() {
   const messages = accepted.message.length + accepted.sms.length;
   const reminders = accepted.reminder.length;
   const contacts = accepted.contact.length;
-  say(`submitted: ${accepted.message.length}/${MESSAGES} messages, ${accepted.sms.length}/${SMS} SMS, ${reminders}/${REMINDERS} reminders and ${contacts}/${CONTACTS} contacts accepted, ${attempts} HTTP attempts`);
+  const imports = accepted.import.length;
+  say(
+    `submitted: ${accepted.message.length}/${MESSAGES} messages, ${accepted.sms.length}/${SMS} SMS, ${reminders}/${REMINDERS} reminders, ${contacts}/${CONTACTS} contacts and ${imports}/${IMPORTS} lead imports accepted, ${attempts} HTTP attempts`,
+  );
 
   // Wait for every workflow to close.
   const connection = await Connection.connect({ address: temporal.address });
@@ -261,7 +275,7 @@ async function main() {
     running = (await client.workflow.count("ExecutionStatus = 'Running'")).count;
     const total = (await client.workflow.count('')).count;
     say(`workflows: ${total} started, ${running} still running`);
-    if (running === 0 && total >= TENANTS + messages + reminders) break;
+    if (running === 0 && total >= TENANTS + messages + reminders + imports) break;
     await sleep(5_000);
   }
   const failed = (await client.workflow.count("ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'")).count;
@@ -276,8 +290,8 @@ async function main() {
     { name: 'workflows still running', expected: 0, actual: running },
     { name: 'workflows closed other than completed', expected: 0, actual: failed },
     { name: 'a text held at Twilio at the worker kill', expected: 1, actual: Number(inFlight.worker?.heldSend ?? false) },
-    { name: 'requests refused (never accepted)', expected: 0, actual: MESSAGES + SMS + REMINDERS + CONTACTS - messages - reminders - contacts },
-    ...(await runChecks(databaseUrl, { tenants: TENANTS, messages, reminders, contacts })),
+    { name: 'requests refused (never accepted)', expected: 0, actual: MESSAGES + SMS + REMINDERS + CONTACTS + IMPORTS - messages - reminders - contacts - imports },
+    ...(await runChecks(databaseUrl, { tenants: TENANTS, messages, reminders, contacts, imports, importRows: IMPORT_ROWS })),
     // What Twilio itself saw, through the real client: one text per reminder, none twice.
     { name: 'reminders texted (Twilio)', expected: reminders, actual: accepted.reminder.filter((i) => twilio.sentTo(reminderTo(i)).length > 0).length },
     { name: 'reminders texted twice (Twilio)', expected: 0, actual: accepted.reminder.filter((i) => twilio.sentTo(reminderTo(i)).length > 1).length },

@@ -8,7 +8,7 @@ export interface Check {
   actual: number;
 }
 
-export async function runChecks(databaseUrl: string, expected: { tenants: number; messages: number; reminders: number; contacts: number }): Promise<Check[]> {
+export async function runChecks(databaseUrl: string, expected: { tenants: number; messages: number; reminders: number; contacts: number; imports: number; importRows: number }): Promise<Check[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const count = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0].n);
@@ -75,6 +75,17 @@ export async function runChecks(databaseUrl: string, expected: { tenants: number
         name: 'contacts stored twice (POST /contacts)',
         expected: 0,
         actual: await count(`select count(*) n from (select tenant_id, name from contact where name like 'Chaos contact #%' group by 1, 2 having count(*) > 1) d`),
+      },
+      { name: 'lead imports stored (accepted uploads)', expected: expected.imports, actual: await count(`select count(distinct (tenant_id, filename)) n from lead_imports where filename like 'chaos-import-%'`) },
+      {
+        name: 'lead imports stored twice',
+        expected: 0,
+        actual: await count(`select count(*) n from (select tenant_id, filename from lead_imports where filename like 'chaos-import-%' group by 1, 2 having count(*) > 1) d`),
+      },
+      {
+        name: 'lead imports completed, each row created',
+        expected: expected.imports,
+        actual: await count(`select count(*) n from lead_imports where filename like 'chaos-import-%' and status = 'completed' and created = ${Number(expected.importRows)}`),
       },
       { name: 'reminders stored (accepted requests)', expected: expected.reminders, actual: await count('select count(*) n from reminders') },
       { name: 'reminders sent', expected: expected.reminders, actual: await count(`select count(*) n from reminders where status = 'sent' and sent_count = 1`) },

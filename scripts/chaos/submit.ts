@@ -10,7 +10,8 @@ export interface Attempted {
   body: unknown;
 }
 
-export async function postUntilAccepted(url: string, init: { body: string; headers: Record<string, string> }, deadlineMs: number): Promise<Attempted> {
+/** A FormData body is framed anew on each try (a boundary of its own), as a client's retry would be. */
+export async function postUntilAccepted(url: string, init: { body: string | FormData; headers: Record<string, string> }, deadlineMs: number): Promise<Attempted> {
   let attempts = 0;
   let status = 0;
   let body: unknown = null;
