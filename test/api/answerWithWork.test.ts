@@ -5,10 +5,10 @@ import { aContact, aTenant, type TestTenant } from '../support/factories.ts';
 import type { Server } from 'node:http';
 import { automationScheduleId } from '../../lib/automationSchedules.ts';
 import { buildApp } from '../../api/app.ts';
-import { route } from '../../api/routing.ts';
+import { afterCommit, route, type RouteDef } from '../../api/routing.ts';
 import { ContactSchema } from '../../entities/Contact.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { httpClient } from '../support/http.ts';
+import { httpClient, type HttpClient } from '../support/http.ts';
 
 /**
  * Creating routes whose whole effect is their writes store their Idempotency-Key answer in
@@ -166,6 +166,23 @@ describe('a create answered in the transaction of its work', () => {
     expect(ids.filter((id) => !rows.some((row) => automationScheduleId(row.id) === id))).toEqual([]);
   });
 
+  /** Serves `defs` (routes made for a test) beside the stack's API, on the same database and Temporal. */
+  async function withRoutes(defs: RouteDef[], use: (http: HttpClient, logged: string[]) => Promise<void>): Promise<void> {
+    const logged: string[] = [];
+    const log = createLogger('warn', 'api-test-routes', { destination: { write: (line: string) => void logged.push(line) } });
+    const app = buildApp({ config: stack.config, orm: stack.orm, temporal: stack.temporal, log }, defs);
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      await use(httpClient(server), logged);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await app.context.deps.limiters.close();
+    }
+  }
+
   it('releases the key of a create that answered with no body, so a retry is not told it is still running', async () => {
     // No route answers a key with an empty body today; one that did must not leave its key claimed.
     const silent = route({
@@ -181,23 +198,45 @@ describe('a create answered in the transaction of its work', () => {
         return undefined;
       },
     });
-    const app = buildApp({ config: stack.config, orm: stack.orm, temporal: stack.temporal, log: createLogger('silent', 'api-silent') }, [silent]);
-    const server: Server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    try {
-      const http = httpClient(server);
+    await withRoutes([silent], async (http) => {
       const key = `silent-${randomUUID()}`;
       const send = () => http.post(`${api}/test-silent-contacts`, { token: t.token, headers: { 'Idempotency-Key': key } });
       expect((await send()).status).toBe(204);
       expect((await sql<{ n: string }>(`select count(*) as n from idempotency_key where key = ?`, [key]))[0].n).toBe('0');
       // Nothing was kept to replay, so the retry does the work again, as for any answer without a body.
       expect((await send()).status).toBe(204);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await app.context.deps.limiters.close();
-    }
+    });
+  });
+
+  it('answers a create whose effect after the commit failed, and keeps its answer for the retry', async () => {
+    const tag = `effect-failed-${randomUUID().slice(0, 8)}`;
+    const failing = route({
+      method: 'post',
+      path: '/test-effect-contacts',
+      summary: 'A create whose after-commit effect fails',
+      tag: 'Test',
+      status: 201,
+      answerWithWork: true,
+      handler: async (ctx, { caller }) => {
+        const contact = ctx.state.em.create(ContactSchema, { tenant: caller.tenantId, name: tag });
+        await ctx.state.em.flush();
+        // As a Schedule service that is down would: the row's pending flag has the relay do it later.
+        await afterCommit(ctx, () => Promise.reject(new Error('the Schedule service is down')));
+        return { data: { id: contact.id } };
+      },
+    });
+    await withRoutes([failing], async (http, logged) => {
+      const key = `effect-${tag}`;
+      const send = () => http.post(`${api}/test-effect-contacts`, { token: t.token, headers: { 'Idempotency-Key': key } });
+      const first = await send();
+      expect(first.status).toBe(201);
+      expect(await count('contact', 'name = ?', [tag])).toBe(1);
+      expect(logged.some((line) => line.includes('an effect after the commit failed') && line.includes('the Schedule service is down'))).toBe(true);
+      const replayed = await send();
+      expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+      expect(replayed.body).toEqual(first.body);
+      expect(await count('contact', 'name = ?', [tag])).toBe(1);
+    });
   });
 
   it('undoes a try whose Idempotency-Key a retry took over while it ran, so only the retry makes the record', async () => {
