@@ -113,7 +113,8 @@ describe('sendReminderWorkflow', () => {
   });
 
   it('started with a start delay (a new reminder), fires in its first task, with no timer and no plan step', async () => {
-    const due = inMs(600);
+    // Set once the worker is up (its start took longer than the delay on a slow machine).
+    let due = '';
     const plans: number[] = [];
     const fires: number[] = [];
     const activities: ReminderActivities = {
@@ -129,6 +130,7 @@ describe('sendReminderWorkflow', () => {
     };
     const workflowId = `reminder-unit-${randomUUID()}`;
     const result = await env.withWorker(activities, async (taskQueue) => {
+      due = inMs(600);
       const args = [{ tenantId: randomUUID(), reminderId: randomUUID(), plan: { dueAt: due, version: 1 }, fire: 'local' as const, sendTimeoutCoversRetry: true as const }];
       const handle = await env.client.workflow.start('sendReminderWorkflow', { taskQueue, workflowId, args, startDelay: Date.parse(due) - Date.now() });
       return handle.result();
