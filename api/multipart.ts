@@ -85,7 +85,8 @@ export function uploadLimits(prefix: string, defs: RouteDef[], config: Config): 
     uploads[def.method](name, def.path, () => undefined);
   }
   return (method, path) => {
-    const name = uploads.match(path, method).pathAndMethod.find((layer) => layer.name && bytes.has(layer.name))?.name;
+    // The router holds upload routes only: the first match is the one.
+    const name = uploads.match(path, method).pathAndMethod[0]?.name;
     return name ? bytes.get(name) : undefined;
   };
 }

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startStack, type TestStack } from '../support/app.ts';
+import { anotherApi, startStack, type TestStack } from '../support/app.ts';
 import { aContact, aTenant, type TestTenant } from '../support/factories.ts';
-import type { Server } from 'node:http';
 import { automationScheduleId } from '../../lib/automationSchedules.ts';
-import { buildApp } from '../../api/app.ts';
 import { afterCommit, route, type RouteDef } from '../../api/routing.ts';
 import { ContactSchema } from '../../entities/Contact.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { httpClient, type HttpClient } from '../support/http.ts';
+import type { HttpClient } from '../support/http.ts';
 
 /**
  * Creating routes whose whole effect is their writes store their Idempotency-Key answer in
@@ -166,20 +164,14 @@ describe('a create answered in the transaction of its work', () => {
     expect(ids.filter((id) => !rows.some((row) => automationScheduleId(row.id) === id))).toEqual([]);
   });
 
-  /** Serves `defs` (routes made for a test) beside the stack's API, on the same database and Temporal. */
+  /** Serves `defs` (routes made for a test) beside the stack's API, logging its warnings into `logged`. */
   async function withRoutes(defs: RouteDef[], use: (http: HttpClient, logged: string[]) => Promise<void>): Promise<void> {
     const logged: string[] = [];
-    const log = createLogger('warn', 'api-test-routes', { destination: { write: (line: string) => void logged.push(line) } });
-    const app = buildApp({ config: stack.config, orm: stack.orm, temporal: stack.temporal, log }, defs);
-    const server: Server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    const api2 = await anotherApi(stack, { defs, log: createLogger('warn', 'api-test-routes', { destination: { write: (line: string) => void logged.push(line) } }) });
     try {
-      await use(httpClient(server), logged);
+      await use(api2.http, logged);
     } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await app.context.deps.limiters.close();
+      await api2.close();
     }
   }
 

@@ -1,17 +1,13 @@
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startStack, type TestStack } from '../support/app.ts';
+import { anotherApi, startStack, type TestStack } from '../support/app.ts';
 import { aTenant } from '../support/factories.ts';
-import { httpClient, type HttpClient } from '../support/http.ts';
-import { buildApp } from '../../api/app.ts';
-import { createLogger } from '../../lib/logger.ts';
 
 /**
  * Limits as an attacker meets them: behind one trusted proxy (TRUST_PROXY_HOPS=1), with
  * counters in PostgreSQL shared by every API replica.
  */
 let stack: TestStack;
-let second: { server: Server; http: HttpClient; close: () => Promise<void> };
+let second: Awaited<ReturnType<typeof anotherApi>>;
 
 beforeAll(async () => {
   stack = await startStack({
@@ -19,15 +15,9 @@ beforeAll(async () => {
     env: { TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '1', RATE_LIMIT_AUTH_PER_MINUTE: '3', RATE_LIMIT_PER_MINUTE: '5', LOGIN_FAILURES_PER_EMAIL: '3', RATE_LIMIT_STORE: 'postgres' },
   });
   // A second API replica on the same database, as `docker compose up --scale api=2` would run.
-  const app = buildApp({ config: stack.config, orm: stack.orm, temporal: stack.temporal, log: createLogger('silent', 'api-2') });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  second = { server, http: httpClient(server), close: () => app.context.deps.limiters.close() };
+  second = await anotherApi(stack);
 });
 afterAll(async () => {
-  second.server.closeAllConnections();
-  await new Promise((r) => second.server.close(r));
   await second.close();
   await stack.close();
 });

@@ -3,6 +3,7 @@ import { createOrm } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { createTemporalClient } from '../../lib/temporal.ts';
 import { buildApp } from '../../api/app.ts';
+import type { RouteDef } from '../../api/routing.ts';
 import { answerClientErrors } from '../../api/httpServer.ts';
 import { attachVoiceRealtime } from '../../api/voice/realtime.ts';
 import { testConfig, testEnvVars } from './config.ts';
@@ -65,6 +66,26 @@ export async function startStack(
       await temporal.connection.close();
       await orm.close();
       await db?.drop();
+    },
+  };
+}
+
+/**
+ * Another API process's app on the stack's database and Temporal (a second replica, as
+ * `docker compose up --scale api=2` would run), serving `defs` when a test brings routes
+ * of its own.
+ */
+export async function anotherApi(stack: TestStack, opts: { defs?: RouteDef[]; log?: Logger } = {}): Promise<{ http: HttpClient; close: () => Promise<void> }> {
+  const app = buildApp({ config: stack.config, orm: stack.orm, temporal: stack.temporal, log: opts.log ?? createLogger('silent', 'api-2') }, opts.defs);
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    http: httpClient(server),
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await app.context.deps.limiters.close();
     },
   };
 }
