@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type TestStack } from '../support/app.ts';
 import { aContact, aTenant, eventually, type TestTenant } from '../support/factories.ts';
 import { captureHistory } from '../support/histories.ts';
+import { untilScheduleCanStartAgain } from '../support/schedules.ts';
 import { abandonAnswer, postAcrossADeadApi } from '../support/idempotency.ts';
 import { automationHelpers, stepsOf } from '../support/automations.ts';
 import { Webhook } from 'standardwebhooks';
@@ -640,6 +641,7 @@ describe('time_based on a cron', () => {
     captureHistory(first.context.schedule.workflow_id, 'automation-cron');
 
     expect((await stack.http.put(`${api}/automations/${id}`, { token: t.token, body: body('cron-v2') })).status).toBe(200);
+    await untilScheduleCanStartAgain(stack.temporal, `automation-schedule-${id}`, first.context.schedule.workflow_id);
     await handle.trigger();
     const second = await eventually(async () => {
       const list = await runs();
@@ -677,9 +679,7 @@ describe('time_based on a cron', () => {
     expect(waiting.run.workflow_id).toMatch(new RegExp(`^automation-cron-${id}-`));
     await stack.http.patch(`${api}/contacts/${contact.id}`, { token: t.token, body: { organization: 'Replied' } });
     await eventually(async () => ((await runs())[0].status === 'completed' ? true : undefined), { what: 'the cron run to hear its event' });
-    // The schedule skips overlapping runs: until it has seen the first run close, a trigger would be dropped.
-    await eventually(async () => ((await handle.describe()).info.runningActions.length === 0 ? true : undefined), { what: 'the schedule to see its first run closed' });
-
+    await untilScheduleCanStartAgain(stack.temporal, `automation-schedule-${id}`, waiting.run.workflow_id);
     await handle.trigger();
     const second = await eventually(() => waitingRun(waiting.id), { what: 'a second cron run to wait' });
     expect((await stack.http.delete(`${api}/automations/${id}`, { token: t.token })).status).toBe(204);

@@ -3,6 +3,7 @@ import { startStack, type TestStack } from '../support/app.ts';
 import { logSink } from '../support/logSink.ts';
 import { aTenant, eventually, type TestTenant } from '../support/factories.ts';
 import { captureHistory } from '../support/histories.ts';
+import { untilScheduleCanStartAgain } from '../support/schedules.ts';
 import { startFakeSalesforce, type FakeSalesforce } from '../fakes/salesforceServer.ts';
 import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspotServer.ts';
 import { createLogger } from '../../lib/logger.ts';
@@ -340,12 +341,14 @@ describe('Salesforce contacts sync', () => {
     // The asked-for run is held mid-pull until then, however slowly a loaded machine gets there.
     sf.seed('Contact', Array.from({ length: 5 }, (_, i) => ({ LastName: `Slow ${i}`, Email: `slow${i}@example.com` })));
     const release = sf.hold();
+    let skippedWorkflowId: string;
     try {
       expect((await stack.http.post(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).status).toBe(202);
       await eventually(async () => (((await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[])[0]?.status === 'running' ? true : undefined), { what: 'the asked-for run' });
       await handle.trigger();
       const skipped = await eventually(async () => ((await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[]).find((r) => r.trigger === 'schedule'), { what: 'the skipped run' });
       expect(skipped).toMatchObject({ status: 'skipped', error: expect.stringContaining(`another sync of contacts was running (crm-sync-${id}-contacts)`) });
+      skippedWorkflowId = skipped.workflow_id;
     } finally {
       release();
     }
@@ -358,8 +361,7 @@ describe('Salesforce contacts sync', () => {
     await eventually(async () => ((await stack.http.get(`${api}/runs/crm-sync-${id}-contacts`, { token: tenant.token })).body.data.status !== 'running' ? true : undefined), { what: 'its workflow to close' });
 
     sf.seed('Contact', [{ LastName: 'Scheduled', Email: 'scheduled@example.com' }]);
-    // The schedule skips overlapping runs: until it has seen its skipped run close, a trigger would be dropped.
-    await eventually(async () => ((await handle.describe()).info.runningActions.length === 0 ? true : undefined), { what: 'the schedule to see its skipped run closed' });
+    await untilScheduleCanStartAgain(stack.temporal, crmScheduleId(id, 'contacts'), skippedWorkflowId);
     await handle.trigger();
     const run = await eventually(async () => {
       const runs = (await stack.http.get(`${api}/integrations/${id}/sync/contacts`, { token: tenant.token })).body.data.runs as SyncRun[];
