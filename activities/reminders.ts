@@ -16,10 +16,39 @@ import type { Event } from '../entities/Event.ts';
 import { deliverLoaded, type MessagingDeps } from './messaging.ts';
 import { anchorOf } from './reminderAnchor.ts';
 import { executePrepared } from '../lib/preparedSql.ts';
+import { ARMED_HEARTBEAT_EVERY_MS } from '../workflows/sendReminder.client.ts';
 
 export type { ReminderStatus };
 
 export type ReminderPlan = { state: 'due'; dueAt: string; version: number } | { state: 'ended'; status: ReminderStatus };
+
+export interface FireInput {
+  tenantId: string;
+  reminderId: string;
+  dueAt: string;
+  version: number;
+}
+
+/**
+ * The fire step armed ahead of its time: waits until `at` (the occurrence, or the end of a
+ * quiet-hours deferral), then fires. What changed meanwhile the fire step finds (the row's
+ * version), so a change or cancel needs no word to it: it sends nothing then.
+ */
+export function firedAt(fire: (input: FireInput) => Promise<FireOutcome>) {
+  return async (input: FireInput & { at: string }): Promise<FireOutcome> => {
+    const ctx = Context.current();
+    const heartbeats = setInterval(() => ctx.heartbeat(), ARMED_HEARTBEAT_EVERY_MS);
+    try {
+      const wait = Date.parse(input.at) - Date.now();
+      // Cancelled when the worker shuts down without time to wait it out: retried elsewhere.
+      if (wait > 0) await ctx.sleep(wait);
+      const { at: _at, ...fireInput } = input;
+      return await fire(fireInput);
+    } finally {
+      clearInterval(heartbeats);
+    }
+  };
+}
 
 export type FireOutcome =
   | { state: 'replan' }
@@ -158,125 +187,129 @@ export function createReminderActivities(d: MessagingDeps) {
       }
     },
 
-    /**
-     * Sends the occurrence due at `dueAt`, after checking again right before: the reminder
-     * unchanged and still scheduled, its event still there at that time, outside quiet
-     * hours, the recipient not opted out. The outbound row is keyed by the occurrence, so a
-     * retry after a crash finds it and sends nothing twice.
-     */
-    async fireReminder(input: { tenantId: string; reminderId: string; dueAt: string; version: number }): Promise<FireOutcome> {
-      const em = tenantEm(d.orm, input.tenantId);
-      const { r, tenant, event, contact, optedOut } = await loadForFire(em, input.tenantId, input.reminderId);
-      const occurrence = new Date(input.dueAt);
-      const key = `reminder:${r.id}:${input.dueAt}`;
-      const already = r.lastOccurrenceAt?.getTime() === occurrence.getTime();
-      if (r.status !== 'scheduled' && !already) return { state: 'ended', status: r.status };
-      // Only a retry of this step can have made the occurrence's row (its unique key guards the rest).
-      let row = already || Context.current().info.attempt > 1 ? await em.findOne(OutboundMessageSchema, { idempotencyKey: key }) : null;
-      if (!already) {
-        if (r.version !== input.version) return { state: 'replan' };
-        // A retry whose text may be out already (its row was made) is not called late.
-        const anchor = anchorOf(r, event, row ? undefined : new Date());
-        if ('gone' in anchor) {
-          end(em, r, 'cancelled', anchor.gone, occurrence, null);
-          return (await flushIfUnchanged(em, r, input.version)) ? { state: 'ended', status: 'cancelled' } : { state: 'replan' };
-        }
-        // The event moved (or the rule changed): what was planned is not due.
-        if (dueOf(r, anchor.at, occurrence)?.getTime() !== occurrence.getTime()) return { state: 'replan' };
-      }
-
-      const to = recipientOf(r, contact);
-      const created = !row;
-      if (!row) {
-        if (!to) {
-          end(em, r, 'failed', `the contact has no ${r.channel === 'email' ? 'email address' : 'phone number'}`, occurrence, null);
-          return (await flushIfUnchanged(em, r, input.version)) ? { state: 'ended', status: 'failed' } : { state: 'replan' };
-        }
-        if (!r.urgent && r.channel !== 'email') {
-          const allowed = nextAllowedTime(new Date(), r.timezone, tenant.quietHours ?? null);
-          if (allowed.getTime() > Date.now() + 1000) {
-            // Shown as the reminder's next send time, so a person sees why it waits.
-            r.nextSendAt = allowed;
-            r.heldOccurrenceAt = occurrence;
-            return (await flushIfUnchanged(em, r, input.version)) ? { state: 'defer', until: allowed.toISOString() } : { state: 'replan' };
-          }
-        }
-        if (optedOut) {
-          end(em, r, 'failed', 'opted_out', occurrence, null);
-          return (await flushIfUnchanged(em, r, input.version)) ? { state: 'ended', status: 'failed' } : { state: 'replan' };
-        }
-        // Created here, committed by the send (before the provider call when it has an outside effect).
-        const values = templateValues(contact, event, tenant.name);
-        const render = (template: string) => renderTemplate(template, values, { timezone: r.timezone, locale: r.locale });
-        row = em.create(OutboundMessageSchema, {
-          tenant: input.tenantId,
-          channel: r.channel,
-          toAddress: to,
-          body: render(r.message),
-          subject: r.subject ? render(r.subject) : r.channel === 'email' ? 'Reminder' : null,
-          contact: contact?.id ?? null,
-          cause: { type: 'reminder', reminder_id: r.id, occurrence: input.dueAt },
-          idempotencyKey: key,
-        });
-      }
-      // What the checks above read, which must still hold when the send is committed.
-      const checked: Checked = { version: input.version, event: r.offsetMs !== null && r.offsetMs !== undefined && event ? { id: event.id, startsAt: event.startsAt } : null };
-      // A send with an outside effect holds the reminder's row lock until its outcome is
-      // written: a PUT or cancel made meanwhile waits, then finds it sent (a 409), instead
-      // of being told it won while the text goes out.
-      const outside = r.channel === 'email' ? d.providers.email.kind !== 'local' : d.providers.text(tenant).kind !== 'local';
-      const sendAndRecord = async (guard: EntityManager | null): Promise<FireOutcome> => {
-        try {
-          const sent = await deliverLoaded(d, em, row, tenant, 1, { consentChecked: true, deferLocalCommit: true });
-
-          const ok = sent.status === 'sent' || sent.status === 'delivered';
-          if (!already) {
-            r.lastOccurrenceAt = occurrence;
-            if (ok) {
-              r.sentCount += 1;
-              r.sentAt = new Date();
-              recordReminderEvent(em, r, 'sent', occurrence, row.id, null);
-            }
-          }
-          const anchor = anchorOf(r, event);
-          const following = r.status === 'scheduled' && 'at' in anchor && r.rrule ? dueOf(r, anchor.at, new Date()) : null;
-          const more = following !== null;
-          // Shown at once; the next run plans from the row again.
-          if (following) r.nextSendAt = following;
-          if (!ok) {
-            const why = sent.errorCode ?? sent.status;
-            if (more) {
-              r.lastError = `occurrence ${input.dueAt}: ${why}`;
-              recordReminderEvent(em, r, 'failed', occurrence, row.id, why);
-            } else if (r.status === 'scheduled') {
-              end(em, r, 'failed', why, occurrence, row.id);
-            }
-          } else if (!more && r.status === 'scheduled') {
-            r.status = 'sent';
-            r.nextSendAt = null;
-          }
-          if (guard) {
-            await writeFire(guard, em, null, r, null);
-            await guard.commit();
-          } else if (created && ok && row.provider === 'local') {
-            // The local sink left its record to this commit, which makes it only if the reminder
-            // is still the one checked above (a PUT or cancel since then: nothing was sent).
-            if (!(await writeFire(em, em, row, r, checked))) return { state: 'replan' };
-          } else {
-            await em.flush();
-          }
-          return more ? { state: 'sent', more: true } : { state: 'ended', status: r.status };
-        } finally {
-          if (guard?.isInTransaction()) await guard.rollback();
-        }
-      };
-      if (!outside) return sendAndRecord(null);
-      return guardSlots(async () => {
-        const guard = await lockForSend(d, input, already ? null : checked);
-        return guard === 'changed' ? { state: 'replan' } : sendAndRecord(guard);
-      });
-    },
+    fireReminder,
+    /** The fire step, armed ahead of its time (see firedAt). */
+    fireReminderAt: firedAt(fireReminder),
   };
+
+  /**
+   * Sends the occurrence due at `dueAt`, after checking again right before: the reminder
+   * unchanged and still scheduled, its event still there at that time, outside quiet
+   * hours, the recipient not opted out. The outbound row is keyed by the occurrence, so a
+   * retry after a crash finds it and sends nothing twice.
+   */
+  async function fireReminder(input: FireInput): Promise<FireOutcome> {
+    const em = tenantEm(d.orm, input.tenantId);
+    const { r, tenant, event, contact, optedOut } = await loadForFire(em, input.tenantId, input.reminderId);
+    const occurrence = new Date(input.dueAt);
+    const key = `reminder:${r.id}:${input.dueAt}`;
+    const already = r.lastOccurrenceAt?.getTime() === occurrence.getTime();
+    if (r.status !== 'scheduled' && !already) return { state: 'ended', status: r.status };
+    // Only a retry of this step can have made the occurrence's row (its unique key guards the rest).
+    let row = already || Context.current().info.attempt > 1 ? await em.findOne(OutboundMessageSchema, { idempotencyKey: key }) : null;
+    if (!already) {
+      if (r.version !== input.version) return { state: 'replan' };
+      // A retry whose text may be out already (its row was made) is not called late.
+      const anchor = anchorOf(r, event, row ? undefined : new Date());
+      if ('gone' in anchor) {
+        end(em, r, 'cancelled', anchor.gone, occurrence, null);
+        return (await flushIfUnchanged(em, r, input.version)) ? { state: 'ended', status: 'cancelled' } : { state: 'replan' };
+      }
+      // The event moved (or the rule changed): what was planned is not due.
+      if (dueOf(r, anchor.at, occurrence)?.getTime() !== occurrence.getTime()) return { state: 'replan' };
+    }
+
+    const to = recipientOf(r, contact);
+    const created = !row;
+    if (!row) {
+      if (!to) {
+        end(em, r, 'failed', `the contact has no ${r.channel === 'email' ? 'email address' : 'phone number'}`, occurrence, null);
+        return (await flushIfUnchanged(em, r, input.version)) ? { state: 'ended', status: 'failed' } : { state: 'replan' };
+      }
+      if (!r.urgent && r.channel !== 'email') {
+        const allowed = nextAllowedTime(new Date(), r.timezone, tenant.quietHours ?? null);
+        if (allowed.getTime() > Date.now() + 1000) {
+          // Shown as the reminder's next send time, so a person sees why it waits.
+          r.nextSendAt = allowed;
+          r.heldOccurrenceAt = occurrence;
+          return (await flushIfUnchanged(em, r, input.version)) ? { state: 'defer', until: allowed.toISOString() } : { state: 'replan' };
+        }
+      }
+      if (optedOut) {
+        end(em, r, 'failed', 'opted_out', occurrence, null);
+        return (await flushIfUnchanged(em, r, input.version)) ? { state: 'ended', status: 'failed' } : { state: 'replan' };
+      }
+      // Created here, committed by the send (before the provider call when it has an outside effect).
+      const values = templateValues(contact, event, tenant.name);
+      const render = (template: string) => renderTemplate(template, values, { timezone: r.timezone, locale: r.locale });
+      row = em.create(OutboundMessageSchema, {
+        tenant: input.tenantId,
+        channel: r.channel,
+        toAddress: to,
+        body: render(r.message),
+        subject: r.subject ? render(r.subject) : r.channel === 'email' ? 'Reminder' : null,
+        contact: contact?.id ?? null,
+        cause: { type: 'reminder', reminder_id: r.id, occurrence: input.dueAt },
+        idempotencyKey: key,
+      });
+    }
+    // What the checks above read, which must still hold when the send is committed.
+    const checked: Checked = { version: input.version, event: r.offsetMs !== null && r.offsetMs !== undefined && event ? { id: event.id, startsAt: event.startsAt } : null };
+    // A send with an outside effect holds the reminder's row lock until its outcome is
+    // written: a PUT or cancel made meanwhile waits, then finds it sent (a 409), instead
+    // of being told it won while the text goes out.
+    const outside = r.channel === 'email' ? d.providers.email.kind !== 'local' : d.providers.text(tenant).kind !== 'local';
+    const sendAndRecord = async (guard: EntityManager | null): Promise<FireOutcome> => {
+      try {
+        const sent = await deliverLoaded(d, em, row, tenant, 1, { consentChecked: true, deferLocalCommit: true });
+
+        const ok = sent.status === 'sent' || sent.status === 'delivered';
+        if (!already) {
+          r.lastOccurrenceAt = occurrence;
+          if (ok) {
+            r.sentCount += 1;
+            r.sentAt = new Date();
+            recordReminderEvent(em, r, 'sent', occurrence, row.id, null);
+          }
+        }
+        const anchor = anchorOf(r, event);
+        const following = r.status === 'scheduled' && 'at' in anchor && r.rrule ? dueOf(r, anchor.at, new Date()) : null;
+        const more = following !== null;
+        // Shown at once; the next run plans from the row again.
+        if (following) r.nextSendAt = following;
+        if (!ok) {
+          const why = sent.errorCode ?? sent.status;
+          if (more) {
+            r.lastError = `occurrence ${input.dueAt}: ${why}`;
+            recordReminderEvent(em, r, 'failed', occurrence, row.id, why);
+          } else if (r.status === 'scheduled') {
+            end(em, r, 'failed', why, occurrence, row.id);
+          }
+        } else if (!more && r.status === 'scheduled') {
+          r.status = 'sent';
+          r.nextSendAt = null;
+        }
+        if (guard) {
+          await writeFire(guard, em, null, r, null);
+          await guard.commit();
+        } else if (created && ok && row.provider === 'local') {
+          // The local sink left its record to this commit, which makes it only if the reminder
+          // is still the one checked above (a PUT or cancel since then: nothing was sent).
+          if (!(await writeFire(em, em, row, r, checked))) return { state: 'replan' };
+        } else {
+          await em.flush();
+        }
+        return more ? { state: 'sent', more: true } : { state: 'ended', status: r.status };
+      } finally {
+        if (guard?.isInTransaction()) await guard.rollback();
+      }
+    };
+    if (!outside) return sendAndRecord(null);
+    return guardSlots(async () => {
+      const guard = await lockForSend(d, input, already ? null : checked);
+      return guard === 'changed' ? { state: 'replan' } : sendAndRecord(guard);
+    });
+  }
 }
 
 export type ReminderActivities = ReturnType<typeof createReminderActivities>;

@@ -13,7 +13,10 @@ export const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/i
 export const workerTuning = {
   // Activities get this long to finish (they see cancellation) before shutdown completes.
   shutdownGraceTime: '10 seconds',
-  maxConcurrentActivityTaskExecutions: 100,
+  // An armed reminder fire step holds a slot while it waits out its last seconds (at most
+  // ARM_BEFORE_MS): room for a burst of reminders due together beside the other work. The
+  // worker's database pool, not this, bounds how many touch PostgreSQL at once.
+  maxConcurrentActivityTaskExecutions: 500,
 } satisfies Partial<WorkerOptions>;
 
 export interface CreateWorkerOptions {

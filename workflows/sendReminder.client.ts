@@ -11,6 +11,21 @@ import { defineWorkflowKind, kindStartRequest } from './kind.ts';
  */
 export const WARM_BEFORE_MS = 5_000;
 
+/**
+ * How long before it is due a run arms its fire step (the first task of a new reminder's
+ * run, which comes `WARM_BEFORE_MS` ahead, arms it at once): the step waits out the rest
+ * in the worker, holding an activity slot but no workflow task, and sends at its time, so
+ * a burst of reminders due at 9:00 sends at 9:00 without a workflow task each first.
+ */
+export const ARM_BEFORE_MS = WARM_BEFORE_MS;
+
+/**
+ * An armed fire step heartbeats this often (its heartbeat timeout 5 s longer): one that
+ * sends on time finishes before its first heartbeat, and a worker that dies while it waits
+ * or sends is noticed within the timeout rather than the whole step's.
+ */
+export const ARMED_HEARTBEAT_EVERY_MS = 10_000;
+
 export const reminderKind = defineWorkflowKind({
   runType: 'reminder',
   workflowType: 'sendReminderWorkflow',
@@ -35,8 +50,8 @@ export function reminderNudgeRequest(input: { tenantId: string; reminderId: stri
   return { ...reminderStartRequest(input, { ...opts, rerun: true }), signal: reminderChangedSignal.name };
 }
 
-/** A reminder's run, started as today's code runs it (its fire step local: see ReminderInput.fire). */
+/** A reminder's run, started as today's code runs it (its fire step armed: see ReminderInput.fire). */
 export function reminderStartRequest(input: Omit<ReminderInput, 'fire' | 'sendTimeoutCoversRetry'>, opts: { requestId?: string | null; rerun?: boolean } = {}): StartRequest {
-  const args: ReminderInput = { ...input, fire: 'local', sendTimeoutCoversRetry: true };
+  const args: ReminderInput = { ...input, fire: 'armed', sendTimeoutCoversRetry: true };
   return kindStartRequest(reminderKind, reminderWorkflowId(input.reminderId), input.reminderId, args, opts);
 }

@@ -1,8 +1,9 @@
 import { CancellationScope, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
-import type { ReminderActivities, ReminderPlan, ReminderStatus } from '../activities/reminders.ts';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import type { FireOutcome, ReminderActivities, ReminderPlan, ReminderStatus } from '../activities/reminders.ts';
 import { presets } from './activityOptions.ts';
 import { recordStop } from './runStop.ts';
-import { reminderChangedSignal } from './sendReminder.client.ts';
+import { ARM_BEFORE_MS, ARMED_HEARTBEAT_EVERY_MS, reminderChangedSignal } from './sendReminder.client.ts';
 
 export interface ReminderInput {
   tenantId: string;
@@ -20,15 +21,17 @@ export interface ReminderInput {
    * `local`: this run was started since the fire step became a local activity, so it needs
    * no `local-fire` patch marker, nor the TemporalChangeVersion search-attribute upsert
    * that comes with one, at every fire. Runs started before say nothing and ask the patch.
+   * `armed`: this run arms its fire step as an activity `ARM_BEFORE_MS` ahead of each send
+   * (see `armedFire`); runs that say `local` keep their local fire step on replay.
    */
-  fire?: 'local';
+  fire?: 'local' | 'armed';
 }
 
 /**
  * One reminder (ID `reminder-<id>`), however far ahead: asks the database when it is due,
- * sleeps durably until then, and wakes early when told it changed (PUT, cancel, its event
- * moved) to plan again in the same run. Right before sending, the activity checks again
- * (quiet hours may defer it). A recurring reminder continues as new after each occurrence,
+ * sleeps durably until shortly before, arms its fire step to send at the due time, and wakes
+ * early when told it changed (PUT, cancel, its event moved) to plan again in the same run.
+ * Right before sending, the fire step checks again (quiet hours may defer it). A recurring reminder continues as new after each occurrence,
  * so its history stays small however long it repeats.
  */
 export async function sendReminderWorkflow(input: ReminderInput): Promise<ReminderStatus> {
@@ -90,6 +93,30 @@ async function remind(input: ReminderInput): Promise<ReminderStatus> {
       await timer.catch(() => undefined);
     }
   }
+  /**
+   * The fire step armed as an activity that waits in the worker until `wakeAt`, then fires:
+   * at the due time, a burst of reminders sends with no workflow task each first (the
+   * task that closes each run comes after its send). Undefined when a change came first:
+   * the armed step is cancelled, and sends nothing if it already woke (it finds the row
+   * changed).
+   */
+  async function armedFire(wakeAt: number, plan: { dueAt: string; version: number }): Promise<FireOutcome | undefined> {
+    const { fireReminderAt } = proxyActivities<ReminderActivities>({
+      ...presets.providerCall,
+      startToCloseTimeout: Math.max(0, wakeAt - Date.now()) + (sendTimeoutMs ?? msToNumber(presets.providerCall.startToCloseTimeout)),
+      heartbeatTimeout: ARMED_HEARTBEAT_EVERY_MS + 5_000,
+    });
+    const scope = new CancellationScope();
+    const fired = scope.run(() => fireReminderAt({ tenantId: input.tenantId, reminderId: input.reminderId, dueAt: plan.dueAt, version: plan.version, at: new Date(wakeAt).toISOString() }));
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    const outcome = await Promise.race([fired, woken.then(() => undefined)]);
+    wake = undefined;
+    if (outcome !== undefined || !changed) return outcome;
+    scope.cancel();
+    return fired.catch(() => undefined);
+  }
   let first = input.plan;
   for (;;) {
     // A change signalled before the run's first task (the event moved right after the
@@ -103,15 +130,22 @@ async function remind(input: ReminderInput): Promise<ReminderStatus> {
     let wakeAt = Date.parse(plan.dueAt);
     let replan = false;
     while (!replan) {
-      const wait = wakeAt - Date.now();
+      const armed = input.fire === 'armed';
+      const wait = wakeAt - Date.now() - (armed ? ARM_BEFORE_MS : 0);
       if (wait > 0 && !changed) await sleepUnlessChanged(wait);
       if (changed) break;
-      const fire = input.fire === 'local' || patched('local-fire') ? local.fireReminder : fireReminder;
-      const fired = await fire({ tenantId: input.tenantId, reminderId: input.reminderId, dueAt: plan.dueAt, version: plan.version });
+      let fired: FireOutcome | undefined;
+      if (armed) {
+        fired = await armedFire(wakeAt, plan);
+        if (!fired) break;
+      } else {
+        const fire = input.fire === 'local' || patched('local-fire') ? local.fireReminder : fireReminder;
+        fired = await fire({ tenantId: input.tenantId, reminderId: input.reminderId, dueAt: plan.dueAt, version: plan.version });
+      }
       if (fired.state === 'ended') return fired.status;
       if (fired.state === 'replan') replan = true;
       else if (fired.state === 'defer') wakeAt = Date.parse(fired.until);
-      else return continueAsNew<typeof sendReminderWorkflow>({ tenantId: input.tenantId, reminderId: input.reminderId, sendTimeoutMs, sendTimeoutCoversRetry: true, fire: 'local' });
+      else return continueAsNew<typeof sendReminderWorkflow>({ tenantId: input.tenantId, reminderId: input.reminderId, sendTimeoutMs, sendTimeoutCoversRetry: true, fire: 'armed' });
     }
   }
 }

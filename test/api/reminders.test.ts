@@ -5,6 +5,7 @@ import { aContact, aTenant, eventually, type TestTenant } from '../support/facto
 import { accountSid, type FakeTwilio } from '../fakes/twilioServer.ts';
 import { formBody, inboundSms, twilioSignature } from '../fakes/twilio.ts';
 import { captureHistory } from '../support/histories.ts';
+import { ARM_BEFORE_MS } from '../../workflows/sendReminder.client.ts';
 import { postAcrossADeadApi } from '../support/idempotency.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { CalendarEventSchema } from '../../entities/CalendarEvent.ts';
@@ -317,10 +318,11 @@ describe('reminders', () => {
   });
 
   it('sends exactly once when the worker dies while it sleeps and again mid-send', async () => {
-    const r = await create({ to: '+14155550211', message: 'durable', send_at: inSeconds(4) });
+    // Due after ARM_BEFORE_MS: the run sleeps in Temporal (its start delay) when the worker dies.
+    const r = await create({ to: '+14155550211', message: 'durable', send_at: inSeconds(ARM_BEFORE_MS / 1000 + 2) });
     await stack.worker!.kill();
-    await sleep(5000);
-    // Back after the due time: the timer fires on the new worker, whose send is held by Twilio…
+    await sleep(ARM_BEFORE_MS + 3000);
+    // Back after the due time: the run starts on the new worker, whose send is held by Twilio…
     twilio.holdNext(4000);
     const second = await stack.startWorker();
     await eventually(async () => (twilio.sentTo('+14155550211').length === 1 ? true : undefined), { what: 'the send to reach Twilio' });
@@ -333,6 +335,24 @@ describe('reminders', () => {
     const outbox = (await stack.http.get('/api/v1/sms/outbox?per_page=100', { token: t.token })).body.data.filter((m: { to: string }) => m.to === '+14155550211');
     expect(outbox).toEqual([expect.objectContaining({ provider_sid: twilio.sentTo('+14155550211')[0].sid, status: 'sent' })]);
   });
+
+  /** temporal.api.enums.v1.PendingActivityState (the proto package is the client's, not ours to import). */
+  const PENDING_ACTIVITY_STATE_STARTED = 2;
+
+  it('sends exactly once when the worker dies while its fire step is armed (retried on the next worker)', async () => {
+    // Due within ARM_BEFORE_MS: the run arms its fire step at once, in the worker about to die.
+    const r = await create({ to: '+14155550215', message: 'armed', send_at: inSeconds(3) });
+    const runId = r.body.data.run.workflow_id as string;
+    // Started: waiting in that worker (not yet picked up, any worker would send it at once).
+    const armed = async () => (await stack.temporal.workflow.getHandle(runId).describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'fireReminderAt');
+    await eventually(async () => ((await armed())?.state === PENDING_ACTIVITY_STATE_STARTED ? true : undefined), { what: 'the fire step to be armed', intervalMs: 50 });
+    await stack.killWorkers();
+    await stack.startWorker();
+    const sent = await until(r.body.data.id, 'sent', 45_000);
+    expect(sent.sent_count).toBe(1);
+    expect(twilio.sentTo('+14155550215')).toHaveLength(1);
+    expect(Date.parse(sent.sent_at)).toBeGreaterThanOrEqual(Date.parse(r.body.data.next_send_at));
+  }, 60_000);
 
   it('carries the longest X-Request-Id the API accepts into its start row (was a 500 found by the fuzz suite)', async () => {
     const requestId = 'r'.repeat(128);

@@ -20,6 +20,8 @@ export interface TestStack {
   worker: WorkerProcess | null;
   /** Starts another worker on the same task queue (after a kill). */
   startWorker(): Promise<WorkerProcess>;
+  /** Kills (SIGKILL) every worker this stack started, whichever is the live one now. */
+  killWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,9 @@ export async function startStack(
     temporal,
     worker,
     startWorker,
+    killWorkers: async () => {
+      await Promise.all(workers.map((w) => w.kill()));
+    },
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
       realtime.close();
