@@ -254,7 +254,11 @@ export function createReminderActivities(d: MessagingDeps) {
       });
     }
     // What the checks above read, which must still hold when the send is committed.
-    const checked: Checked = { version: input.version, event: r.offsetMs !== null && r.offsetMs !== undefined && event ? { id: event.id, startsAt: event.startsAt } : null };
+    const checked: Checked = {
+      version: input.version,
+      event: r.offsetMs !== null && r.offsetMs !== undefined && event ? { id: event.id, startsAt: event.startsAt } : null,
+      lastOccurrenceAt: r.lastOccurrenceAt ?? null,
+    };
     // A send with an outside effect holds the reminder's row lock until its outcome is
     // written: a PUT or cancel made meanwhile waits, then finds it sent (a 409), instead
     // of being told it won while the text goes out.
@@ -306,7 +310,9 @@ export function createReminderActivities(d: MessagingDeps) {
     };
     if (!outside) return sendAndRecord(null);
     return guardSlots(async () => {
-      const guard = await lockForSend(d, input, already ? null : checked);
+      // A retry of a written occurrence checks only that nothing changed since its read (a
+      // cancel between the read and the lock would otherwise be written over).
+      const guard = await lockForSend(d, input, already ? { version: r.version, event: null, lastOccurrenceAt: r.lastOccurrenceAt ?? null } : checked);
       return guard === 'changed' ? { state: 'replan' } : sendAndRecord(guard);
     });
   }
@@ -345,6 +351,12 @@ async function loadForFire(em: EntityManager, tenantId: string, reminderId: stri
 interface Checked {
   version: number;
   event: { id: string; startsAt: Date } | null;
+  /**
+   * The last occurrence written when the step read the row: another step (a retry whose
+   * first attempt outlived its timeout) that wrote this occurrence since moves it, and this
+   * one then sends nothing. Checked under the send's lock only.
+   */
+  lastOccurrenceAt: Date | null;
 }
 
 /**
@@ -352,20 +364,21 @@ interface Checked {
  * own (the send commits its outbound row before the provider call, on other connections),
  * and checks the reminder is still the one the fire step planned; `changed` when not. The
  * event it follows is share-locked too, so a move or cancel waits for the send instead of
- * landing unseen between the checks and the text. `checked` null: a retry of a committed
- * occurrence, which takes the lock only.
+ * landing unseen between the checks and the text.
  */
-async function lockForSend(d: MessagingDeps, input: { tenantId: string; reminderId: string }, checked: Checked | null): Promise<EntityManager | 'changed'> {
+async function lockForSend(d: MessagingDeps, input: { tenantId: string; reminderId: string }, checked: Checked): Promise<EntityManager | 'changed'> {
   const guard = tenantEm(d.orm, input.tenantId);
   await guard.begin();
   // The event before the reminder: deleting an event locks it, then its reminders (the
   // foreign key's SET NULL), and the same order here leaves no cycle to deadlock on.
-  const [e] = checked?.event
+  const [e] = checked.event
     ? await guard.execute<Array<{ starts_at: Date; status: string }>>('select starts_at, status from calendar_event where id = ? and tenant_id = ? for share', [checked.event.id, input.tenantId])
     : [];
-  const [now] = await guard.execute<Array<{ status: string; version: number; event_id: string | null }>>('select status, version, event_id from reminders where id = ? and tenant_id = ? for update', [input.reminderId, input.tenantId]);
-  if (!checked) return guard;
-  let same = now?.status === 'scheduled' && now.version === checked.version;
+  const [now] = await guard.execute<Array<{ status: string; version: number; event_id: string | null; last_occurrence_at: Date | null }>>(
+    'select status, version, event_id, last_occurrence_at from reminders where id = ? and tenant_id = ? for update',
+    [input.reminderId, input.tenantId],
+  );
+  let same = now?.status === 'scheduled' && now.version === checked.version && (now.last_occurrence_at ? new Date(now.last_occurrence_at).getTime() : null) === (checked.lastOccurrenceAt?.getTime() ?? null);
   if (checked.event) same &&= now.event_id === checked.event.id && e?.status !== 'cancelled' && new Date(e?.starts_at ?? 0).getTime() === checked.event.startsAt.getTime();
   if (same) return guard;
   await guard.rollback();

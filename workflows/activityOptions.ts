@@ -22,7 +22,8 @@ export const presets = {
   },
   /** A request to an outside provider (LLM, SMS, CRM); they are slower and rate limit. */
   providerCall: {
-    startToCloseTimeout: '2 minutes',
+    // In milliseconds: the armed reminder fire step adds its wait to it.
+    startToCloseTimeout: 2 * 60_000,
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
   },
   /**

@@ -1,5 +1,4 @@
 import { CancellationScope, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { FireOutcome, ReminderActivities, ReminderPlan, ReminderStatus } from '../activities/reminders.ts';
 import { presets } from './activityOptions.ts';
 import { recordStop } from './runStop.ts';
@@ -93,29 +92,43 @@ async function remind(input: ReminderInput): Promise<ReminderStatus> {
       await timer.catch(() => undefined);
     }
   }
+  /** The armed fire step, kept while it waits across a change that leaves its plan as it was. */
+  let armed: { key: string; scope: CancellationScope; fired: Promise<FireOutcome> } | undefined;
+  /** Cancels the armed step, if any: one that already woke sends nothing (it finds the row changed or ended). */
+  function disarm(): void {
+    armed?.scope.cancel();
+    armed = undefined;
+  }
   /**
    * The fire step armed as an activity that waits in the worker until `wakeAt`, then fires:
    * at the due time, a burst of reminders sends with no workflow task each first (the
-   * task that closes each run comes after its send). Undefined when a change came first:
-   * the armed step is cancelled, and sends nothing if it already woke (it finds the row
-   * changed).
+   * task that closes each run comes after its send). Undefined when a change came first;
+   * the step stays armed until the next plan keeps it (the same plan: a calendar event
+   * edited but not moved) or disarms it, so an unchanged plan never has two steps racing
+   * for one occurrence.
    */
   async function armedFire(wakeAt: number, plan: { dueAt: string; version: number }): Promise<FireOutcome | undefined> {
-    const { fireReminderAt } = proxyActivities<ReminderActivities>({
-      ...presets.providerCall,
-      startToCloseTimeout: Math.max(0, wakeAt - Date.now()) + (sendTimeoutMs ?? msToNumber(presets.providerCall.startToCloseTimeout)),
-      heartbeatTimeout: ARMED_HEARTBEAT_EVERY_MS + 5_000,
+    const key = `${plan.dueAt} ${plan.version} ${wakeAt}`;
+    if (armed?.key !== key) {
+      disarm();
+      const { fireReminderAt } = proxyActivities<ReminderActivities>({
+        ...presets.providerCall,
+        startToCloseTimeout: Math.max(0, wakeAt - Date.now()) + (sendTimeoutMs ?? presets.providerCall.startToCloseTimeout),
+        heartbeatTimeout: ARMED_HEARTBEAT_EVERY_MS + 5_000,
+      });
+      const scope = new CancellationScope();
+      const fired = scope.run(() => fireReminderAt({ tenantId: input.tenantId, reminderId: input.reminderId, dueAt: plan.dueAt, version: plan.version, at: new Date(wakeAt).toISOString() }));
+      // Handled: a disarmed step's cancellation is not a failure of the run.
+      fired.catch(() => undefined);
+      armed = { key, scope, fired };
+    }
+    const woken = new Promise<undefined>((resolve) => {
+      wake = () => resolve(undefined);
     });
-    const scope = new CancellationScope();
-    const fired = scope.run(() => fireReminderAt({ tenantId: input.tenantId, reminderId: input.reminderId, dueAt: plan.dueAt, version: plan.version, at: new Date(wakeAt).toISOString() }));
-    const woken = new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    const outcome = await Promise.race([fired, woken.then(() => undefined)]);
+    const outcome = await Promise.race([armed.fired, woken]);
     wake = undefined;
-    if (outcome !== undefined || !changed) return outcome;
-    scope.cancel();
-    return fired.catch(() => undefined);
+    if (outcome !== undefined) armed = undefined;
+    return outcome;
   }
   let first = input.plan;
   for (;;) {
@@ -126,16 +139,22 @@ async function remind(input: ReminderInput): Promise<ReminderStatus> {
     changed = false;
     const plan: ReminderPlan = first && !stale ? { state: 'due', ...first } : await planReminder({ tenantId: input.tenantId, reminderId: input.reminderId });
     first = undefined;
-    if (plan.state === 'ended') return plan.status;
+    if (plan.state === 'ended') {
+      disarm();
+      return plan.status;
+    }
     let wakeAt = Date.parse(plan.dueAt);
     let replan = false;
     while (!replan) {
-      const armed = input.fire === 'armed';
-      const wait = wakeAt - Date.now() - (armed ? ARM_BEFORE_MS : 0);
-      if (wait > 0 && !changed) await sleepUnlessChanged(wait);
+      const arming = input.fire === 'armed';
+      const wait = wakeAt - Date.now() - (arming ? ARM_BEFORE_MS : 0);
+      if (wait > 0 && !changed) {
+        disarm();
+        await sleepUnlessChanged(wait);
+      }
       if (changed) break;
       let fired: FireOutcome | undefined;
-      if (armed) {
+      if (arming) {
         fired = await armedFire(wakeAt, plan);
         if (!fired) break;
       } else {

@@ -33,6 +33,14 @@ async function aReminder(to: string) {
   return { tenantId: t.tenantId, reminderId: res.body.data.id as string, dueAt: new Date(row.next_send_at).toISOString(), version: row.version };
 }
 
+/** A daily reminder to `to`, as `aReminder` makes a one-off. */
+async function aDailyReminder(to: string) {
+  const res = await stack.http.post('/api/v1/reminders', { token: t.token, body: { to, message: 'Daily check-in', send_at: new Date(Date.now() + 60_000).toISOString(), rrule: 'FREQ=DAILY' } });
+  expect(res.status).toBe(201);
+  const [row] = await sql<{ version: number; next_send_at: Date }>('select version, next_send_at from reminders where id = ?', [res.body.data.id]);
+  return { tenantId: t.tenantId, reminderId: res.body.data.id as string, dueAt: new Date(row.next_send_at).toISOString(), version: row.version };
+}
+
 /** Fires with the local sink; `whileSending` runs as the text "goes out", after the checks. */
 async function fire(input: { tenantId: string; reminderId: string; dueAt: string; version: number }, whileSending?: () => Promise<void>): Promise<FireOutcome> {
   const local = createLocalTextProvider();
@@ -79,6 +87,48 @@ describe('a reminder fired on the local sink', () => {
     };
     expect(await fire(input, cancel)).toEqual({ state: 'replan' });
     expect(await state(input.reminderId)).toEqual({ status: 'cancelled', sent_count: 0, message: 'See you at 3', outbound: 0, sent_events: 0 });
+  });
+});
+
+describe('two attempts at one occurrence', () => {
+  it('sends nothing from a retry that read the row before its first attempt wrote the occurrence (it waited for the lock)', async () => {
+    // Recurring, so the reminder stays scheduled (and its version the same) once the occurrence is written.
+    const input = await aDailyReminder('+14155550431');
+    const sends: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let sending!: () => void;
+    const firstInSend = new Promise<void>((resolve) => (sending = resolve));
+    const twilioLike: TextProvider = {
+      kind: 'twilio',
+      accountSid: 'AC00000000000000000000000000000000',
+      async send(m) {
+        sends.push(m.to);
+        if (sends.length === 1) {
+          sending();
+          await held;
+        }
+        return { sid: `SM0000000000000000000000000000043${sends.length}`, status: 'queued' };
+      },
+      // Twilio has not listed the first attempt's message yet.
+      findSent: async () => [],
+      ownsNumber: async () => true,
+    };
+    const activities = createReminderActivities({ orm: stack.orm, providers: { text: () => twilioLike, email: createLocalEmailProvider() }, emailFrom: 'reminders@example.test', platformNumber: '+15005550006' });
+    const first = new MockActivityEnvironment().run(activities.fireReminder, input);
+    await firstInSend;
+    // The retry of a first attempt that outlived its timeout: it reads the row, then waits for the lock the first holds.
+    const retry = new MockActivityEnvironment({ attempt: 2 }).run(activities.fireReminder, input);
+    for (let i = 0; i < 100; i++) {
+      const waiting = await sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%from reminders where id = %for update%'`, []);
+      if (waiting[0].n > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    release();
+    expect(await first).toEqual({ state: 'sent', more: true });
+    expect(await retry).toEqual({ state: 'replan' });
+    expect(sends).toHaveLength(1);
+    expect(await state(input.reminderId)).toMatchObject({ status: 'scheduled', sent_count: 1, outbound: 1, sent_events: 1 });
   });
 });
 

@@ -6,6 +6,7 @@ import { accountSid, type FakeTwilio } from '../fakes/twilioServer.ts';
 import { formBody, inboundSms, twilioSignature } from '../fakes/twilio.ts';
 import { captureHistory } from '../support/histories.ts';
 import { ARM_BEFORE_MS } from '../../workflows/sendReminder.client.ts';
+import { decodeTimeoutType } from '@temporalio/common';
 import { postAcrossADeadApi } from '../support/idempotency.ts';
 import { tenantEm } from '../../lib/db.ts';
 import { CalendarEventSchema } from '../../entities/CalendarEvent.ts';
@@ -339,9 +340,9 @@ describe('reminders', () => {
   /** temporal.api.enums.v1.PendingActivityState (the proto package is the client's, not ours to import). */
   const PENDING_ACTIVITY_STATE_STARTED = 2;
 
-  it('sends exactly once when the worker dies while its fire step is armed (retried on the next worker)', async () => {
+  it('sends exactly once when the worker dies while its fire step is armed (retried on the next worker once it misses its heartbeat)', async () => {
     // Due within ARM_BEFORE_MS: the run arms its fire step at once, in the worker about to die.
-    const r = await create({ to: '+14155550215', message: 'armed', send_at: inSeconds(3) });
+    const r = await create({ to: '+14155550215', message: 'armed', send_at: inSeconds(4) });
     const runId = r.body.data.run.workflow_id as string;
     // Started: waiting in that worker (not yet picked up, any worker would send it at once).
     const armed = async () => (await stack.temporal.workflow.getHandle(runId).describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'fireReminderAt');
@@ -352,6 +353,10 @@ describe('reminders', () => {
     expect(sent.sent_count).toBe(1);
     expect(twilio.sentTo('+14155550215')).toHaveLength(1);
     expect(Date.parse(sent.sent_at)).toBeGreaterThanOrEqual(Date.parse(r.body.data.next_send_at));
+    // Retried because the dead worker's step missed its heartbeat, not after its whole start-to-close.
+    const started = (await stack.temporal.workflow.getHandle(runId).fetchHistory()).events?.map((e) => e.activityTaskStartedEventAttributes).filter((a) => a && a.attempt === 2);
+    expect(started).toHaveLength(1);
+    expect(decodeTimeoutType(started![0]!.lastFailure?.timeoutFailureInfo?.timeoutType)).toBe('HEARTBEAT');
   }, 60_000);
 
   it('carries the longest X-Request-Id the API accepts into its start row (was a 500 found by the fuzz suite)', async () => {

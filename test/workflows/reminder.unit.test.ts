@@ -275,8 +275,12 @@ describe('sendReminderWorkflow, a run started before', () => {
 
 describe('sendReminderWorkflow, its fire step armed', () => {
   it('sleeps on a timer until shortly before it is due, then arms its fire step, which sends at the due time', async () => {
-    const due = inMs(ARM_BEFORE_MS + 1_000);
-    const { result, fires, workflowId } = await run(() => ({ state: 'due', dueAt: due, version: 1 }), () => ({ state: 'ended', status: 'sent' }));
+    // Set when the run first plans (the worker may take a while to start on a slow machine).
+    let due = '';
+    const { result, fires, workflowId } = await run(
+      () => ({ state: 'due', dueAt: (due ||= inMs(ARM_BEFORE_MS + 1_000)), version: 1 }),
+      () => ({ state: 'ended', status: 'sent' }),
+    );
     expect(result).toBe('sent');
     expect(fires).toHaveLength(1);
     expect(fires[0].at).toBeGreaterThanOrEqual(Date.parse(due));
@@ -294,10 +298,9 @@ describe('sendReminderWorkflow, its fire step armed', () => {
   }, 20_000);
 
   it('cancels its armed fire step when the reminder changes, and fires the new plan instead', async () => {
-    const first = inMs(2_000);
     let soon = '';
     const { result, fires, plans, workflowId } = await run(
-      (n) => (n === 1 ? { state: 'due', dueAt: first, version: 1 } : { state: 'due', dueAt: (soon = inMs(300)), version: 2 }),
+      (n) => (n === 1 ? { state: 'due', dueAt: inMs(2_000), version: 1 } : { state: 'due', dueAt: (soon = inMs(300)), version: 2 }),
       // As the real step answers a plan the row no longer holds.
       (input) => (input.version === 1 ? { state: 'replan' } : { state: 'ended', status: 'sent' }),
       async (workflowId) => {
@@ -313,5 +316,26 @@ describe('sendReminderWorkflow, its fire step armed', () => {
     const { events } = await env.client.workflow.getHandle(workflowId).fetchHistory();
     expect(events?.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
     captureHistory(workflowId, 'reminder-armed-replanned');
+  });
+
+  it('keeps its armed fire step when a change leaves its plan as it was (its event edited, not moved): one step, one fire', async () => {
+    let due = '';
+    const { result, fires, plans, workflowId } = await run(
+      () => ({ state: 'due', dueAt: (due ||= inMs(1_500)), version: 1 }),
+      () => ({ state: 'ended', status: 'sent' }),
+      async (workflowId) => {
+        const handle = env.client.workflow.getHandle(workflowId);
+        await eventually(async () => ((await handle.fetchHistory()).events?.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fireReminderAt') ? true : undefined), { what: 'the fire step to be armed', intervalMs: 50 });
+        await handle.signal('reminderChanged');
+      },
+    );
+    expect(result).toBe('sent');
+    expect(plans).toHaveLength(2);
+    expect(fires).toHaveLength(1);
+    expect(fires[0].at).toBeGreaterThanOrEqual(Date.parse(due));
+    const { events } = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    expect(events?.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fireReminderAt')).toHaveLength(1);
+    expect(events?.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(false);
+    captureHistory(workflowId, 'reminder-armed-kept');
   });
 });
