@@ -274,6 +274,13 @@ describe('sendReminderWorkflow, a run started before', () => {
 });
 
 describe('sendReminderWorkflow, its fire step armed', () => {
+  /** Signals a change once the run has armed its fire step. */
+  async function signalOnceArmed(workflowId: string) {
+    const handle = env.client.workflow.getHandle(workflowId);
+    await eventually(async () => ((await handle.fetchHistory()).events?.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fireReminderAt') ? true : undefined), { what: 'the fire step to be armed', intervalMs: 50 });
+    await handle.signal('reminderChanged');
+  }
+
   it('sleeps on a timer until shortly before it is due, then arms its fire step, which sends at the due time', async () => {
     // Set when the run first plans (the worker may take a while to start on a slow machine).
     let due = '';
@@ -303,11 +310,7 @@ describe('sendReminderWorkflow, its fire step armed', () => {
       (n) => (n === 1 ? { state: 'due', dueAt: inMs(2_000), version: 1 } : { state: 'due', dueAt: (soon = inMs(300)), version: 2 }),
       // As the real step answers a plan the row no longer holds.
       (input) => (input.version === 1 ? { state: 'replan' } : { state: 'ended', status: 'sent' }),
-      async (workflowId) => {
-        const handle = env.client.workflow.getHandle(workflowId);
-        await eventually(async () => ((await handle.fetchHistory()).events?.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fireReminderAt') ? true : undefined), { what: 'the fire step to be armed', intervalMs: 50 });
-        await handle.signal('reminderChanged');
-      },
+      signalOnceArmed,
     );
     expect(result).toBe('sent');
     expect(plans).toHaveLength(2);
@@ -323,11 +326,7 @@ describe('sendReminderWorkflow, its fire step armed', () => {
     const { result, fires, plans, workflowId } = await run(
       () => ({ state: 'due', dueAt: (due ||= inMs(1_500)), version: 1 }),
       () => ({ state: 'ended', status: 'sent' }),
-      async (workflowId) => {
-        const handle = env.client.workflow.getHandle(workflowId);
-        await eventually(async () => ((await handle.fetchHistory()).events?.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fireReminderAt') ? true : undefined), { what: 'the fire step to be armed', intervalMs: 50 });
-        await handle.signal('reminderChanged');
-      },
+      signalOnceArmed,
     );
     expect(result).toBe('sent');
     expect(plans).toHaveLength(2);
