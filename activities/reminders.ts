@@ -34,14 +34,16 @@ export interface FireInput {
  * quiet-hours deferral), then fires. What changed meanwhile the fire step finds (the row's
  * version), so a change or cancel needs no word to it: it sends nothing then.
  */
-export function firedAt(fire: (input: FireInput) => Promise<FireOutcome>) {
+export function firedAt(fire: (input: FireInput) => Promise<FireOutcome>, sleep: (ms: number) => Promise<void> = (ms) => Context.current().sleep(ms)) {
   return async (input: FireInput & { at: string }): Promise<FireOutcome> => {
     const ctx = Context.current();
     const heartbeats = setInterval(() => ctx.heartbeat(), ARMED_HEARTBEAT_EVERY_MS);
     try {
-      const wait = Date.parse(input.at) - Date.now();
-      // Cancelled when the worker shuts down without time to wait it out: retried elsewhere.
-      if (wait > 0) await ctx.sleep(wait);
+      // The activity's sleep is cancelled when the worker shuts down without time to wait it
+      // out (retried elsewhere). Again until the clock says so: a Node timer counts from the
+      // event loop's cached time and may end a millisecond or two before the wall clock
+      // reaches `at` (a CI run met it).
+      for (let wait = Date.parse(input.at) - Date.now(); wait > 0; wait = Date.parse(input.at) - Date.now()) await sleep(wait);
       const { at: _at, ...fireInput } = input;
       return await fire(fireInput);
     } finally {
