@@ -307,7 +307,7 @@ describe('sendReminderWorkflow, its fire step armed', () => {
   it('cancels its armed fire step when the reminder changes, and fires the new plan instead', async () => {
     let soon = '';
     const { result, fires, plans, workflowId } = await run(
-      (n) => (n === 1 ? { state: 'due', dueAt: inMs(2_000), version: 1 } : { state: 'due', dueAt: (soon = inMs(300)), version: 2 }),
+      (n) => (n === 1 ? { state: 'due', dueAt: inMs(2_500), version: 1 } : { state: 'due', dueAt: (soon = inMs(300)), version: 2 }),
       // As the real step answers a plan the row no longer holds.
       (input) => (input.version === 1 ? { state: 'replan' } : { state: 'ended', status: 'sent' }),
       signalOnceArmed,
@@ -324,7 +324,7 @@ describe('sendReminderWorkflow, its fire step armed', () => {
   it('keeps its armed fire step when a change leaves its plan as it was (its event edited, not moved): one step, one fire', async () => {
     let due = '';
     const { result, fires, plans, workflowId } = await run(
-      () => ({ state: 'due', dueAt: (due ||= inMs(1_500)), version: 1 }),
+      () => ({ state: 'due', dueAt: (due ||= inMs(2_500)), version: 1 }),
       () => ({ state: 'ended', status: 'sent' }),
       signalOnceArmed,
     );
