@@ -30,8 +30,9 @@ export interface ReminderInput {
  * One reminder (ID `reminder-<id>`), however far ahead: asks the database when it is due,
  * sleeps durably until shortly before, arms its fire step to send at the due time, and wakes
  * early when told it changed (PUT, cancel, its event moved) to plan again in the same run.
- * Right before sending, the fire step checks again (quiet hours may defer it). A recurring reminder continues as new after each occurrence,
- * so its history stays small however long it repeats.
+ * Right before sending, the fire step checks again (quiet hours may defer it). A recurring
+ * reminder continues as new after each occurrence, so its history stays small however long
+ * it repeats.
  */
 export async function sendReminderWorkflow(input: ReminderInput): Promise<ReminderStatus> {
   try {
@@ -72,6 +73,17 @@ async function remind(input: ReminderInput): Promise<ReminderStatus> {
     changed = true;
     wake?.();
   });
+  /** `work`'s value, or undefined as soon as a change is signalled (whichever comes first). */
+  async function unlessChanged<T>(work: Promise<T>): Promise<T | undefined> {
+    const woken = new Promise<undefined>((resolve) => {
+      wake = () => resolve(undefined);
+    });
+    try {
+      return await Promise.race([work, woken]);
+    } finally {
+      wake = undefined;
+    }
+  }
   /**
    * Sleeps `ms`, or until a change is signalled (`changed` says which). `condition(() =>
    * changed, ms)` did the same, but it cancels its scope however it ends: every reminder
@@ -82,11 +94,7 @@ async function remind(input: ReminderInput): Promise<ReminderStatus> {
   async function sleepUnlessChanged(ms: number): Promise<void> {
     const scope = new CancellationScope();
     const timer = scope.run(() => sleep(ms));
-    const woken = new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    await Promise.race([timer, woken]);
-    wake = undefined;
+    await unlessChanged(timer);
     if (changed) {
       scope.cancel();
       await timer.catch(() => undefined);
@@ -122,14 +130,11 @@ async function remind(input: ReminderInput): Promise<ReminderStatus> {
       fired.catch(() => undefined);
       armed = { key, scope, fired };
     }
-    const woken = new Promise<undefined>((resolve) => {
-      wake = () => resolve(undefined);
-    });
-    const outcome = await Promise.race([armed.fired, woken]);
-    wake = undefined;
+    const outcome = await unlessChanged(armed.fired);
     if (outcome !== undefined) armed = undefined;
     return outcome;
   }
+  const arming = input.fire === 'armed';
   let first = input.plan;
   for (;;) {
     // A change signalled before the run's first task (the event moved right after the
@@ -146,7 +151,6 @@ async function remind(input: ReminderInput): Promise<ReminderStatus> {
     let wakeAt = Date.parse(plan.dueAt);
     let replan = false;
     while (!replan) {
-      const arming = input.fire === 'armed';
       const wait = wakeAt - Date.now() - (arming ? ARM_BEFORE_MS : 0);
       if (wait > 0 && !changed) {
         disarm();
